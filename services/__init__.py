@@ -1,0 +1,1 @@
+"""The three services (intake, routing, notify) and the process entry points that run them."""

@@ -1,0 +1,1 @@
+"""Contracts between services: value codes, the CloudEvents envelope, versioned payloads, topics."""

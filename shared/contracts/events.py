@@ -1,0 +1,227 @@
+"""Versioned event payloads shared as contracts between services.
+
+A payload class is immutable once published: a breaking change is a new class with a new version
+(`...v2`), and the snapshot test in tests/shared/test_event_schemas.py fails on any unannounced change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.contracts import topics
+from shared.contracts.envelope import CloudEvent
+
+TYPE_PREFIX = "hechuan.complaints."
+
+
+class EventPayload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: ClassVar[str]
+    topic: ClassVar[str]
+
+    complaint_id: str
+
+    def to_event(self, *, source: str, time: datetime, correlation_id: str | None = None) -> CloudEvent:
+        return CloudEvent(
+            source=source,
+            type=self.event_type,
+            subject=self.complaint_id,
+            time=time,
+            data=self.model_dump(mode="json"),
+            correlationid=correlation_id,
+        )
+
+
+# --- intake ---------------------------------------------------------------------------------------
+
+
+class ComplaintReceivedV1(EventPayload):
+    """A citizen's report was accepted and given a tracking code (受理)."""
+
+    event_type = TYPE_PREFIX + "complaint.received.v1"
+    topic = topics.RECEIVED
+
+    tracking_code: str
+    channel: str
+    content: str
+    category: str | None = None
+    subcategory: str | None = None
+    town: str | None = None
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    occurred_at: datetime | None = None
+    urgent: bool = False
+    received_at: datetime
+    # Personal data never travels in clear: staff see masked values only.
+    reporter_name_masked: str | None = None
+    reporter_phone_masked: str | None = None
+    anonymous: bool = False
+
+
+class ComplaintRatedV1(EventPayload):
+    """The citizen (or a callback) rated the reply of one round (评价)."""
+
+    event_type = TYPE_PREFIX + "complaint.rated.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    rating: str  # satisfied | basically_satisfied | unsatisfied
+    comment: str | None = None
+    reply_round: int
+    via: str  # citizen | callback_link | phone_callback
+    rated_at: datetime
+
+
+# --- routing --------------------------------------------------------------------------------------
+
+
+class CaseTriagedV1(EventPayload):
+    """No confident type or department: the case waits for a person to route it (待人工分拨)."""
+
+    event_type = TYPE_PREFIX + "case.triaged.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    received_at: datetime
+    assign_due: datetime
+    category: str | None = None
+    subcategory: str | None = None
+    town: str | None = None
+    reason: str
+    at: datetime
+
+
+class CaseAssignedV1(EventPayload):
+    """The case was assigned to a department (交办), with its deadlines."""
+
+    event_type = TYPE_PREFIX + "case.assigned.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str
+    category: str
+    subcategory: str | None = None
+    town: str | None = None
+    urgent: bool = False
+    received_at: datetime
+    assign_due: datetime
+    assigned_at: datetime
+    accept_due: datetime
+    return_due: datetime
+    reply_due: datetime
+    reply_round: int = 1
+    rule: str  # which rule or person routed it
+    by: str  # "system" or the supervisor's username
+
+
+class CaseDispatchedV1(EventPayload):
+    """The work order a department receives on its own topic (complaints.dispatch.<department>)."""
+
+    event_type = TYPE_PREFIX + "case.dispatched.v1"
+    topic = ""  # per department: topics.dispatch(department)
+
+    tracking_code: str
+    department: str
+    category: str
+    subcategory: str | None = None
+    town: str | None = None
+    address: str | None = None
+    content: str
+    urgent: bool = False
+    reporter_phone_masked: str | None = None
+    assigned_at: datetime
+    accept_due: datetime
+    reply_due: datetime
+
+
+class CaseAcceptedV1(EventPayload):
+    """The department signed for the case (签收)."""
+
+    event_type = TYPE_PREFIX + "case.accepted.v1"
+    topic = topics.LIFECYCLE
+
+    department: str
+    accepted_at: datetime
+    by: str
+
+
+class CaseRepliedV1(EventPayload):
+    """The department replied (回复); the reply is what the citizen reads."""
+
+    event_type = TYPE_PREFIX + "case.replied.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str
+    reply: str
+    replied_at: datetime
+    reply_due: datetime
+    reply_round: int = 1
+    by: str
+
+
+class CaseReturnedV1(EventPayload):
+    """The department returned a wrongly routed case with a reason (退单); it goes back to triage."""
+
+    event_type = TYPE_PREFIX + "case.returned.v1"
+    topic = topics.LIFECYCLE
+
+    department: str
+    reason: str
+    rule: str
+    returned_at: datetime
+    by: str
+
+
+class ExtensionRequestedV1(EventPayload):
+    """The department asked for more time before the reply deadline (延期申请)."""
+
+    event_type = TYPE_PREFIX + "case.extension_requested.v1"
+    topic = topics.LIFECYCLE
+
+    department: str
+    working_days: int
+    reason: str
+    requested_at: datetime
+    by: str
+
+
+class ExtensionDecidedV1(EventPayload):
+    """A supervisor approved or refused an extension; an approved one moves the reply deadline."""
+
+    event_type = TYPE_PREFIX + "case.extension_decided.v1"
+    topic = topics.LIFECYCLE
+
+    department: str
+    approved: bool
+    reply_due: datetime
+    decided_at: datetime
+    by: str
+
+
+PAYLOADS: dict[str, type[EventPayload]] = {
+    cls.event_type: cls
+    for cls in (
+        ComplaintReceivedV1,
+        ComplaintRatedV1,
+        CaseTriagedV1,
+        CaseAssignedV1,
+        CaseDispatchedV1,
+        CaseAcceptedV1,
+        CaseRepliedV1,
+        CaseReturnedV1,
+        ExtensionRequestedV1,
+        ExtensionDecidedV1,
+    )
+}
+
+
+def parse(event: CloudEvent) -> EventPayload | None:
+    """The typed payload of an event, or None for a type this version does not know (ignored, not failed)."""
+    cls = PAYLOADS.get(event.type)
+    return cls.model_validate(event.data) if cls else None

@@ -1,0 +1,81 @@
+"""Delivery rules shared by every bus backend: exactly-once effect on at-least-once delivery.
+
+- `handle_once` records the event id in the inbox in the handler's own transaction, so a
+  redelivered event changes nothing.
+- `deliver` retries a failing message with backoff, then parks it (dead letter) so one poison
+  message does not stop its partition for ever.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared import logging as ctx
+from shared.contracts.envelope import CloudEvent
+from shared.eventbus.tables import InboxRecord
+from shared.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[CloudEvent], None]
+DeadLetterSink = Callable[[CloudEvent, str, str, int], None]  # event, topic, error, attempts
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """What a service consumes: its group (= the service name), topics, and one entry point."""
+
+    group: str
+    topics: tuple[str, ...]
+    handle: EventHandler
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_delay: float = 0.05
+    max_delay: float = 2.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+
+
+def handle_once(uow: SqlUnitOfWork, group: str, event: CloudEvent, apply: Callable[[], None],
+                now: datetime) -> bool:
+    """Apply an event once per group. Returns False when it had been applied before."""
+    if uow.session.get(InboxRecord, (group, event.id)) is not None:
+        return False
+    uow.session.add(InboxRecord(group_id=group, event_id=event.id, processed_at=now))
+    apply()
+    if not uow.committed:  # the handler had nothing to change: still remember the event
+        uow.commit()
+    return True
+
+
+def deliver(event: CloudEvent, topic: str, spec: ConsumerSpec, policy: RetryPolicy,
+            park: DeadLetterSink, sleep: Callable[[float], None] = time.sleep) -> bool:
+    """Hand one event to the service; True when applied, False when parked as a dead letter."""
+    token_c = ctx.correlation_id.set(event.correlationid)
+    token_s = ctx.complaint_id.set(event.subject)
+    try:
+        for attempt in range(1, policy.max_attempts + 1):
+            try:
+                spec.handle(event)
+                return True
+            except Exception as exc:  # noqa: BLE001 - any failure is retried, then parked
+                if attempt >= policy.max_attempts:
+                    error = "".join(traceback.format_exception_only(exc)).strip()
+                    log.error("parking %s on %s after %d attempts: %s", event.type, topic, attempt, error)
+                    park(event, topic, error, attempt)
+                    return False
+                log.warning("attempt %d of %s failed: %s", attempt, event.type, exc)
+                sleep(policy.delay(attempt))
+        return False
+    finally:
+        ctx.correlation_id.reset(token_c)
+        ctx.complaint_id.reset(token_s)

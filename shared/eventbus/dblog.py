@@ -1,0 +1,163 @@
+"""The embedded backend: the outbox table is a durable log; consumer groups keep offsets in a table."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.clock import Clock
+from shared.contracts.envelope import CloudEvent
+from shared.eventbus import outbox
+from shared.eventbus.consumer import ConsumerSpec, RetryPolicy, deliver
+from shared.eventbus.port import DeadLetterView, EventBus, Worker
+from shared.eventbus.tables import ConsumerOffset, DeadLetter, OutboxRecord
+
+log = logging.getLogger(__name__)
+
+
+class DbLogBus(EventBus):
+    name = "db"
+
+    def __init__(self, engine: Engine, clock: Clock, *, policy: RetryPolicy | None = None,
+                 poll_interval: float = 0.2, batch_size: int = 200,
+                 sleep: Callable[[float], None] | None = None) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sleep = sleep
+
+    def ensure_topics(self) -> None:
+        pass  # topics are a column of the log
+
+    def consumer(self, spec: ConsumerSpec) -> DbLogConsumer:
+        return DbLogConsumer(self, spec)
+
+    def relay(self, engine: Engine) -> Worker | None:
+        return None
+
+    def park(self, group: str) -> Callable[[CloudEvent, str, str, int], None]:
+        def _park(event: CloudEvent, topic: str, error: str, attempts: int) -> None:
+            with self._sessions() as session:
+                session.add(DeadLetter(group_id=group, topic=topic, event_id=event.id, payload=event.to_json(),
+                                       error=error[:4000], attempts=attempts, created_at=self.clock.now()))
+                session.commit()
+
+        return _park
+
+    def dead_letters(self, group: str | None = None) -> list[DeadLetterView]:
+        with self._sessions() as session:
+            query = select(DeadLetter).order_by(DeadLetter.id)
+            if group:
+                query = query.where(DeadLetter.group_id == group)
+            rows = session.scalars(query).all()
+        return [
+            DeadLetterView(id=str(r.id), group=r.group_id, topic=r.topic, event_id=r.event_id,
+                           event_type=_event_type(r.payload), error=r.error, attempts=r.attempts,
+                           created_at=r.created_at, replayed_at=r.replayed_at)
+            for r in rows
+        ]
+
+    def replay(self, dead_letter_id: str, spec: ConsumerSpec) -> bool:
+        with self._sessions() as session:
+            row = session.get(DeadLetter, int(dead_letter_id))
+            if row is None or row.group_id != spec.group:
+                raise LookupError(f"no dead letter {dead_letter_id} for group {spec.group}")
+            if row.replayed_at is not None:
+                return True
+            event, topic = CloudEvent.from_json(row.payload), row.topic
+        # Replayed by hand: one attempt, and a failure leaves the row parked as it was.
+        once = RetryPolicy(max_attempts=1)
+        failures: list[str] = []
+        applied = deliver(event, topic, spec, once, lambda _e, _t, error, _a: failures.append(error))
+        with self._sessions() as session:
+            row = session.get(DeadLetter, int(dead_letter_id))
+            assert row is not None
+            if applied:
+                row.replayed_at = self.clock.now()
+            else:
+                row.error, row.attempts = failures[-1][:4000], row.attempts + 1
+            session.commit()
+        return applied
+
+
+class DbLogConsumer:
+    def __init__(self, bus: DbLogBus, spec: ConsumerSpec) -> None:
+        self.bus = bus
+        self.spec = spec
+        self.name = f"consumer:{spec.group}"
+        self._park = bus.park(spec.group)
+
+    def run(self, stop: threading.Event) -> None:
+        log.info("consumer group %s reading %s from the embedded log", self.spec.group, ",".join(self.spec.topics))
+        while not stop.is_set():
+            try:
+                handled = self.poll_once(stop)
+            except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
+                log.exception("embedded log poll failed for %s", self.spec.group)
+                stop.wait(1.0)
+                continue
+            if handled == 0:
+                with outbox.log_appended:
+                    outbox.log_appended.wait(self.bus.poll_interval)
+
+    def poll_once(self, stop: threading.Event | None = None) -> int:
+        """Deliver the next batch after the group's offset; returns how many rows were read."""
+        sessions = self.bus._sessions
+        with sessions() as session:
+            offset = _offset(session, self.spec.group)
+            rows = session.execute(
+                select(OutboxRecord.position, OutboxRecord.topic, OutboxRecord.payload)
+                .where(OutboxRecord.topic.in_(self.spec.topics), OutboxRecord.position > offset)
+                .order_by(OutboxRecord.position)
+                .limit(self.bus.batch_size)
+            ).all()
+            session.commit()
+        for position, topic, payload in rows:
+            if stop is not None and stop.is_set():
+                break
+            try:
+                event = CloudEvent.from_json(payload)
+            except (ValidationError, ValueError) as exc:
+                log.error("unreadable event at position %s: %s", position, exc)
+                self._park_raw(topic, payload, str(exc))
+            else:
+                kwargs = {"sleep": self.bus._sleep} if self.bus._sleep else {}
+                deliver(event, topic, self.spec, self.bus.policy, self._park, **kwargs)
+            self._advance(position)
+        return len(rows)
+
+    def _advance(self, position: int) -> None:
+        with self.bus._sessions() as session:
+            row = session.get(ConsumerOffset, self.spec.group)
+            if row is None:
+                session.add(ConsumerOffset(group_id=self.spec.group, position=position, updated_at=self.bus.clock.now()))
+            elif position > row.position:
+                row.position, row.updated_at = position, self.bus.clock.now()
+            session.commit()
+
+    def _park_raw(self, topic: str, payload: str, error: str) -> None:
+        with self.bus._sessions() as session:
+            session.add(DeadLetter(group_id=self.spec.group, topic=topic, event_id="unreadable", payload=payload,
+                                   error=error[:4000], attempts=1, created_at=self.bus.clock.now()))
+            session.commit()
+
+
+def _offset(session: Session, group: str) -> int:
+    row = session.get(ConsumerOffset, group)
+    return row.position if row else 0
+
+
+def _event_type(payload: str) -> str:
+    try:
+        return CloudEvent.from_json(payload).type
+    except (ValidationError, ValueError):
+        return "?"

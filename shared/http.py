@@ -1,0 +1,147 @@
+"""The HTTP error contract: `{"error": {"code", "message"}}` with the right status, never a 500 for bad input."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details
+
+
+class InvalidInput(DomainError):
+    status, code = 422, "invalid"
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return {"error": error}
+
+
+_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                 405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+                 422: "invalid", 429: "too_many_requests", 503: "unavailable"}
+
+
+def _describe(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    details = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        details.append({"field": ".".join(loc) or None, "message": err.get("msg", "")})
+    summary = "; ".join(f"{d['field']}: {d['message']}" if d["field"] else d["message"] for d in details)
+    return summary, details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(error_body("bad_json", "请求体不是合法的 JSON / the request body is not valid JSON"),
+                                status_code=400)
+        summary, details = _describe(errors)
+        return JSONResponse(error_body("invalid", f"请求参数有误 / invalid request: {summary}", details),
+                            status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail, ensure_ascii=False)
+        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(error_body("internal", "服务内部错误，请稍后再试 / internal error, please retry"),
+                            status_code=500)
+
+
+class BodyLimitMiddleware:
+    """413 for bodies over the limit, 415 for JSON endpoints sent something that is not JSON."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, form_paths: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.form_paths = form_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        length = headers.get("content-length")
+        if length and length.isdigit() and int(length) > self.max_bytes:
+            await _reject(send, 413, f"请求体过大 / the request body is larger than {self.max_bytes} bytes")
+            return
+        path = scope["path"]
+        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        if path.startswith("/api/") and path not in self.form_paths and length not in (None, "0") and ctype \
+                and ctype != "application/json" and not ctype.endswith("+json"):
+            await _reject(send, 415, "请使用 application/json / send the body as application/json")
+            return
+        seen = 0
+
+        async def limited_receive():  # type: ignore[no-untyped-def]
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await _reject(send, 413, f"请求体过大 / the request body is larger than {self.max_bytes} bytes")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _reject(send: Send, status: int, message: str) -> None:
+    body = json.dumps(error_body(_STATUS_CODES[status], message), ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,61 @@
+"""Settings every service has. Each service subclasses it in its own `settings.py`, the one place
+that service reads the environment (12-factor); the values are validated at start-up."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Known, public values: usable only with DEMO_MODE on (make run, tests). Refused otherwise.
+DEMO_JWT_SECRET = "demo-only-jwt-secret-do-not-use-in-production-0123456789"
+DEMO_ENCRYPTION_KEY = "ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLTAxMjM0NTY="  # Fernet: urlsafe base64 of 32 bytes
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    database_url: str = "sqlite:///./var/complaints.db"
+    event_bus: Literal["db", "kafka"] = "db"
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_partitions: int = 6
+    kafka_replication_factor: int = 1
+    # Consumer-group timings: joins and rebalances take about session_timeout/2 on some brokers.
+    kafka_session_timeout_ms: int = 10_000
+    kafka_heartbeat_interval_ms: int = 3_000
+    kafka_fetch_max_wait_ms: int = 500
+    host: str = "127.0.0.1"
+    port: int = 8000
+    demo_mode: bool = False
+    jwt_secret: SecretStr | None = None
+    encryption_key: SecretStr | None = None
+    access_token_minutes: int = 8 * 60
+    log_level: str = "INFO"
+    log_json: bool = True
+    embedded_poll_interval: float = 0.2
+    consumer_max_attempts: int = 5
+    max_body_bytes: int = 256 * 1024
+
+    @model_validator(mode="after")
+    def _secrets(self) -> CommonSettings:
+        if self.demo_mode:
+            if self.jwt_secret is None:
+                self.jwt_secret = SecretStr(DEMO_JWT_SECRET)
+            if self.encryption_key is None:
+                self.encryption_key = SecretStr(DEMO_ENCRYPTION_KEY)
+            return self
+        missing = [name.upper() for name in ("jwt_secret", "encryption_key") if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"{', '.join(missing)} must be set when DEMO_MODE is off")
+        if self.jwt_secret.get_secret_value() == DEMO_JWT_SECRET or \
+                self.encryption_key.get_secret_value() == DEMO_ENCRYPTION_KEY:  # type: ignore[union-attr]
+            raise ValueError("the demo secrets are refused when DEMO_MODE is off")
+        if len(self.jwt_secret.get_secret_value()) < 32:  # type: ignore[union-attr]
+            raise ValueError("JWT_SECRET must be at least 32 characters")
+        return self
+
+    @property
+    def jwt_key(self) -> str:
+        assert self.jwt_secret is not None
+        return self.jwt_secret.get_secret_value()
