@@ -3,9 +3,10 @@ that service reads the environment (12-factor); the values are validated at star
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Known, public values: usable only with DEMO_MODE on (make run, tests). Refused otherwise.
@@ -36,6 +37,9 @@ class CommonSettings(BaseSettings):
     embedded_poll_interval: float = 0.2
     consumer_max_attempts: int = 5
     max_body_bytes: int = 256 * 1024
+    # Working-calendar corrections for dates the calendar library does not know yet:
+    # "2027-01-01=off,2027-02-07=work" (off = a holiday, work = a make-up working day 调休).
+    calendar_overrides: str = ""
 
     @model_validator(mode="after")
     def _secrets(self) -> CommonSettings:
@@ -55,7 +59,30 @@ class CommonSettings(BaseSettings):
             raise ValueError("JWT_SECRET must be at least 32 characters")
         return self
 
+    @field_validator("calendar_overrides")
+    @classmethod
+    def _overrides_parse(cls, value: str) -> str:
+        parse_calendar_overrides(value)
+        return value
+
+    @property
+    def calendar(self) -> dict[date, bool]:
+        return parse_calendar_overrides(self.calendar_overrides)
+
     @property
     def jwt_key(self) -> str:
         assert self.jwt_secret is not None
         return self.jwt_secret.get_secret_value()
+
+
+def parse_calendar_overrides(value: str) -> dict[date, bool]:
+    overrides: dict[date, bool] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        day, _, kind = item.partition("=")
+        if kind not in ("off", "work"):
+            raise ValueError(f"calendar override {item!r}: expected YYYY-MM-DD=off or YYYY-MM-DD=work")
+        try:
+            overrides[date.fromisoformat(day)] = kind == "work"
+        except ValueError as exc:
+            raise ValueError(f"calendar override {item!r}: {exc}") from exc
+    return overrides

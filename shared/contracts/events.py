@@ -204,6 +204,34 @@ class ExtensionDecidedV1(EventPayload):
     by: str
 
 
+# --- notify ---------------------------------------------------------------------------------------
+
+
+class SlaWarningV1(EventPayload):
+    """A deadline is near (yellow, 75% of the allowed time used) or due now (red) (预警)."""
+
+    event_type = TYPE_PREFIX + "case.sla_warning.v1"
+    topic = topics.LIFECYCLE
+
+    department: str | None = None
+    clock: str  # assign | accept | reply
+    level: str  # yellow | red
+    due: datetime
+    at: datetime
+
+
+class CaseEscalatedV1(EventPayload):
+    """A deadline was missed: the case is escalated to a supervisor (督办)."""
+
+    event_type = TYPE_PREFIX + "case.escalated.v1"
+    topic = topics.LIFECYCLE
+
+    department: str | None = None
+    clock: str  # assign | accept | reply
+    due: datetime
+    at: datetime
+
+
 PAYLOADS: dict[str, type[EventPayload]] = {
     cls.event_type: cls
     for cls in (
@@ -217,6 +245,8 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         CaseReturnedV1,
         ExtensionRequestedV1,
         ExtensionDecidedV1,
+        SlaWarningV1,
+        CaseEscalatedV1,
     )
 }
 

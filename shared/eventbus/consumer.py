@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared import logging as ctx
+from shared import metrics
 from shared.contracts.envelope import CloudEvent
 from shared.eventbus.tables import InboxRecord
 from shared.uow import SqlUnitOfWork
@@ -66,12 +67,14 @@ def deliver(event: CloudEvent, topic: str, spec: ConsumerSpec, policy: RetryPoli
         for attempt in range(1, policy.max_attempts + 1):
             try:
                 spec.handle(event)
+                metrics.events_handled.labels(spec.group, event.type).inc()
                 return True
             except Exception as exc:  # noqa: BLE001 - any failure is retried, then parked
                 if attempt >= policy.max_attempts:
                     error = "".join(traceback.format_exception_only(exc)).strip()
                     log.error("parking %s on %s after %d attempts: %s", event.type, topic, attempt, error)
                     park(event, topic, error, attempt)
+                    metrics.events_parked.labels(spec.group, topic).inc()
                     return False
                 log.warning("attempt %d of %s failed: %s", attempt, event.type, exc)
                 sleep(policy.delay(attempt))
