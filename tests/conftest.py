@@ -21,13 +21,21 @@ from shared.clock import SHANGHAI, FakeClock
 from shared.db import make_engine
 from tests.pg import PostgresServer
 
+# Tests run with the demo secrets and accounts; production refuses them (tests/shared/test_settings.py).
+os.environ.setdefault("DEMO_MODE", "true")
+
 DATABASES = [d.strip() for d in os.environ.get("TEST_DATABASES", "sqlite,postgres").split(",") if d.strip()]
 
 
 def _migrate_all(engine: Engine) -> None:
-    from services.composition import migrate
+    """Migrate and seed (reference data, demo accounts) once into a template every test copies."""
+    from services import composition
+    from shared.clock import SystemClock
 
-    migrate(engine)
+    composition.migrate(engine)
+    for name in composition.SERVICE_NAMES:
+        module = composition.service(name)
+        module.seed(engine, module.load_settings(), SystemClock())
 
 
 @pytest.fixture(scope="session")
@@ -92,3 +100,13 @@ def engine(database_url: str) -> Iterator[Engine]:
 def clock() -> FakeClock:
     """Thursday 2026-11-26 10:00 in Chongqing: a working day with working days after it."""
     return FakeClock(datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI))
+
+
+@pytest.fixture
+def system(engine: Engine, clock: FakeClock):  # type: ignore[no-untyped-def]
+    """All three services embedded on this test's database, consumers driven by `system.drain()`."""
+    from tests.system import EmbeddedSystem
+
+    embedded = EmbeddedSystem(engine, clock)
+    yield embedded
+    embedded.client.close()

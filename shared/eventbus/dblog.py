@@ -139,7 +139,8 @@ class DbLogConsumer:
         with self.bus._sessions() as session:
             row = session.get(ConsumerOffset, self.spec.group)
             if row is None:
-                session.add(ConsumerOffset(group_id=self.spec.group, position=position, updated_at=self.bus.clock.now()))
+                now = self.bus.clock.now()
+                session.add(ConsumerOffset(group_id=self.spec.group, position=position, updated_at=now))
             elif position > row.position:
                 row.position, row.updated_at = position, self.bus.clock.now()
             session.commit()

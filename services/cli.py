@@ -1,0 +1,196 @@
+"""`complaints`: the one command-line tool (serve, migrate, seed, dead letters, topics)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+from pydantic import ValidationError
+
+from services import composition
+from shared import logging as structured_logging
+from shared.clock import Clock, SystemClock
+from shared.db import make_engine
+from shared.eventbus.consumer import RetryPolicy
+from shared.eventbus.port import EventBus
+from shared.settings import CommonSettings
+
+log = logging.getLogger("complaints")
+
+
+def make_bus(settings: CommonSettings, engine: Any, clock: Clock) -> EventBus:
+    """The event bus named by EVENT_BUS: the embedded log (db) or Kafka. Configuration, not a code fork."""
+    policy = RetryPolicy(max_attempts=settings.consumer_max_attempts)
+    if settings.event_bus == "kafka":
+        from shared.eventbus.kafka_bus import KafkaBus
+
+        return KafkaBus.from_settings(settings, clock)
+    from shared.eventbus.dblog import DbLogBus
+
+    return DbLogBus(engine, clock, policy=policy, poll_interval=settings.embedded_poll_interval)
+
+
+def _names(target: str) -> tuple[str, ...]:
+    return composition.SERVICE_NAMES if target == "all" else (target,)
+
+
+def _settings(names: tuple[str, ...]) -> dict[str, CommonSettings]:
+    return {name: composition.service(name).load_settings() for name in names}
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    names = _names(args.service)
+    settings = _settings(names)
+    for name in names:
+        engine = make_engine(settings[name].database_url)
+        composition.migrate(engine, (name,))
+        engine.dispose()
+        print(f"migrated {name}")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    names = _names(args.service)
+    settings = _settings(names)
+    for name in names:
+        engine = make_engine(settings[name].database_url)
+        composition.service(name).seed(engine, settings[name], SystemClock())
+        engine.dispose()
+        print(f"seeded {name}")
+    return 0
+
+
+def build_process(target: str, clock: Clock | None = None):  # type: ignore[no-untyped-def]
+    """Settings, engines, bus and the FastAPI app of one process (`all` or one service)."""
+    from services.app import create_app
+
+    names = _names(target)
+    settings = _settings(names)
+    first = settings[names[0]]
+    clock = clock or SystemClock()
+    engines = {}
+    for name in names:  # services sharing one database share one engine
+        url = settings[name].database_url
+        engines.setdefault(url, make_engine(url))
+    bus = make_bus(first, engines[first.database_url], clock)
+    runtimes = [
+        composition.service(name).bootstrap(settings[name], engines[settings[name].database_url], clock=clock,
+                                            ordered_log=first.event_bus == "db")
+        for name in names
+    ]
+    app = create_app(runtimes, bus, list(engines.values()), max_body_bytes=first.max_body_bytes)
+    return first, settings, engines, app
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    first, settings, engines, app = build_process(args.target)
+    structured_logging.configure(first.log_level, first.log_json)
+    if args.target == "all" or args.migrate:
+        for name in _names(args.target):
+            engine = engines[settings[name].database_url]
+            composition.migrate(engine, (name,))
+            composition.service(name).seed(engine, settings[name], SystemClock())
+    host, port = args.host or first.host, args.port or first.port
+    _banner(args.target, first, host, port)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    return 0
+
+
+def _banner(target: str, settings: CommonSettings, host: str, port: int) -> None:
+    lines = [
+        "",
+        f"  合川区生态环境投诉处理系统 — {target} on {settings.event_bus} bus, database {settings.database_url}",
+        f"  Open http://{host}:{port}/docs for the API (the pages come with a later release).",
+    ]
+    if settings.demo_mode:
+        lines += [
+            "  Demo accounts (password: demo): supervisor, operator, admin,",
+            "    dispatcher-<department>, e.g. dispatcher-housing_construction, dispatcher-town_taihe",
+            f"  Log in: curl -d 'username=supervisor&password=demo' http://{host}:{port}/api/v1/auth/token",
+            "  Client API key for integrations: demo-key",
+        ]
+    lines.append("  Stop with Ctrl-C; data stays for the next start.\n")
+    print("\n".join(lines), flush=True)
+
+
+def cmd_dlq(args: argparse.Namespace) -> int:
+    names = _names(args.service)
+    first, settings, engines, _app = build_process(args.service)
+    bus = make_bus(first, next(iter(engines.values())), SystemClock())
+    try:
+        if args.action == "list":
+            rows = [vars(d) for name in names for d in bus.dead_letters(name)]
+            print(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
+            return 0
+        name = args.group or names[0]
+        runtime = composition.service(name).bootstrap(settings[name], engines[settings[name].database_url],
+                                                      clock=SystemClock(), ordered_log=first.event_bus == "db")
+        spec = next(s for s in runtime.consumers if s.group == name)
+        ok = bus.replay(args.id, spec)
+        print("replayed" if ok else "failed again: still parked")
+        return 0 if ok else 1
+    finally:
+        bus.close()
+
+
+def cmd_topics(_args: argparse.Namespace) -> int:
+    settings = composition.service("intake").load_settings()
+    if settings.event_bus != "kafka":
+        print("EVENT_BUS is db: topics are a column of the embedded log; nothing to create.")
+        return 0
+    from shared.eventbus.kafka_bus import KafkaBus
+
+    bus = KafkaBus.from_settings(settings, SystemClock())
+    try:
+        bus.ensure_topics()
+        print(json.dumps(bus.topic_report(), default=str, ensure_ascii=False, indent=2))
+    finally:
+        bus.close()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="complaints", description="合川区生态环境投诉处理 / Hechuan complaints")
+    sub = p.add_subparsers(dest="command", required=True)
+    targets = ["all", *composition.SERVICE_NAMES]
+    serve = sub.add_parser("serve", help="run all services (embedded) or one service")
+    serve.add_argument("target", choices=targets)
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--migrate", action="store_true", help="migrate and seed before serving")
+    serve.set_defaults(func=cmd_serve)
+    for name, func, helptext in (("migrate", cmd_migrate, "upgrade the database (alembic)"),
+                                 ("seed", cmd_seed, "load reference data (and demo accounts in DEMO_MODE)")):
+        cmd = sub.add_parser(name, help=helptext)
+        cmd.add_argument("--service", choices=targets, default="all")
+        cmd.set_defaults(func=func)
+    dlq = sub.add_parser("dlq", help="dead letters: list, or replay one after a fix")
+    dlq.add_argument("action", choices=["list", "replay"])
+    dlq.add_argument("id", nargs="?")
+    dlq.add_argument("--service", choices=targets, default="all")
+    dlq.add_argument("--group", choices=composition.SERVICE_NAMES)
+    dlq.set_defaults(func=cmd_dlq)
+    topics = sub.add_parser("topics", help="create Kafka topics; show sizes and consumer lag")
+    topics.set_defaults(func=cmd_topics)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "action", None) == "replay" and not args.id:
+        print("complaints dlq replay needs the dead letter id (see: complaints dlq list)", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except ValidationError as exc:
+        print(f"configuration error:\n{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Intake's tables. Names start with `intake_`; no other service reads them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from shared.eventbus.tables import BigIntId
+
+
+def _ts(nullable: bool = False, index: bool = False) -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
+
+
+class ComplaintRow(SQLModel, table=True):
+    __tablename__ = "intake_complaints"
+
+    id: str = Field(primary_key=True, max_length=36)
+    tracking_code: str = Field(max_length=20, sa_column_kwargs={"unique": True})
+    channel: str = Field(max_length=20)
+    content: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    category: str | None = Field(default=None, max_length=40)
+    subcategory: str | None = Field(default=None, max_length=40)
+    town: str | None = Field(default=None, max_length=40)
+    address: str | None = Field(default=None, max_length=500)
+    lat: float | None = None
+    lon: float | None = None
+    occurred_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    urgent: bool = False
+    # Personal information (PIPL): encrypted at rest; only the last four digits kept in clear to verify.
+    reporter_name_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    reporter_phone_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    phone_last4: str | None = Field(default=None, max_length=4)
+    anonymous: bool = False
+    external_ref: str | None = Field(default=None, max_length=120)  # call_id, WeChat MsgId, ...
+    received_at: datetime = Field(sa_column=_ts(index=True))
+    # The citizen's view, kept current from lifecycle events.
+    status: str = Field(default="received", max_length=20)
+    department: str | None = Field(default=None, max_length=60)
+    reply: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    replied_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    reply_round: int = 0
+    rating: str | None = Field(default=None, max_length=30)
+    updated_at: datetime = Field(sa_column=_ts())
+
+
+class TimelineRow(SQLModel, table=True):
+    __tablename__ = "intake_timeline"
+
+    id: int | None = Field(default=None, sa_column=sa.Column(BigIntId, primary_key=True, autoincrement=True))
+    complaint_id: str = Field(max_length=36, foreign_key="intake_complaints.id", index=True)
+    at: datetime = Field(sa_column=_ts())
+    status: str = Field(max_length=20)
+    text: str = Field(max_length=500)
+
+
+class RatingRow(SQLModel, table=True):
+    """Every rating given; the latest of a reply round is the one that counts."""
+
+    __tablename__ = "intake_ratings"
+
+    id: int | None = Field(default=None, sa_column=sa.Column(BigIntId, primary_key=True, autoincrement=True))
+    complaint_id: str = Field(max_length=36, foreign_key="intake_complaints.id", index=True)
+    reply_round: int
+    rating: str = Field(max_length=30)
+    comment: str | None = Field(default=None, max_length=500)
+    via: str = Field(max_length=30)
+    rated_at: datetime = Field(sa_column=_ts())
+
+
+class IdempotencyKeyRow(SQLModel, table=True):
+    __tablename__ = "intake_idempotency_keys"
+
+    key: str = Field(primary_key=True, max_length=200)
+    fingerprint: str = Field(max_length=64)
+    complaint_id: str = Field(max_length=36, foreign_key="intake_complaints.id")
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "intake_users"
+
+    username: str = Field(primary_key=True, max_length=80)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    department: str | None = Field(default=None, max_length=60)
+    display_name: str | None = Field(default=None, max_length=100)
+    active: bool = True
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class ApiKeyRow(SQLModel, table=True):
+    """Keys of client systems (the app, the call centre, Open311 clients); only a hash is stored."""
+
+    __tablename__ = "intake_api_keys"
+
+    id: int | None = Field(default=None, sa_column=sa.Column(BigIntId, primary_key=True, autoincrement=True))
+    name: str = Field(max_length=100)
+    key_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    active: bool = True
+    created_at: datetime = Field(sa_column=_ts())
+
+
+TABLES = [t.__table__ for t in (ComplaintRow, TimelineRow, RatingRow, IdempotencyKeyRow, UserRow, ApiKeyRow)]

@@ -1,0 +1,87 @@
+"""Request and response bodies of intake's HTTP API (validated: bad input is a 4xx, never a 500)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+
+from services.intake.domain.complaint import PHONE
+from shared.contracts.codes import Rating, find_town, is_known_type
+
+
+class ReporterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, max_length=50)
+    phone: str | None = Field(default=None, max_length=20)
+    anonymous: StrictBool = False
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value and not PHONE.match(value):
+            raise ValueError("手机号或电话号码格式不正确 / not a valid Chinese mobile or landline number")
+        return value or None
+
+
+class ComplaintIn(BaseModel):
+    """POST /api/v1/complaints (web and app)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    content: str = Field(min_length=5, max_length=5000, description="投诉内容，5–5000 字")
+    channel: Literal["web", "app"]
+    category: str | None = Field(default=None, max_length=40)
+    subcategory: str | None = Field(default=None, max_length=40)
+    town: str | None = Field(default=None, max_length=40, description="镇街：代码（heyangcheng）或名称（合阳城街道）")
+    address: str | None = Field(default=None, max_length=500)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    occurred_at: datetime | None = None
+    urgent: StrictBool = False
+    reporter: ReporterIn | None = None
+
+    @field_validator("town")
+    @classmethod
+    def _town(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        town = find_town(value)
+        if town is None:
+            raise ValueError(f"未知的镇街“{value}” / unknown town or street (one of Hechuan's 30)")
+        return town.code
+
+    @model_validator(mode="after")
+    def _type(self) -> ComplaintIn:
+        if self.subcategory and not self.category:
+            raise ValueError("指定细类时须同时指定类别 / subcategory needs a category")
+        if not is_known_type(self.category, self.subcategory):
+            raise ValueError(f"未知的投诉类型 {self.category}/{self.subcategory} / unknown category or subcategory")
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("经纬度须同时提供 / lat and lon go together")
+        return self
+
+
+class ComplaintAccepted(BaseModel):
+    id: str
+    tracking_code: str
+    status: str
+    received_at: datetime
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    rating: Rating
+    comment: str | None = Field(default=None, max_length=500)
+    phone_last4: str | None = Field(default=None, pattern=r"^\d{4}$")
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    role: str
+    department: str | None
