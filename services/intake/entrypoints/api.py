@@ -17,7 +17,7 @@ from services.intake.entrypoints.schemas import ComplaintAccepted, ComplaintIn, 
 from services.intake.service_layer import handlers
 from services.intake.service_layer.uow import IntakeUnitOfWork
 from shared.auth import TOKEN_URL, issue_token
-from shared.clock import Clock, as_shanghai
+from shared.clock import Clock, SystemClock
 from shared.contracts.codes import TOWNS
 from shared.http import InvalidInput
 
@@ -47,9 +47,8 @@ def build_router(uow_factory: Callable[[], IntakeUnitOfWork], *, cipher: FieldCi
             received = handlers.receive_complaint(cmd, uow, cipher=cipher)
         if received.replayed:
             response.status_code = 200
-        row = received.complaint
-        return ComplaintAccepted(id=row.id, tracking_code=row.tracking_code, status=row.status,
-                                 received_at=as_shanghai(row.received_at))
+        return ComplaintAccepted(id=received.id, tracking_code=received.tracking_code, status=received.status,
+                                 received_at=received.received_at)
 
     @router.get("/complaints/{tracking_code}", summary="查询投诉进度 / the citizen's view of a complaint")
     def get_complaint(tracking_code: str,
@@ -93,7 +92,8 @@ def build_router(uow_factory: Callable[[], IntakeUnitOfWork], *, cipher: FieldCi
     def token(form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
         with uow_factory() as uow:
             principal = handlers.authenticate(Authenticate(form.username, form.password), uow)
-        access = issue_token(principal, key=jwt_key, now=clock.now(), ttl=token_ttl)
+        # Token lifetimes are security, measured on the wall clock, not the (injectable) business clock.
+        access = issue_token(principal, key=jwt_key, now=SystemClock().now(), ttl=token_ttl)
         return TokenOut(access_token=access, expires_in=int(token_ttl.total_seconds()), role=principal.role,
                         department=principal.department)
 

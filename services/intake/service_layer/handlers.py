@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -21,8 +22,15 @@ from shared.http import Conflict, NotFound, Unauthorized
 
 @dataclass(frozen=True)
 class Received:
-    complaint: ComplaintRow
+    id: str
+    tracking_code: str
+    status: str
+    received_at: datetime
     replayed: bool  # True when an Idempotency-Key returned an earlier complaint
+
+    @classmethod
+    def of(cls, row: ComplaintRow, *, replayed: bool) -> Received:
+        return cls(row.id, row.tracking_code, row.status, as_shanghai(row.received_at), replayed)
 
 
 def receive_complaint(cmd: ReceiveComplaint, uow: IntakeUnitOfWork, *, cipher: FieldCipher) -> Received:
@@ -35,7 +43,7 @@ def receive_complaint(cmd: ReceiveComplaint, uow: IntakeUnitOfWork, *, cipher: F
                                code="idempotency_key_reused")
             row = uow.complaint(earlier.complaint_id)
             assert row is not None
-            return Received(row, replayed=True)
+            return Received.of(row, replayed=True)
     now = uow.clock.now()
     reporter = cmd.reporter
     name = None if reporter.anonymous else reporter.name
@@ -62,7 +70,7 @@ def receive_complaint(cmd: ReceiveComplaint, uow: IntakeUnitOfWork, *, cipher: F
         anonymous=reporter.anonymous,
     ))
     uow.commit()
-    return Received(row, replayed=False)
+    return Received.of(row, replayed=False)
 
 
 def citizen_view(tracking_code: str, phone_last4: str | None, uow: IntakeUnitOfWork) -> domain.CitizenView:

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` prints figures. Tests assert behaviour, never speed."""

@@ -1,0 +1,109 @@
+"""`python -m bench`: intake throughput and the end-to-end latency (201 → department topic).
+
+Runs a real embedded process (`complaints serve all`, SQLite, event log in the database) on a
+free loopback port and drives it over HTTP; prints figures, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from bench.process import ServedProcess
+
+SAMPLES = [
+    ("合阳城街道某工地凌晨两点还在打桩，噪音太大", "合阳城街道"),
+    ("小区楼下烧烤店油烟很大，熏得没法开窗", "南津街街道"),
+    ("太和镇养猪场臭味很重，污水直接排到河里", "太和镇"),
+    ("广场舞音响声音太大，晚上十点还在跳", "钓鱼城街道"),
+]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def post_many(client: httpx.Client, count: int) -> list[float]:
+    latencies = []
+    for i in range(count):
+        content, town = SAMPLES[i % len(SAMPLES)]
+        started = time.perf_counter()
+        response = client.post("/api/v1/complaints", json={"channel": "web", "content": content, "town": town})
+        latencies.append(time.perf_counter() - started)
+        response.raise_for_status()
+    return latencies
+
+
+def intake_figures(server: ServedProcess, count: int = 300, workers: int = 4) -> dict[str, float]:
+    with httpx.Client(base_url=server.base_url, timeout=30) as client:
+        post_many(client, 20)  # warm up
+        started = time.perf_counter()
+        sequential = post_many(client, count)
+        seq_rate = count / (time.perf_counter() - started)
+    clients = [httpx.Client(base_url=server.base_url, timeout=30) for _ in range(workers)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(lambda c: post_many(c, count // workers), clients))
+    par_rate = count / (time.perf_counter() - started)
+    for c in clients:
+        c.close()
+    return {
+        "sequential_per_s": seq_rate,
+        "p50_ms": statistics.median(sequential) * 1000,
+        "p95_ms": percentile(sequential, 0.95) * 1000,
+        f"concurrent_{workers}_per_s": par_rate,
+        "concurrent_p95_ms": percentile([x for r in results for x in r], 0.95) * 1000,
+    }
+
+
+def dispatch_latencies(server: ServedProcess, count: int = 100) -> list[float]:
+    """Seconds from receipt (201) to the case's work order on its department's topic, one at a time."""
+    engine = create_engine(server.env["DATABASE_URL"])
+    received: dict[str, float] = {}
+    with httpx.Client(base_url=server.base_url, timeout=30) as client:
+        for i in range(count):
+            content, town = SAMPLES[i % len(SAMPLES)]
+            body = client.post("/api/v1/complaints", json={"channel": "web", "content": content, "town": town}).json()
+            received[body["id"]] = datetime.fromisoformat(body["received_at"]).timestamp()
+            time.sleep(0.02)
+    deadline = time.monotonic() + 30
+    dispatched: dict[str, float] = {}
+    while time.monotonic() < deadline and len(dispatched) < len(received):
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT key, payload FROM event_outbox WHERE topic LIKE 'complaints.dispatch.%'"))
+            for key, payload in rows:
+                dispatched[key] = datetime.fromisoformat(json.loads(payload)["time"]).timestamp()
+        time.sleep(0.2)
+    engine.dispose()
+    return [dispatched[k] - received[k] for k in received if k in dispatched]
+
+
+def main() -> None:
+    print("bench: embedded process (SQLite, event log in the database), loopback HTTP, 2 cores")
+    with ServedProcess("all", {"EMBEDDED_POLL_INTERVAL": "0.2"}) as server:
+        figures = intake_figures(server)
+        print("  POST /api/v1/complaints:", ", ".join(f"{k} {v:.1f}" for k, v in figures.items()))
+    with ServedProcess("all") as server:
+        latencies = dispatch_latencies(server)
+    if latencies:
+        print(f"  201 → complaints.dispatch.<department> (embedded log), n={len(latencies)}: "
+              f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
+              f"max {max(latencies) * 1000:.0f} ms")
+    else:
+        print("  201 → department topic: no case was dispatched (is routing running?)")
+    try:
+        from bench.kafka_latency import main as kafka_main
+    except ImportError:
+        return
+    kafka_main()
+
+
+if __name__ == "__main__":
+    main()

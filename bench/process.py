@@ -1,0 +1,58 @@
+"""Start and stop a real `complaints serve ...` process for a benchmark."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServedProcess:
+    def __init__(self, target: str = "all", env: dict[str, str] | None = None) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="complaints-bench-"))
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "DEMO_MODE": "true",
+            "DATABASE_URL": f"sqlite:///{self.dir}/bench.db",
+            "PORT": str(self.port),
+            "LOG_LEVEL": "WARNING",
+            **(env or {}),
+        }
+        self.target = target
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> ServedProcess:
+        cmd = [sys.executable, "-m", "services.cli", "serve", self.target, "--migrate"]
+        self.proc = subprocess.Popen(cmd, env=self.env, stdout=subprocess.DEVNULL,
+                                     stderr=open(self.dir / "stderr.log", "wb"))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start: " + (self.dir / "stderr.log").read_text()[-2000:])
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()

@@ -1,0 +1,245 @@
+"""The three targets of the district plan, computed exactly as DESIGN.md defines them.
+
+For a period P = [first day 00:00, day after the last day 00:00) in Asia/Shanghai, and a moment `now`:
+- assignment rate (交办率) = valid cases received in P assigned no later than their assignment
+  deadline ÷ valid cases received in P whose assignment deadline has passed or that were assigned;
+- on-time reply rate (按时回复率) = reply rounds whose deadline (after approved extensions) fell in P,
+  or that were replied in P, replied no later than that deadline ÷ all such rounds; a round still
+  unanswered past its deadline is late (one not yet due is left out);
+- satisfaction rate (满意度) = reply rounds whose latest rating was given in P and is satisfied or
+  basically satisfied ÷ rounds whose latest rating was given in P.
+Valid = not rejected; a merged duplicate counts once, with its master, so it is left out here.
+Each figure carries the ids behind its numerator (`cases`) and the ids that missed (`misses`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TypeVar
+
+from shared.clock import SHANGHAI
+
+GROUP_BY = ("department", "category", "town")
+SATISFIED = frozenset({"satisfied", "basically_satisfied"})
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)  # beyond these a report is a typo
+
+
+class InvalidReportRequest(ValueError):
+    """A report asked for with a period or grouping that makes no sense."""
+
+
+@dataclass(frozen=True)
+class Period:
+    first_day: date
+    last_day: date
+
+    def __post_init__(self) -> None:
+        for day in (self.first_day, self.last_day):
+            if not EARLIEST <= day <= LATEST:
+                raise InvalidReportRequest(
+                    f"日期超出范围 / dates must lie between {EARLIEST} and {LATEST}, not {day}")
+        if self.first_day > self.last_day:
+            raise InvalidReportRequest(
+                f"开始日期晚于结束日期 / 'from' ({self.first_day}) is after 'to' ({self.last_day})")
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time(0), SHANGHAI)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive: 00:00 of the day after the last day."""
+        return datetime.combine(self.last_day + timedelta(days=1), time(0), SHANGHAI)
+
+    def __contains__(self, when: object) -> bool:
+        return isinstance(when, datetime) and self.start <= when < self.end
+
+    @classmethod
+    def month_to_date(cls, now: datetime) -> Period:
+        today = now.astimezone(SHANGHAI).date()
+        return cls(today.replace(day=1), today)
+
+
+@dataclass(frozen=True)
+class Targets:
+    assignment_rate: float = 1.0
+    on_time_reply_rate: float = 1.0
+    satisfaction_rate: float = 0.98
+
+
+@dataclass(frozen=True)
+class AssignmentRecord:
+    complaint_id: str
+    received_at: datetime
+    assign_due: datetime | None
+    assigned_at: datetime | None  # the first assignment: a later re-routing does not change it
+    valid: bool = True
+    merged_into: str | None = None
+    department: str | None = None
+    category: str | None = None
+    town: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplyRecord:
+    complaint_id: str
+    reply_round: int
+    reply_due: datetime  # after approved extensions
+    replied_at: datetime | None
+    valid: bool = True
+    merged_into: str | None = None
+    department: str | None = None
+    category: str | None = None
+    town: str | None = None
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    complaint_id: str
+    reply_round: int
+    rating: str  # satisfied | basically_satisfied | unsatisfied
+    rated_at: datetime
+    valid: bool = True
+    merged_into: str | None = None
+    department: str | None = None
+    category: str | None = None
+    town: str | None = None
+
+
+@dataclass(frozen=True)
+class Rate:
+    numerator: int
+    denominator: int
+    target: float
+    cases: tuple[str, ...] = ()  # ids behind the numerator
+    misses: tuple[str, ...] = ()  # ids counted in the denominator only
+
+    @property
+    def rate(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def met(self) -> bool | None:
+        """None when there is nothing to measure (no denominator)."""
+        rate = self.rate
+        return None if rate is None else rate >= self.target
+
+
+@dataclass(frozen=True)
+class Figures:
+    assignment_rate: Rate
+    on_time_reply_rate: Rate
+    satisfaction_rate: Rate
+
+
+@dataclass(frozen=True)
+class SlaReport:
+    period: Period
+    now: datetime
+    targets: Targets
+    overall: Figures
+    group_by: str | None = None
+    groups: tuple[tuple[str | None, Figures], ...] = field(default_factory=tuple)
+
+
+def _counts(record: AssignmentRecord | ReplyRecord | RatingRecord) -> bool:
+    return record.valid and not record.merged_into
+
+
+def assignment_rate(records: Iterable[AssignmentRecord], period: Period, now: datetime,
+                    target: float = 1.0) -> Rate:
+    on_time: list[str] = []
+    late: list[str] = []
+    for r in records:
+        if not _counts(r) or r.received_at not in period:
+            continue
+        if r.assigned_at is not None:
+            on_time_now = r.assign_due is None or r.assigned_at <= r.assign_due
+            (on_time if on_time_now else late).append(r.complaint_id)
+        elif r.assign_due is not None and r.assign_due < now:
+            late.append(r.complaint_id)  # still unassigned past its deadline
+    return _rate(on_time, late, target)
+
+
+def on_time_reply_rate(records: Iterable[ReplyRecord], period: Period, now: datetime,
+                       target: float = 1.0) -> Rate:
+    on_time: list[str] = []
+    late: list[str] = []
+    for r in records:
+        if not _counts(r) or (r.reply_due not in period and r.replied_at not in period):
+            continue
+        if r.replied_at is not None:
+            (on_time if r.replied_at <= r.reply_due else late).append(r.complaint_id)
+        elif r.reply_due < now:
+            late.append(r.complaint_id)  # unanswered past its deadline
+    return _rate(on_time, late, target)
+
+
+def latest_ratings(records: Iterable[RatingRecord]) -> list[RatingRecord]:
+    """One rating per reply round: the latest, whichever way it came (link, phone, tracking page)."""
+    latest: dict[tuple[str, int], RatingRecord] = {}
+    for r in records:
+        key = (r.complaint_id, r.reply_round)
+        if key not in latest or r.rated_at >= latest[key].rated_at:
+            latest[key] = r
+    return list(latest.values())
+
+
+def satisfaction_rate(records: Iterable[RatingRecord], period: Period, target: float = 0.98) -> Rate:
+    satisfied: list[str] = []
+    unsatisfied: list[str] = []
+    for r in latest_ratings(records):
+        if not _counts(r) or r.rated_at not in period:
+            continue
+        (satisfied if r.rating in SATISFIED else unsatisfied).append(r.complaint_id)
+    return _rate(satisfied, unsatisfied, target)
+
+
+def _rate(hits: list[str], misses: list[str], target: float) -> Rate:
+    return Rate(numerator=len(hits), denominator=len(hits) + len(misses), target=target,
+                cases=tuple(sorted(hits)), misses=tuple(sorted(misses)))
+
+
+def figures(assignments: Sequence[AssignmentRecord], replies: Sequence[ReplyRecord],
+            ratings: Sequence[RatingRecord], period: Period, now: datetime, targets: Targets) -> Figures:
+    return Figures(
+        assignment_rate=assignment_rate(assignments, period, now, targets.assignment_rate),
+        on_time_reply_rate=on_time_reply_rate(replies, period, now, targets.on_time_reply_rate),
+        satisfaction_rate=satisfaction_rate(ratings, period, targets.satisfaction_rate),
+    )
+
+
+R = TypeVar("R", AssignmentRecord, ReplyRecord, RatingRecord)
+
+
+def _by(dimension: str, records: Iterable[R]) -> dict[str | None, list[R]]:
+    groups: dict[str | None, list[R]] = {}
+    for r in records:
+        groups.setdefault(getattr(r, dimension), []).append(r)
+    return groups
+
+
+def sla_report(assignments: Sequence[AssignmentRecord], replies: Sequence[ReplyRecord],
+               ratings: Sequence[RatingRecord], period: Period, now: datetime,
+               targets: Targets | None = None, group_by: str | None = None) -> SlaReport:
+    """The three figures overall and, with `group_by`, per department, category or town."""
+    targets = targets or Targets()
+    if group_by is not None and group_by not in GROUP_BY:
+        raise InvalidReportRequest(
+            f"group_by 只能是 {'|'.join(GROUP_BY)} / group_by must be one of {', '.join(GROUP_BY)}")
+    overall = figures(assignments, replies, ratings, period, now, targets)
+    groups: list[tuple[str | None, Figures]] = []
+    if group_by is not None:
+        by_assignment = _by(group_by, assignments)
+        by_reply, by_rating = _by(group_by, replies), _by(group_by, ratings)
+        keys = set(by_assignment) | set(by_reply) | set(by_rating)
+        for k in sorted(keys, key=lambda k: (k is None, k or "")):
+            group = figures(by_assignment.get(k, []), by_reply.get(k, []), by_rating.get(k, []),
+                            period, now, targets)
+            if any(rate.denominator for rate in (group.assignment_rate, group.on_time_reply_rate,
+                                                 group.satisfaction_rate)):
+                groups.append((k, group))
+    return SlaReport(period=period, now=now, targets=targets, overall=overall, group_by=group_by,
+                     groups=tuple(groups))
