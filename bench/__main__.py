@@ -15,7 +15,7 @@ from datetime import datetime
 import httpx
 from sqlalchemy import create_engine, text
 
-from bench.process import ServedProcess
+from tests.processes import ServedProcess
 
 SAMPLES = [
     ("合阳城街道某工地凌晨两点还在打桩，噪音太大", "合阳城街道"),

@@ -1,4 +1,4 @@
-"""Start and stop a real `complaints serve ...` process for a benchmark."""
+"""Start and stop a real `complaints serve ...` process (tests and benchmarks)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def free_port() -> int:
 
 
 class ServedProcess:
-    def __init__(self, target: str = "all", env: dict[str, str] | None = None) -> None:
+    def __init__(self, target: str = "all", env: dict[str, str] | None = None, migrate: bool = True) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="complaints-bench-"))
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -34,10 +34,11 @@ class ServedProcess:
             **(env or {}),
         }
         self.target = target
+        self.migrate = migrate
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> ServedProcess:
-        cmd = [sys.executable, "-m", "services.cli", "serve", self.target, "--migrate"]
+        cmd = [sys.executable, "-m", "services.cli", "serve", self.target] + (["--migrate"] if self.migrate else [])
         self.proc = subprocess.Popen(cmd, env=self.env, stdout=subprocess.DEVNULL,
                                      stderr=open(self.dir / "stderr.log", "wb"))
         deadline = time.monotonic() + 60
@@ -50,9 +51,19 @@ class ServedProcess:
         raise RuntimeError("server did not start: " + (self.dir / "stderr.log").read_text()[-2000:])
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        self.stop()
+
+    def stop(self, timeout: float = 20) -> int | None:
+        """Ctrl-C, as a person would; returns the exit code (None if it had to be killed)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+
+    def log(self) -> str:
+        return (self.dir / "stderr.log").read_text(errors="replace")

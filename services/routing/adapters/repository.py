@@ -1,0 +1,163 @@
+"""Repositories: the Case aggregate and the routing data (rules, limits, departments, towns) in and out
+of the tables. They never commit; the unit of work does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import fields
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from services.routing.adapters.tables import (
+    RoutingCase,
+    RoutingCaseHistory,
+    RoutingDepartment,
+    RoutingExtension,
+    RoutingRuleRow,
+    RoutingTimeLimit,
+    RoutingTown,
+)
+from services.routing.domain.case import Case, Extension, ExtensionStatus, HistoryEntry, Status
+from services.routing.domain.deadlines import TimeLimit
+from services.routing.domain.routing import RoutingRule
+from shared.contracts.codes import Town
+
+# Case fields stored in a column of the same name; the rest are mapped by hand below.
+_SPECIAL = {"explanation", "status", "reply_text", "history", "extensions"}
+_PLAIN = [f.name for f in fields(Case) if f.name not in _SPECIAL]
+
+
+def _to_json(value: dict) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+class CaseRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._rows: dict[str, RoutingCase] = {}
+
+    def add(self, case: Case) -> None:
+        row = RoutingCase(complaint_id=case.complaint_id, status=case.status.value, **self._columns(case))
+        self.session.add(row)
+        self.session.flush()  # the case row exists before its history rows point at it
+        self._rows[case.complaint_id] = row
+        self._write_children(case)
+
+    def get(self, complaint_id: str, *, for_update: bool = False) -> Case | None:
+        """The case with its history and extensions; `for_update` locks the row until commit."""
+        query = select(RoutingCase).where(col(RoutingCase.complaint_id) == complaint_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.scalars(query).one_or_none()
+        if row is None:
+            return None
+        self._rows[complaint_id] = row
+        case = self._case(row)
+        history = self.session.scalars(select(RoutingCaseHistory)
+                                       .where(col(RoutingCaseHistory.complaint_id) == complaint_id)
+                                       .order_by(col(RoutingCaseHistory.id)))
+        case.history = [HistoryEntry(h.action, h.actor, h.at, json.loads(h.detail), id=h.id) for h in history]
+        extensions = self.session.scalars(select(RoutingExtension)
+                                          .where(col(RoutingExtension.complaint_id) == complaint_id)
+                                          .order_by(col(RoutingExtension.id)))
+        case.extensions = [Extension(e.working_days, e.reason, e.requested_at, e.requested_by,
+                                     ExtensionStatus(e.status), e.decided_at, e.decided_by, id=e.id)
+                           for e in extensions]
+        return case
+
+    def save(self, case: Case) -> None:
+        """Write a loaded case back: its columns, new history entries, new or decided extensions."""
+        row = self._rows[case.complaint_id]
+        row.status = case.status.value
+        for name, value in self._columns(case).items():
+            setattr(row, name, value)
+        self._write_children(case)
+
+    def list(self, *, statuses: Iterable[Status], department: str | None = None) -> list[Case]:
+        """Cases without their history, for queues and lists."""
+        query = select(RoutingCase).where(col(RoutingCase.status).in_([s.value for s in statuses]))
+        if department is not None:
+            query = query.where(col(RoutingCase.department) == department)
+        return [self._case(row) for row in self.session.scalars(query)]
+
+    # --- mapping ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _columns(case: Case) -> dict:
+        values = {name: getattr(case, name) for name in _PLAIN if name != "complaint_id"}
+        values["explanation"] = _to_json(case.explanation)
+        values["reply"] = case.reply_text
+        return values
+
+    @staticmethod
+    def _case(row: RoutingCase) -> Case:
+        values = {name: getattr(row, name) for name in _PLAIN}
+        return Case(**values, status=Status(row.status), explanation=json.loads(row.explanation),
+                    reply_text=row.reply)
+
+    def _write_children(self, case: Case) -> None:
+        new_entries = [(entry, RoutingCaseHistory(complaint_id=case.complaint_id, action=entry.action,
+                                                  actor=entry.actor, at=entry.at, detail=_to_json(entry.detail)))
+                       for entry in case.history if entry.id is None]
+        extensions = []
+        for extension in case.extensions:
+            row = self.session.get(RoutingExtension, extension.id) if extension.id is not None else None
+            if row is None:
+                row = RoutingExtension(complaint_id=case.complaint_id, working_days=extension.working_days,
+                                       reason=extension.reason, status=extension.status.value,
+                                       requested_at=extension.requested_at, requested_by=extension.requested_by)
+            row.status, row.decided_at, row.decided_by = (extension.status.value, extension.decided_at,
+                                                          extension.decided_by)
+            extensions.append((extension, row))
+        self.session.add_all([row for _, row in new_entries] + [row for _, row in extensions])
+        self.session.flush()
+        for entry, stored in new_entries:
+            entry.id = stored.id
+        for extension, row in extensions:
+            extension.id = row.id
+
+
+class RuleRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def active(self) -> list[RoutingRule]:
+        rows = self.session.scalars(select(RoutingRuleRow).where(col(RoutingRuleRow.active).is_(True))
+                                    .order_by(col(RoutingRuleRow.id)))
+        return [RoutingRule(id=r.id, category=r.category, subcategory=r.subcategory, area=r.area,
+                            department=r.department, active=r.active, note=r.note) for r in rows]
+
+
+class TimeLimitRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def all(self) -> list[TimeLimit]:
+        rows = self.session.scalars(select(RoutingTimeLimit).order_by(col(RoutingTimeLimit.id)))
+        return [TimeLimit(category=r.category, urgent=r.urgent, assign_days=r.assign_days,
+                          accept_days=r.accept_days, return_days=r.return_days, reply_days=r.reply_days,
+                          reply_hours=r.reply_hours) for r in rows]
+
+
+class DepartmentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def active(self) -> dict[str, str]:
+        """Active departments: code -> name."""
+        rows = self.session.scalars(select(RoutingDepartment).where(col(RoutingDepartment.active).is_(True)))
+        return {r.code: r.name for r in rows}
+
+    def exists(self, code: str) -> bool:
+        return self.session.get(RoutingDepartment, code) is not None
+
+
+class TownRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def all(self) -> dict[str, Town]:
+        return {r.code: Town(r.code, r.name, r.kind) for r in self.session.scalars(select(RoutingTown))}

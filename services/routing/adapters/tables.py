@@ -1,0 +1,159 @@
+"""Routing's tables (all named `routing_*`). Only routing reads or writes them.
+
+Times are stored in UTC and read back as Asia/Shanghai on both databases (SQLite keeps no zone).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from shared.clock import as_shanghai
+
+# BIGINT on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """An aware datetime, stored as UTC, read back in Asia/Shanghai."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: pass an aware time")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return as_shanghai(value) if value is not None else None
+
+
+def _time(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UtcDateTime(), nullable=nullable, index=index))
+
+
+class RoutingDepartment(SQLModel, table=True):
+    """A handling unit: 10 district departments and 30 street/town governments (属地)."""
+
+    __tablename__ = "routing_departments"
+
+    code: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=100)
+    kind: str = Field(max_length=16)  # district | town
+    active: bool = True
+
+
+class RoutingTown(SQLModel, table=True):
+    __tablename__ = "routing_towns"
+
+    code: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=50)
+    kind: str = Field(max_length=16)  # street (街道) | town (镇)
+
+
+class RoutingRuleRow(SQLModel, table=True):
+    """One routing rule; the most specific active match wins (see domain/routing.py)."""
+
+    __tablename__ = "routing_rules"
+
+    id: int | None = Field(default=None, primary_key=True)
+    category: str = Field(max_length=32, index=True)
+    subcategory: str | None = Field(default=None, max_length=32)
+    area: str | None = Field(default=None, max_length=16)  # streets | towns | None
+    department: str = Field(max_length=64)  # a department code, "town" (属地) or "triage"
+    active: bool = True
+    note: str | None = Field(default=None, max_length=500)
+
+
+class RoutingTimeLimit(SQLModel, table=True):
+    """Time limits per category (None = default) and urgency, in working days (reply also in hours)."""
+
+    __tablename__ = "routing_time_limits"
+
+    id: int | None = Field(default=None, primary_key=True)
+    category: str | None = Field(default=None, max_length=32)
+    urgent: bool = False
+    assign_days: int = 1
+    accept_days: int = 1
+    return_days: int = 2
+    reply_days: int = 5
+    reply_hours: int | None = None
+
+
+class RoutingCase(SQLModel, table=True):
+    __tablename__ = "routing_cases"
+
+    complaint_id: str = Field(primary_key=True, max_length=64)
+    tracking_code: str = Field(max_length=32, index=True)
+    channel: str = Field(max_length=16)
+    content: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    category: str | None = Field(default=None, max_length=32)
+    subcategory: str | None = Field(default=None, max_length=32)
+    town: str | None = Field(default=None, max_length=64)
+    address: str | None = Field(default=None, max_length=500)
+    urgent: bool = False
+    reporter_phone_masked: str | None = Field(default=None, max_length=32)
+    status: str = Field(max_length=16, index=True)
+    department: str | None = Field(default=None, max_length=64, index=True)
+    rule: str | None = Field(default=None, max_length=200)
+    confidence: float | None = None
+    explanation: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))  # JSON
+    triage_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    received_at: datetime = _time()
+    assign_due: datetime = _time()
+    assigned_at: datetime | None = _time(nullable=True)
+    accept_due: datetime | None = _time(nullable=True)
+    accepted_at: datetime | None = _time(nullable=True)
+    return_due: datetime | None = _time(nullable=True)
+    reply_due: datetime | None = _time(nullable=True)
+    replied_at: datetime | None = _time(nullable=True)
+    reply: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    reply_round: int = 1
+    version: int = 0
+
+
+class RoutingCaseHistory(SQLModel, table=True):
+    """The audit trail: every transition with its time and actor."""
+
+    __tablename__ = "routing_case_history"
+
+    id: int | None = Field(default=None, sa_column=sa.Column(BigIntId, primary_key=True, autoincrement=True))
+    complaint_id: str = Field(max_length=64, foreign_key="routing_cases.complaint_id", index=True)
+    action: str = Field(max_length=32)
+    actor: str = Field(max_length=100)
+    at: datetime = _time()
+    detail: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))  # JSON
+
+
+class RoutingExtension(SQLModel, table=True):
+    """延期: asked by a department, decided by a supervisor."""
+
+    __tablename__ = "routing_extensions"
+
+    id: int | None = Field(default=None, sa_column=sa.Column(BigIntId, primary_key=True, autoincrement=True))
+    complaint_id: str = Field(max_length=64, foreign_key="routing_cases.complaint_id", index=True)
+    working_days: int
+    reason: str = Field(max_length=500)
+    status: str = Field(max_length=16)  # requested | approved | refused
+    requested_at: datetime = _time()
+    requested_by: str = Field(max_length=100)
+    decided_at: datetime | None = _time(nullable=True)
+    decided_by: str | None = Field(default=None, max_length=100)
+
+
+TABLES: list[sa.Table] = [
+    RoutingDepartment.__table__,  # type: ignore[attr-defined]
+    RoutingTown.__table__,  # type: ignore[attr-defined]
+    RoutingRuleRow.__table__,  # type: ignore[attr-defined]
+    RoutingTimeLimit.__table__,  # type: ignore[attr-defined]
+    RoutingCase.__table__,  # type: ignore[attr-defined]
+    RoutingCaseHistory.__table__,  # type: ignore[attr-defined]
+    RoutingExtension.__table__,  # type: ignore[attr-defined]
+]

@@ -1,0 +1,1 @@
+"""Routing's domain: pure Python, no framework, no database."""

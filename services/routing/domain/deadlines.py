@@ -1,0 +1,70 @@
+"""Time limits (办理时限) on China's working-day calendar, configurable per type and urgency.
+
+Defaults (editable at run time in routing_time_limits): assign 1 working day after receipt (交办),
+accept 1 working day after assignment (签收), return window 2 working days (退单), reply 5 working
+days (回复) or 24 hours for urgent cases (ongoing pollution).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shared.calendar import WorkingCalendar
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    category: str | None = None  # None: the default for every category
+    urgent: bool = False
+    assign_days: int = 1
+    accept_days: int = 1
+    return_days: int = 2
+    reply_days: int = 5
+    reply_hours: int | None = None  # when set, the reply is due this many clock hours after assignment
+
+
+DEFAULT_LIMITS: tuple[TimeLimit, ...] = (TimeLimit(), TimeLimit(urgent=True, reply_hours=24))
+
+
+def pick_limit(limits: Iterable[TimeLimit], category: str | None, urgent: bool) -> TimeLimit:
+    """The limit of the case's category and urgency, else the default of its urgency."""
+    limits = list(limits)
+    for wanted in (category, None):
+        for limit in limits:
+            if limit.urgent == urgent and limit.category == wanted:
+                return limit
+    return next(d for d in DEFAULT_LIMITS if d.urgent == urgent)
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """The deadlines that start at assignment (交办)."""
+
+    accept_due: datetime
+    return_due: datetime
+    reply_due: datetime
+
+
+class DeadlinePolicy:
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+
+    def assign_due(self, received_at: datetime, limit: TimeLimit) -> datetime:
+        return self.calendar.add_working_days(received_at, limit.assign_days)
+
+    def after_assignment(self, assigned_at: datetime, limit: TimeLimit) -> Deadlines:
+        if limit.reply_hours is not None:
+            reply_due = assigned_at + timedelta(hours=limit.reply_hours)
+        else:
+            reply_due = self.calendar.add_working_days(assigned_at, limit.reply_days)
+        return Deadlines(
+            accept_due=self.calendar.add_working_days(assigned_at, limit.accept_days),
+            return_due=self.calendar.add_working_days(assigned_at, limit.return_days),
+            reply_due=reply_due,
+        )
+
+    def extend(self, reply_due: datetime, working_days: int) -> datetime:
+        """An approved extension (延期) moves the reply deadline by working days."""
+        return self.calendar.add_working_days(reply_due, working_days)

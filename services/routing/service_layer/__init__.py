@@ -1,0 +1,1 @@
+"""Handlers, unit of work and read views of the routing service."""
