@@ -1,0 +1,184 @@
+"""Loading the deployment files, and the facts they must agree on (settings names, routing table)."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shlex
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from shared.settings import CommonSettings
+
+REPO = Path(__file__).resolve().parents[2]
+DEPLOY = REPO / "deploy"
+K8S = DEPLOY / "k8s"
+K8S_DEV = DEPLOY / "k8s-dev"
+COMPOSE = DEPLOY / "compose.yaml"
+DOCKERFILE = DEPLOY / "Dockerfile"
+GATEWAY_CONF = DEPLOY / "nginx" / "gateway.conf"
+INIT_SQL = DEPLOY / "postgres" / "init.sql"
+
+SERVICES = ("intake", "routing", "notify")
+APP_IMAGE = "hechuan-complaints"  # the name manifests use; kustomize `images:` maps it to a registry
+
+# Every environment variable the processes read: CommonSettings, plus intake's WeChat account.
+WECHAT_SETTINGS = {"WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_ENCODING_AES_KEY", "WECHAT_APP_SECRET"}
+COMMON_SETTINGS = {name.upper() for name in CommonSettings.model_fields}
+SECRET_SETTINGS = {"JWT_SECRET", "ENCRYPTION_KEY", "DATABASE_URL"} | WECHAT_SETTINGS
+PLACEHOLDER = "CHANGE-ME"
+
+# Which service owns which path prefix (DESIGN.md, "HTTP contract"): the gateway and the Ingress agree.
+ROUTES = {
+    "/api/v1/complaints": "intake",
+    "/api/v1/auth": "intake",
+    "/api/v1/channels": "intake",
+    "/open311": "intake",
+    "/api/v1/queues": "routing",
+    "/api/v1/cases": "routing",
+    "/api/v1/triage": "routing",
+    "/api/v1/classify": "routing",
+    "/api/v1/metrics": "notify",
+    "/api/v1/alerts": "notify",
+    "/api/v1/hotspots": "notify",
+}
+# Requests a client makes, and the service that must get them (None: not published).
+SAMPLE_REQUESTS = [
+    ("/api/v1/complaints", "intake"),
+    ("/api/v1/complaints/HC20260101AB12", "intake"),
+    ("/api/v1/complaints/HC20260101AB12/rating", "intake"),
+    ("/api/v1/auth/token", "intake"),
+    ("/api/v1/channels/hotline", "intake"),
+    ("/api/v1/channels/wechat", "intake"),
+    ("/open311/v2/discovery.json", "intake"),
+    ("/open311/v2/requests.json", "intake"),
+    ("/api/v1/queues/housing_construction", "routing"),
+    ("/api/v1/cases/42/accept", "routing"),
+    ("/api/v1/cases/42/extension/approve", "routing"),
+    ("/api/v1/triage", "routing"),
+    ("/api/v1/classify", "routing"),
+    ("/api/v1/metrics/sla", "notify"),
+    ("/api/v1/alerts", "notify"),
+    ("/api/v1/hotspots", "notify"),
+    ("/metrics", None),  # Prometheus: scraped inside the network only
+    ("/readyz", None),
+    ("/docs", None),
+    ("/api/v1/complaintsx", None),
+    ("/api/v2/complaints", None),
+]
+
+# The `complaints` command line: subcommands and the arguments the deployment may use.
+CLI_COMMANDS = {"serve", "migrate", "seed", "topics", "dlq"}
+SERVE_TARGETS = {"all", *SERVICES}
+
+
+@cache
+def service_settings(service: str) -> set[str]:
+    """The variables one service reads: its own Settings class once it imports, else the common ones."""
+    try:
+        module = importlib.import_module(f"services.{service}.settings")
+    except ImportError:
+        return COMMON_SETTINGS | (WECHAT_SETTINGS if service == "intake" else set())
+    classes = [obj for obj in vars(module).values()
+               if isinstance(obj, type) and issubclass(obj, CommonSettings) and obj is not CommonSettings]
+    assert len(classes) == 1, f"services.{service}.settings: one Settings class expected"
+    return {name.upper() for name in classes[0].model_fields}
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def load_all_yaml(path: Path) -> list[Any]:
+    return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc is not None]
+
+
+@cache
+def compose() -> dict[str, Any]:
+    return load_yaml(COMPOSE)
+
+
+def compose_services() -> dict[str, dict[str, Any]]:
+    return compose()["services"]
+
+
+def app_services() -> dict[str, dict[str, Any]]:
+    """Compose services that run the project's image (the services and the one-shot jobs)."""
+    return {name: svc for name, svc in compose_services().items() if "build" in svc}
+
+
+def kustomize_resources(directory: Path) -> list[str]:
+    return load_yaml(directory / "kustomization.yaml")["resources"]
+
+
+def k8s_objects(*directories: Path) -> list[dict[str, Any]]:
+    """Objects of the files a kustomization lists (directories it lists are skipped: load them too)."""
+    objects = []
+    for directory in directories:
+        for resource in kustomize_resources(directory):
+            path = (directory / resource).resolve()
+            if path.is_file():
+                objects.extend(load_all_yaml(path))
+    return objects
+
+
+def of_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [obj for obj in objects if obj["kind"] == kind]
+
+
+def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
+    return workload["spec"]["template"]["spec"]
+
+
+def all_containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = pod_spec(workload)
+    return [*spec.get("initContainers", []), *spec["containers"]]
+
+
+def command_lines(command: list[str] | str) -> list[list[str]]:
+    """The command lines a container or compose `command` runs (`sh -c "a && b"` is two)."""
+    argv = shlex.split(command) if isinstance(command, str) else list(command)
+    if argv[:2] == ["sh", "-c"]:
+        return [shlex.split(part) for part in argv[2].split("&&")]
+    return [argv]
+
+
+def check_cli_command(argv: list[str]) -> None:
+    """Asserts that argv is a `complaints` command the deployment may run."""
+    assert argv[0] == "complaints", argv
+    assert argv[1] in CLI_COMMANDS, argv
+    if argv[1] == "serve":
+        assert len(argv) == 3 and argv[2] in SERVE_TARGETS, argv
+    if argv[1] in ("migrate", "seed"):
+        assert argv[2:] in ([], ["--service", "all"], *(["--service", s] for s in SERVICES)), argv
+
+
+def gateway_locations() -> list[tuple[str, str]]:
+    """(regex, upstream variable) of each proxying `location ~` of the nginx gateway, in order."""
+    text = GATEWAY_CONF.read_text(encoding="utf-8")
+    return re.findall(r"location\s+~\s+(\S+)\s*\{\s*proxy_pass\s+http://\$(\w+);\s*\}", text)
+
+
+def gateway_backend(path: str) -> str | None:
+    """The upstream nginx picks for path: regex locations in file order, else the 404 catch-all."""
+    for pattern, upstream in gateway_locations():
+        if re.search(pattern, path):
+            return upstream
+    return None
+
+
+def ingress_backend(ingress: dict[str, Any], path: str) -> str | None:
+    """The Service an Ingress sends path to: longest matching Prefix, compared element by element."""
+    best: tuple[int, str] | None = None
+    for rule in ingress["spec"]["rules"]:
+        for entry in rule["http"]["paths"]:
+            prefix = entry["path"].rstrip("/")
+            assert entry["pathType"] in ("Prefix", "Exact"), entry
+            matches = path == prefix if entry["pathType"] == "Exact" else \
+                path == prefix or path.startswith(prefix + "/")
+            if matches and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), entry["backend"]["service"]["name"])
+    return best[1] if best else None
