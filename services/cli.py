@@ -154,6 +154,48 @@ def cmd_topics(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _intake_engine():  # type: ignore[no-untyped-def]
+    return make_engine(composition.service("intake").load_settings().database_url)
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    import getpass
+    import os
+
+    from services.intake import admin
+
+    engine = _intake_engine()
+    try:
+        if args.action == "list":
+            print(json.dumps(admin.list_users(engine), ensure_ascii=False, indent=2))
+        elif args.action == "deactivate":
+            admin.deactivate_user(engine, username=args.username)
+        else:
+            password = os.environ.get("COMPLAINTS_PASSWORD") or getpass.getpass(f"password for {args.username}: ")
+            if args.action == "add":
+                admin.add_user(engine, SystemClock(), username=args.username, password=password, role=args.role,
+                               department=args.department, display_name=args.name)
+            else:
+                admin.set_password(engine, username=args.username, password=password)
+        return 0
+    except admin.AdminError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+
+
+def cmd_apikeys(args: argparse.Namespace) -> int:
+    from services.intake import admin
+
+    engine = _intake_engine()
+    try:
+        print(admin.add_api_key(engine, SystemClock(), name=args.name))
+    finally:
+        engine.dispose()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="complaints", description="合川区生态环境投诉处理 / Hechuan complaints")
     sub = p.add_subparsers(dest="command", required=True)
@@ -175,6 +217,18 @@ def parser() -> argparse.ArgumentParser:
     dlq.add_argument("--service", choices=targets, default="all")
     dlq.add_argument("--group", choices=composition.SERVICE_NAMES)
     dlq.set_defaults(func=cmd_dlq)
+    users = sub.add_parser("users", help="staff accounts: add, passwd, deactivate, list (password from "
+                                         "COMPLAINTS_PASSWORD or a prompt)")
+    users.add_argument("action", choices=["add", "passwd", "deactivate", "list"])
+    users.add_argument("username", nargs="?")
+    users.add_argument("--role", choices=["operator", "dispatcher", "supervisor", "admin"], default="operator")
+    users.add_argument("--department", help="a dispatcher's department code, e.g. housing_construction")
+    users.add_argument("--name", help="display name")
+    users.set_defaults(func=cmd_users)
+    apikeys = sub.add_parser("apikeys", help="create a client API key (shown once)")
+    apikeys.add_argument("action", choices=["add"])
+    apikeys.add_argument("--name", required=True, help="which client system, e.g. 'call centre'")
+    apikeys.set_defaults(func=cmd_apikeys)
     topics = sub.add_parser("topics", help="create Kafka topics; show sizes and consumer lag")
     topics.set_defaults(func=cmd_topics)
     return p
@@ -184,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if getattr(args, "action", None) == "replay" and not args.id:
         print("complaints dlq replay needs the dead letter id (see: complaints dlq list)", file=sys.stderr)
+        return 2
+    if args.command == "users" and args.action != "list" and not args.username:
+        print(f"complaints users {args.action} needs a username", file=sys.stderr)
         return 2
     try:
         return args.func(args)

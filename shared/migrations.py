@@ -10,7 +10,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Engine
 
 
@@ -24,6 +24,10 @@ def config_for(script_location: Path, version_table: str) -> Config:
 def upgrade(engine: Engine, script_location: Path, version_table: str, revision: str = "head") -> None:
     cfg = config_for(script_location, version_table)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several copies may start at once (replicas, an init container beside the migration job):
+            # one migrates, the others wait and then find nothing to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": version_table})
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
