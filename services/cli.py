@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -21,13 +22,13 @@ from shared.settings import CommonSettings
 log = logging.getLogger("complaints")
 
 
-def make_bus(settings: CommonSettings, engine: Any, clock: Clock) -> EventBus:
+def make_bus(settings: CommonSettings, engine: Any, clock: Clock, *, client_id: str = "complaints") -> EventBus:
     """The event bus named by EVENT_BUS: the embedded log (db) or Kafka. Configuration, not a code fork."""
     policy = RetryPolicy(max_attempts=settings.consumer_max_attempts)
     if settings.event_bus == "kafka":
         from shared.eventbus.kafka_bus import KafkaBus
 
-        return KafkaBus.from_settings(settings, clock)
+        return KafkaBus.from_settings(settings, clock, client_id=client_id)
     from shared.eventbus.dblog import DbLogBus
 
     return DbLogBus(engine, clock, policy=policy, poll_interval=settings.embedded_poll_interval)
@@ -75,7 +76,7 @@ def build_process(target: str, clock: Clock | None = None):  # type: ignore[no-u
     for name in names:  # services sharing one database share one engine
         url = settings[name].database_url
         engines.setdefault(url, make_engine(url))
-    bus = make_bus(first, engines[first.database_url], clock)
+    bus = make_bus(first, engines[first.database_url], clock, client_id=f"complaints-{target}")
     runtimes = [
         composition.service(name).bootstrap(settings[name], engines[settings[name].database_url], clock=clock,
                                             ordered_log=first.event_bus == "db")
@@ -121,7 +122,7 @@ def _banner(target: str, settings: CommonSettings, host: str, port: int) -> None
 def cmd_dlq(args: argparse.Namespace) -> int:
     names = _names(args.service)
     first, settings, engines, _app = build_process(args.service)
-    bus = make_bus(first, next(iter(engines.values())), SystemClock())
+    bus = make_bus(first, next(iter(engines.values())), SystemClock(), client_id="complaints-dlq")
     try:
         if args.action == "list":
             rows = [vars(d) for name in names for d in bus.dead_letters(name)]
@@ -145,10 +146,11 @@ def cmd_topics(_args: argparse.Namespace) -> int:
         return 0
     from shared.eventbus.kafka_bus import KafkaBus
 
-    bus = KafkaBus.from_settings(settings, SystemClock())
+    bus = KafkaBus.from_settings(settings, SystemClock(), client_id="complaints-topics")
     try:
         bus.ensure_topics()
-        print(json.dumps(bus.topic_report(), default=str, ensure_ascii=False, indent=2))
+        report = [dataclasses.asdict(status) for status in bus.topic_report()]
+        print(json.dumps(report, default=str, ensure_ascii=False, indent=2))
     finally:
         bus.close()
     return 0
