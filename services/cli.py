@@ -72,7 +72,7 @@ def build_process(target: str, clock: Clock | None = None):  # type: ignore[no-u
     settings = _settings(names)
     first = settings[names[0]]
     clock = clock or SystemClock()
-    engines = {}
+    engines: dict[str, Any] = {}
     for name in names:  # services sharing one database share one engine
         url = settings[name].database_url
         engines.setdefault(url, make_engine(url))

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
-import chinese_calendar
+import chinese_calendar  # type: ignore[import-untyped]
 
 from shared.clock import SHANGHAI
 

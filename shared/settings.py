@@ -52,10 +52,11 @@ class CommonSettings(BaseSettings):
         missing = [name.upper() for name in ("jwt_secret", "encryption_key") if getattr(self, name) is None]
         if missing:
             raise ValueError(f"{', '.join(missing)} must be set when DEMO_MODE is off")
+        assert self.jwt_secret is not None and self.encryption_key is not None
         if self.jwt_secret.get_secret_value() == DEMO_JWT_SECRET or \
-                self.encryption_key.get_secret_value() == DEMO_ENCRYPTION_KEY:  # type: ignore[union-attr]
+                self.encryption_key.get_secret_value() == DEMO_ENCRYPTION_KEY:
             raise ValueError("the demo secrets are refused when DEMO_MODE is off")
-        if len(self.jwt_secret.get_secret_value()) < 32:  # type: ignore[union-attr]
+        if len(self.jwt_secret.get_secret_value()) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters")
         return self
 

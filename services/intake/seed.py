@@ -7,6 +7,7 @@ import logging
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from services.intake.adapters.tables import ApiKeyRow, UserRow
 from shared.auth import hash_password
@@ -21,7 +22,7 @@ DEMO_API_KEY = "demo-key"
 
 def demo_accounts() -> list[tuple[str, str, str | None, str]]:
     """(username, role, department, display name): as DESIGN.md names them."""
-    accounts = [
+    accounts: list[tuple[str, str, str | None, str]] = [
         ("supervisor", "supervisor", None, "区生态环境局督办员"),
         ("operator", "operator", None, "热线话务员"),
         ("admin", "admin", None, "系统管理员"),
@@ -38,7 +39,7 @@ def seed_demo(engine: Engine, clock: Clock) -> int:
     """Create the demo accounts and API key that are missing; returns how many rows were added."""
     added = 0
     with Session(engine) as session:
-        existing = {u for (u,) in session.query(UserRow.username).all()}
+        existing = set(session.scalars(select(col(UserRow.username))).all())
         password_hash = None  # one hash for the shared demo password: hashing is deliberately slow
         for username, role, department, display in demo_accounts():
             if username in existing:
@@ -48,7 +49,7 @@ def seed_demo(engine: Engine, clock: Clock) -> int:
                                 display_name=display, created_at=clock.now()))
             added += 1
         key_hash = api_key_hash(DEMO_API_KEY)
-        if session.query(ApiKeyRow).filter(ApiKeyRow.key_hash == key_hash).first() is None:
+        if session.scalars(select(ApiKeyRow).where(col(ApiKeyRow.key_hash) == key_hash)).first() is None:
             session.add(ApiKeyRow(name="demo (app, call centre, Open311)", key_hash=key_hash, created_at=clock.now()))
             added += 1
         session.commit()

@@ -7,9 +7,9 @@ import threading
 from collections.abc import Callable
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlmodel import col, select
 
 from shared.clock import Clock
 from shared.contracts.envelope import CloudEvent
@@ -55,9 +55,9 @@ class DbLogBus(EventBus):
 
     def dead_letters(self, group: str | None = None) -> list[DeadLetterView]:
         with self._sessions() as session:
-            query = select(DeadLetter).order_by(DeadLetter.id)
+            query = select(DeadLetter).order_by(col(DeadLetter.id))
             if group:
-                query = query.where(DeadLetter.group_id == group)
+                query = query.where(col(DeadLetter.group_id) == group)
             rows = session.scalars(query).all()
         return [
             DeadLetterView(id=str(r.id), group=r.group_id, topic=r.topic, event_id=r.event_id,
@@ -115,9 +115,9 @@ class DbLogConsumer:
         with sessions() as session:
             offset = _offset(session, self.spec.group)
             rows = session.execute(
-                select(OutboxRecord.position, OutboxRecord.topic, OutboxRecord.payload)
-                .where(OutboxRecord.topic.in_(self.spec.topics), OutboxRecord.position > offset)
-                .order_by(OutboxRecord.position)
+                select(col(OutboxRecord.position), col(OutboxRecord.topic), col(OutboxRecord.payload))
+                .where(col(OutboxRecord.topic).in_(self.spec.topics), col(OutboxRecord.position) > offset)
+                .order_by(col(OutboxRecord.position))
                 .limit(self.bus.batch_size)
             ).all()
             session.commit()
@@ -135,7 +135,8 @@ class DbLogConsumer:
             self._advance(position)
         return len(rows)
 
-    def _advance(self, position: int) -> None:
+    def _advance(self, position: int | None) -> None:
+        assert position is not None  # a stored row always has one
         with self.bus._sessions() as session:
             row = session.get(ConsumerOffset, self.spec.group)
             if row is None:

@@ -68,4 +68,7 @@ class DeadLetter(SQLModel, table=True):
     replayed_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
 
 
-EVENTBUS_TABLES = [OutboxRecord.__table__, ConsumerOffset.__table__, InboxRecord.__table__, DeadLetter.__table__]
+EVENTBUS_TABLES: list[sa.Table] = [
+    SQLModel.metadata.tables[name]
+    for name in ("event_outbox", "event_consumer_offset", "event_inbox", "event_dead_letter")
+]

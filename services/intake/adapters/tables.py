@@ -103,4 +103,8 @@ class ApiKeyRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
 
 
-TABLES = [t.__table__ for t in (ComplaintRow, TimelineRow, RatingRow, IdempotencyKeyRow, UserRow, ApiKeyRow)]
+TABLES: list[sa.Table] = [
+    SQLModel.metadata.tables[name]
+    for name in ("intake_complaints", "intake_timeline", "intake_ratings", "intake_idempotency_keys", "intake_users",
+                 "intake_api_keys")
+]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from services.intake.adapters.crypto import FieldCipher
 from services.intake.adapters.tables import ComplaintRow, IdempotencyKeyRow, RatingRow, TimelineRow
@@ -76,7 +76,7 @@ def receive_complaint(cmd: ReceiveComplaint, uow: IntakeUnitOfWork, *, cipher: F
 def citizen_view(tracking_code: str, phone_last4: str | None, uow: IntakeUnitOfWork) -> domain.CitizenView:
     row = _visible(uow, tracking_code, phone_last4)
     timeline = uow.session.scalars(
-        select(TimelineRow).where(TimelineRow.complaint_id == row.id).order_by(TimelineRow.id)).all()
+        select(TimelineRow).where(col(TimelineRow.complaint_id) == row.id).order_by(col(TimelineRow.id))).all()
     return domain.CitizenView(
         tracking_code=row.tracking_code, status=domain.Status(row.status), received_at=as_shanghai(row.received_at),
         channel=row.channel, content=row.content, category=row.category, subcategory=row.subcategory,

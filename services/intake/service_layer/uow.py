@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from services.intake.adapters.tables import ComplaintRow, IdempotencyKeyRow, UserRow
 from shared.uow import SqlUnitOfWork
@@ -13,7 +13,7 @@ class IntakeUnitOfWork(SqlUnitOfWork):
         return self.session.get(ComplaintRow, complaint_id, with_for_update=for_update)
 
     def complaint_by_code(self, tracking_code: str, *, for_update: bool = False) -> ComplaintRow | None:
-        query = select(ComplaintRow).where(ComplaintRow.tracking_code == tracking_code)
+        query = select(ComplaintRow).where(col(ComplaintRow.tracking_code) == tracking_code)
         if for_update:
             query = query.with_for_update()
         return self.session.scalars(query).first()
