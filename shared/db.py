@@ -6,9 +6,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, create_engine, event
-from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
+from sqlalchemy import BigInteger, DateTime, Integer, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+
+from shared.clock import SHANGHAI
+
+# BIGINT on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -18,9 +22,6 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
         _sqlite_serialised_writers(engine)
-        # SQLite keeps no time zone: store aware times as UTC and read them back as UTC, so every
-        # service may use DateTime(timezone=True) and get correct aware values on both databases.
-        engine.dialect.colspecs = {**engine.dialect.colspecs, DateTime: _UtcSqliteDateTime}
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -50,25 +51,28 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-class _UtcSqliteDateTime(SQLITE_DATETIME):
-    def bind_processor(self, dialect: Any) -> Any:
-        inner = super().bind_processor(dialect)
 
-        def process(value: Any) -> Any:
-            if isinstance(value, datetime) and value.tzinfo is not None:
-                value = value.astimezone(UTC).replace(tzinfo=None)
-            return inner(value) if inner else value
+class AwareDateTime(TypeDecorator[datetime]):
+    """An aware moment: stored as UTC on every database, read back in Asia/Shanghai.
 
-        return process
+    SQLite keeps no time zone, so without this a Shanghai time would be stored as if it were UTC.
+    A naive time is refused rather than guessed.
+    """
 
-    def result_processor(self, dialect: Any, coltype: Any) -> Any:
-        inner = super().result_processor(dialect, coltype)
-        aware = self.timezone
+    impl = DateTime(timezone=True)
+    cache_ok = True
 
-        def process(value: Any) -> Any:
-            value = inner(value) if inner else value
-            if aware and isinstance(value, datetime) and value.tzinfo is None:
-                value = value.replace(tzinfo=UTC)
-            return value
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store aware times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-        return process
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(SHANGHAI)

@@ -241,7 +241,7 @@ class KafkaBus(EventBus):
             acks="all", enable_idempotence=True, max_in_flight_requests_per_connection=5,
             linger_ms=linger_ms, allow_auto_create_topics=False,
             bootstrap_timeout_ms=self.connect_timeout_ms, max_block_ms=self.send_timeout_ms,
-            delivery_timeout_ms=self.send_timeout_ms,
+            delivery_timeout_ms=self.send_timeout_ms, reconnect_backoff_max_ms=1000,
             request_timeout_ms=max(1000, min(30_000, self.send_timeout_ms - linger_ms)),
         )
 
@@ -252,7 +252,7 @@ class KafkaBus(EventBus):
             enable_auto_commit=False, auto_offset_reset="earliest", allow_auto_create_topics=False,
             session_timeout_ms=self.session_timeout_ms, heartbeat_interval_ms=self.heartbeat_interval_ms,
             fetch_max_wait_ms=self.fetch_max_wait_ms, max_poll_records=self.max_poll_records,
-            bootstrap_timeout_ms=self.connect_timeout_ms,
+            bootstrap_timeout_ms=self.connect_timeout_ms, reconnect_backoff_max_ms=1000,
         )
 
     def subscribe(self, consumer: KafkaConsumer, topics: Iterable[str], worker: KafkaConsumerWorker) -> None:

@@ -7,8 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-# BIGINT on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
-BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+from shared.db import AwareDateTime, BigIntId
 
 
 class OutboxRecord(SQLModel, table=True):
@@ -26,9 +25,9 @@ class OutboxRecord(SQLModel, table=True):
     key: str = Field(max_length=64)
     type: str = Field(max_length=200)
     payload: str = Field(sa_column=sa.Column(sa.Text, nullable=False))  # the CloudEvent, structured JSON
-    created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(AwareDateTime(), nullable=False))
     published_at: datetime | None = Field(
-        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True, index=True)
+        default=None, sa_column=sa.Column(AwareDateTime(), nullable=True, index=True)
     )
 
 
@@ -39,7 +38,7 @@ class ConsumerOffset(SQLModel, table=True):
 
     group_id: str = Field(primary_key=True, max_length=100)
     position: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, default=0))
-    updated_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(AwareDateTime(), nullable=False))
 
 
 class InboxRecord(SQLModel, table=True):
@@ -49,7 +48,7 @@ class InboxRecord(SQLModel, table=True):
 
     group_id: str = Field(primary_key=True, max_length=100)
     event_id: str = Field(primary_key=True, max_length=64)
-    processed_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    processed_at: datetime = Field(sa_column=sa.Column(AwareDateTime(), nullable=False))
 
 
 class DeadLetter(SQLModel, table=True):
@@ -64,8 +63,8 @@ class DeadLetter(SQLModel, table=True):
     payload: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     error: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     attempts: int
-    created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
-    replayed_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
+    created_at: datetime = Field(sa_column=sa.Column(AwareDateTime(), nullable=False))
+    replayed_at: datetime | None = Field(default=None, sa_column=sa.Column(AwareDateTime()))
 
 
 EVENTBUS_TABLES: list[sa.Table] = [

@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from shared.eventbus.tables import BigIntId
+from shared.db import AwareDateTime, BigIntId
 
 
 def _ts(nullable: bool = False, index: bool = False) -> sa.Column:  # type: ignore[type-arg]
-    return sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
+    return sa.Column(AwareDateTime(), nullable=nullable, index=index)
 
 
 class ComplaintRow(SQLModel, table=True):

@@ -6,36 +6,16 @@ Built only from events; no other service reads them. The schema is created by al
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
-from shared.clock import as_shanghai
-
-BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-
-class Instant(sa.TypeDecorator[datetime]):
-    """An aware moment, stored as UTC and read back in Asia/Shanghai; a naive time is refused, not guessed."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: notify stores aware times only")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else as_shanghai(value)
+from shared.db import AwareDateTime, BigIntId
 
 
 def _at(*, index: bool = False, nullable: bool = True) -> sa.Column:  # type: ignore[type-arg]
-    return sa.Column(Instant(), nullable=nullable, index=index)
+    return sa.Column(AwareDateTime(), nullable=nullable, index=index)
 
 
 class CaseRow(SQLModel, table=True):

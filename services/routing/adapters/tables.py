@@ -5,38 +5,17 @@ Times are stored in UTC and read back as Asia/Shanghai on both databases (SQLite
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from shared.clock import as_shanghai
-
-# BIGINT on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
-BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-
-class UtcDateTime(sa.types.TypeDecorator[datetime]):
-    """An aware datetime, stored as UTC, read back in Asia/Shanghai."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored: pass an aware time")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return as_shanghai(value) if value is not None else None
+from shared.db import AwareDateTime, BigIntId
 
 
 def _time(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None, sa_column=sa.Column(UtcDateTime(), nullable=nullable, index=index))
+    return Field(default=None, sa_column=sa.Column(AwareDateTime(), nullable=nullable, index=index))
 
 
 class RoutingDepartment(SQLModel, table=True):
