@@ -121,18 +121,24 @@ class DbLogConsumer:
                 .limit(self.bus.batch_size)
             ).all()
             session.commit()
-        for position, topic, payload in rows:
-            if stop is not None and stop.is_set():
-                break
-            try:
-                event = CloudEvent.from_json(payload)
-            except (ValidationError, ValueError) as exc:
-                log.error("unreadable event at position %s: %s", position, exc)
-                self._park_raw(topic, payload, str(exc))
-            else:
-                kwargs = {"sleep": self.bus._sleep} if self.bus._sleep else {}
-                deliver(event, topic, self.spec, self.bus.policy, self._park, **kwargs)
-            self._advance(position)
+        done = None
+        try:
+            for position, topic, payload in rows:
+                if stop is not None and stop.is_set():
+                    break
+                try:
+                    event = CloudEvent.from_json(payload)
+                except (ValidationError, ValueError) as exc:
+                    log.error("unreadable event at position %s: %s", position, exc)
+                    self._park_raw(topic, payload, str(exc))
+                else:
+                    kwargs = {"sleep": self.bus._sleep} if self.bus._sleep else {}
+                    deliver(event, topic, self.spec, self.bus.policy, self._park, **kwargs)
+                done = position
+        finally:
+            # Once per batch: a crash before this re-reads the batch, and the inbox makes that harmless.
+            if done is not None:
+                self._advance(done)
         return len(rows)
 
     def _advance(self, position: int | None) -> None:
