@@ -234,6 +234,8 @@ class KafkaBus(EventBus):
 
     # --- clients ----------------------------------------------------------------------------------
 
+    # reconnect_backoff_max_ms=1000 (the Java client's default): kafka-python's 30 s default left clients
+    # idle for up to ~30 s after the broker came back from an outage (tests/distributed/test_failures.py).
     def new_producer(self) -> KafkaProducer:
         linger_ms = 5
         return KafkaProducer(
