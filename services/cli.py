@@ -17,6 +17,7 @@ from shared.clock import Clock, SystemClock
 from shared.db import make_engine
 from shared.eventbus.consumer import RetryPolicy
 from shared.eventbus.port import EventBus
+from shared.runtime import ServiceRuntime
 from shared.settings import CommonSettings
 
 log = logging.getLogger("complaints")
@@ -64,8 +65,27 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_process(target: str, clock: Clock | None = None):  # type: ignore[no-untyped-def]
-    """Settings, engines, bus and the FastAPI app of one process (`all` or one service)."""
+@dataclasses.dataclass
+class Process:
+    """Everything one process runs: `all` (embedded) or one service."""
+
+    names: tuple[str, ...]
+    settings: dict[str, CommonSettings]
+    engines: dict[str, Any]  # by URL: services sharing one database share one engine
+    bus: EventBus
+    runtimes: list[ServiceRuntime]
+    app: Any
+
+    @property
+    def first(self) -> CommonSettings:
+        return self.settings[self.names[0]]
+
+    def engine_of(self, name: str) -> Any:
+        return self.engines[self.settings[name].database_url]
+
+
+def build_process(target: str, clock: Clock | None = None, *, client_id: str | None = None) -> Process:
+    """Settings, engines, bus, services and the FastAPI app of one process."""
     from services.app import create_app
 
     names = _names(target)
@@ -73,32 +93,32 @@ def build_process(target: str, clock: Clock | None = None):  # type: ignore[no-u
     first = settings[names[0]]
     clock = clock or SystemClock()
     engines: dict[str, Any] = {}
-    for name in names:  # services sharing one database share one engine
+    for name in names:
         url = settings[name].database_url
         engines.setdefault(url, make_engine(url))
-    bus = make_bus(first, engines[first.database_url], clock, client_id=f"complaints-{target}")
+    bus = make_bus(first, engines[first.database_url], clock, client_id=client_id or f"complaints-{target}")
     runtimes = [
         composition.service(name).bootstrap(settings[name], engines[settings[name].database_url], clock=clock,
                                             ordered_log=first.event_bus == "db")
         for name in names
     ]
     app = create_app(runtimes, bus, list(engines.values()), max_body_bytes=first.max_body_bytes)
-    return first, settings, engines, app
+    return Process(names, settings, engines, bus, runtimes, app)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    first, settings, engines, app = build_process(args.target)
+    process = build_process(args.target)
+    first = process.first
     structured_logging.configure(first.log_level, first.log_json)
     if args.target == "all" or args.migrate:
-        for name in _names(args.target):
-            engine = engines[settings[name].database_url]
-            composition.migrate(engine, (name,))
-            composition.service(name).seed(engine, settings[name], SystemClock())
+        for name in process.names:
+            composition.migrate(process.engine_of(name), (name,))
+            composition.service(name).seed(process.engine_of(name), process.settings[name], SystemClock())
     host, port = args.host or first.host, args.port or first.port
     _banner(args.target, first, host, port)
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(process.app, host=host, port=port, log_config=None, access_log=False)
     return 0
 
 
@@ -120,18 +140,18 @@ def _banner(target: str, settings: CommonSettings, host: str, port: int) -> None
 
 
 def cmd_dlq(args: argparse.Namespace) -> int:
-    names = _names(args.service)
-    first, settings, engines, _app = build_process(args.service)
-    bus = make_bus(first, next(iter(engines.values())), SystemClock(), client_id="complaints-dlq")
+    process = build_process(args.service, client_id="complaints-dlq")
+    bus = process.bus
     try:
         if args.action == "list":
-            rows = [vars(d) for name in names for d in bus.dead_letters(name)]
+            rows = [vars(d) for name in process.names for d in bus.dead_letters(name)]
             print(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
             return 0
-        name = args.group or names[0]
-        runtime = composition.service(name).bootstrap(settings[name], engines[settings[name].database_url],
-                                                      clock=SystemClock(), ordered_log=first.event_bus == "db")
-        spec = next(s for s in runtime.consumers if s.group == name)
+        group = args.group or process.names[0]
+        spec = next((s for rt in process.runtimes for s in rt.consumers if s.group == group), None)
+        if spec is None:
+            print(f"no consumer group {group} in this process (--service {args.service})", file=sys.stderr)
+            return 2
         ok = bus.replay(args.id, spec)
         print("replayed" if ok else "failed again: still parked")
         return 0 if ok else 1
