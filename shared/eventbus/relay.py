@@ -58,6 +58,9 @@ class OutboxRelay:
         self.max_backoff = max_backoff
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._claims_rows = engine.dialect.name == "postgresql"
+        # Counted when /metrics is scraped, so the figure is current even while a send hangs on a
+        # broker that went away (the relay loop itself is blocked then).
+        metrics.outbox_backlog.labels(name).set_function(self._backlog_for_metrics)
         self.failures = 0  # consecutive failed rounds (reset by a successful one)
         self._close = close
 
@@ -77,7 +80,6 @@ class OutboxRelay:
                 self.failures += 1
                 log.warning("%s could not publish (attempt %d, next in %.1fs): %s",
                             self.name, self.failures, delay, exc)
-                self._report_backlog()
                 stop.wait(delay)
                 delay = min(self.max_backoff, delay * 2)
                 continue
@@ -85,7 +87,6 @@ class OutboxRelay:
                 log.info("%s publishing again after %d failed attempts", self.name, self.failures)
             self.failures, delay = 0, self.min_backoff
             if sent < self.batch_size:
-                self._report_backlog()
                 with outbox.log_appended:  # woken by a commit in this process, else polls
                     if not stop.is_set():
                         outbox.log_appended.wait(self.poll_interval)
@@ -125,20 +126,20 @@ class OutboxRelay:
         return len(batch)
 
     def backlog(self) -> int:
-        """Outbox rows not yet acknowledged by the transport (also exported as `outbox_backlog`)."""
+        """Outbox rows not yet acknowledged by the transport (exported as `outbox_backlog`)."""
         with self._sessions() as session:
             count = session.scalar(
                 select(func.count()).select_from(OutboxRecord).where(_UNSENT)
             )
             session.commit()
-        metrics.outbox_backlog.labels(self.name).set(count or 0)
         return count or 0
 
-    def _report_backlog(self) -> None:
+    def _backlog_for_metrics(self) -> float:
         try:
-            self.backlog()
+            return float(self.backlog())
         except Exception as exc:  # noqa: BLE001 - the database may be the thing that is down
             log.warning("%s could not count its backlog: %s", self.name, exc)
+            return float("nan")
 
     @staticmethod
     def _earlier_batch_claimed(session: Session, first: int) -> bool:
