@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,9 +43,44 @@ def _sqlite_serialised_writers(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    # Writers of this process queue on a Python lock: SQLite's own busy handler sleeps in steps of
+    # up to 100 ms, which under load costs more than the transactions themselves. Other processes on
+    # the same file still meet busy_timeout.
+    writer = threading.Lock()
+    holder: list[Any] = []  # the DBAPI connection holding `writer`, if any
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (engine.execution_options(read_only=True)) take no lock: WAL gives them a snapshot.
+        if connection.get_execution_options().get("read_only", False):
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            return
+        if not writer.acquire(timeout=60):
+            raise TimeoutError("no SQLite write lock within 60 s")
+        holder.append(connection.connection.dbapi_connection)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(holder[-1])
+            raise
+
+    def _release(dbapi_connection: Any) -> None:
+        raw = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)  # a pool proxy or the raw one
+        if holder and holder[0] is raw:
+            holder.clear()
+            writer.release()
+
+    dialect = engine.dialect
+    for name in ("do_commit", "do_rollback", "do_close"):
+        original = getattr(dialect, name)
+
+        def ending(dbapi_connection: Any, _original: Any = original) -> None:
+            try:
+                _original(dbapi_connection)
+            finally:
+                _release(dbapi_connection)
+
+        setattr(dialect, name, ending)
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -33,6 +33,8 @@ class DbLogBus(EventBus):
         self.poll_interval = poll_interval
         self.batch_size = batch_size
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # Polling only reads: on SQLite it must not queue behind (or block) the writers.
+        self._read_sessions = sessionmaker(engine.execution_options(read_only=True), expire_on_commit=False)
         self._sleep = sleep
 
     def ensure_topics(self) -> None:
@@ -111,7 +113,7 @@ class DbLogConsumer:
 
     def poll_once(self, stop: threading.Event | None = None) -> int:
         """Deliver the next batch after the group's offset; returns how many rows were read."""
-        sessions = self.bus._sessions
+        sessions = self.bus._read_sessions
         with sessions() as session:
             offset = _offset(session, self.spec.group)
             rows = session.execute(
