@@ -83,10 +83,6 @@ def _sqlite_serialised_writers(engine: Engine) -> None:
         setattr(dialect, name, ending)
 
 
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
-
-
 
 class AwareDateTime(TypeDecorator[datetime]):
     """An aware moment: stored as UTC on every database, read back in Asia/Shanghai.

@@ -5,7 +5,6 @@ It rolls back unless `commit()` is called; that one commit writes the rows and t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -56,6 +55,3 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         self._pending = []
         self.session.rollback()
-
-
-UowFactory = Callable[[], SqlUnitOfWork]
