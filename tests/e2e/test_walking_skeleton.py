@@ -83,3 +83,16 @@ def test_the_dispatcher_sees_a_masked_phone_and_the_citizen_view_shows_no_staff_
     system.drain()
     view = system.client.get(f"/api/v1/complaints/{accepted['tracking_code']}").text
     assert "dispatcher-housing_construction" not in view and "王五" not in view
+
+
+def test_a_reply_with_control_characters_is_cleaned_not_refused_by_the_database(system):
+    case_id = system.report(**EXAMPLE)["id"]
+    system.drain()
+    dispatcher = system.login("dispatcher-housing_construction")
+    reply = system.client.post(f"/api/v1/cases/{case_id}/reply", headers=dispatcher,
+                               json={"reply": "已处理\u0000完毕\u0007"})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["reply"] == "已处理完毕"
+    empty = system.client.post(f"/api/v1/cases/{case_id}/return", headers=dispatcher,
+                               json={"reason": "\u0000\u0000\u0000"})
+    assert empty.status_code == 422

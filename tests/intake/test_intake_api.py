@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -115,3 +116,21 @@ def test_login_gives_a_token_and_a_wrong_password_does_not(system):
     assert ok.json()["role"] == "dispatcher" and ok.json()["department"] == "housing_construction"
     wrong = system.client.post("/api/v1/auth/token", data={"username": "supervisor", "password": "nope"})
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "unauthorized"
+
+
+def test_control_characters_are_dropped_and_do_not_count_towards_the_length(system):
+    only_nul = system.client.post("/api/v1/complaints", json={"channel": "web", "content": "\u0000" * 8})
+    assert only_nul.status_code == 422 and "at least 5" in only_nul.json()["error"]["message"]
+    accepted = system.report(channel="web", content="工地\u0000夜间施工太吵", address="合阳\u0000大道 1 号")
+    code = accepted["tracking_code"]
+    view = system.client.get(f"/api/v1/complaints/{code}").json()
+    assert view["content"] == "工地夜间施工太吵"
+
+
+def test_a_time_without_a_zone_is_read_as_chongqing_time_and_a_future_one_is_refused(system):
+    now = system.clock.now()
+    naive_past = (now.replace(tzinfo=None) - timedelta(hours=1)).isoformat()
+    assert system.client.post("/api/v1/complaints", json={**EXAMPLE, "occurred_at": naive_past}).status_code == 201
+    naive_future = (now.replace(tzinfo=None) + timedelta(hours=2)).isoformat()
+    future = system.client.post("/api/v1/complaints", json={**EXAMPLE, "occurred_at": naive_future})
+    assert future.status_code == 422 and "future" in future.json()["error"]["message"]

@@ -32,7 +32,7 @@ def build_router(uow_factory: Callable[[], IntakeUnitOfWork], *, cipher: FieldCi
                  summary="提交投诉 / report a complaint (web, app)")
     def post_complaint(body: ComplaintIn, response: Response,
                        idempotency_key: IdempotencyKey = None) -> ComplaintAccepted:
-        if body.occurred_at and body.occurred_at.tzinfo and body.occurred_at > clock.now() + timedelta(minutes=5):
+        if body.occurred_at and body.occurred_at > clock.now() + timedelta(minutes=5):
             raise InvalidInput("发生时间不能晚于现在 / occurred_at is in the future")
         reporter = body.reporter or None
         cmd = ReceiveComplaint(

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from services.intake.domain.complaint import PHONE
+from shared.clock import SHANGHAI
 from shared.contracts.codes import Rating, find_town, is_known_type
+from shared.text import visible
+
+Content = Annotated[str, Field(min_length=5, max_length=5000, description="投诉内容，5–5000 字"),
+                    AfterValidator(visible(5))]
+Name = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(visible(1))]
+Address = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(visible(1))]
+Comment = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(visible(1))]
 
 
 class ReporterIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | None = Field(default=None, max_length=50)
+    name: Name | None = None
     phone: str | None = Field(default=None, max_length=20)
     anonymous: StrictBool = False
 
@@ -31,17 +39,23 @@ class ComplaintIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    content: str = Field(min_length=5, max_length=5000, description="投诉内容，5–5000 字")
+    content: Content
     channel: Literal["web", "app"]
     category: str | None = Field(default=None, max_length=40)
     subcategory: str | None = Field(default=None, max_length=40)
     town: str | None = Field(default=None, max_length=40, description="镇街：代码（heyangcheng）或名称（合阳城街道）")
-    address: str | None = Field(default=None, max_length=500)
+    address: Address | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     occurred_at: datetime | None = None
     urgent: StrictBool = False
     reporter: ReporterIn | None = None
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _occurred_at(cls, value: datetime | None) -> datetime | None:
+        # A citizen's "when" without a zone is a Chongqing wall-clock time.
+        return value.replace(tzinfo=SHANGHAI) if value is not None and value.tzinfo is None else value
 
     @field_validator("town")
     @classmethod
@@ -75,7 +89,7 @@ class RatingIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     rating: Rating
-    comment: str | None = Field(default=None, max_length=500)
+    comment: Comment | None = None
     phone_last4: str | None = Field(default=None, pattern=r"^\d{4}$")
 
 

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.routing.domain.case import OPEN, Status
 from services.routing.domain.commands import (
@@ -30,19 +30,20 @@ from shared.auth import Principal, auth_deps, may_act_for
 from shared.clock import Clock
 from shared.contracts.codes import TRIAGE
 from shared.http import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from shared.text import visible
 
 _HTTP_ERRORS: dict[type[RoutingError], type[DomainError]] = {
     CaseNotFound: NotFound, IllegalTransition: Conflict, InvalidRequest: InvalidInput,
 }
 
 
-def _text(low: int, high: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=low, max_length=high)
+def _text(low: int, high: int) -> tuple[StringConstraints, AfterValidator]:
+    return StringConstraints(min_length=low, max_length=high), AfterValidator(visible(low))
 
 
-ReplyText = Annotated[str, _text(2, 5000)]
-Reason = Annotated[str, _text(2, 500)]
-Code = Annotated[str, _text(1, 64)]
+ReplyText = Annotated[str, *_text(2, 5000)]
+Reason = Annotated[str, *_text(2, 500)]
+Code = Annotated[str, *_text(1, 64)]
 
 
 class _Body(BaseModel):
@@ -69,8 +70,8 @@ class AssignBody(_Body):
 
 
 class ClassifyBody(_Body):
-    content: Annotated[str, _text(1, 5000)]
-    address: Annotated[str, _text(0, 500)] | None = None
+    content: Annotated[str, *_text(1, 5000)]
+    address: Annotated[str, *_text(0, 500)] | None = None
 
 
 class Decision(StrEnum):
