@@ -3,12 +3,13 @@ PostgreSQL database, talking only through Kafka; driven over HTTP on each servic
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
 
 from shared.clock import SHANGHAI
-from tests.distributed.conftest import ASSIGNED, DistributedSystem, event_of, wait_for
+from tests.distributed.conftest import ASSIGNED, PARTITIONS, DistributedSystem, event_of, wait_for
 
 pytestmark = pytest.mark.kafka
 
@@ -82,3 +83,15 @@ def test_a_complaint_travels_the_whole_way_across_three_processes_and_kafka(dist
     # each service answers only its own routes on its port
     assert routing.post("/api/v1/complaints", json=EXAMPLE).status_code == 404
     assert intake.get("/api/v1/queues/housing_construction", headers=dispatcher).status_code == 404
+
+    # the operator's view: every topic exists (created explicitly), sizes, and no lag once all is consumed
+    def report():
+        done = distributed.cli("intake", "topics")
+        assert done.returncode == 0, done.stderr
+        return {row["topic"]: row for row in json.loads(done.stdout)}
+
+    topics = wait_for(lambda: (r := report())["complaints.received"]["lag"].get("routing") == 0 and r, 30,
+                      "routing has consumed complaints.received")
+    assert topics["complaints.dispatch.housing_construction"]["size"] >= 1
+    assert {"complaints.received.dlq", "complaints.dispatch.town_taihe"} <= topics.keys()
+    assert topics["complaints.lifecycle"]["partitions"] == PARTITIONS
