@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 ALLOWED = {200, 201, 400, 401, 403, 404, 409, 413, 415, 422}
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=60))
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+                    st.text(max_size=60))
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
                                                                                             max_size=3), max_leaves=6)
 COMPLAINT_FIELDS = ["content", "channel", "category", "subcategory", "town", "address", "lat", "lon", "occurred_at",
