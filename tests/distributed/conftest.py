@@ -201,7 +201,9 @@ class DistributedSystem:
                 if at_end and (until is None or until(records)):
                     return records
                 if time.monotonic() > deadline:
-                    pytest.fail(f"{topic}: not read to the end in {timeout:.0f}s ({len(records)} records)")
+                    where = {tp.partition: (reader.position(tp), reader.highwater(tp)) for tp in tps}
+                    pytest.fail(f"{topic}: not read to the end in {timeout:.0f}s ({len(records)} records; "
+                                f"partition: (position, high watermark) {where})")
         finally:
             reader.close()
 
