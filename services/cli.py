@@ -43,14 +43,22 @@ def _settings(names: tuple[str, ...]) -> dict[str, CommonSettings]:
     return {name: composition.service(name).load_settings() for name in names}
 
 
+def _by_database(names: tuple[str, ...], settings: dict[str, CommonSettings]) -> dict[str, tuple[str, ...]]:
+    """Services grouped by database URL: the event tables are migrated once per database."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for name in names:
+        url = settings[name].database_url
+        groups[url] = (*groups.get(url, ()), name)
+    return groups
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     names = _names(args.service)
-    settings = _settings(names)
-    for name in names:
-        engine = make_engine(settings[name].database_url)
-        composition.migrate(engine, (name,))
+    for url, group in _by_database(names, _settings(names)).items():
+        engine = make_engine(url)
+        composition.migrate(engine, group)
         engine.dispose()
-        print(f"migrated {name}")
+        print(f"migrated {', '.join(group)}")
     return 0
 
 
@@ -92,10 +100,7 @@ def build_process(target: str, clock: Clock | None = None, *, client_id: str | N
     settings = _settings(names)
     first = settings[names[0]]
     clock = clock or SystemClock()
-    engines: dict[str, Any] = {}
-    for name in names:
-        url = settings[name].database_url
-        engines.setdefault(url, make_engine(url))
+    engines: dict[str, Any] = {url: make_engine(url) for url in _by_database(names, settings)}
     bus = make_bus(first, engines[first.database_url], clock, client_id=client_id or f"complaints-{target}")
     runtimes = [
         composition.service(name).bootstrap(settings[name], engines[settings[name].database_url], clock=clock,
@@ -113,8 +118,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     first = process.first
     structured_logging.configure(first.log_level, first.log_json)
     if args.target == "all" or args.migrate:
+        for url, group in _by_database(process.names, process.settings).items():
+            composition.migrate(process.engines[url], group)
         for name in process.names:
-            composition.migrate(process.engine_of(name), (name,))
             composition.service(name).seed(process.engine_of(name), process.settings[name], SystemClock())
     host, port = args.host or first.host, args.port or first.port
     _banner(args.target, first, host, port)
