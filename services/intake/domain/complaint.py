@@ -92,13 +92,17 @@ class CitizenView:
     @property
     def can_rate(self) -> bool:
         """A reply can be rated (and a rating changed: the latest counts for the round)."""
-        return self.status in (Status.replied, Status.closed) and self.reply is not None
+        return ratable(self.status, self.reply)
 
 
 class RatingRefused(Exception):
     pass
 
 
+def ratable(status: str, reply: str | None) -> bool:
+    return status in (Status.replied, Status.closed) and reply is not None
+
+
 def check_can_rate(status: str, reply: str | None) -> None:
-    if status not in (Status.replied, Status.closed) or reply is None:
+    if not ratable(status, reply):
         raise RatingRefused("该投诉尚未回复，暂不能评价 / there is no reply to rate yet")
