@@ -8,7 +8,6 @@ run as threads; test handlers apply each event once (`handle_once`) into a test-
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from shared.eventbus.port import EventBus, Worker
 from shared.eventbus.tables import ConsumerOffset, DeadLetter, OutboxRecord
 from shared.uow import SqlUnitOfWork
 from tests.kafka_broker import TEST_GROUP_TIMINGS
+from tests.waiting import wait_for
 
 effects_metadata = sa.MetaData()
 effects = sa.Table(
@@ -49,15 +49,7 @@ def never(_event: CloudEvent, _attempt: int) -> bool:
     return False
 
 
-def wait_until(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.02)
+wait_until = wait_for  # the bus suite's name for it
 
 
 class BusHarness:

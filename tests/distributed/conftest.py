@@ -22,7 +22,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -33,6 +33,7 @@ from shared.db import make_engine
 from tests.kafka_broker import TEST_GROUP_TIMINGS, TansuBroker, tansu_binary
 from tests.pg import PostgresServer
 from tests.processes import ServedProcess
+from tests.waiting import wait_for
 
 with warnings.catch_warnings():  # kafka-python 3.0 reads its protocol schemas with a deprecated API
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -41,7 +42,6 @@ with warnings.catch_warnings():  # kafka-python 3.0 reads its protocol schemas w
 SERVICES = ("intake", "routing", "notify")
 PARTITIONS = 4
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-T = TypeVar("T")
 
 # Texts the classifier routes to a department, and one that needs a person (triage).
 ROUTED = [
@@ -55,18 +55,6 @@ UNCLEAR = ("请领导重视一下我们这里的问题", None)
 
 ASSIGNED = "hechuan.complaints.case.assigned.v1"
 TRIAGED = "hechuan.complaints.case.triaged.v1"
-
-
-def wait_for(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.1) -> T:
-    """Poll until `predicate()` is truthy; fails the test after `timeout` seconds (a bound, not a speed claim)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"not reached within {timeout:.0f}s: {what}")
-        time.sleep(interval)
 
 
 def complaint_body(i: int) -> dict[str, Any]:

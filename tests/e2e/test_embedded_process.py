@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
-import pytest
 
 from tests.processes import ServedProcess
+from tests.waiting import wait_for
 
 EXAMPLE = {"channel": "web", "content": "合阳城街道某工地凌晨两点还在打桩，噪音太大", "town": "合阳城街道"}
-
-
-def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05):
-    """Poll until `predicate()` returns something truthy; a bound, not a speed assertion."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail("condition not reached in time")
 
 
 def token(client: httpx.Client, username: str) -> dict[str, str]:
@@ -41,11 +28,11 @@ def test_the_embedded_process_routes_a_complaint_and_keeps_it_across_a_restart(d
             cases = client.get("/api/v1/queues/housing_construction", headers=dispatcher).json()["cases"]
             return next((c for c in cases if c["id"] == case_id), None)
 
-        case = wait_for(in_queue)
+        case = wait_for(in_queue, 15, "the case in the department queue")
         assert (case["category"], case["subcategory"]) == ("noise", "construction")
         assert client.post(f"/api/v1/cases/{case_id}/reply", headers=dispatcher,
                            json={"reply": "已责令停止夜间施工"}).status_code == 200
-        wait_for(lambda: client.get(f"/api/v1/complaints/{code}").json()["status"] == "replied")
+        wait_for(lambda: client.get(f"/api/v1/complaints/{code}").json()["status"] == "replied", 15, "the reply")
         assert client.get("/healthz").status_code == 200 and "http_request_seconds" in client.get("/metrics").text
         assert server.stop() == 0, server.log()[-2000:]
 
