@@ -43,6 +43,7 @@ def create_app(runtimes: list[ServiceRuntime], bus: EventBus, engines: list[Engi
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         workers = WorkerSet(process_workers(runtimes, bus, engines) if start_workers else [])
         bus.ensure_topics()
+        bus.ensure_topics([topic for rt in runtimes for topic in rt.topics()])
         workers.start()
         try:
             yield

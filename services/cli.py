@@ -7,54 +7,21 @@ import dataclasses
 import json
 import logging
 import sys
-from typing import Any
 
 from pydantic import ValidationError
 
 from services import composition
 from shared import logging as structured_logging
-from shared.clock import Clock, SystemClock
+from shared.clock import SystemClock
 from shared.db import make_engine
-from shared.eventbus.consumer import RetryPolicy
-from shared.eventbus.port import EventBus
-from shared.runtime import ServiceRuntime
 from shared.settings import CommonSettings
 
 log = logging.getLogger("complaints")
 
 
-def make_bus(settings: CommonSettings, engine: Any, clock: Clock, *, client_id: str = "complaints") -> EventBus:
-    """The event bus named by EVENT_BUS: the embedded log (db) or Kafka. Configuration, not a code fork."""
-    policy = RetryPolicy(max_attempts=settings.consumer_max_attempts)
-    if settings.event_bus == "kafka":
-        from shared.eventbus.kafka_bus import KafkaBus
-
-        return KafkaBus.from_settings(settings, clock, client_id=client_id)
-    from shared.eventbus.dblog import DbLogBus
-
-    return DbLogBus(engine, clock, policy=policy, poll_interval=settings.embedded_poll_interval)
-
-
-def _names(target: str) -> tuple[str, ...]:
-    return composition.SERVICE_NAMES if target == "all" else (target,)
-
-
-def _settings(names: tuple[str, ...]) -> dict[str, CommonSettings]:
-    return {name: composition.service(name).load_settings() for name in names}
-
-
-def _by_database(names: tuple[str, ...], settings: dict[str, CommonSettings]) -> dict[str, tuple[str, ...]]:
-    """Services grouped by database URL: the event tables are migrated once per database."""
-    groups: dict[str, tuple[str, ...]] = {}
-    for name in names:
-        url = settings[name].database_url
-        groups[url] = (*groups.get(url, ()), name)
-    return groups
-
-
 def cmd_migrate(args: argparse.Namespace) -> int:
-    names = _names(args.service)
-    for url, group in _by_database(names, _settings(names)).items():
+    names = composition.names_of(args.service)
+    for url, group in composition.by_database(names, composition.load_settings(names)).items():
         engine = make_engine(url)
         composition.migrate(engine, group)
         engine.dispose()
@@ -63,65 +30,24 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    names = _names(args.service)
-    settings = _settings(names)
+    names = composition.names_of(args.service)
+    settings = composition.load_settings(names)
     for name in names:
         engine = make_engine(settings[name].database_url)
-        composition.service(name).seed(engine, settings[name], SystemClock())
+        composition.seed(engine, (name,), settings=settings)
         engine.dispose()
         print(f"seeded {name}")
     return 0
 
 
-@dataclasses.dataclass
-class Process:
-    """Everything one process runs: `all` (embedded) or one service."""
-
-    names: tuple[str, ...]
-    settings: dict[str, CommonSettings]
-    engines: dict[str, Any]  # by URL: services sharing one database share one engine
-    bus: EventBus
-    runtimes: list[ServiceRuntime]
-    app: Any
-
-    @property
-    def first(self) -> CommonSettings:
-        return self.settings[self.names[0]]
-
-    def engine_of(self, name: str) -> Any:
-        return self.engines[self.settings[name].database_url]
-
-
-def build_process(target: str, clock: Clock | None = None, *, client_id: str | None = None) -> Process:
-    """Settings, engines, bus, services and the FastAPI app of one process."""
-    from services.app import create_app
-
-    names = _names(target)
-    settings = _settings(names)
-    first = settings[names[0]]
-    clock = clock or SystemClock()
-    engines: dict[str, Any] = {url: make_engine(url) for url in _by_database(names, settings)}
-    bus = make_bus(first, engines[first.database_url], clock, client_id=client_id or f"complaints-{target}")
-    runtimes = [
-        composition.service(name).bootstrap(settings[name], engines[settings[name].database_url], clock=clock,
-                                            ordered_log=first.event_bus == "db")
-        for name in names
-    ]
-    app = create_app(runtimes, bus, list(engines.values()), max_body_bytes=first.max_body_bytes)
-    return Process(names, settings, engines, bus, runtimes, app)
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    process = build_process(args.target)
+    process = composition.build_process(args.target)
     first = process.first
     structured_logging.configure(first.log_level, first.log_json)
     if args.target == "all" or args.migrate:
-        for url, group in _by_database(process.names, process.settings).items():
-            composition.migrate(process.engines[url], group)
-        for name in process.names:
-            composition.service(name).seed(process.engine_of(name), process.settings[name], SystemClock())
+        process.migrate_and_seed()
     host, port = args.host or first.host, args.port or first.port
     _banner(args.target, first, host, port)
     uvicorn.run(process.app, host=host, port=port, log_config=None, access_log=False)
@@ -146,7 +72,7 @@ def _banner(target: str, settings: CommonSettings, host: str, port: int) -> None
 
 
 def cmd_dlq(args: argparse.Namespace) -> int:
-    process = build_process(args.service, client_id="complaints-dlq")
+    process = composition.build_process(args.service, client_id="complaints-dlq", start_workers=False)
     bus = process.bus
     try:
         if args.action == "list":
@@ -154,7 +80,7 @@ def cmd_dlq(args: argparse.Namespace) -> int:
             print(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
             return 0
         group = args.group or process.names[0]
-        spec = next((s for rt in process.runtimes for s in rt.consumers if s.group == group), None)
+        spec = next((s for rt in process.runtimes.values() for s in rt.consumers if s.group == group), None)
         if spec is None:
             print(f"no consumer group {group} in this process (--service {args.service})", file=sys.stderr)
             return 2
@@ -166,7 +92,10 @@ def cmd_dlq(args: argparse.Namespace) -> int:
 
 
 def cmd_topics(_args: argparse.Namespace) -> int:
-    settings = composition.service("intake").load_settings()
+    """Creates the fixed topics (no database needed: the deployment runs it before migrations finish);
+    routing creates each department's dispatch topic when it starts and when a department is added.
+    Reports every topic on the cluster with its size and the lag of each consumer group."""
+    settings = composition.service("routing").load_settings()
     if settings.event_bus != "kafka":
         print("EVENT_BUS is db: topics are a column of the embedded log; nothing to create.")
         return 0
@@ -182,46 +111,95 @@ def cmd_topics(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _intake_engine():  # type: ignore[no-untyped-def]
-    return make_engine(composition.service("intake").load_settings().database_url)
+def cmd_departments(args: argparse.Namespace) -> int:
+    """Routing's department directory: list it, or add a department (its topic and queue come with it)."""
+    from services.routing.domain.commands import DefineDepartment, ListDepartments
+    from shared.errors import DomainError
+
+    process = composition.build_process("routing", client_id="complaints-departments", start_workers=False)
+    bus = process.runtimes["routing"].bus
+    try:
+        if args.action == "list":
+            result = bus.handle(ListDepartments())["departments"]
+        else:
+            result = bus.handle(DefineDepartment(args.code, args.name, args.kind, actor="cli"))
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        process.close()
+
+
+def _intake_process() -> composition.Process:
+    """Intake alone, as `serve intake` builds it (no workers): its bus runs the admin commands."""
+    return composition.build_process("intake", SystemClock(), client_id="complaints-admin", start_workers=False)
 
 
 def cmd_users(args: argparse.Namespace) -> int:
     import getpass
     import os
 
-    from services.intake import admin
+    from services.intake.domain import commands as intake
+    from shared.errors import DomainError
 
-    engine = _intake_engine()
+    process = _intake_process()
+    bus = process.runtimes["intake"].bus
     try:
         if args.action == "list":
-            print(json.dumps(admin.list_users(engine), ensure_ascii=False, indent=2))
+            users = bus.handle(intake.ListUsers())
+            print(json.dumps([{"username": u.username, "role": u.role.value, "department": u.department,
+                               "active": u.active} for u in users], ensure_ascii=False, indent=2))
         elif args.action == "deactivate":
-            admin.deactivate_user(engine, username=args.username)
+            bus.handle(intake.DeactivateUser(args.username))
         else:
             password = os.environ.get("COMPLAINTS_PASSWORD") or getpass.getpass(f"password for {args.username}: ")
             if args.action == "add":
-                admin.add_user(engine, SystemClock(), username=args.username, password=password, role=args.role,
-                               department=args.department, display_name=args.name)
+                bus.handle(intake.AddUser(username=args.username, password=password, role=args.role,
+                                          department=args.department, display_name=args.name))
             else:
-                admin.set_password(engine, username=args.username, password=password)
+                bus.handle(intake.SetPassword(args.username, password))
         return 0
-    except admin.AdminError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
         return 1
     finally:
-        engine.dispose()
+        process.close()
 
 
 def cmd_apikeys(args: argparse.Namespace) -> int:
-    from services.intake import admin
+    """add (the key is printed once, on stdout), list (never the keys), revoke ID."""
+    from services.intake.domain import commands as intake
+    from shared.errors import DomainError
 
-    engine = _intake_engine()
+    if args.action == "add" and not args.name:
+        print("complaints apikeys add needs --name (which client system)", file=sys.stderr)
+        return 2
+    if args.action == "revoke" and args.id is None:
+        print("complaints apikeys revoke needs the key's id (see: complaints apikeys list)", file=sys.stderr)
+        return 2
+    process = _intake_process()
+    bus = process.runtimes["intake"].bus
     try:
-        print(admin.add_api_key(engine, SystemClock(), name=args.name))
+        if args.action == "add":
+            issued = bus.handle(intake.AddApiKey(args.name))
+            print(issued.key)
+            print(f"API key {issued.id} for {issued.name!r}: shown this once, only its hash is stored",
+                  file=sys.stderr)
+        elif args.action == "list":
+            keys = bus.handle(intake.ListApiKeys())
+            print(json.dumps([{"id": k.id, "name": k.name, "active": k.active, "created_at": k.created_at.isoformat()}
+                              for k in keys], ensure_ascii=False, indent=2))
+        else:
+            bus.handle(intake.RevokeApiKey(args.id))
+            print(f"revoked API key {args.id}")
+        return 0
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
     finally:
-        engine.dispose()
-    return 0
+        process.close()
 
 
 def parser() -> argparse.ArgumentParser:
@@ -253,12 +231,21 @@ def parser() -> argparse.ArgumentParser:
     users.add_argument("--department", help="a dispatcher's department code, e.g. housing_construction")
     users.add_argument("--name", help="display name")
     users.set_defaults(func=cmd_users)
-    apikeys = sub.add_parser("apikeys", help="create a client API key (shown once)")
-    apikeys.add_argument("action", choices=["add"])
-    apikeys.add_argument("--name", required=True, help="which client system, e.g. 'call centre'")
+    apikeys = sub.add_parser("apikeys", help="client API keys: add (shown once), list, revoke ID")
+    apikeys.add_argument("action", choices=["add", "list", "revoke"])
+    apikeys.add_argument("id", nargs="?", type=int, help="the key's id (revoke), as `apikeys list` shows it")
+    apikeys.add_argument("--name", help="add: which client system, e.g. 'call centre'")
     apikeys.set_defaults(func=cmd_apikeys)
     topics = sub.add_parser("topics", help="create Kafka topics; show sizes and consumer lag")
     topics.set_defaults(func=cmd_topics)
+    departments = sub.add_parser("departments", help="routing's departments: list, or add one (admin)")
+    department_actions = departments.add_subparsers(dest="action", required=True)
+    department_actions.add_parser("list", help="every department, active or not")
+    add_department = department_actions.add_parser("add", help="a new department, with its dispatch topic")
+    add_department.add_argument("code", help="lower-case letters, digits and _, e.g. emergency_management")
+    add_department.add_argument("--name", required=True, help="its Chinese name, e.g. 区应急管理局")
+    add_department.add_argument("--kind", choices=["district", "town"], default="district")
+    departments.set_defaults(func=cmd_departments)
     return p
 
 

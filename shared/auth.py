@@ -1,21 +1,19 @@
-"""Authentication shared by the services: OAuth2 password flow with JWTs, roles, departments.
+"""Authentication shared by the services: password hashes, JWTs, roles, departments, masking.
 
+Pure of any web framework (handlers use it); the FastAPI sign-in dependencies are in `shared.http`.
 Accounts live in intake (the front door); every service verifies tokens with the shared key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import Depends
-from fastapi.security import OAuth2PasswordBearer
 
-from shared.http import Forbidden, Unauthorized
+from shared.errors import Unauthorized
 
 _hasher = PasswordHasher()
 ALGORITHM = "HS256"
@@ -59,37 +57,6 @@ def read_token(token: str, *, key: str) -> Principal:
     except jwt.PyJWTError as exc:
         raise Unauthorized("登录凭证无效 / the token is not valid") from exc
     return Principal(username=claims["sub"], role=claims["role"], department=claims.get("dept"))
-
-
-_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
-
-
-@dataclass(frozen=True)
-class AuthDeps:
-    """FastAPI dependencies bound to one key: `principal` (any signed-in user) and `role(...)`."""
-
-    principal: Callable[..., Principal]
-    optional: Callable[..., Principal | None]
-
-    def role(self, *roles: str) -> Callable[..., Principal]:
-        def _check(principal: Principal = Depends(self.principal)) -> Principal:
-            if principal.role not in roles and principal.role != "admin":
-                raise Forbidden("无权执行此操作 / your role may not do this")
-            return principal
-
-        return _check
-
-
-def auth_deps(key: str) -> AuthDeps:
-    def optional(token: str | None = Depends(_bearer)) -> Principal | None:
-        return read_token(token, key=key) if token else None
-
-    def principal(token: str | None = Depends(_bearer)) -> Principal:
-        if not token:
-            raise Unauthorized("请先登录 / sign in first")
-        return read_token(token, key=key)
-
-    return AuthDeps(principal=principal, optional=optional)
 
 
 def may_act_for(principal: Principal, department: str) -> bool:

@@ -1,51 +1,36 @@
-"""The HTTP error contract: `{"error": {"code", "message"}}` with the right status, never a 500 for bad input."""
+"""The HTTP edge: the error contract `{"error": {"code", "message"}}` with the right status (never a 500 for
+bad input), the request-size guard, and sign-in dependencies. Only entry points import this module."""
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shared.auth import TOKEN_URL, Principal, read_token
+from shared.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
+
 log = logging.getLogger(__name__)
 
 
-class DomainError(Exception):
-    status = 400
-    code = "bad_request"
-
-    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-        self.details = details
+# One table: each kind of domain error and the HTTP status it becomes. Subclasses inherit their kind's.
+HTTP_STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 422, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
+}
 
 
-class InvalidInput(DomainError):
-    status, code = 422, "invalid"
-
-
-class Unauthorized(DomainError):
-    status, code = 401, "unauthorized"
-
-
-class Forbidden(DomainError):
-    status, code = 403, "forbidden"
-
-
-class NotFound(DomainError):
-    status, code = 404, "not_found"
-
-
-class Conflict(DomainError):
-    status, code = 409, "conflict"
+def status_of(exc: DomainError) -> int:
+    return next((HTTP_STATUS[kind] for kind in type(exc).__mro__ if kind in HTTP_STATUS), 400)
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -72,7 +57,7 @@ def _describe(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=status_of(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -154,3 +139,36 @@ async def _reject(send: Send, status: int, message: str) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+# --- sign-in (OAuth2 bearer tokens) -------------------------------------------------------------
+
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+@dataclass(frozen=True)
+class AuthDeps:
+    """FastAPI dependencies bound to one key: `principal` (any signed-in user) and `role(...)`."""
+
+    principal: Callable[..., Principal]
+    optional: Callable[..., Principal | None]
+
+    def role(self, *roles: str) -> Callable[..., Principal]:
+        def _check(principal: Principal = Depends(self.principal)) -> Principal:
+            if principal.role not in roles and principal.role != "admin":
+                raise Forbidden("无权执行此操作 / your role may not do this")
+            return principal
+
+        return _check
+
+
+def auth_deps(key: str) -> AuthDeps:
+    def optional(token: str | None = Depends(_bearer)) -> Principal | None:
+        return read_token(token, key=key) if token else None
+
+    def principal(token: str | None = Depends(_bearer)) -> Principal:
+        if not token:
+            raise Unauthorized("请先登录 / sign in first")
+        return read_token(token, key=key)
+
+    return AuthDeps(principal=principal, optional=optional)

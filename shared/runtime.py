@@ -6,21 +6,41 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter
+from sqlalchemy.engine import Engine
 
+from shared.clock import Clock
 from shared.eventbus.consumer import ConsumerSpec
-from shared.eventbus.port import Worker
+from shared.eventbus.port import EventBus, Worker
+from shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)
+
+S = TypeVar("S", bound=CommonSettings)
+
+
+@dataclass(frozen=True)
+class ServiceContext(Generic[S]):
+    """What a process gives each service it runs: the same four things for every service."""
+
+    settings: S
+    engine: Engine
+    clock: Clock
+    transport: EventBus  # topics a service creates at run time (a new department's dispatch topic)
 
 
 @dataclass
 class ServiceRuntime:
+    """What `bootstrap()` hands back to the process: routes, the consumer, periodic workers."""
+
     name: str  # intake | routing | notify: also its consumer group
     router: APIRouter
+    bus: Any  # the service's MessageBus: entry points hand it commands
     consumers: list[ConsumerSpec] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)  # periodic jobs: SLA sweeper, callbacks, ...
+    topics: Callable[[], list[str]] = list  # topics to create at start, beyond the fixed ones
     ready: Callable[[], bool] = lambda: True
 
 

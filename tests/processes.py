@@ -42,13 +42,14 @@ class ServedProcess:
         self.proc = subprocess.Popen(cmd, env=self.env, stdout=subprocess.DEVNULL,
                                      stderr=open(self.dir / "stderr.log", "wb"))
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 if httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise RuntimeError("server did not start: " + (self.dir / "stderr.log").read_text()[-2000:])
+        exited = "" if self.proc.poll() is None else f" (exited with {self.proc.returncode})"
+        raise RuntimeError(f"server did not start{exited}: " + (self.dir / "stderr.log").read_text()[-2000:])
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

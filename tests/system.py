@@ -1,4 +1,4 @@
-"""The whole system embedded in the test process: three services on one database and the event log.
+"""The whole system embedded in the test process, built by the composition root like `serve all`.
 
 Consumers are driven by hand (`drain()`), so a test decides when events flow and time never sleeps.
 """
@@ -11,24 +11,30 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from services import composition
-from services.app import create_app
 from shared.clock import FakeClock
 from shared.eventbus.consumer import RetryPolicy
 from shared.eventbus.dblog import DbLogBus, DbLogConsumer
+from shared.runtime import ServiceContext
 
 
 class EmbeddedSystem:
-    def __init__(self, engine: Engine, clock: FakeClock) -> None:
+    def __init__(self, engine: Engine, clock: FakeClock, **ports: dict[str, Any]) -> None:
         self.engine = engine
         self.clock = clock
-        self.bus = DbLogBus(engine, clock, policy=RetryPolicy(max_attempts=3, base_delay=0.001))
-        self.settings = {name: composition.service(name).load_settings() for name in composition.SERVICE_NAMES}
-        self.runtimes = [
-            composition.service(name).bootstrap(self.settings[name], engine, clock=clock)
-            for name in composition.SERVICE_NAMES
-        ]
-        self.consumers: list[DbLogConsumer] = [self.bus.consumer(spec) for rt in self.runtimes for spec in rt.consumers]
-        self.app = create_app(self.runtimes, self.bus, [engine], start_workers=False)
+        settings = composition.load_settings(composition.SERVICE_NAMES)
+        url = settings["intake"].database_url
+        settings = {name: s.model_copy(update={"database_url": url}) for name, s in settings.items()}
+        self.process = composition.build_process("all", clock, settings=settings, engines={url: engine},
+                                                 policy=RetryPolicy(max_attempts=3, base_delay=0.001),
+                                                 start_workers=False, ports=ports)
+        self.settings = self.process.settings
+        self.runtimes = self.process.runtimes
+        bus = self.process.bus
+        assert isinstance(bus, DbLogBus)
+        self.bus = bus
+        self.consumers: list[DbLogConsumer] = [bus.consumer(spec) for rt in self.runtimes.values()
+                                               for spec in rt.consumers]
+        self.app = self.process.app
         self.client = TestClient(self.app)
 
     def drain(self, max_rounds: int = 50) -> int:
@@ -51,3 +57,8 @@ class EmbeddedSystem:
         response = self.client.post("/api/v1/complaints", json=body)
         assert response.status_code == 201, response.text
         return response.json()
+
+
+def service_context(settings: Any, engine: Engine, clock: FakeClock) -> ServiceContext[Any]:
+    """What a process gives one service, for tests that bootstrap a single service on the embedded log."""
+    return ServiceContext(settings, engine, clock, DbLogBus(engine, clock))

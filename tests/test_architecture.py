@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 from pathlib import Path
 
 import pytest
@@ -65,4 +67,49 @@ def test_only_one_module_imports_kafka():
         for path in python_files(ROOT / folder)
         if any(name.split(".")[0] == "kafka" for name in imports_of(path))
     )
-    assert len(importers) <= 1, importers
+    assert importers == ["shared/eventbus/kafka_bus.py"]
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_handlers_and_domain_know_nothing_of_http(service):
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for layer in ("domain", "service_layer")
+        for path in python_files(ROOT / "services" / service / layer)
+        for name in imports_of(path)
+        if name.split(".")[0] in ("fastapi", "starlette") or name == "shared.http"
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_service_has_the_template_shape(service):
+    root = ROOT / "services" / service
+    for part in ("domain", "service_layer", "adapters", "entrypoints", "migrations"):
+        assert (root / part).is_dir(), f"{service} has no {part}/"
+    module = importlib.import_module(f"services.{service}.bootstrap")
+    assert module.NAME == service
+    for function in ("load_settings", "migrate", "seed", "bootstrap"):
+        assert callable(getattr(module, function)), f"{service}.bootstrap has no {function}()"
+    parameters = list(inspect.signature(module.bootstrap).parameters.values())
+    assert parameters[0].name == "ctx", "bootstrap(ctx, *, <named ports>) in every service"
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters[1:]), "ports are named"
+    handlers = importlib.import_module(f"services.{service}.service_layer.handlers")
+    assert isinstance(handlers.COMMAND_HANDLERS, dict) and isinstance(handlers.EVENT_HANDLERS, dict)
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_routes_hand_commands_to_the_bus_and_never_open_a_unit_of_work(service):
+    api = ROOT / "services" / service / "entrypoints" / "api.py"
+    imported = imports_of(api)
+    assert f"services.{service}.service_layer.uow" not in imported
+
+
+def test_no_service_publishes_an_event_by_hand():
+    """Aggregates record events; the unit of work writes them. `uow.publish` is for the bus's own tests."""
+    offenders = []
+    for path in python_files(ROOT / "services"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "publish":
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []

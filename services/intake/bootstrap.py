@@ -1,4 +1,4 @@
-"""Wires intake: settings, unit of work, ports, routes, consumers."""
+"""Wires intake: settings, migrations, seed data, and the runtime a process runs (bus, routes, consumer)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,19 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
 
 from services.intake.adapters.crypto import FieldCipher
 from services.intake.entrypoints.api import build_router
-from services.intake.entrypoints.consumers import consumer_specs
 from services.intake.seed import seed_demo
+from services.intake.service_layer.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
 from services.intake.service_layer.uow import IntakeUnitOfWork
 from services.intake.settings import IntakeSettings
 from shared.clock import Clock
+from shared.contracts import topics
+from shared.messagebus import MessageBus
 from shared.migrations import upgrade
-from shared.runtime import ServiceRuntime
+from shared.runtime import ServiceContext, ServiceRuntime
+from shared.uow import uow_factory
 
 NAME = "intake"
 SOURCE = "/hechuan/intake"
@@ -34,20 +36,21 @@ def migrate(engine: Engine) -> None:
 
 
 def seed(engine: Engine, settings: IntakeSettings, clock: Clock) -> None:
-    """Intake has no reference data of its own; demo accounts only in DEMO_MODE."""
+    """Intake has no reference data of its own (department names come from routing's events);
+    demo accounts and the demo API key only in DEMO_MODE."""
     if settings.demo_mode:
-        seed_demo(engine, clock)
+        seed_demo(uow_factory(IntakeUnitOfWork, engine, clock=clock, source=SOURCE))
 
 
-def bootstrap(settings: IntakeSettings, engine: Engine, *, clock: Clock, ordered_log: bool = True,
-              cipher: FieldCipher | None = None, **_ports: Any) -> ServiceRuntime:
-    sessions = sessionmaker(engine, expire_on_commit=False)
-    assert settings.encryption_key is not None
-
-    def uow_factory() -> IntakeUnitOfWork:
-        return IntakeUnitOfWork(sessions, clock=clock, source=SOURCE, ordered_log=ordered_log)
-
-    cipher = cipher or FieldCipher(settings.encryption_key.get_secret_value())
-    router = build_router(uow_factory, cipher=cipher, clock=clock, jwt_key=settings.jwt_key,
+def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None = None) -> ServiceRuntime:
+    """The intake runtime. `cipher` encrypts personal data at rest (a test may pass its own)."""
+    settings = ctx.settings
+    if cipher is None:
+        assert settings.encryption_key is not None  # the settings refuse to load without one
+        cipher = FieldCipher(settings.encryption_key.get_secret_value())
+    bus = MessageBus(uow_factory(IntakeUnitOfWork, ctx.engine, clock=ctx.clock, source=SOURCE), group=NAME,
+                     topics=(topics.LIFECYCLE, topics.REFERENCE), commands=COMMAND_HANDLERS, events=EVENT_HANDLERS,
+                     ports={"cipher": cipher})
+    router = build_router(bus, jwt_key=settings.jwt_key,
                           token_ttl=timedelta(minutes=settings.access_token_minutes))
-    return ServiceRuntime(name=NAME, router=router, consumers=consumer_specs(uow_factory))
+    return ServiceRuntime(name=NAME, router=router, bus=bus, consumers=[bus.consumer()])

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
+from collections.abc import Callable
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
-from sqlmodel import col, select
-
-from services.intake.adapters.tables import ApiKeyRow, UserRow
+from services.intake.domain.accounts import ApiKey, User, hash_api_key
+from services.intake.service_layer.uow import IntakeUnitOfWork
 from shared.auth import hash_password
-from shared.clock import Clock
-from shared.contracts.codes import DEPARTMENTS
+from shared.contracts.codes import DEPARTMENTS, Role
 
 log = logging.getLogger(__name__)
 
@@ -20,39 +16,40 @@ DEMO_PASSWORD = "demo"
 DEMO_API_KEY = "demo-key"
 
 
-def demo_accounts() -> list[tuple[str, str, str | None, str]]:
+def demo_accounts() -> list[tuple[str, Role, str | None, str]]:
     """(username, role, department, display name): as DESIGN.md names them."""
-    accounts: list[tuple[str, str, str | None, str]] = [
-        ("supervisor", "supervisor", None, "区生态环境局督办员"),
-        ("operator", "operator", None, "热线话务员"),
-        ("admin", "admin", None, "系统管理员"),
+    accounts: list[tuple[str, Role, str | None, str]] = [
+        ("supervisor", Role.supervisor, None, "区生态环境局督办员"),
+        ("operator", Role.operator, None, "热线话务员"),
+        ("admin", Role.admin, None, "系统管理员"),
     ]
-    accounts += [(f"dispatcher-{code}", "dispatcher", code, f"{name}派单员") for code, name in DEPARTMENTS.items()]
+    accounts += [(f"dispatcher-{code}", Role.dispatcher, code, f"{name}派单员") for code, name in DEPARTMENTS.items()]
     return accounts
 
 
-def api_key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+def seed_demo(uow_factory: Callable[[], IntakeUnitOfWork]) -> int:
+    """Create the demo accounts and API key that are missing; returns how many were added.
 
-
-def seed_demo(engine: Engine, clock: Clock) -> int:
-    """Create the demo accounts and API key that are missing; returns how many rows were added."""
+    The demo password is short and the departments are the built-in list, so the accounts are written
+    directly rather than through `AddUser`, which would (rightly) refuse both.
+    """
     added = 0
-    with Session(engine) as session:
-        existing = set(session.scalars(select(col(UserRow.username))).all())
+    with uow_factory() as uow:
+        now = uow.clock.now()
+        existing = uow.users.usernames()
         password_hash = None  # one hash for the shared demo password: hashing is deliberately slow
         for username, role, department, display in demo_accounts():
             if username in existing:
                 continue
             password_hash = password_hash or hash_password(DEMO_PASSWORD)
-            session.add(UserRow(username=username, password_hash=password_hash, role=role, department=department,
-                                display_name=display, created_at=clock.now()))
+            uow.users.add(User(username=username, password_hash=password_hash, role=role, created_at=now,
+                               department=department, display_name=display))
             added += 1
-        key_hash = api_key_hash(DEMO_API_KEY)
-        if session.scalars(select(ApiKeyRow).where(col(ApiKeyRow.key_hash) == key_hash)).first() is None:
-            session.add(ApiKeyRow(name="demo (app, call centre, Open311)", key_hash=key_hash, created_at=clock.now()))
+        if uow.api_keys.by_hash(hash_api_key(DEMO_API_KEY)) is None:
+            uow.api_keys.add(ApiKey(name="demo (app, call centre, Open311)", key_hash=hash_api_key(DEMO_API_KEY),
+                                    created_at=now))
             added += 1
-        session.commit()
+        uow.commit()
     if added:
         log.info("seeded %d demo accounts/keys", added)
     return added

@@ -1,25 +1,27 @@
-"""Wiring of the notify service: settings, tables, ports, consumer, SLA sweeper and routes."""
+"""Wiring of the notify service: settings, migrations, the bus with its handlers and ports, routes, sweeper."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from services.notify.adapters.notifier import FakeNotifier
+from services.notify.domain.clocks import SlaPolicy
 from services.notify.domain.commands import SweepSlaClocks
+from services.notify.domain.metrics import Targets
 from services.notify.domain.notifications import Notifier
 from services.notify.entrypoints.api import build_router
-from services.notify.entrypoints.consumers import consumer_specs
-from services.notify.service_layer.sweeper import SlaPolicy, handle_sweep
-from services.notify.service_layer.uow import uow_factory
+from services.notify.service_layer.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
+from services.notify.service_layer.uow import SOURCE, NotifyUnitOfWork
 from services.notify.settings import NotifySettings
-from shared.calendar import WorkingCalendar
 from shared.clock import Clock
+from shared.contracts import topics
+from shared.messagebus import MessageBus
 from shared.migrations import upgrade
-from shared.runtime import PeriodicWorker, ServiceRuntime
+from shared.runtime import PeriodicWorker, ServiceContext, ServiceRuntime
+from shared.uow import uow_factory
 
 NAME = "notify"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -35,24 +37,32 @@ def migrate(engine: Engine) -> None:
 
 
 def seed(engine: Engine, settings: NotifySettings, clock: Clock) -> None:
-    """Nothing to seed: notify's tables fill from events (targets and limits are settings)."""
+    """Nothing to seed: notify's tables fill from events (department names too); targets and limits are settings."""
 
 
-def bootstrap(settings: NotifySettings, engine: Engine, *, clock: Clock, calendar: WorkingCalendar | None = None,
-              ordered_log: bool = True, notifier: Notifier | None = None, **ports: Any) -> ServiceRuntime:
-    """`calendar` is accepted like every service's: notify's deadlines arrive already computed in events.
-    `notifier` defaults to the in-memory FakeNotifier until the SMS gateway adapter exists."""
-    notifier = notifier if notifier is not None else FakeNotifier(keep=settings.fake_notifier_keep)
-    uows = uow_factory(engine, clock, ordered_log=ordered_log)
-    policy = SlaPolicy(yellow_ratio=settings.yellow_ratio,
-                       escalate_after=timedelta(seconds=settings.escalation_grace_seconds))
+def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Notifier | None = None) -> ServiceRuntime:
+    """`notifier` defaults to the in-memory FakeNotifier until the SMS gateway adapter exists."""
+    settings, clock = ctx.settings, ctx.clock
+    bus = MessageBus(
+        uow_factory(NotifyUnitOfWork, ctx.engine, clock=clock, source=SOURCE),
+        group=NAME, topics=(topics.LIFECYCLE, topics.REFERENCE),
+        commands=COMMAND_HANDLERS, events=EVENT_HANDLERS,
+        ports={
+            "notifier": notifier if notifier is not None else FakeNotifier(keep=settings.fake_notifier_keep),
+            "policy": SlaPolicy(yellow_ratio=settings.yellow_ratio,
+                                escalate_after=timedelta(seconds=settings.escalation_grace_seconds)),
+            "targets": Targets(settings.target_assignment_rate, settings.target_on_time_reply_rate,
+                               settings.target_satisfaction_rate),
+        },
+    )
 
     def sweep_sla_clocks() -> None:
-        handle_sweep(SweepSlaClocks(at=clock.now()), uows(), notifier=notifier, policy=policy)
+        bus.handle(SweepSlaClocks(at=clock.now()))
 
     return ServiceRuntime(
         name=NAME,
-        router=build_router(settings, uows, clock),
-        consumers=consumer_specs(uows, clock),
+        router=build_router(settings, bus),
+        bus=bus,
+        consumers=[bus.consumer()],
         workers=[PeriodicWorker("sla-sweeper", sweep_sla_clocks, settings.sla_sweep_interval_seconds)],
     )

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
 
 from services.routing import seed as seed_data
+from services.routing.domain.commands import ListDepartments
 from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.entrypoints.api import build_router
-from services.routing.entrypoints.consumers import consumer_specs
-from services.routing.service_layer.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
-from services.routing.service_layer.messagebus import MessageBus
+from services.routing.service_layer.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, TopicAdmin
 from services.routing.service_layer.uow import RoutingUnitOfWork
 from services.routing.settings import RoutingSettings
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
+from shared.contracts import topics
+from shared.messagebus import MessageBus
 from shared.migrations import upgrade
-from shared.runtime import ServiceRuntime
+from shared.runtime import ServiceContext, ServiceRuntime
+from shared.uow import uow_factory
 
 NAME = "routing"
 VERSION_TABLE = "alembic_version_routing"
@@ -37,27 +37,28 @@ def migrate(engine: Engine) -> None:
 
 def seed(engine: Engine, settings: RoutingSettings, clock: Clock) -> None:
     """Departments, towns, routing rules and time limits, when missing (idempotent)."""
-    seed_data.seed(engine)
+    seed_data.seed(uow_factory(RoutingUnitOfWork, engine, clock=clock, source=SOURCE))
 
 
-def bootstrap(settings: RoutingSettings, engine: Engine, *, clock: Clock, calendar: WorkingCalendar | None = None,
-              ordered_log: bool = True, **ports: Any) -> ServiceRuntime:
-    """The routing runtime. `ports` override the defaults handlers receive (deadlines, min_confidence,
-    max_extension_days), so a test can pass fakes."""
-    sessions = sessionmaker(engine, expire_on_commit=False)
-
-    def uow_factory() -> RoutingUnitOfWork:
-        return RoutingUnitOfWork(sessions, clock=clock, source=SOURCE, ordered_log=ordered_log)
-
-    calendar = calendar or WorkingCalendar(settings.calendar)
-    dependencies: dict[str, Any] = {
-        "deadlines": DeadlinePolicy(calendar),
-        "min_confidence": settings.routing_min_confidence,
-        "max_extension_days": settings.routing_max_extension_days,
-        **ports,
+def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar | None = None,
+              deadlines: DeadlinePolicy | None = None, min_confidence: float | None = None,
+              max_extension_days: int | None = None, topic_admin: TopicAdmin | None = None) -> ServiceRuntime:
+    """The routing runtime. Each port has a real default; a test passes a fake by name."""
+    settings = ctx.settings
+    ports = {
+        "deadlines": deadlines or DeadlinePolicy(calendar or WorkingCalendar(settings.calendar)),
+        "min_confidence": settings.routing_min_confidence if min_confidence is None else min_confidence,
+        "max_extension_days": max_extension_days or settings.routing_max_extension_days,
+        "topic_admin": topic_admin or ctx.transport,
     }
-    bus = MessageBus(uow_factory, event_handlers=EVENT_HANDLERS, command_handlers=COMMAND_HANDLERS,
-                     ports=dependencies)
-    router = build_router(bus, uow_factory, jwt_key=settings.jwt_key, clock=clock,
-                          min_confidence=dependencies["min_confidence"])
-    return ServiceRuntime(name=NAME, router=router, consumers=consumer_specs(bus, uow_factory, clock))
+    bus = MessageBus(uow_factory(RoutingUnitOfWork, ctx.engine, clock=ctx.clock, source=SOURCE), group=NAME,
+                     topics=(topics.RECEIVED, topics.LIFECYCLE), commands=COMMAND_HANDLERS, events=EVENT_HANDLERS,
+                     ports=ports)
+
+    def dispatch_topics() -> list[str]:
+        """One topic per active department, read from routing_departments."""
+        listed = bus.handle(ListDepartments())["departments"]
+        return [topics.dispatch(d["code"]) for d in listed if d["active"]]
+
+    return ServiceRuntime(name=NAME, router=build_router(bus, jwt_key=settings.jwt_key), bus=bus,
+                          consumers=[bus.consumer()], topics=dispatch_topics)

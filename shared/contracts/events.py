@@ -18,28 +18,46 @@ TYPE_PREFIX = "hechuan.complaints."
 
 
 class EventPayload(BaseModel):
+    """A payload: its type and topic, and the subject that is also its partition key."""
+
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     event_type: ClassVar[str]
     topic: ClassVar[str]
 
-    complaint_id: str
+    @property
+    def subject(self) -> str:
+        raise NotImplementedError
+
+    def destination(self) -> str:
+        """The topic this event is written to (a per-department event overrides it)."""
+        return self.topic
 
     def to_event(self, *, source: str, time: datetime, correlation_id: str | None = None) -> CloudEvent:
         return CloudEvent(
             source=source,
             type=self.event_type,
-            subject=self.complaint_id,
+            subject=self.subject,
             time=time,
             data=self.model_dump(mode="json"),
             correlationid=correlation_id,
         )
 
 
+class ComplaintEvent(EventPayload):
+    """An event about one complaint: its id is the subject, so its events stay in order."""
+
+    complaint_id: str
+
+    @property
+    def subject(self) -> str:
+        return self.complaint_id
+
+
 # --- intake ---------------------------------------------------------------------------------------
 
 
-class ComplaintReceivedV1(EventPayload):
+class ComplaintReceivedV1(ComplaintEvent):
     """A citizen's report was accepted and given a tracking code (受理)."""
 
     event_type = TYPE_PREFIX + "complaint.received.v1"
@@ -63,7 +81,7 @@ class ComplaintReceivedV1(EventPayload):
     anonymous: bool = False
 
 
-class ComplaintRatedV1(EventPayload):
+class ComplaintRatedV1(ComplaintEvent):
     """The citizen (or a callback) rated the reply of one round (评价)."""
 
     event_type = TYPE_PREFIX + "complaint.rated.v1"
@@ -80,7 +98,7 @@ class ComplaintRatedV1(EventPayload):
 # --- routing --------------------------------------------------------------------------------------
 
 
-class CaseTriagedV1(EventPayload):
+class CaseTriagedV1(ComplaintEvent):
     """No confident type or department: the case waits for a person to route it (待人工分拨)."""
 
     event_type = TYPE_PREFIX + "case.triaged.v1"
@@ -96,7 +114,7 @@ class CaseTriagedV1(EventPayload):
     at: datetime
 
 
-class CaseAssignedV1(EventPayload):
+class CaseAssignedV1(ComplaintEvent):
     """The case was assigned to a department (交办), with its deadlines."""
 
     event_type = TYPE_PREFIX + "case.assigned.v1"
@@ -119,11 +137,11 @@ class CaseAssignedV1(EventPayload):
     by: str  # "system" or the supervisor's username
 
 
-class CaseDispatchedV1(EventPayload):
+class CaseDispatchedV1(ComplaintEvent):
     """The work order a department receives on its own topic (complaints.dispatch.<department>)."""
 
     event_type = TYPE_PREFIX + "case.dispatched.v1"
-    topic = ""  # per department: topics.dispatch(department)
+    topic = topics.DISPATCH_PREFIX  # + the department: see destination()
 
     tracking_code: str
     department: str
@@ -138,8 +156,11 @@ class CaseDispatchedV1(EventPayload):
     accept_due: datetime
     reply_due: datetime
 
+    def destination(self) -> str:
+        return topics.dispatch(self.department)
 
-class CaseAcceptedV1(EventPayload):
+
+class CaseAcceptedV1(ComplaintEvent):
     """The department signed for the case (签收)."""
 
     event_type = TYPE_PREFIX + "case.accepted.v1"
@@ -150,7 +171,7 @@ class CaseAcceptedV1(EventPayload):
     by: str
 
 
-class CaseRepliedV1(EventPayload):
+class CaseRepliedV1(ComplaintEvent):
     """The department replied (回复); the reply is what the citizen reads."""
 
     event_type = TYPE_PREFIX + "case.replied.v1"
@@ -165,7 +186,7 @@ class CaseRepliedV1(EventPayload):
     by: str
 
 
-class CaseReturnedV1(EventPayload):
+class CaseReturnedV1(ComplaintEvent):
     """The department returned a wrongly routed case with a reason (退单); it goes back to triage."""
 
     event_type = TYPE_PREFIX + "case.returned.v1"
@@ -178,7 +199,7 @@ class CaseReturnedV1(EventPayload):
     by: str
 
 
-class ExtensionRequestedV1(EventPayload):
+class ExtensionRequestedV1(ComplaintEvent):
     """The department asked for more time before the reply deadline (延期申请)."""
 
     event_type = TYPE_PREFIX + "case.extension_requested.v1"
@@ -191,7 +212,7 @@ class ExtensionRequestedV1(EventPayload):
     by: str
 
 
-class ExtensionDecidedV1(EventPayload):
+class ExtensionDecidedV1(ComplaintEvent):
     """A supervisor approved or refused an extension; an approved one moves the reply deadline."""
 
     event_type = TYPE_PREFIX + "case.extension_decided.v1"
@@ -207,7 +228,7 @@ class ExtensionDecidedV1(EventPayload):
 # --- notify ---------------------------------------------------------------------------------------
 
 
-class SlaWarningV1(EventPayload):
+class SlaWarningV1(ComplaintEvent):
     """A deadline is near (yellow, 75% of the allowed time used) or due now (red) (预警)."""
 
     event_type = TYPE_PREFIX + "case.sla_warning.v1"
@@ -220,7 +241,7 @@ class SlaWarningV1(EventPayload):
     at: datetime
 
 
-class CaseEscalatedV1(EventPayload):
+class CaseEscalatedV1(ComplaintEvent):
     """A deadline was missed: the case is escalated to a supervisor (督办)."""
 
     event_type = TYPE_PREFIX + "case.escalated.v1"
@@ -230,6 +251,36 @@ class CaseEscalatedV1(EventPayload):
     clock: str  # assign | accept | reply
     due: datetime
     at: datetime
+
+
+# --- reference data (routing owns it; the others keep the names they show) ------------------------
+
+
+class DepartmentEntry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    code: str
+    name: str
+    kind: str  # district (区级部门) | town (镇街)
+    active: bool = True
+
+
+class DepartmentsChangedV1(EventPayload):
+    """Routing's department directory as it stands now (承办单位): sent whenever one is added or changed.
+
+    Intake and notify keep their own copy of the names from it; a department added at run time
+    is named everywhere once this arrives. One subject, so the snapshots stay in order.
+    """
+
+    event_type = TYPE_PREFIX + "departments.changed.v1"
+    topic = topics.REFERENCE
+
+    departments: list[DepartmentEntry]
+    changed_at: datetime
+
+    @property
+    def subject(self) -> str:
+        return "departments"
 
 
 PAYLOADS: dict[str, type[EventPayload]] = {
@@ -247,6 +298,7 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         ExtensionDecidedV1,
         SlaWarningV1,
         CaseEscalatedV1,
+        DepartmentsChangedV1,
     )
 }
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from shared.contracts.codes import DEPARTMENTS
-
 RECEIVED = "complaints.received"
 LIFECYCLE = "complaints.lifecycle"
+REFERENCE = "complaints.reference"  # routing's reference data (departments), for the others' read models
 DISPATCH_PREFIX = "complaints.dispatch."
 DLQ_SUFFIX = ".dlq"
 
@@ -26,7 +25,12 @@ def dlq(topic: str) -> str:
     return topic + DLQ_SUFFIX
 
 
-def all_topics() -> list[str]:
-    """Every topic the system uses, dead-letter topics included, for explicit creation at start-up."""
-    main = [RECEIVED, LIFECYCLE, *(dispatch(code) for code in DEPARTMENTS)]
-    return main + [dlq(t) for t in (RECEIVED, LIFECYCLE)]
+CONSUMED = (RECEIVED, LIFECYCLE, REFERENCE)  # topics some service consumes: each has a dead-letter topic
+
+
+def fixed_topics() -> list[str]:
+    """The topics that exist whatever the departments are, dead-letter topics included.
+
+    A department's dispatch topic is created with the department (routing asks the bus for it).
+    """
+    return [*CONSUMED, *(dlq(t) for t in CONSUMED)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
@@ -36,8 +36,9 @@ class DbLogBus(EventBus):
         # Polling only reads: on SQLite it must not queue behind (or block) the writers.
         self._read_sessions = sessionmaker(engine.execution_options(read_only=True), expire_on_commit=False)
         self._sleep = sleep
+        outbox.read_as_log(engine)
 
-    def ensure_topics(self) -> None:
+    def ensure_topics(self, topics: Iterable[str] | None = None) -> None:
         pass  # topics are a column of the log
 
     def consumer(self, spec: ConsumerSpec) -> DbLogConsumer:

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Engine
 
 from shared.clock import Clock
 from shared.contracts.envelope import CONTENT_TYPE, CloudEvent
-from shared.contracts.topics import DLQ_SUFFIX, all_topics, dlq
+from shared.contracts.topics import DISPATCH_PREFIX, DLQ_SUFFIX, dlq, fixed_topics
 from shared.eventbus import dead_letters as dl
 from shared.eventbus.consumer import ConsumerSpec, RetryPolicy, deliver
 from shared.eventbus.kafka_consumer import KafkaConsumerWorker
@@ -124,22 +124,22 @@ class KafkaBus(EventBus):
         return self.topic_prefix + group
 
     def topic_names(self) -> list[str]:
-        """Every topic of the system and a `.dlq` beside each one a consumer may read."""
-        names: list[str] = []
-        for topic in all_topics():
-            names.append(topic)
-            if not topic.endswith(DLQ_SUFFIX):
-                names.append(dlq(topic))
-        return list(dict.fromkeys(names))
+        """The fixed topics (each consumed one with its `.dlq`) and every dispatch topic on the cluster."""
+        present = self._with_admin(lambda admin: admin.list_topics())
+        dispatch = sorted(self.logical(t) for t in present
+                          if t.startswith(self.physical(DISPATCH_PREFIX)) and not t.endswith(DLQ_SUFFIX))
+        return [*fixed_topics(), *dispatch]
 
     def dead_letter_topics(self) -> list[str]:
-        return [t for t in self.topic_names() if t.endswith(DLQ_SUFFIX)]
+        return [t for t in fixed_topics() if t.endswith(DLQ_SUFFIX)]
 
     # --- the port ---------------------------------------------------------------------------------
 
     def ensure_topics(self, topics: Iterable[str] | None = None) -> None:
-        """Create the topics with the configured partitions; existing ones are kept as they are."""
-        wanted = [self.physical(t) for t in (self.topic_names() if topics is None else topics)]
+        """Create the topics (default: the fixed ones) with the configured partitions; existing ones stay."""
+        wanted = [self.physical(t) for t in (fixed_topics() if topics is None else topics)]
+        if not wanted:
+            return
         spec = {name: {"num_partitions": self.partitions, "replication_factor": self.replication_factor}
                 for name in wanted}
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterable
 
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from shared.contracts.envelope import CloudEvent
@@ -15,12 +17,22 @@ from shared.eventbus.tables import OutboxRecord
 log_appended = threading.Condition()
 
 
-def append(session: Session, items: Iterable[tuple[str, CloudEvent]], *, ordered_log: bool) -> int:
-    """Add (topic, event) rows to the session. Never commits.
+# Databases whose outbox is read as a log (the embedded bus): appends there are serialised.
+_read_as_log: weakref.WeakSet[Engine] = weakref.WeakSet()
 
-    `ordered_log`: on PostgreSQL, serialise appenders until commit so positions become visible in
-    order and an embedded-log consumer never skips a row committed late (sequence gaps).
+
+def read_as_log(engine: Engine) -> None:
+    """Called by the bus that reads this database's outbox in position order (the embedded log).
+
+    On PostgreSQL its appenders then take turns until commit, so positions become visible in order
+    and a consumer never skips a row committed late (sequence gaps). Where a relay publishes the
+    outbox instead, appends run side by side.
     """
+    _read_as_log.add(engine)
+
+
+def append(session: Session, items: Iterable[tuple[str, CloudEvent]]) -> int:
+    """Add (topic, event) rows to the session. Never commits."""
     rows = [
         OutboxRecord(
             event_id=event.id,
@@ -35,7 +47,7 @@ def append(session: Session, items: Iterable[tuple[str, CloudEvent]], *, ordered
     if not rows:
         return 0
     bind = session.get_bind()
-    if ordered_log and bind.dialect.name == "postgresql":
+    if bind.dialect.name == "postgresql" and bind in _read_as_log:
         session.execute(text("SELECT pg_advisory_xact_lock(726354)"))
     session.add_all(rows)
     return len(rows)

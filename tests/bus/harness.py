@@ -92,10 +92,11 @@ class BusHarness:
     def publish(self, complaint_id: str, seq: int, *, comment: str | None = None,
                 topic: str = LIFECYCLE) -> CloudEvent:
         """One event in its own transaction, as a service would write it."""
+        payload = ComplaintRatedV1(complaint_id=complaint_id, tracking_code=f"T{complaint_id}", rating="satisfied",
+                                   comment=comment, reply_round=seq, via="citizen", rated_at=self.clock.now())
+        event = payload.to_event(source="/hechuan/test", time=self.clock.now())
         with self.uow() as uow:
-            event = uow.publish(ComplaintRatedV1(
-                complaint_id=complaint_id, tracking_code=f"T{complaint_id}", rating="satisfied", comment=comment,
-                reply_round=seq, via="citizen", rated_at=self.clock.now()), topic=topic)
+            outbox.append(uow.session, [(topic, event)])
             uow.commit()
         return event
 

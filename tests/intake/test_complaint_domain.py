@@ -1,16 +1,157 @@
-from datetime import datetime
+"""The Complaint aggregate and intake's other rules: pure Python, no database."""
+
+from datetime import datetime, timedelta
+
+import pytest
 
 from services.intake.domain.complaint import (
     PHONE,
     TRACKING_CODE,
-    CitizenView,
+    Complaint,
+    SealedReporter,
     Status,
     new_tracking_code,
     phone_last4,
     type_label,
 )
+from services.intake.domain.departments import Department, DepartmentDirectory, supersedes
+from services.intake.domain.errors import NotRatable, OccurredInFuture
 from shared.auth import mask_name, mask_phone
 from shared.clock import SHANGHAI
+from shared.contracts import events as ev
+from shared.contracts.codes import Channel, Rating
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
+REPORTER = SealedReporter(name_enc="gAAAA-name", phone_enc="gAAAA-phone", name_masked="李*",
+                          phone_masked="138****1234", phone_last4="1234")
+NAMES = DepartmentDirectory([Department("housing_construction", "区住房城乡建委")])
+
+
+def received(**given) -> Complaint:
+    complaint = Complaint.receive(**{"channel": Channel.app, "content": "工地夜间施工太吵", "town": "heyangcheng",
+                                     "category": "noise", "reporter": REPORTER, "at": NOW, **given})
+    complaint.pull_events()
+    return complaint
+
+
+def assigned(complaint: Complaint, department: str = "housing_construction") -> ev.CaseAssignedV1:
+    at = NOW + timedelta(hours=1)
+    return ev.CaseAssignedV1(
+        complaint_id=complaint.complaint_id, tracking_code=complaint.tracking_code, department=department,
+        category="noise", subcategory="construction", received_at=NOW, assign_due=at, assigned_at=at,
+        accept_due=at, return_due=at, reply_due=at, rule="rule-1", by="system")
+
+
+def replied(complaint: Complaint, reply_round: int = 1) -> ev.CaseRepliedV1:
+    at = NOW + timedelta(days=1)
+    return ev.CaseRepliedV1(complaint_id=complaint.complaint_id, tracking_code=complaint.tracking_code,
+                            department="housing_construction", reply="已责令停止夜间施工", replied_at=at,
+                            reply_due=at, reply_round=reply_round, by="li")
+
+
+def test_receiving_records_exactly_one_received_event_filled_from_the_complaint():
+    complaint = Complaint.receive(channel=Channel.app, content="工地夜间施工太吵", town="heyangcheng", category="noise",
+                                  subcategory="construction", address="合阳大道 1 号", lat=30.0, lon=106.3,
+                                  occurred_at=NOW - timedelta(hours=2), urgent=True, reporter=REPORTER, at=NOW)
+    [event] = complaint.pull_events()
+    assert isinstance(event, ev.ComplaintReceivedV1)
+    assert event.complaint_id == complaint.complaint_id and event.tracking_code == complaint.tracking_code
+    assert (event.channel, event.content, event.town, event.category, event.subcategory) == (
+        "app", "工地夜间施工太吵", "heyangcheng", "noise", "construction")
+    assert (event.address, event.lat, event.lon, event.urgent) == ("合阳大道 1 号", 30.0, 106.3, True)
+    assert event.received_at == NOW and event.occurred_at == NOW - timedelta(hours=2)
+    assert event.reporter_name_masked == "李*" and event.reporter_phone_masked == "138****1234"
+    assert "gAAAA" not in event.model_dump_json()  # ciphertext stays in intake too
+    assert complaint.pull_events() == []  # pulled once
+    assert complaint.status is Status.received and TRACKING_CODE.match(complaint.tracking_code)
+    assert complaint.timeline[0].text == f"投诉已受理，查询码 {complaint.tracking_code}"
+
+
+def test_a_moment_in_the_future_is_refused_and_a_little_clock_skew_is_not():
+    with pytest.raises(OccurredInFuture) as refused:
+        received(occurred_at=NOW + timedelta(hours=1))
+    assert refused.value.code == "invalid" and "future" in refused.value.message
+    assert received(occurred_at=NOW + timedelta(minutes=4)).occurred_at == NOW + timedelta(minutes=4)
+
+
+def test_rating_before_a_reply_is_refused_and_records_nothing():
+    complaint = received()
+    complaint.on_assigned(assigned(complaint))
+    with pytest.raises(NotRatable) as refused:
+        complaint.rate(Rating.satisfied, comment=None, via="citizen", at=NOW)
+    assert refused.value.code == "not_ratable" and "no reply to rate" in refused.value.message
+    assert complaint.pending_events == [] and complaint.rating is None and complaint.status is Status.assigned
+
+
+def test_rating_a_reply_closes_the_complaint_and_records_the_rated_event():
+    complaint = received()
+    complaint.on_assigned(assigned(complaint))
+    complaint.on_replied(replied(complaint, reply_round=2))
+    assert complaint.can_rate and complaint.status is Status.replied
+    later = NOW + timedelta(days=2)
+    complaint.rate(Rating.basically_satisfied, comment="还行", via="citizen", at=later)
+    [event] = complaint.pull_events()
+    assert isinstance(event, ev.ComplaintRatedV1)
+    assert (event.complaint_id, event.tracking_code) == (complaint.complaint_id, complaint.tracking_code)
+    assert (event.rating, event.reply_round, event.comment, event.via, event.rated_at) == (
+        "basically_satisfied", 2, "还行", "citizen", later)
+    assert complaint.status is Status.closed and complaint.timeline[-1].text == "您的评价：基本满意"
+    complaint.rate(Rating.satisfied, comment=None, via="citizen", at=later)  # changed: the latest counts
+    assert complaint.rating is Rating.satisfied and len(complaint.ratings) == 2
+
+
+def test_a_new_reply_round_is_rated_afresh():
+    complaint = received()
+    complaint.on_replied(replied(complaint))
+    complaint.rate(Rating.unsatisfied, comment=None, via="citizen", at=NOW)
+    complaint.on_replied(replied(complaint, reply_round=2))
+    assert complaint.rating is None and complaint.reply_round == 2 and complaint.status is Status.replied
+
+
+def test_the_timeline_names_the_department_when_it_is_shown_and_falls_back_to_the_code():
+    complaint = received()
+    complaint.on_assigned(assigned(complaint))
+    complaint.on_accepted(ev.CaseAcceptedV1(complaint_id=complaint.complaint_id, department="housing_construction",
+                                            accepted_at=NOW + timedelta(hours=2), by="li"))
+    stored = complaint.timeline[1]
+    assert stored.department == "housing_construction" and "区住房城乡建委" not in stored.text
+    view = complaint.citizen_view(NAMES)
+    assert [line.text for line in view.timeline[1:]] == ["已交办至区住房城乡建委（噪声 / 建筑施工噪声）",
+                                                          "区住房城乡建委已签收，正在办理"]
+    assert view.department_name == "区住房城乡建委" and view.status_label == "办理中"
+    renamed = DepartmentDirectory([Department("housing_construction", "区住房和城乡建设委员会")])
+    assert complaint.citizen_view(renamed).timeline[2].text == "区住房和城乡建设委员会已签收，正在办理"
+    unknown = complaint.citizen_view(DepartmentDirectory())
+    assert unknown.department_name == "housing_construction"
+    assert unknown.timeline[1].text.startswith("已交办至housing_construction（")
+
+
+def test_a_returned_case_loses_its_department_and_only_an_approved_extension_shows():
+    complaint = received()
+    complaint.on_assigned(assigned(complaint))
+    complaint.on_returned(ev.CaseReturnedV1(complaint_id=complaint.complaint_id, department="housing_construction",
+                                            reason="不归我们管", rule="r", returned_at=NOW, by="li"))
+    assert complaint.department is None and complaint.status is Status.triage
+    entries = len(complaint.timeline)
+    decided = {"complaint_id": complaint.complaint_id, "department": "x", "decided_at": NOW, "by": "boss",
+               "reply_due": datetime(2026, 12, 10, 9, 30, tzinfo=SHANGHAI)}
+    complaint.on_extension_decided(ev.ExtensionDecidedV1(approved=False, **decided))
+    assert len(complaint.timeline) == entries
+    complaint.on_extension_decided(ev.ExtensionDecidedV1(approved=True, **decided))
+    assert complaint.timeline[-1].text == "办理期限已延长至 2026-12-10 09:30"
+    assert complaint.timeline[-1].status is Status.triage and complaint.pending_events == []
+
+
+def test_the_phone_check_hides_a_complaint_from_a_wrong_phone_and_rating_needs_it():
+    complaint = received()
+    assert complaint.shown_to(None) and complaint.shown_to("1234") and not complaint.shown_to("9999")
+    assert not complaint.shown_to(None, phone_required=True) and complaint.shown_to("1234", phone_required=True)
+    without_phone = received(reporter=SealedReporter())
+    assert without_phone.shown_to(None, phone_required=True) and without_phone.shown_to("9999")
+
+
+def test_a_newer_directory_snapshot_supersedes_and_an_older_one_does_not():
+    assert supersedes(NOW, None) and supersedes(NOW, NOW) and not supersedes(NOW - timedelta(seconds=1), NOW)
 
 
 def test_tracking_code_carries_the_day_and_is_not_guessable():
@@ -35,11 +176,3 @@ def test_mobile_and_landline_numbers_are_accepted_and_nonsense_is_not():
 def test_type_label_names_the_type_in_chinese():
     assert type_label("noise", "construction") == "噪声 / 建筑施工噪声"
     assert type_label(None, None) is None
-
-
-def test_a_reply_can_be_rated_and_a_case_without_one_cannot():
-    view = CitizenView("HC261128-AAAAAA", Status.assigned, datetime.now(SHANGHAI), "web", "x" * 5, None, None,
-                       None, "ecology_env", None, None, 0, None)
-    assert not view.can_rate
-    view.status, view.reply = Status.replied, "已处理"
-    assert view.can_rate

@@ -1,23 +1,22 @@
-"""notify's test fixtures: its unit of work on the test database, and a way to feed it events."""
+"""notify's test fixtures: notify bootstrapped alone on the test database, and a way to feed it events."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy.orm import Session
 
 from services.notify.adapters.notifier import FakeNotifier
-from services.notify.adapters.tables import CaseRow, ReplyRoundRow
-from services.notify.entrypoints.consumers import consumer_specs
-from services.notify.service_layer.uow import NotifyUowFactory, uow_factory
+from services.notify.bootstrap import bootstrap
+from services.notify.domain.case import Alert, ReplyRound, SlaCase
+from services.notify.domain.commands import SweepSlaClocks
+from services.notify.settings import NotifySettings
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import EventPayload
+from shared.runtime import ServiceRuntime
+from tests.system import service_context
 
-
-@pytest.fixture
-def uows(engine, clock) -> NotifyUowFactory:
-    return uow_factory(engine, clock)
+SETTINGS = NotifySettings(demo_mode=True)
 
 
 @pytest.fixture
@@ -26,32 +25,43 @@ def notifier() -> FakeNotifier:
 
 
 @pytest.fixture
-def feed(uows, clock) -> Callable[..., CloudEvent]:
+def runtime(engine, clock, notifier) -> ServiceRuntime:
+    return bootstrap(service_context(SETTINGS, engine, clock), notifier=notifier)
+
+
+@pytest.fixture
+def feed(runtime, clock) -> Callable[..., CloudEvent]:
     """Deliver an event to notify's consumer as the bus would; returns the envelope (to deliver it again)."""
-    spec = consumer_specs(uows, clock)[0]
+    consumer = runtime.bus.consumer()
 
     def deliver(event: EventPayload | CloudEvent) -> CloudEvent:
         if isinstance(event, EventPayload):
             event = event.to_event(source="/hechuan/routing", time=clock.now())
-        spec.handle(event)
+        consumer.handle(event)
         return event
 
     return deliver
 
 
 @pytest.fixture
-def read_case(engine) -> Callable[[str], CaseRow | None]:
-    def read(complaint_id: str) -> CaseRow | None:
-        with Session(engine) as session:
-            return session.get(CaseRow, complaint_id)
+def sweep(runtime, clock) -> Callable[[], list[Alert]]:
+    """One SLA sweep at the clock's time, through the bus as the sweeper worker sends it."""
+    return lambda: runtime.bus.handle(SweepSlaClocks(at=clock.now()))
+
+
+@pytest.fixture
+def read_case(runtime) -> Callable[[str], SlaCase | None]:
+    def read(complaint_id: str) -> SlaCase | None:
+        with runtime.bus.uow_factory() as uow:
+            return uow.cases.get(complaint_id)
 
     return read
 
 
 @pytest.fixture
-def read_round(engine) -> Callable[[str, int], ReplyRoundRow | None]:
-    def read(complaint_id: str, reply_round: int = 1) -> ReplyRoundRow | None:
-        with Session(engine) as session:
-            return session.get(ReplyRoundRow, (complaint_id, reply_round))
+def read_round(read_case) -> Callable[..., ReplyRound | None]:
+    def read(complaint_id: str, reply_round: int = 1) -> ReplyRound | None:
+        case = read_case(complaint_id)
+        return case.rounds.get(reply_round) if case else None
 
     return read

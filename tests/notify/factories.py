@@ -12,11 +12,14 @@ from shared.contracts.events import (
     CaseReturnedV1,
     CaseTriagedV1,
     ComplaintRatedV1,
+    DepartmentEntry,
+    DepartmentsChangedV1,
     ExtensionDecidedV1,
 )
 
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)  # the `clock` fixture's start: Thursday
 DEPT = "ecology_env"
+NAMES = (("ecology_env", "区生态环境局"), ("town_taihe", "太和镇人民政府"), ("urban_management", "区城市管理局"))
 
 
 def triaged(cid: str, *, received_at: datetime = T0, assign_due: datetime | None = None,
@@ -65,3 +68,9 @@ def extension(cid: str, reply_due: datetime, *, approved: bool = True, at: datet
 def rated(cid: str, rating: str, at: datetime, *, reply_round: int = 1, via: str = "citizen") -> ComplaintRatedV1:
     return ComplaintRatedV1(complaint_id=cid, tracking_code=f"HC{cid}", rating=rating, reply_round=reply_round,
                             via=via, rated_at=at)
+
+
+def departments(*named: tuple[str, str], at: datetime = T0, active: bool = True) -> DepartmentsChangedV1:
+    """Routing's directory as it sends it: (code, name) pairs, all of one kind for the tests."""
+    return DepartmentsChangedV1(departments=[DepartmentEntry(code=code, name=name, kind="district", active=active)
+                                             for code, name in named], changed_at=at)

@@ -6,17 +6,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.app import create_app
-from services.notify.adapters.notifier import FakeNotifier
-from services.notify.bootstrap import bootstrap
-from services.notify.service_layer.sweeper import sweep
-from services.notify.service_layer.uow import uow_factory
-from services.notify.settings import NotifySettings
 from shared.auth import Principal, issue_token
 from shared.clock import SHANGHAI, SystemClock
 from shared.eventbus.dblog import DbLogBus
-from tests.notify.factories import T0, accepted, assigned, extension, rated, replied, triaged
-
-SETTINGS = NotifySettings(demo_mode=True)
+from tests.notify.conftest import SETTINGS
+from tests.notify.factories import NAMES, T0, accepted, assigned, departments, extension, rated, replied, triaged
 
 
 def nov(day: int, hour: int = 10) -> datetime:
@@ -34,8 +28,7 @@ DISPATCHER = token(Principal("d-eco", "dispatcher", "ecology_env"))
 
 
 @pytest.fixture
-def client(engine, clock):
-    runtime = bootstrap(SETTINGS, engine, clock=clock, notifier=FakeNotifier())
+def client(runtime, engine, clock):
     with TestClient(create_app([runtime], DbLogBus(engine, clock), [engine], start_workers=False)) as client:
         yield client
 
@@ -81,7 +74,8 @@ def test_without_dates_the_report_covers_this_month_to_date(client, november):
     assert body["assignment_rate"]["denominator"] == 3
 
 
-def test_the_targets_can_be_grouped_by_department_town_or_category(client, november):
+def test_the_targets_can_be_grouped_by_department_town_or_category(client, november, feed):
+    feed(departments(*NAMES))  # routing's directory: the names the groups are shown with
     body = client.get("/api/v1/metrics/sla", params={"group_by": "department"}, headers=SUPERVISOR).json()
     groups = {g["key"]: g for g in body["groups"]}
     assert list(groups) == ["ecology_env", "town_taihe", "urban_management"]
@@ -124,15 +118,15 @@ def test_only_supervisors_see_the_targets(client):
 
 
 @pytest.fixture
-def warned(feed, engine, clock):
+def warned(feed, sweep, clock):
     """An eco case and a Taihe case, both past their reply deadline and swept twice (yellow, then red)."""
+    feed(departments(*NAMES))
     for cid, department in (("e1", "ecology_env"), ("t1", "town_taihe")):
         feed(assigned(cid, department=department, assigned_at=T0, reply_due=T0 + timedelta(hours=96)))
         feed(accepted(cid, T0 + timedelta(hours=1), department=department))
-    notifier = FakeNotifier()
     for hours in (80, 96):
         clock.set(T0 + timedelta(hours=hours))
-        sweep(uow_factory(engine, clock)(), clock.now(), notifier)
+        sweep()
 
 
 def test_supervisors_see_every_alert_newest_first(client, warned):
@@ -143,6 +137,9 @@ def test_supervisors_see_every_alert_newest_first(client, warned):
         ("t1", "red"), ("e1", "red"), ("t1", "yellow"), ("e1", "yellow")]
     first = alerts[0]
     assert first["tracking_code"] == "HCt1" and first["department"] == "town_taihe" and first["clock"] == "reply"
+    assert first["department_name"] == "太和镇人民政府" and first["reply_round"] == 1
+    assert set(first) == {"id", "complaint_id", "tracking_code", "department", "department_name", "clock", "level",
+                          "reply_round", "due", "at"}
     assert first["due"] == (T0 + timedelta(hours=96)).isoformat()
     only_red = client.get("/api/v1/alerts", params={"level": "red", "limit": 1}, headers=SUPERVISOR).json()["alerts"]
     assert [(a["complaint_id"], a["level"]) for a in only_red] == [("t1", "red")]

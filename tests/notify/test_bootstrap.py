@@ -1,22 +1,23 @@
-"""notify wired up: consumer group and topic, the SLA sweeper worker, and the embedded event log end to end."""
+"""notify wired up: its bus, consumer group and topics, the SLA sweeper, and the embedded event log end to end."""
 
+import inspect
 from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.notify.adapters.notifier import FakeNotifier
 from services.notify.adapters.tables import AlertRow, CaseRow
 from services.notify.bootstrap import NAME, bootstrap
-from services.notify.settings import NotifySettings
+from services.notify.domain.commands import ListAlerts, ReportSlaTargets, SweepSlaClocks
 from shared.contracts import topics
 from shared.eventbus.dblog import DbLogBus
 from shared.eventbus.tables import DeadLetter, InboxRecord
+from shared.messagebus import MessageBus
 from shared.runtime import PeriodicWorker
 from shared.uow import SqlUnitOfWork
-from tests.notify.factories import T0, accepted, assigned
-
-SETTINGS = NotifySettings(demo_mode=True, sla_sweep_interval_seconds=30)
+from tests.notify.conftest import SETTINGS
+from tests.notify.factories import T0, accepted, assigned, departments
+from tests.system import service_context
 
 
 def publish_as_routing(engine, clock, *payloads) -> None:
@@ -31,20 +32,30 @@ def count(engine, model, *where) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def test_notify_consumes_the_lifecycle_as_its_own_group_and_sweeps_on_a_schedule(engine, clock):
-    runtime = bootstrap(SETTINGS, engine, clock=clock)
+def test_bootstrap_takes_the_context_and_named_ports_only():
+    parameters = inspect.signature(bootstrap).parameters
+    assert list(parameters) == ["ctx", "notifier"]
+    assert parameters["notifier"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def test_notify_consumes_lifecycle_and_reference_as_its_own_group_and_sweeps_on_a_schedule(engine, clock):
+    runtime = bootstrap(service_context(SETTINGS.model_copy(update={"sla_sweep_interval_seconds": 30}),
+                                        engine, clock))
     assert runtime.name == NAME == "notify"
+    assert isinstance(runtime.bus, MessageBus) and runtime.bus.group == "notify"
+    assert set(runtime.bus.command_handlers) == {SweepSlaClocks, ReportSlaTargets, ListAlerts}
     [spec] = runtime.consumers
-    assert (spec.group, spec.topics) == ("notify", (topics.LIFECYCLE,))
+    assert (spec.group, spec.topics) == ("notify", (topics.LIFECYCLE, topics.REFERENCE))
     [worker] = runtime.workers
     assert isinstance(worker, PeriodicWorker) and worker.name == "sla-sweeper" and worker.interval == 30
 
 
-def test_events_on_the_embedded_log_reach_the_projection_and_its_own_warnings_are_skipped(engine, clock):
-    notifier = FakeNotifier()
-    runtime = bootstrap(SETTINGS, engine, clock=clock, notifier=notifier)
+def test_events_on_the_embedded_log_reach_notify_and_its_own_warnings_are_skipped(runtime, engine, clock, notifier):
     consumer = DbLogBus(engine, clock).consumer(runtime.consumers[0])
-    publish_as_routing(engine, clock, assigned("c1", assigned_at=T0, reply_due=T0 + timedelta(hours=96)),
+    consumer.poll_once()  # what the seeded database holds already (routing's directory)
+    before = count(engine, InboxRecord, InboxRecord.group_id == "notify")
+    publish_as_routing(engine, clock, departments(("ecology_env", "区生态环境局")),
+                       assigned("c1", assigned_at=T0, reply_due=T0 + timedelta(hours=96)),
                        accepted("c1", T0 + timedelta(hours=1)))
     consumer.poll_once()
     assert count(engine, CaseRow, CaseRow.status == "accepted") == 1
@@ -53,7 +64,8 @@ def test_events_on_the_embedded_log_reach_the_projection_and_its_own_warnings_ar
     runtime.workers[0].job()  # one round of the sweeper, as its worker runs it
     runtime.workers[0].job()
     assert count(engine, AlertRow) == 1 and len(notifier.sent) == 1
+    assert "区生态环境局" in notifier.sent[0].message
 
-    consumer.poll_once()  # reads the sweeper's own sla_warning event: nothing to project, nothing parked
-    assert count(engine, InboxRecord, InboxRecord.group_id == "notify") == 2
+    consumer.poll_once()  # reads the sweeper's own sla_warning event: no handler, nothing parked
+    assert count(engine, InboxRecord, InboxRecord.group_id == "notify") == before + 3
     assert count(engine, DeadLetter) == 0

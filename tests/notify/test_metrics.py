@@ -71,18 +71,6 @@ def test_assignment_rate_counts_cases_by_when_they_were_received():
     assert rate.denominator == 0 and rate.rate is None and rate.met is None
 
 
-def test_rejected_cases_and_merged_duplicates_are_left_out_of_every_target():
-    rejected = dict(valid=False)
-    merged = dict(merged_into="master")
-    assert assignment_rate([assignment("spam", at(2), at(3), None, **rejected),
-                            assignment("dup", at(2), at(3), at(4), **merged),
-                            assignment("master", at(2), at(3), at(2))], NOVEMBER, NOW).denominator == 1
-    replies = [ReplyRecord("spam", 1, at(5), None, **rejected), ReplyRecord("dup", 1, at(5), None, **merged)]
-    assert on_time_reply_rate(replies, NOVEMBER, NOW).denominator == 0
-    ratings = [RatingRecord("dup", 1, "unsatisfied", at(6), **merged)]
-    assert satisfaction_rate(ratings, NOVEMBER).denominator == 0
-
-
 def test_on_time_reply_rate_counts_replies_made_by_the_deadline():
     rate = on_time_reply_rate([
         ReplyRecord("on-time", 1, reply_due=at(10), replied_at=at(9)),

@@ -1,18 +1,21 @@
-"""routing's test fixtures: a seeded runtime on the test database, a way to feed it complaints,
-an API client and staff tokens."""
+"""routing's test fixtures: routing bootstrapped alone on the test database (seeded), a way to feed it
+complaints, the outbox, an API client, staff tokens, and a fake topic admin."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from services import composition
 from services.app import create_app
 from services.routing import bootstrap as routing
 from services.routing.settings import RoutingSettings
@@ -20,11 +23,43 @@ from shared.auth import Principal, issue_token
 from shared.clock import SystemClock
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import ComplaintReceivedV1
-from shared.eventbus.dblog import DbLogBus
+from shared.db import make_engine
 from shared.eventbus.tables import OutboxRecord
-from shared.runtime import ServiceRuntime
+from shared.runtime import ServiceContext, ServiceRuntime
+from tests.pg import PostgresServer
+from tests.system import service_context
 
 EXAMPLE = "合阳城街道某工地凌晨两点还在打桩，噪音太大"
+
+
+# --- databases: templates with the event tables and routing's own, migrated and seeded once --------
+# (these override tests/conftest.py's, which migrate every service: routing's tests need only routing)
+
+
+def _migrate_routing(engine: Engine) -> None:
+    composition.migrate(engine, ("routing",))
+    composition.seed(engine, ("routing",))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("routing_template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    _migrate_routing(engine)
+    engine.dispose()  # the last connection closed checkpoints the WAL into the file we copy
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> str:
+    admin = make_engine(postgres_server.url())
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("CREATE DATABASE routing_template"))
+    admin.dispose()
+    engine = make_engine(postgres_server.url("routing_template"))
+    _migrate_routing(engine)
+    engine.dispose()
+    return "routing_template"
 
 
 @pytest.fixture
@@ -32,10 +67,30 @@ def settings() -> RoutingSettings:
     return RoutingSettings(demo_mode=True)
 
 
+class FakeTopicAdmin:
+    """The `topic_admin` port: remembers which topics routing asked for."""
+
+    def __init__(self) -> None:
+        self.created: list[str] = []
+
+    def ensure_topics(self, topics: Iterable[str] | None = None) -> None:
+        self.created.extend(topics or [])
+
+
 @pytest.fixture
-def runtime(engine, clock, settings) -> ServiceRuntime:
-    routing.seed(engine, settings, clock)
-    return routing.bootstrap(settings, engine, clock=clock)
+def topic_admin() -> FakeTopicAdmin:
+    return FakeTopicAdmin()
+
+
+@pytest.fixture
+def context(engine, clock, settings) -> ServiceContext[RoutingSettings]:
+    return service_context(settings, engine, clock)
+
+
+@pytest.fixture
+def runtime(context, topic_admin) -> ServiceRuntime:
+    routing.seed(context.engine, context.settings, context.clock)
+    return routing.bootstrap(context, topic_admin=topic_admin)
 
 
 def complaint(clock, **fields: Any) -> ComplaintReceivedV1:
@@ -79,8 +134,8 @@ def outbox(engine) -> Callable[..., list[OutboxRecord]]:
 
 
 @pytest.fixture
-def client(runtime, engine, clock) -> Iterator[TestClient]:
-    app = create_app([runtime], DbLogBus(engine, clock), [engine], start_workers=False)
+def client(runtime, context) -> Iterator[TestClient]:
+    app = create_app([runtime], context.transport, [context.engine], start_workers=False)
     with TestClient(app) as test_client:
         yield test_client
 

@@ -1,4 +1,5 @@
-"""The Case aggregate's state machine: legal transitions move it and leave an audit trail; illegal ones raise."""
+"""The Case aggregate's state machine: legal transitions move it, leave an audit trail and record exactly
+their events; illegal ones raise and record nothing. Pure: no database."""
 
 from __future__ import annotations
 
@@ -10,21 +11,38 @@ from services.routing.domain.case import Case, ExtensionStatus, Status
 from services.routing.domain.deadlines import Deadlines
 from services.routing.domain.errors import IllegalTransition
 from shared.clock import SHANGHAI
+from shared.contracts import topics
+from shared.contracts.events import (
+    CaseAcceptedV1,
+    CaseAssignedV1,
+    CaseDispatchedV1,
+    CaseRepliedV1,
+    CaseReturnedV1,
+    CaseTriagedV1,
+    ExtensionDecidedV1,
+    ExtensionRequestedV1,
+)
 
 NOW = datetime(2026, 11, 26, 10, tzinfo=SHANGHAI)
 DUE = Deadlines(accept_due=NOW + timedelta(days=1), return_due=NOW + timedelta(days=4),
                 reply_due=NOW + timedelta(days=7))
 
 
+RULE = "#1 noise/construction -> housing_construction"
+HOUR = timedelta(hours=1)
+
+
 def new_case() -> Case:
     return Case(complaint_id="c-1", tracking_code="HC1", channel="web", content="工地打桩噪音",
-                received_at=NOW, assign_due=NOW + timedelta(days=1), category="noise", subcategory="construction")
+                received_at=NOW, assign_due=NOW + timedelta(days=1), category="noise", subcategory="construction",
+                town="heyangcheng", address="合阳城街道", urgent=True, reporter_phone_masked="138****1234")
 
 
 def assigned_case() -> Case:
     case = new_case()
     case.assign(department="housing_construction", category="noise", subcategory="construction",
-                rule="#1 noise/construction -> housing_construction", by="system", at=NOW, deadlines=DUE)
+                rule=RULE, by="system", at=NOW, deadlines=DUE)
+    case.pull_events()  # what the tests below look at is recorded afterwards
     return case
 
 
@@ -39,9 +57,8 @@ def test_assigning_starts_the_department_clocks_and_records_who_and_when():
 def test_accept_then_reply_records_each_transition():
     case = assigned_case()
     case.accept(by="li", at=NOW + timedelta(hours=1))
-    implied = case.reply("已责令停工", by="li", at=NOW + timedelta(hours=5))
+    case.reply("已责令停工", by="li", at=NOW + timedelta(hours=5))
 
-    assert not implied
     assert case.status == Status.replied and case.reply_text == "已责令停工"
     assert [h.action for h in case.history] == ["assigned", "accepted", "replied"]
     assert case.history[-1].at == NOW + timedelta(hours=5)
@@ -50,7 +67,8 @@ def test_accept_then_reply_records_each_transition():
 def test_a_reply_to_an_unsigned_case_implies_acceptance():
     case = assigned_case()
 
-    assert case.reply("已处理", by="li", at=NOW)
+    case.reply("已处理", by="li", at=NOW)
+
     assert case.accepted_at == NOW
     assert [h.action for h in case.history][-2:] == ["accepted", "replied"]
 
@@ -96,15 +114,13 @@ def test_an_assigned_case_cannot_be_assigned_again():
 def test_a_return_sends_the_case_to_triage_and_records_the_misrouting_rule():
     case = assigned_case()
 
-    department, rule = case.return_case("属于工业噪声", by="li", at=NOW + timedelta(hours=2),
-                                        assign_due=NOW + timedelta(days=1, hours=2))
+    case.return_case("属于工业噪声", by="li", at=NOW + timedelta(hours=2), assign_due=NOW + timedelta(days=1, hours=2))
 
-    assert (department, rule) == ("housing_construction", "#1 noise/construction -> housing_construction")
     assert case.status == Status.triage and case.department is None and case.reply_due is None
     assert case.assign_due == NOW + timedelta(days=1, hours=2)
     returned = next(h for h in case.history if h.action == "returned")
-    assert returned.detail["rule"] == rule and returned.detail["reason"] == "属于工业噪声"
-    assert rule in case.triage_reason
+    assert returned.detail["rule"] == RULE and returned.detail["reason"] == "属于工业噪声"
+    assert RULE in case.triage_reason
 
 
 def test_a_return_after_the_return_window_is_refused():
@@ -163,9 +179,105 @@ def test_deciding_without_a_pending_extension_is_refused():
         assigned_case().decide_extension(approved=True, by="boss", at=NOW, moved_reply_due=NOW)
 
 
-def test_every_transition_bumps_the_version():
-    case = assigned_case()
-    before = case.version
-    case.accept(by="li", at=NOW)
+# --- the events each transition records (handlers never build them) --------------------------------
 
-    assert case.version == before + 1
+
+def test_triage_records_case_triaged_with_the_reason():
+    case = new_case()
+
+    case.send_to_triage(reason="低置信度", at=NOW)
+
+    assert case.pull_events() == [CaseTriagedV1(
+        complaint_id="c-1", tracking_code="HC1", received_at=NOW, assign_due=NOW + timedelta(days=1),
+        category="noise", subcategory="construction", town="heyangcheng", reason="低置信度", at=NOW)]
+
+
+def test_assignment_records_case_assigned_then_the_work_order_for_the_department_topic():
+    case = new_case()
+
+    case.assign(department="housing_construction", category="noise", subcategory="construction", rule=RULE,
+                by="boss", at=NOW, deadlines=DUE)
+
+    assigned, dispatched = case.pull_events()
+    assert assigned == CaseAssignedV1(
+        complaint_id="c-1", tracking_code="HC1", department="housing_construction", category="noise",
+        subcategory="construction", town="heyangcheng", urgent=True, received_at=NOW,
+        assign_due=NOW + timedelta(days=1), assigned_at=NOW, accept_due=DUE.accept_due, return_due=DUE.return_due,
+        reply_due=DUE.reply_due, reply_round=1, rule=RULE, by="boss")
+    assert dispatched == CaseDispatchedV1(
+        complaint_id="c-1", tracking_code="HC1", department="housing_construction", category="noise",
+        subcategory="construction", town="heyangcheng", address="合阳城街道", content="工地打桩噪音", urgent=True,
+        reporter_phone_masked="138****1234", assigned_at=NOW, accept_due=DUE.accept_due, reply_due=DUE.reply_due)
+    assert (assigned.destination(), dispatched.destination()) == (topics.LIFECYCLE,
+                                                                  "complaints.dispatch.housing_construction")
+
+
+def test_acceptance_records_case_accepted():
+    case = assigned_case()
+
+    case.accept(by="li", at=NOW + HOUR)
+
+    assert case.pull_events() == [CaseAcceptedV1(complaint_id="c-1", department="housing_construction",
+                                                 accepted_at=NOW + HOUR, by="li")]
+
+
+def test_a_reply_after_acceptance_records_only_the_reply_with_its_text():
+    case = assigned_case()
+    case.accept(by="li", at=NOW)
+    case.pull_events()
+
+    case.reply("已责令停工", by="wang", at=NOW + HOUR)
+
+    assert case.pull_events() == [CaseRepliedV1(
+        complaint_id="c-1", tracking_code="HC1", department="housing_construction", reply="已责令停工",
+        replied_at=NOW + HOUR, reply_due=DUE.reply_due, reply_round=1, by="wang")]
+
+
+def test_a_reply_without_acceptance_records_accepted_then_replied():
+    case = assigned_case()
+
+    case.reply("已处理", by="li", at=NOW + HOUR)
+
+    accepted, replied = case.pull_events()
+    assert accepted == CaseAcceptedV1(complaint_id="c-1", department="housing_construction",
+                                      accepted_at=NOW + HOUR, by="li")
+    assert isinstance(replied, CaseRepliedV1) and replied.reply == "已处理" and replied.replied_at == NOW + HOUR
+
+
+def test_a_return_records_case_returned_with_the_rule_then_case_triaged():
+    case = assigned_case()
+
+    case.return_case("属于工业噪声", by="li", at=NOW + HOUR, assign_due=NOW + timedelta(days=1))
+
+    returned, triaged = case.pull_events()
+    assert returned == CaseReturnedV1(complaint_id="c-1", department="housing_construction", reason="属于工业噪声",
+                                      rule=RULE, returned_at=NOW + HOUR, by="li")
+    assert triaged == CaseTriagedV1(
+        complaint_id="c-1", tracking_code="HC1", received_at=NOW, assign_due=NOW + timedelta(days=1),
+        category="noise", subcategory="construction", town="heyangcheng", reason=case.triage_reason, at=NOW + HOUR)
+
+
+def test_extension_request_and_decision_record_their_events():
+    case = assigned_case()
+    moved = DUE.reply_due + timedelta(days=2)
+
+    case.request_extension(2, "需要监测", by="li", at=NOW, max_days=10)
+    case.decide_extension(approved=True, by="boss", at=NOW + HOUR, moved_reply_due=moved)
+
+    assert case.pull_events() == [
+        ExtensionRequestedV1(complaint_id="c-1", department="housing_construction", working_days=2,
+                             reason="需要监测", requested_at=NOW, by="li"),
+        ExtensionDecidedV1(complaint_id="c-1", department="housing_construction", approved=True, reply_due=moved,
+                           decided_at=NOW + HOUR, by="boss"),
+    ]
+
+
+def test_a_refused_transition_records_nothing():
+    case = assigned_case()
+
+    with pytest.raises(IllegalTransition):
+        case.decide_extension(approved=True, by="boss", at=NOW, moved_reply_due=NOW)
+    with pytest.raises(IllegalTransition):
+        case.return_case("太晚了", by="li", at=DUE.return_due + HOUR, assign_due=NOW)
+
+    assert case.pull_events() == []

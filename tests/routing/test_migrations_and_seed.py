@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,9 @@ from services.routing.adapters.tables import (
     RoutingTown,
 )
 from services.routing.seed import load_seed_data
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.events import DepartmentsChangedV1
+from shared.migrations import config_for
 
 OWN = {t.name for t in TABLES}
 
@@ -25,7 +29,10 @@ def test_every_routing_table_is_prefixed_and_created_by_the_migration(engine):
     assert all(name.startswith("routing_") for name in OWN)
     assert OWN <= set(inspect(engine).get_table_names())
     with engine.connect() as conn:
-        assert conn.execute(text(f"SELECT version_num FROM {routing.VERSION_TABLE}")).scalar() == "routing_0001"
+        version = conn.execute(text(f"SELECT version_num FROM {routing.VERSION_TABLE}")).scalar()
+    head = ScriptDirectory.from_config(config_for(routing.MIGRATIONS, routing.VERSION_TABLE)).get_current_head()
+    assert version == head
+    assert "version" not in {c["name"] for c in inspect(engine).get_columns("routing_cases")}
 
 
 def test_the_models_match_the_migrations(engine):
@@ -57,6 +64,30 @@ def test_seeding_twice_inserts_the_reference_data_once(engine, settings, clock):
         assert count(session, RoutingTown) == 30
         assert count(session, RoutingRuleRow) == len(load_seed_data()["rules"])
         assert count(session, RoutingTimeLimit) == 2
+
+
+def directories_published(outbox) -> list[DepartmentsChangedV1]:  # type: ignore[no-untyped-def]
+    return [DepartmentsChangedV1.model_validate(CloudEvent.from_json(r.payload).data)
+            for r in outbox() if r.type == DepartmentsChangedV1.event_type]
+
+
+def test_seeding_departments_publishes_the_directory_once(engine, settings, clock, outbox):
+    with Session(engine) as session:
+        session.execute(text("DELETE FROM routing_departments"))
+        session.commit()
+    before = len(directories_published(outbox))
+
+    routing.seed(engine, settings, clock)
+    routing.seed(engine, settings, clock)  # nothing missing: nothing published
+
+    published = directories_published(outbox)[before:]
+    assert len(published) == 1
+    directory = {d.code: d for d in published[0].departments}
+    assert len(directory) == 40 and published[0].changed_at == clock.now()
+    assert (directory["ecology_env"].name, directory["ecology_env"].kind) == ("区生态环境局", "district")
+    assert (directory["town_taihe"].name, directory["town_taihe"].kind) == ("太和镇人民政府", "town")
+    [row] = [r for r in outbox() if r.type == DepartmentsChangedV1.event_type][before:]
+    assert (row.topic, row.key) == ("complaints.reference", "departments")
 
 
 def test_seeding_keeps_what_an_administrator_changed(engine, settings, clock):

@@ -34,7 +34,6 @@ class ComplaintRow(SQLModel, table=True):
     reporter_phone_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     phone_last4: str | None = Field(default=None, max_length=4)
     anonymous: bool = False
-    external_ref: str | None = Field(default=None, max_length=120)  # call_id, WeChat MsgId, ...
     received_at: datetime = Field(sa_column=_ts(index=True))
     # The citizen's view, kept current from lifecycle events.
     status: str = Field(default="received", max_length=20)
@@ -53,7 +52,8 @@ class TimelineRow(SQLModel, table=True):
     complaint_id: str = Field(max_length=36, foreign_key="intake_complaints.id", index=True)
     at: datetime = Field(sa_column=_ts())
     status: str = Field(max_length=20)
-    text: str = Field(max_length=500)
+    text: str = Field(max_length=500)  # "{department}" in it stands for the department's name, shown at read time
+    department: str | None = Field(default=None, max_length=60)
 
 
 class RatingRow(SQLModel, table=True):
@@ -103,8 +103,19 @@ class ApiKeyRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
 
 
+class DepartmentNameRow(SQLModel, table=True):
+    """Intake's copy of routing's department directory (from `DepartmentsChangedV1`): names to show."""
+
+    __tablename__ = "intake_department_names"
+
+    code: str = Field(primary_key=True, max_length=60)
+    name: str = Field(max_length=200)
+    active: bool = True
+    changed_at: datetime = Field(sa_column=_ts())  # the snapshot's time: an older snapshot never wins
+
+
 TABLES: list[sa.Table] = [
     SQLModel.metadata.tables[name]
     for name in ("intake_complaints", "intake_timeline", "intake_ratings", "intake_idempotency_keys", "intake_users",
-                 "intake_api_keys")
+                 "intake_api_keys", "intake_department_names")
 ]

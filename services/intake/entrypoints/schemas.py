@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from services.intake.domain.complaint import PHONE
 from shared.clock import SHANGHAI
-from shared.contracts.codes import Rating, find_town, is_known_type
+from shared.contracts.codes import Channel, Rating, find_town, is_known_type
 from shared.text import visible
 
 Content = Annotated[str, Field(min_length=5, max_length=5000, description="投诉内容，5–5000 字"),
@@ -17,6 +17,9 @@ Content = Annotated[str, Field(min_length=5, max_length=5000, description="投�
 Name = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(visible(1))]
 Address = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(visible(1))]
 Comment = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(visible(1))]
+
+# The channels this endpoint takes; the hotline, WeChat and Open311 have entry points of their own.
+FORM_CHANNELS = (Channel.web, Channel.app)
 
 
 class ReporterIn(BaseModel):
@@ -40,7 +43,8 @@ class ComplaintIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     content: Content
-    channel: Literal["web", "app"]
+    channel: Channel = Field(description="web（网站，无需密钥）或 app（须带 X-API-Key）",
+                             json_schema_extra={"enum": [c.value for c in FORM_CHANNELS]})
     category: str | None = Field(default=None, max_length=40)
     subcategory: str | None = Field(default=None, max_length=40)
     town: str | None = Field(default=None, max_length=40, description="镇街：代码（heyangcheng）或名称（合阳城街道）")
@@ -50,6 +54,14 @@ class ComplaintIn(BaseModel):
     occurred_at: datetime | None = None
     urgent: StrictBool = False
     reporter: ReporterIn | None = None
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _channel(cls, value: Any) -> Any:
+        if value not in FORM_CHANNELS:
+            raise ValueError(f"渠道须为 web 或 app / channel must be one of {', '.join(c.value for c in FORM_CHANNELS)}"
+                             " (the hotline, WeChat and Open311 have their own entry points)")
+        return value
 
     @field_validator("occurred_at")
     @classmethod

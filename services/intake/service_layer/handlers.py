@@ -1,23 +1,52 @@
-"""Intake's handlers: plain functions `(message, uow, **ports)`; each commits its one transaction."""
+"""Intake's handlers: plain functions `(message, uow, **ports)`; the tables at the bottom are the bus's.
+
+A command handler loads (or creates) an aggregate, calls one domain method and commits; a query
+handler reads and returns without committing. Events are recorded by the aggregates, never here.
+"""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
-from sqlmodel import col, select
-
-from services.intake.adapters.crypto import FieldCipher
-from services.intake.adapters.tables import ComplaintRow, IdempotencyKeyRow, RatingRow, TimelineRow
-from services.intake.domain import complaint as domain
-from services.intake.domain.commands import Authenticate, RateComplaint, ReceiveComplaint
+from services.intake.domain import commands as c
+from services.intake.domain.accounts import ApiKey, User, hash_api_key
+from services.intake.domain.complaint import (
+    CitizenView,
+    Complaint,
+    IdempotencyKey,
+    SealedReporter,
+    needs_api_key,
+    normalize_code,
+    phone_last4,
+)
+from services.intake.domain.departments import Department, supersedes
+from services.intake.domain.errors import (
+    ApiKeyMissing,
+    ApiKeyNotFound,
+    ApiKeyRefused,
+    ComplaintNotFound,
+    IdempotencyKeyReused,
+    UnknownComplaint,
+    UserExists,
+    UserNotFound,
+    WrongCredentials,
+)
 from services.intake.service_layer.uow import IntakeUnitOfWork
-from shared.auth import Principal, mask_name, mask_phone, verify_password
-from shared.clock import as_shanghai
+from shared.auth import Principal, hash_password, mask_name, mask_phone, verify_password
+from shared.clock import SHANGHAI
 from shared.contracts import events as ev
-from shared.http import Conflict, NotFound, Unauthorized
+
+
+class Cipher(Protocol):
+    """The port that encrypts personal data at rest (adapters/crypto.py: Fernet)."""
+
+    def encrypt(self, value: str | None) -> str | None: ...
+
+
+# --- complaints ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -29,158 +58,216 @@ class Received:
     replayed: bool  # True when an Idempotency-Key returned an earlier complaint
 
     @classmethod
-    def of(cls, row: ComplaintRow, *, replayed: bool) -> Received:
-        return cls(row.id, row.tracking_code, row.status, as_shanghai(row.received_at), replayed)
+    def of(cls, complaint: Complaint, *, replayed: bool) -> Received:
+        return cls(complaint.complaint_id, complaint.tracking_code, complaint.status.value,
+                   complaint.received_at.astimezone(SHANGHAI), replayed)
 
 
-def receive_complaint(cmd: ReceiveComplaint, uow: IntakeUnitOfWork, *, cipher: FieldCipher) -> Received:
-    """受理: store the complaint and its `complaint.received` event in one transaction."""
+def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Cipher) -> Received:
+    """受理: the complaint, its timeline and its `complaint.received` event in one transaction."""
+    if needs_api_key(cmd.channel):
+        _active_key(uow, cmd.api_key, channel=cmd.channel)
     if cmd.idempotency_key:
-        earlier = uow.idempotency_key(cmd.idempotency_key)
+        earlier = uow.idempotency_keys.get(cmd.idempotency_key)
         if earlier is not None:
-            if earlier.fingerprint != cmd.request_fingerprint:
-                raise Conflict("Idempotency-Key 已用于另一条投诉 / this Idempotency-Key was used for another request",
-                               code="idempotency_key_reused")
-            row = uow.complaint(earlier.complaint_id)
-            assert row is not None
-            return Received.of(row, replayed=True)
+            if earlier.fingerprint != (cmd.request_fingerprint or ""):
+                raise IdempotencyKeyReused()
+            replayed = uow.complaints.get(earlier.complaint_id)
+            assert replayed is not None  # the key's foreign key keeps its complaint
+            return Received.of(replayed, replayed=True)
     now = uow.clock.now()
-    reporter = cmd.reporter
-    name = None if reporter.anonymous else reporter.name
-    row = ComplaintRow(
-        id=str(uuid.uuid4()), tracking_code=domain.new_tracking_code(now), channel=cmd.channel,
-        content=cmd.content, category=cmd.category, subcategory=cmd.subcategory, town=cmd.town,
-        address=cmd.address, lat=cmd.lat, lon=cmd.lon, occurred_at=cmd.occurred_at, urgent=cmd.urgent,
-        reporter_name_enc=cipher.encrypt(name), reporter_phone_enc=cipher.encrypt(reporter.phone),
-        phone_last4=domain.phone_last4(reporter.phone), anonymous=reporter.anonymous,
-        received_at=now, status=domain.Status.received, updated_at=now,
+    complaint = Complaint.receive(
+        channel=cmd.channel, content=cmd.content, category=cmd.category, subcategory=cmd.subcategory,
+        town=cmd.town, address=cmd.address, lat=cmd.lat, lon=cmd.lon, occurred_at=cmd.occurred_at,
+        urgent=cmd.urgent, reporter=_seal(cmd.reporter, cipher), at=now,
     )
-    uow.session.add(row)
-    uow.session.flush()
-    uow.session.add(TimelineRow(complaint_id=row.id, at=now, status=domain.Status.received,
-                                text=f"投诉已受理，查询码 {row.tracking_code}"))
+    uow.complaints.add(complaint)
     if cmd.idempotency_key:
-        uow.session.add(IdempotencyKeyRow(key=cmd.idempotency_key, fingerprint=cmd.request_fingerprint or "",
-                                          complaint_id=row.id, created_at=now))
-    uow.publish(ev.ComplaintReceivedV1(
-        complaint_id=row.id, tracking_code=row.tracking_code, channel=row.channel, content=row.content,
-        category=row.category, subcategory=row.subcategory, town=row.town, address=row.address, lat=row.lat,
-        lon=row.lon, occurred_at=row.occurred_at, urgent=row.urgent, received_at=now,
-        reporter_name_masked=mask_name(name), reporter_phone_masked=mask_phone(reporter.phone),
-        anonymous=reporter.anonymous,
-    ))
+        uow.idempotency_keys.add(IdempotencyKey(cmd.idempotency_key, cmd.request_fingerprint or "",
+                                                complaint.complaint_id, now))
     uow.commit()
-    return Received.of(row, replayed=False)
+    return Received.of(complaint, replayed=False)
 
 
-def citizen_view(tracking_code: str, phone_last4: str | None, uow: IntakeUnitOfWork) -> domain.CitizenView:
-    row = _visible(uow, tracking_code, phone_last4)
-    timeline = uow.session.scalars(
-        select(TimelineRow).where(col(TimelineRow.complaint_id) == row.id).order_by(col(TimelineRow.id))).all()
-    return domain.CitizenView(
-        tracking_code=row.tracking_code, status=domain.Status(row.status), received_at=as_shanghai(row.received_at),
-        channel=row.channel, content=row.content, category=row.category, subcategory=row.subcategory,
-        town=row.town, department=row.department, reply=row.reply,
-        replied_at=as_shanghai(row.replied_at) if row.replied_at else None, reply_round=row.reply_round,
-        rating=row.rating,
-        timeline=[domain.TimelineEntry(as_shanghai(t.at), t.status, t.text) for t in timeline],
-    )
+def _seal(reporter: c.Reporter, cipher: Cipher) -> SealedReporter:
+    """Encrypted for storage, masked for staff: the reporter never leaves intake in clear."""
+    name = reporter.kept_name
+    return SealedReporter(name_enc=cipher.encrypt(name), phone_enc=cipher.encrypt(reporter.phone),
+                          name_masked=mask_name(name), phone_masked=mask_phone(reporter.phone),
+                          phone_last4=phone_last4(reporter.phone), anonymous=reporter.anonymous)
 
 
-def rate_complaint(cmd: RateComplaint, uow: IntakeUnitOfWork) -> ComplaintRow:
+def citizen_view(query: c.GetCitizenView, uow: IntakeUnitOfWork) -> CitizenView:
+    complaint = uow.complaints.by_tracking_code(normalize_code(query.tracking_code))
+    if complaint is None or not complaint.shown_to(query.phone_last4):
+        raise ComplaintNotFound()
+    return complaint.citizen_view(uow.department_names.directory())
+
+
+def rate_complaint(cmd: c.RateComplaint, uow: IntakeUnitOfWork) -> Complaint:
     """评价: the latest rating of a reply round is the one that counts."""
-    row = _visible(uow, cmd.tracking_code, cmd.phone_last4, for_update=True, require_phone=True)
-    try:
-        domain.check_can_rate(row.status, row.reply)
-    except domain.RatingRefused as exc:
-        raise Conflict(str(exc), code="not_ratable") from exc
-    now = uow.clock.now()
-    row.rating, row.status, row.updated_at = cmd.rating, domain.Status.closed, now
-    uow.session.add(RatingRow(complaint_id=row.id, reply_round=row.reply_round, rating=cmd.rating,
-                              comment=cmd.comment, via=cmd.via, rated_at=now))
-    label = domain.RATING_LABELS[cmd.rating]  # type: ignore[index]
-    uow.session.add(TimelineRow(complaint_id=row.id, at=now, status=domain.Status.closed, text=f"您的评价：{label}"))
-    uow.publish(ev.ComplaintRatedV1(complaint_id=row.id, tracking_code=row.tracking_code, rating=cmd.rating,
-                                    comment=cmd.comment, reply_round=row.reply_round, via=cmd.via, rated_at=now))
+    complaint = uow.complaints.by_tracking_code(normalize_code(cmd.tracking_code), for_update=True)
+    if complaint is None or not complaint.shown_to(cmd.phone_last4, phone_required=True):
+        raise ComplaintNotFound()
+    complaint.rate(cmd.rating, comment=cmd.comment, via=cmd.via, at=uow.clock.now())
     uow.commit()
-    return row
-
-
-def authenticate(cmd: Authenticate, uow: IntakeUnitOfWork) -> Principal:
-    user = uow.user(cmd.username)
-    if user is None or not user.active or not verify_password(user.password_hash, cmd.password):
-        raise Unauthorized("用户名或密码错误 / wrong username or password")
-    return Principal(username=user.username, role=user.role, department=user.department)
-
-
-def _visible(uow: IntakeUnitOfWork, tracking_code: str, phone_last4: str | None, *, for_update: bool = False,
-             require_phone: bool = False) -> ComplaintRow:
-    """The complaint, if the code exists and, when a phone was given, its last four digits match.
-
-    Viewing needs only the code (no personal data is shown); rating needs the phone check too.
-    """
-    row = uow.complaint_by_code(tracking_code.strip().upper(), for_update=for_update)
-    wrong_phone = row is not None and row.phone_last4 is not None and (
-        (phone_last4 is not None and phone_last4 != row.phone_last4) or (require_phone and phone_last4 is None))
-    if row is None or wrong_phone:
-        raise NotFound("未找到该投诉，请核对查询码和手机号后四位 / no complaint with that code and phone")
-    return row
+    return complaint
 
 
 # --- lifecycle events: keep the citizen's view current -------------------------------------------------
 
 
-def _apply(uow: IntakeUnitOfWork, complaint_id: str, at, status: str | None, text: str,  # type: ignore[no-untyped-def]
-           **fields: object) -> None:
-    row = uow.complaint(complaint_id, for_update=True)
-    if row is None:
-        raise LookupError(f"complaint {complaint_id} not in intake")  # retried, then parked: never silently lost
-    for name, value in fields.items():
-        setattr(row, name, value)
-    if status:
-        row.status = status
-    row.updated_at = uow.clock.now()
-    uow.session.add(TimelineRow(complaint_id=row.id, at=at, status=row.status, text=text))
-    uow.commit()
+def _known(uow: IntakeUnitOfWork, complaint_id: str) -> Complaint:
+    complaint = uow.complaints.get(complaint_id, for_update=True)
+    if complaint is None:
+        raise UnknownComplaint(complaint_id)  # retried, then parked: never silently lost
+    return complaint
 
 
 def on_triaged(event: ev.CaseTriagedV1, uow: IntakeUnitOfWork) -> None:
-    _apply(uow, event.complaint_id, event.at, domain.Status.triage, "正在确定承办单位")
+    _known(uow, event.complaint_id).on_triaged(event)
+    uow.commit()
 
 
 def on_assigned(event: ev.CaseAssignedV1, uow: IntakeUnitOfWork) -> None:
-    dept = domain.department_label(event.department)
-    kind = domain.type_label(event.category, event.subcategory)
-    _apply(uow, event.complaint_id, event.assigned_at, domain.Status.assigned, f"已交办至{dept}（{kind}）",
-           department=event.department, category=event.category, subcategory=event.subcategory)
+    _known(uow, event.complaint_id).on_assigned(event)
+    uow.commit()
 
 
 def on_accepted(event: ev.CaseAcceptedV1, uow: IntakeUnitOfWork) -> None:
-    _apply(uow, event.complaint_id, event.accepted_at, domain.Status.accepted,
-           f"{domain.department_label(event.department)}已签收，正在办理")
+    _known(uow, event.complaint_id).on_accepted(event)
+    uow.commit()
 
 
 def on_replied(event: ev.CaseRepliedV1, uow: IntakeUnitOfWork) -> None:
-    _apply(uow, event.complaint_id, event.replied_at, domain.Status.replied,
-           f"{domain.department_label(event.department)}已回复，欢迎评价",
-           reply=event.reply, replied_at=event.replied_at, reply_round=event.reply_round, rating=None)
+    _known(uow, event.complaint_id).on_replied(event)
+    uow.commit()
 
 
 def on_returned(event: ev.CaseReturnedV1, uow: IntakeUnitOfWork) -> None:
-    _apply(uow, event.complaint_id, event.returned_at, domain.Status.triage, "正在重新确定承办单位", department=None)
+    _known(uow, event.complaint_id).on_returned(event)
+    uow.commit()
 
 
 def on_extension_decided(event: ev.ExtensionDecidedV1, uow: IntakeUnitOfWork) -> None:
-    if event.approved:
-        due = as_shanghai(event.reply_due)
-        _apply(uow, event.complaint_id, event.decided_at, None, f"办理期限已延长至 {due:%Y-%m-%d %H:%M}")
+    _known(uow, event.complaint_id).on_extension_decided(event)
+    uow.commit()
 
 
-EVENT_HANDLERS: dict[type[ev.EventPayload], Callable[..., None]] = {
-    ev.CaseTriagedV1: on_triaged,
-    ev.CaseAssignedV1: on_assigned,
-    ev.CaseAcceptedV1: on_accepted,
-    ev.CaseRepliedV1: on_replied,
-    ev.CaseReturnedV1: on_returned,
-    ev.ExtensionDecidedV1: on_extension_decided,
+def on_departments_changed(event: ev.DepartmentsChangedV1, uow: IntakeUnitOfWork) -> None:
+    """Routing's directory: a snapshot replaces intake's copy unless an older one arrives late."""
+    if supersedes(event.changed_at, uow.department_names.changed_at()):
+        uow.department_names.replace([Department(d.code, d.name, d.active) for d in event.departments],
+                                     changed_at=event.changed_at)
+    uow.commit()
+
+
+# --- accounts ----------------------------------------------------------------------------------------
+
+
+def authenticate(query: c.Authenticate, uow: IntakeUnitOfWork) -> Principal:
+    user = uow.users.get(query.username)
+    if user is None or not user.active or not verify_password(user.password_hash, query.password):
+        raise WrongCredentials()
+    return Principal(username=user.username, role=user.role.value, department=user.department)
+
+
+def add_user(cmd: c.AddUser, uow: IntakeUnitOfWork) -> User:
+    if uow.users.get(cmd.username) is not None:
+        raise UserExists(cmd.username)
+    user = User.register(username=cmd.username, password=cmd.password, role=cmd.role, department=cmd.department,
+                         display_name=cmd.display_name, at=uow.clock.now(),
+                         directory=uow.department_names.directory(), hash_password=hash_password)
+    uow.users.add(user)
+    uow.commit()
+    return user
+
+
+def set_password(cmd: c.SetPassword, uow: IntakeUnitOfWork) -> None:
+    _user(uow, cmd.username).set_password(cmd.password, hash_password)
+    uow.commit()
+
+
+def deactivate_user(cmd: c.DeactivateUser, uow: IntakeUnitOfWork) -> None:
+    _user(uow, cmd.username).deactivate()
+    uow.commit()
+
+
+def list_users(_query: c.ListUsers, uow: IntakeUnitOfWork) -> list[User]:
+    return uow.users.list()
+
+
+def _user(uow: IntakeUnitOfWork, username: str) -> User:
+    user = uow.users.get(username)
+    if user is None:
+        raise UserNotFound(username)
+    return user
+
+
+# --- client systems' API keys ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    id: int
+    name: str
+    key: str  # shown this once; only its hash is stored
+
+
+def add_api_key(cmd: c.AddApiKey, uow: IntakeUnitOfWork) -> IssuedKey:
+    record, key = ApiKey.issue(cmd.name, at=uow.clock.now())
+    uow.api_keys.add(record)
+    uow.commit()
+    assert record.id is not None
+    return IssuedKey(record.id, record.name, key)
+
+
+def list_api_keys(_query: c.ListApiKeys, uow: IntakeUnitOfWork) -> list[ApiKey]:
+    return uow.api_keys.list()
+
+
+def revoke_api_key(cmd: c.RevokeApiKey, uow: IntakeUnitOfWork) -> None:
+    record = uow.api_keys.get(cmd.key_id)
+    if record is None:
+        raise ApiKeyNotFound(cmd.key_id)
+    record.revoke()
+    uow.commit()
+
+
+def check_api_key(query: c.CheckApiKey, uow: IntakeUnitOfWork) -> ApiKey:
+    return _active_key(uow, query.key)
+
+
+def _active_key(uow: IntakeUnitOfWork, key: str | None, *, channel: str | None = None) -> ApiKey:
+    if not key:
+        raise ApiKeyMissing(channel)
+    record = uow.api_keys.by_hash(hash_api_key(key))
+    if record is None or not record.active:
+        raise ApiKeyRefused()
+    return record
+
+
+COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
+    c.ReceiveComplaint: receive_complaint,
+    c.RateComplaint: rate_complaint,
+    c.GetCitizenView: citizen_view,
+    c.Authenticate: authenticate,
+    c.AddUser: add_user,
+    c.SetPassword: set_password,
+    c.DeactivateUser: deactivate_user,
+    c.ListUsers: list_users,
+    c.AddApiKey: add_api_key,
+    c.ListApiKeys: list_api_keys,
+    c.RevokeApiKey: revoke_api_key,
+    c.CheckApiKey: check_api_key,
+}
+
+EVENT_HANDLERS: dict[type[ev.EventPayload], list[Callable[..., None]]] = {
+    ev.CaseTriagedV1: [on_triaged],
+    ev.CaseAssignedV1: [on_assigned],
+    ev.CaseAcceptedV1: [on_accepted],
+    ev.CaseRepliedV1: [on_replied],
+    ev.CaseReturnedV1: [on_returned],
+    ev.ExtensionDecidedV1: [on_extension_decided],
+    ev.DepartmentsChangedV1: [on_departments_changed],
 }

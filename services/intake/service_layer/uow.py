@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+from sqlalchemy.orm import Session
 
-from services.intake.adapters.tables import ComplaintRow, IdempotencyKeyRow, UserRow
+from services.intake.adapters.repository import (
+    ApiKeyRepository,
+    ComplaintRepository,
+    DepartmentNameRepository,
+    IdempotencyKeyRepository,
+    UserRepository,
+)
+from shared.contracts.envelope import CloudEvent
 from shared.uow import SqlUnitOfWork
 
 
 class IntakeUnitOfWork(SqlUnitOfWork):
-    def complaint(self, complaint_id: str, *, for_update: bool = False) -> ComplaintRow | None:
-        return self.session.get(ComplaintRow, complaint_id, with_for_update=for_update)
+    complaints: ComplaintRepository
+    idempotency_keys: IdempotencyKeyRepository
+    users: UserRepository
+    api_keys: ApiKeyRepository
+    department_names: DepartmentNameRepository
 
-    def complaint_by_code(self, tracking_code: str, *, for_update: bool = False) -> ComplaintRow | None:
-        query = select(ComplaintRow).where(col(ComplaintRow.tracking_code) == tracking_code)
-        if for_update:
-            query = query.with_for_update()
-        return self.session.scalars(query).first()
+    def open_repositories(self, session: Session) -> None:
+        self.complaints = ComplaintRepository(session, track=self.track, clock=self.clock)
+        self.idempotency_keys = IdempotencyKeyRepository(session)
+        self.users = UserRepository(session, track=self.track)
+        self.api_keys = ApiKeyRepository(session, track=self.track)
+        self.department_names = DepartmentNameRepository(session)
 
-    def idempotency_key(self, key: str) -> IdempotencyKeyRow | None:
-        return self.session.get(IdempotencyKeyRow, key)
-
-    def user(self, username: str) -> UserRow | None:
-        return self.session.get(UserRow, username)
+    def commit(self) -> list[CloudEvent]:
+        """The aggregates' state goes to their rows, then rows and events commit together."""
+        for repository in (self.complaints, self.users, self.api_keys):
+            repository.sync()
+        return super().commit()

@@ -1,124 +1,169 @@
-"""Reading and writing notify's tables. Data functions here never commit: the unit of work does."""
+"""Repositories: notify's aggregates ⇄ its rows. They never commit; the unit of work does.
+
+Each repository `track`s what it loads or adds (the unit of work collects the events recorded on it)
+and keeps a copy as loaded: at commit, `save()` writes the aggregates that changed since.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from collections.abc import Callable, Hashable
+from datetime import datetime
+from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 
-from services.notify.adapters.tables import AlertRow, CaseRow, RatingRow, ReplyRoundRow
-from services.notify.domain.clocks import CaseStatus
-from services.notify.domain.metrics import AssignmentRecord, Period, RatingRecord, ReplyRecord
+from services.notify.adapters.tables import AlertRow, CaseRow, ClockRow, DepartmentNameRow, RatingRow, ReplyRoundRow
+from services.notify.domain.case import WAITING_ON_DEPARTMENT, ReplyRound, SlaCase
+from services.notify.domain.clocks import CaseStatus, ClockName, ClockState, Level
+from services.notify.domain.departments import DepartmentDirectory, DepartmentName
+from services.notify.domain.rating import RoundRating
+from shared.domain import Aggregate
 
-_WAITING_ON_DEPARTMENT = (CaseStatus.assigned.value, CaseStatus.accepted.value)
+A = TypeVar("A", bound=Aggregate)
+Track = Callable[[Aggregate], Aggregate]
 
 
-def _within(column: Any, period: Period) -> sa.ColumnElement[bool]:
-    return sa.and_(column >= period.start, column < period.end)
-
-
-class CaseRepository:
-    def __init__(self, session: Session) -> None:
+class _Repository(Generic[A]):
+    def __init__(self, session: Session, track: Track) -> None:
         self.session = session
+        self._track = track
+        self._held: dict[Hashable, tuple[A, A | None]] = {}  # key → (aggregate, copy as last saved)
 
-    def get(self, complaint_id: str, *, for_update: bool = False) -> CaseRow | None:
+    def _hold(self, key: Hashable, aggregate: A, *, new: bool) -> A:
+        self._held[key] = (aggregate, None if new else copy.deepcopy(aggregate))
+        self._track(aggregate)
+        return aggregate
+
+    def save(self, now: datetime) -> None:
+        """Write what changed since it was loaded (or last saved); called by the unit of work's commit."""
+        for key, (aggregate, saved) in list(self._held.items()):
+            if aggregate != saved:
+                self._write(aggregate, saved, now)
+                self._held[key] = (aggregate, copy.deepcopy(aggregate))
+
+    def forget(self) -> None:
+        """After a rollback: what was held did not happen."""
+        self._held.clear()
+
+    def _write(self, aggregate: A, saved: A | None, now: datetime) -> None:
+        raise NotImplementedError
+
+
+class CaseRepository(_Repository[SlaCase]):
+    def get(self, complaint_id: str, *, for_update: bool = False) -> SlaCase | None:
+        """`for_update`: concurrent sweepers wait for each other and see what the other sent."""
+        held = self._held.get(complaint_id)
+        if held is not None and not for_update:
+            return held[0]
         query = select(CaseRow).where(col(CaseRow.complaint_id) == complaint_id)
-        if for_update:  # concurrent sweepers wait for each other and see what the other sent
-            query = query.with_for_update().execution_options(populate_existing=True)
-        return self.session.scalars(query).one_or_none()
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+        if row is None:
+            return None
+        clocks = self.session.scalars(select(ClockRow).where(col(ClockRow.complaint_id) == complaint_id)
+                                      .execution_options(populate_existing=True)).all()
+        rounds = self.session.scalars(select(ReplyRoundRow).where(col(ReplyRoundRow.complaint_id) == complaint_id)
+                                      .execution_options(populate_existing=True)).all()
+        case = SlaCase(
+            complaint_id=row.complaint_id, tracking_code=row.tracking_code, status=CaseStatus(row.status),
+            department=row.department, category=row.category, subcategory=row.subcategory, town=row.town,
+            urgent=row.urgent, received_at=row.received_at, assigned_at=row.assigned_at,
+            last_assigned_at=row.last_assigned_at, accepted_at=row.accepted_at, replied_at=row.replied_at,
+            reply_round=row.reply_round,
+            clocks={ClockName(c.clock): ClockState(ClockName(c.clock), c.start, c.due, c.cycle, Level(c.last_level))
+                    for c in clocks},
+            rounds={r.reply_round: ReplyRound(r.reply_round, r.department, r.reply_due, r.replied_at)
+                    for r in rounds},
+        )
+        return self._hold(complaint_id, case, new=False)
 
-    def add(self, case: CaseRow) -> None:
-        self.session.add(case)
+    def add(self, case: SlaCase) -> SlaCase:
+        return self._hold(case.complaint_id, case, new=True)
 
     def with_open_clocks(self) -> list[str]:
-        """Ids of cases that may have a clock running (the domain decides exactly which)."""
-        unassigned = sa.and_(col(CaseRow.assigned_at).is_(None), col(CaseRow.assign_due).is_not(None))
+        """Ids of cases that may have a clock running (the aggregate decides exactly which)."""
+        has_assign_clock = select(ClockRow.complaint_id).where(col(ClockRow.clock) == ClockName.assign.value)
+        unassigned = sa.and_(col(CaseRow.assigned_at).is_(None), col(CaseRow.complaint_id).in_(has_assign_clock))
         unaccepted = sa.and_(col(CaseRow.status) == CaseStatus.assigned.value, col(CaseRow.accepted_at).is_(None))
-        unreplied = sa.and_(col(CaseRow.status).in_(_WAITING_ON_DEPARTMENT), col(CaseRow.replied_at).is_(None))
-        query = (select(CaseRow.complaint_id)
-                 .where(col(CaseRow.valid).is_(True), col(CaseRow.merged_into).is_(None),
-                        sa.or_(unassigned, unaccepted, unreplied))
+        unreplied = sa.and_(col(CaseRow.status).in_([s.value for s in WAITING_ON_DEPARTMENT]),
+                            col(CaseRow.replied_at).is_(None))
+        query = (select(CaseRow.complaint_id).where(sa.or_(unassigned, unaccepted, unreplied))
                  .order_by(col(CaseRow.complaint_id)))
         return list(self.session.scalars(query).all())
 
-    # --- reply rounds ---------------------------------------------------------------------------
+    def _write(self, case: SlaCase, saved: SlaCase | None, now: datetime) -> None:
+        row = CaseRow(
+            complaint_id=case.complaint_id, tracking_code=case.tracking_code, status=case.status.value,
+            department=case.department, category=case.category, subcategory=case.subcategory, town=case.town,
+            urgent=case.urgent, received_at=case.received_at, assigned_at=case.assigned_at,
+            last_assigned_at=case.last_assigned_at, accepted_at=case.accepted_at, replied_at=case.replied_at,
+            reply_round=case.reply_round, updated_at=now,
+        )
+        self._put(row, new=saved is None)
+        for clock in case.clocks.values():
+            if saved is None or saved.clocks.get(clock.name) != clock:
+                self._put(ClockRow(complaint_id=case.complaint_id, clock=clock.name.value, cycle=clock.cycle,
+                                   last_level=clock.last_level.value, start=clock.start, due=clock.due),
+                          new=saved is None or clock.name not in saved.clocks)
+        for r in case.rounds.values():
+            if saved is None or saved.rounds.get(r.number) != r:
+                self._put(ReplyRoundRow(complaint_id=case.complaint_id, reply_round=r.number, department=r.department,
+                                        reply_due=r.reply_due, replied_at=r.replied_at),
+                          new=saved is None or r.number not in saved.rounds)
+        for alert in case.new_alerts:
+            self.session.add(AlertRow(
+                complaint_id=alert.complaint_id, tracking_code=alert.tracking_code, department=alert.department,
+                clock=alert.clock.value, cycle=alert.cycle, level=alert.level.value, reply_round=alert.reply_round,
+                due=alert.due, created_at=alert.at,
+            ))
+        case.new_alerts.clear()
 
-    def reply_round(self, complaint_id: str, reply_round: int) -> ReplyRoundRow | None:
-        return self.session.get(ReplyRoundRow, (complaint_id, reply_round))
+    def _put(self, row: CaseRow | ClockRow | ReplyRoundRow, *, new: bool) -> None:
+        if new:
+            self.session.add(row)
+        else:
+            self.session.merge(row)
 
-    def add_reply_round(self, row: ReplyRoundRow) -> None:
-        self.session.add(row)
 
-    # --- ratings --------------------------------------------------------------------------------
+class RatingRepository(_Repository[RoundRating]):
+    def get(self, complaint_id: str, reply_round: int) -> RoundRating | None:
+        row = self.session.get(RatingRow, (complaint_id, reply_round))
+        if row is None:
+            return None
+        rating = RoundRating(row.complaint_id, row.reply_round, row.tracking_code, row.rating, row.via, row.rated_at)
+        return self._hold((complaint_id, reply_round), rating, new=False)
 
-    def rating(self, complaint_id: str, reply_round: int) -> RatingRow | None:
-        return self.session.get(RatingRow, (complaint_id, reply_round))
+    def add(self, rating: RoundRating) -> RoundRating:
+        return self._hold((rating.complaint_id, rating.reply_round), rating, new=True)
 
-    def add_rating(self, row: RatingRow) -> None:
-        self.session.add(row)
+    def _write(self, rating: RoundRating, saved: RoundRating | None, now: datetime) -> None:
+        row = RatingRow(complaint_id=rating.complaint_id, reply_round=rating.reply_round,
+                        tracking_code=rating.tracking_code, rating=rating.rating, via=rating.via,
+                        rated_at=rating.rated_at)
+        if saved is None:
+            self.session.add(row)
+        else:
+            self.session.merge(row)
 
-    # --- alerts ---------------------------------------------------------------------------------
 
-    def add_alert(self, row: AlertRow) -> None:
-        self.session.add(row)
+class DepartmentRepository(_Repository[DepartmentDirectory]):
+    def get(self) -> DepartmentDirectory:
+        """The whole directory (a few dozen names); empty until routing's first snapshot arrives."""
+        rows = self.session.scalars(select(DepartmentNameRow)).all()
+        directory = DepartmentDirectory(
+            names={r.code: DepartmentName(r.code, r.name, r.active) for r in rows},
+            changed_at=max((r.changed_at for r in rows), default=None),
+        )
+        return self._hold("directory", directory, new=False)
 
-    def alerts(self, *, department: str | None = None, clock: str | None = None, level: str | None = None,
-               limit: int = 100) -> list[AlertRow]:
-        query = select(AlertRow)
-        if department is not None:
-            query = query.where(col(AlertRow.department) == department)
-        if clock is not None:
-            query = query.where(col(AlertRow.clock) == clock)
-        if level is not None:
-            query = query.where(col(AlertRow.level) == level)
-        query = query.order_by(col(AlertRow.created_at).desc(), col(AlertRow.id).desc()).limit(limit)
-        return list(self.session.scalars(query).all())
-
-    # --- metrics records ------------------------------------------------------------------------
-
-    def assignment_records(self, period: Period) -> list[AssignmentRecord]:
-        query = select(CaseRow).where(_within(col(CaseRow.received_at), period))
-        return [
-            AssignmentRecord(
-                complaint_id=c.complaint_id, received_at=c.received_at, assign_due=c.assign_due,
-                assigned_at=c.assigned_at, valid=c.valid, merged_into=c.merged_into,
-                department=c.department, category=c.category, town=c.town,
-            )
-            for c in self.session.scalars(query)
-            if c.received_at is not None
-        ]
-
-    def reply_records(self, period: Period) -> list[ReplyRecord]:
-        in_period = sa.or_(_within(col(ReplyRoundRow.reply_due), period),
-                           _within(col(ReplyRoundRow.replied_at), period))
-        query = (select(ReplyRoundRow, CaseRow)
-                 .join(CaseRow, col(CaseRow.complaint_id) == col(ReplyRoundRow.complaint_id))
-                 .where(in_period))
-        return [
-            ReplyRecord(
-                complaint_id=r.complaint_id, reply_round=r.reply_round, reply_due=r.reply_due,
-                replied_at=r.replied_at, valid=c.valid, merged_into=c.merged_into,
-                department=r.department, category=c.category, town=c.town,
-            )
-            for r, c in self.session.execute(query).all()
-        ]
-
-    def rating_records(self, period: Period) -> list[RatingRecord]:
-        same_round = sa.and_(col(ReplyRoundRow.complaint_id) == col(RatingRow.complaint_id),
-                             col(ReplyRoundRow.reply_round) == col(RatingRow.reply_round))
-        query = (select(RatingRow, CaseRow, col(ReplyRoundRow.department))
-                 .outerjoin(CaseRow, col(CaseRow.complaint_id) == col(RatingRow.complaint_id))
-                 .outerjoin(ReplyRoundRow, same_round)
-                 .where(_within(col(RatingRow.rated_at), period)))
-        return [
-            RatingRecord(
-                complaint_id=r.complaint_id, reply_round=r.reply_round, rating=r.rating, rated_at=r.rated_at,
-                valid=c.valid if c else True, merged_into=c.merged_into if c else None,
-                # the department that gave the reply being rated
-                department=round_department or (c.department if c else None),
-                category=c.category if c else None, town=c.town if c else None,
-            )
-            for r, c, round_department in self.session.execute(query).all()
-        ]
+    def _write(self, directory: DepartmentDirectory, saved: DepartmentDirectory | None, now: datetime) -> None:
+        if directory.changed_at is None:
+            return
+        self.session.execute(delete(DepartmentNameRow).where(col(DepartmentNameRow.code).not_in(directory.names)))
+        for d in directory.names.values():
+            self.session.merge(DepartmentNameRow(code=d.code, name=d.name, active=d.active,
+                                                 changed_at=directory.changed_at))

@@ -1,4 +1,5 @@
-"""notify's own tables (all named `notify_*`): its projection of cases, reply rounds, ratings, alerts.
+"""notify's own tables (all named `notify_*`): its projection of cases with their clocks and reply rounds,
+ratings, alerts, and its copy of the department names.
 
 Built only from events; no other service reads them. The schema is created by alembic
 (migrations/versions), never by create_all.
@@ -19,7 +20,7 @@ def _at(*, index: bool = False, nullable: bool = True) -> sa.Column:  # type: ig
 
 
 class CaseRow(SQLModel, table=True):
-    """One complaint as notify follows it: deadlines, when each was met, and warnings sent per clock."""
+    """One complaint as notify follows it: who has it, and when each step was done (its clocks: ClockRow)."""
 
     __tablename__ = "notify_cases"
 
@@ -32,24 +33,25 @@ class CaseRow(SQLModel, table=True):
     town: str | None = Field(default=None, max_length=32)
     urgent: bool = False
     received_at: datetime | None = Field(default=None, sa_column=_at(index=True))
-    assign_due: datetime | None = Field(default=None, sa_column=_at())
     assigned_at: datetime | None = Field(default=None, sa_column=_at())  # the first assignment
     last_assigned_at: datetime | None = Field(default=None, sa_column=_at())  # starts accept/reply
-    accept_due: datetime | None = Field(default=None, sa_column=_at())
     accepted_at: datetime | None = Field(default=None, sa_column=_at())
-    reply_due: datetime | None = Field(default=None, sa_column=_at())  # current, after extensions
     replied_at: datetime | None = Field(default=None, sa_column=_at())
     reply_round: int = 1
-    valid: bool = True  # False once rejected (not a complaint)
-    merged_into: str | None = Field(default=None, max_length=64)  # a duplicate counts with its master
-    # Warning state per clock: the cycle (a new deadline starts a new one) and the last level sent.
-    assign_cycle: int = 1
-    assign_level: str = Field(default="none", max_length=12)
-    accept_cycle: int = 0
-    accept_level: str = Field(default="none", max_length=12)
-    reply_cycle: int = 0
-    reply_level: str = Field(default="none", max_length=12)
     updated_at: datetime = Field(sa_column=_at(nullable=False))
+
+
+class ClockRow(SQLModel, table=True):
+    """One SLA clock of a case (assign | accept | reply): its deadline, cycle and the last level reached."""
+
+    __tablename__ = "notify_clocks"
+
+    complaint_id: str = Field(primary_key=True, max_length=64)
+    clock: str = Field(primary_key=True, max_length=12)
+    cycle: int
+    last_level: str = Field(default="none", max_length=12)
+    start: datetime = Field(sa_column=_at(nullable=False))
+    due: datetime = Field(sa_column=_at(nullable=False))
 
 
 class ReplyRoundRow(SQLModel, table=True):
@@ -97,4 +99,16 @@ class AlertRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_at(index=True, nullable=False))
 
 
-TABLES = [CaseRow.__table__, ReplyRoundRow.__table__, RatingRow.__table__, AlertRow.__table__]  # type: ignore[attr-defined]
+class DepartmentNameRow(SQLModel, table=True):
+    """notify's copy of routing's department directory (from DepartmentsChangedV1): the names it shows."""
+
+    __tablename__ = "notify_department_names"
+
+    code: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=128)
+    active: bool = True
+    changed_at: datetime = Field(sa_column=_at(nullable=False))  # of the snapshot it came with
+
+
+TABLES = [CaseRow.__table__, ClockRow.__table__, ReplyRoundRow.__table__, RatingRow.__table__,  # type: ignore[attr-defined]
+          AlertRow.__table__, DepartmentNameRow.__table__]  # type: ignore[attr-defined]

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
 
 
 class Level(StrEnum):
@@ -50,23 +49,49 @@ class CaseStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class SlaClock:
+class SlaPolicy:
+    """When a clock turns yellow, and how long after its deadline it is escalated (settings)."""
+
+    yellow_ratio: float = 0.75
+    escalate_after: timedelta = timedelta(0)
+
+
+@dataclass
+class ClockState:
+    """One clock of a case: its current deadline, which cycle it is in, and the last level it reached."""
+
     name: ClockName
     start: datetime
     due: datetime
+    cycle: int = 1
+    last_level: Level = Level.none
 
     def yellow_at(self, yellow_ratio: float) -> datetime:
         return self.start + (self.due - self.start) * yellow_ratio
 
-    def level(self, now: datetime, *, yellow_ratio: float = 0.75,
-              escalate_after: timedelta = timedelta(0)) -> Level:
-        if now > self.due + escalate_after:
+    def level(self, now: datetime, policy: SlaPolicy = SlaPolicy()) -> Level:
+        if now > self.due + policy.escalate_after:
             return Level.escalated
         if now >= self.due:
             return Level.red
-        if now >= self.yellow_at(yellow_ratio):
+        if now >= self.yellow_at(policy.yellow_ratio):
             return Level.yellow
         return Level.none
+
+    def restart(self, due: datetime, *, start: datetime | None = None) -> None:
+        """A deadline set anew: a new cycle, whose warnings are earned again."""
+        self.start = start or self.start
+        self.due = due
+        self.cycle += 1
+        self.last_level = Level.none
+
+    def advance(self, now: datetime, policy: SlaPolicy) -> list[Level]:
+        """The levels to send at `now` (each once per cycle); the clock remembers the level reached."""
+        current = self.level(now, policy)
+        reached = levels_to_send(self.last_level, current)
+        if current.rank > self.last_level.rank:
+            self.last_level = current
+        return reached
 
 
 def levels_to_send(last_sent: Level, current: Level) -> list[Level]:
@@ -80,37 +105,3 @@ def levels_to_send(last_sent: Level, current: Level) -> list[Level]:
     if current.rank >= Level.red.rank:
         reached = [level for level in reached if level is not Level.yellow]
     return reached
-
-
-class CaseTimes(Protocol):
-    """What the clocks need to know of a case (notify's projection row satisfies it)."""
-
-    status: str
-    valid: bool
-    merged_into: str | None
-    department: str | None
-    received_at: datetime | None
-    assign_due: datetime | None
-    assigned_at: datetime | None
-    last_assigned_at: datetime | None
-    accept_due: datetime | None
-    accepted_at: datetime | None
-    reply_due: datetime | None
-    replied_at: datetime | None
-
-
-def open_clocks(case: CaseTimes) -> list[SlaClock]:
-    """The clocks still running for a case: what it is waiting for, and by when."""
-    if not case.valid or case.merged_into:
-        return []
-    clocks = []
-    if case.assigned_at is None and case.received_at and case.assign_due:
-        clocks.append(SlaClock(ClockName.assign, case.received_at, case.assign_due))
-    start = case.last_assigned_at
-    if not case.department or start is None:
-        return clocks
-    if case.status == CaseStatus.assigned and case.accepted_at is None and case.accept_due:
-        clocks.append(SlaClock(ClockName.accept, start, case.accept_due))
-    if case.status in (CaseStatus.assigned, CaseStatus.accepted) and case.replied_at is None and case.reply_due:
-        clocks.append(SlaClock(ClockName.reply, start, case.reply_due))
-    return clocks

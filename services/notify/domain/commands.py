@@ -1,14 +1,26 @@
-"""What notify is asked to do (imperative): sweep the SLA clocks, report the targets, list alerts."""
+"""What notify is asked to do (imperative) or asked for: sweep the SLA clocks, report the targets, list alerts."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
-from services.notify.domain.metrics import GROUP_BY, InvalidReportRequest, Period
+from services.notify.domain.errors import InvalidReportRequest, OtherDepartmentsAlerts
+from services.notify.domain.metrics import GROUP_BY, Period
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Viewer(Protocol):
+    """Who asks (a signed-in `shared.auth.Principal`)."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def department(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -22,7 +34,8 @@ class SweepSlaClocks:
 class ReportSlaTargets:
     """The three targets for a period (default: this month to date), optionally grouped."""
 
-    period: Period
+    first_day: date | None = None
+    last_day: date | None = None  # inclusive
     group_by: str | None = None
 
     def __post_init__(self) -> None:
@@ -32,12 +45,15 @@ class ReportSlaTargets:
                 f"not {self.group_by!r}")
 
     @classmethod
-    def parse(cls, *, first_day: str | None, last_day: str | None, group_by: str | None,
-              now: datetime) -> ReportSlaTargets:
-        """From query text: YYYY-MM-DD dates; `to` defaults to today, `from` to the first of its month."""
-        last = _day(last_day, "to") if last_day else Period.month_to_date(now).last_day
-        first = _day(first_day, "from") if first_day else last.replace(day=1)
-        return cls(Period(first, last), group_by or None)
+    def parse(cls, *, first_day: str | None, last_day: str | None, group_by: str | None) -> ReportSlaTargets:
+        """From query text: YYYY-MM-DD dates."""
+        return cls(_day(first_day, "from") if first_day else None, _day(last_day, "to") if last_day else None,
+                   group_by or None)
+
+    def period(self, now: datetime) -> Period:
+        """`to` defaults to today, `from` to the first of its month."""
+        last = self.last_day or Period.month_to_date(now).last_day
+        return Period(self.first_day or last.replace(day=1), last)
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,17 @@ class ListAlerts:
     clock: str | None = None
     level: str | None = None
     limit: int = 100
+
+    @classmethod
+    def seen_by(cls, viewer: Viewer, *, department: str | None = None, clock: str | None = None,
+                level: str | None = None, limit: int = 100) -> ListAlerts:
+        """Supervisors see every department's alerts, dispatchers only their own."""
+        if viewer.role == "dispatcher":
+            if not viewer.department or (department and department != viewer.department):
+                raise OtherDepartmentsAlerts(
+                    "只能查看本单位的预警 / dispatchers see their own department's alerts only")
+            department = viewer.department
+        return cls(department, clock, level, limit)
 
 
 def _day(text: str, name: str) -> date:

@@ -1,33 +1,29 @@
 """The three targets of the district plan, computed exactly as DESIGN.md defines them.
 
 For a period P = [first day 00:00, day after the last day 00:00) in Asia/Shanghai, and a moment `now`:
-- assignment rate (交办率) = valid cases received in P assigned no later than their assignment
-  deadline ÷ valid cases received in P whose assignment deadline has passed or that were assigned;
+- assignment rate (交办率) = cases received in P assigned no later than their assignment
+  deadline ÷ cases received in P whose assignment deadline has passed or that were assigned;
 - on-time reply rate (按时回复率) = reply rounds whose deadline (after approved extensions) fell in P,
   or that were replied in P, replied no later than that deadline ÷ all such rounds; a round still
   unanswered past its deadline is late (one not yet due is left out);
 - satisfaction rate (满意度) = reply rounds whose latest rating was given in P and is satisfied or
   basically satisfied ÷ rounds whose latest rating was given in P.
-Valid = not rejected; a merged duplicate counts once, with its master, so it is left out here.
 Each figure carries the ids behind its numerator (`cases`) and the ids that missed (`misses`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
+from services.notify.domain.errors import InvalidReportRequest
 from shared.clock import SHANGHAI
 
 GROUP_BY = ("department", "category", "town")
 SATISFIED = frozenset({"satisfied", "basically_satisfied"})
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)  # beyond these a report is a typo
-
-
-class InvalidReportRequest(ValueError):
-    """A report asked for with a period or grouping that makes no sense."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +71,6 @@ class AssignmentRecord:
     received_at: datetime
     assign_due: datetime | None
     assigned_at: datetime | None  # the first assignment: a later re-routing does not change it
-    valid: bool = True
-    merged_into: str | None = None
     department: str | None = None
     category: str | None = None
     town: str | None = None
@@ -88,8 +82,6 @@ class ReplyRecord:
     reply_round: int
     reply_due: datetime  # after approved extensions
     replied_at: datetime | None
-    valid: bool = True
-    merged_into: str | None = None
     department: str | None = None
     category: str | None = None
     town: str | None = None
@@ -101,8 +93,6 @@ class RatingRecord:
     reply_round: int
     rating: str  # satisfied | basically_satisfied | unsatisfied
     rated_at: datetime
-    valid: bool = True
-    merged_into: str | None = None
     department: str | None = None
     category: str | None = None
     town: str | None = None
@@ -144,8 +134,7 @@ class SlaReport:
     groups: tuple[tuple[str | None, Figures], ...] = field(default_factory=tuple)
 
 
-def _counts(record: AssignmentRecord | ReplyRecord | RatingRecord) -> bool:
-    return record.valid and not record.merged_into
+# "Valid" (not rejected) and "merged counts with its master" return with the events that carry them.
 
 
 def assignment_rate(records: Iterable[AssignmentRecord], period: Period, now: datetime,
@@ -153,7 +142,7 @@ def assignment_rate(records: Iterable[AssignmentRecord], period: Period, now: da
     on_time: list[str] = []
     late: list[str] = []
     for r in records:
-        if not _counts(r) or r.received_at not in period:
+        if r.received_at not in period:
             continue
         if r.assigned_at is not None:
             on_time_now = r.assign_due is None or r.assigned_at <= r.assign_due
@@ -168,7 +157,7 @@ def on_time_reply_rate(records: Iterable[ReplyRecord], period: Period, now: date
     on_time: list[str] = []
     late: list[str] = []
     for r in records:
-        if not _counts(r) or (r.reply_due not in period and r.replied_at not in period):
+        if r.reply_due not in period and r.replied_at not in period:
             continue
         if r.replied_at is not None:
             (on_time if r.replied_at <= r.reply_due else late).append(r.complaint_id)
@@ -191,7 +180,7 @@ def satisfaction_rate(records: Iterable[RatingRecord], period: Period, target: f
     satisfied: list[str] = []
     unsatisfied: list[str] = []
     for r in latest_ratings(records):
-        if not _counts(r) or r.rated_at not in period:
+        if r.rated_at not in period:
             continue
         (satisfied if r.rating in SATISFIED else unsatisfied).append(r.complaint_id)
     return _rate(satisfied, unsatisfied, target)
@@ -214,10 +203,16 @@ def figures(assignments: Sequence[AssignmentRecord], replies: Sequence[ReplyReco
 R = TypeVar("R", AssignmentRecord, ReplyRecord, RatingRecord)
 
 
+_KEYS: dict[str, Callable[[AssignmentRecord | ReplyRecord | RatingRecord], str | None]] = {
+    "department": lambda r: r.department, "category": lambda r: r.category, "town": lambda r: r.town,
+}
+
+
 def _by(dimension: str, records: Iterable[R]) -> dict[str | None, list[R]]:
+    key = _KEYS[dimension]
     groups: dict[str | None, list[R]] = {}
     for r in records:
-        groups.setdefault(getattr(r, dimension), []).append(r)
+        groups.setdefault(key(r), []).append(r)
     return groups
 
 

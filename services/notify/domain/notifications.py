@@ -7,12 +7,12 @@ in memory for the tests and the embedded demo.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
-from services.notify.domain.clocks import CLOCK_NAMES_ZH, ClockName, Level
+from services.notify.domain.case import Alert
+from services.notify.domain.clocks import CLOCK_NAMES_ZH, Level
+from services.notify.domain.departments import DepartmentDirectory
 from shared.clock import SHANGHAI
-from shared.contracts.codes import DEPARTMENTS
 
 SUPERVISORS = "role:supervisor"  # the district bureau's supervisors (督办)
 
@@ -31,26 +31,19 @@ class Notification:
     message: str
 
 
-def department_name(department: str | None) -> str:
-    if not department:
-        return "人工分拨岗"  # triage: no department yet
-    return DEPARTMENTS.get(department, department)
-
-
-def sla_notifications(*, tracking_code: str, clock: ClockName, level: Level, due: datetime,
-                      department: str | None) -> list[Notification]:
+def sla_notifications(alert: Alert, directory: DepartmentDirectory) -> list[Notification]:
     """Yellow and red go to whoever must act (the department, or triage); escalation to supervisors too."""
-    what = CLOCK_NAMES_ZH[clock]
-    when = due.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-    unit = department_name(department)
-    if level is Level.yellow:
-        text = f"【黄灯预警】投诉 {tracking_code} 的{what}时限将于 {when} 到期，请{unit}抓紧办理。"
-    elif level is Level.red:
-        text = f"【红灯预警】投诉 {tracking_code} 的{what}时限已于 {when} 到期，请{unit}立即办理。"
-    elif level is Level.escalated:
-        text = f"【督办】投诉 {tracking_code} 的{what}已超期（时限 {when}），责任单位：{unit}，请督促办理。"
+    what = CLOCK_NAMES_ZH[alert.clock]
+    when = alert.due.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    code, unit = alert.tracking_code or alert.complaint_id, directory.unit(alert.department)
+    if alert.level is Level.yellow:
+        text = f"【黄灯预警】投诉 {code} 的{what}时限将于 {when} 到期，请{unit}抓紧办理。"
+    elif alert.level is Level.red:
+        text = f"【红灯预警】投诉 {code} 的{what}时限已于 {when} 到期，请{unit}立即办理。"
+    elif alert.level is Level.escalated:
+        text = f"【督办】投诉 {code} 的{what}已超期（时限 {when}），责任单位：{unit}，请督促办理。"
     else:
         return []
-    actor = department_recipient(department) if department else SUPERVISORS
-    recipients = [actor] if level is not Level.escalated else list(dict.fromkeys([SUPERVISORS, actor]))
+    actor = department_recipient(alert.department) if alert.department else SUPERVISORS
+    recipients = [actor] if alert.level is not Level.escalated else list(dict.fromkeys([SUPERVISORS, actor]))
     return [Notification(recipient, text) for recipient in recipients]

@@ -1,4 +1,8 @@
-"""HTTP routes of notify: the three targets (supervisors) and the alerts (supervisors, dispatchers)."""
+"""HTTP routes of notify: the three targets (supervisors) and the alerts (supervisors, dispatchers).
+
+Each route parses, builds a query, hands it to the bus and shapes the JSON; domain errors become
+their status in shared.http.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from services.notify.domain.commands import ListAlerts, ReportSlaTargets
-from services.notify.domain.metrics import Figures, InvalidReportRequest, Rate, SlaReport, Targets
-from services.notify.service_layer.uow import NotifyUowFactory
-from services.notify.service_layer.views import AlertView, list_alerts, report_sla_targets
+from services.notify.domain.metrics import Figures, Rate
+from services.notify.service_layer.views import AlertView, TargetsView
 from services.notify.settings import NotifySettings
-from shared.auth import Principal, auth_deps
-from shared.clock import SHANGHAI, Clock
-from shared.contracts.codes import CATEGORY_NAMES, DEPARTMENTS, TOWNS
-from shared.http import Forbidden, InvalidInput
+from shared.auth import Principal
+from shared.clock import SHANGHAI
+from shared.http import auth_deps
+from shared.messagebus import MessageBus
 
 SATISFACTION_NOTE = (
     "valid_callback_rate 暂为 null：电话回访尚未接入，满意度按各轮次最新评价计算 / "
@@ -23,11 +26,9 @@ SATISFACTION_NOTE = (
 )
 
 
-def build_router(settings: NotifySettings, uow_factory: NotifyUowFactory, clock: Clock) -> APIRouter:
+def build_router(settings: NotifySettings, bus: MessageBus[Any]) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["notify"])
     deps = auth_deps(settings.jwt_key)
-    targets = Targets(settings.target_assignment_rate, settings.target_on_time_reply_rate,
-                      settings.target_satisfaction_rate)
 
     @router.get("/metrics/sla")
     def sla_metrics(
@@ -37,12 +38,8 @@ def build_router(settings: NotifySettings, uow_factory: NotifyUowFactory, clock:
         _user: Principal = Depends(deps.role("supervisor")),
     ) -> dict[str, Any]:
         """交办率、按时回复率、满意度 for a period, with the cases behind each number."""
-        now = clock.now()
-        try:
-            query = ReportSlaTargets.parse(first_day=first_day, last_day=last_day, group_by=group_by, now=now)
-        except InvalidReportRequest as exc:
-            raise InvalidInput(str(exc)) from None
-        return report_json(report_sla_targets(query, uow_factory(), now=now, targets=targets))
+        query = ReportSlaTargets.parse(first_day=first_day, last_day=last_day, group_by=group_by)
+        return report_json(bus.handle(query))
 
     @router.get("/alerts")
     def alerts(
@@ -53,13 +50,8 @@ def build_router(settings: NotifySettings, uow_factory: NotifyUowFactory, clock:
         user: Principal = Depends(deps.role("supervisor", "dispatcher")),
     ) -> dict[str, Any]:
         """预警与督办, newest first: supervisors see all, dispatchers their own department."""
-        if user.role == "dispatcher":
-            if not user.department or (department and department != user.department):
-                raise Forbidden("只能查看本单位的预警 / dispatchers see their own department's alerts only")
-            department = user.department
-        views = list_alerts(ListAlerts(department=department, clock=clock_name, level=level, limit=limit),
-                            uow_factory())
-        return {"alerts": [alert_json(v) for v in views]}
+        query = ListAlerts.seen_by(user, department=department, clock=clock_name, level=level, limit=limit)
+        return {"alerts": [alert_json(v) for v in bus.handle(query)]}
 
     return router
 
@@ -85,18 +77,8 @@ def _figures_json(figures: Figures) -> dict[str, Any]:
     }
 
 
-def _group_name(group_by: str | None, key: str | None) -> str | None:
-    if key is None:
-        return "未定 / unassigned"
-    if group_by == "department":
-        return DEPARTMENTS.get(key, key)
-    if group_by == "category":
-        return CATEGORY_NAMES.get(key, key)
-    town = TOWNS.get(key)
-    return town.name if town else key
-
-
-def report_json(report: SlaReport) -> dict[str, Any]:
+def report_json(view: TargetsView) -> dict[str, Any]:
+    report = view.report
     return {
         "period": {"from": report.period.first_day.isoformat(), "to": report.period.last_day.isoformat()},
         "as_of": report.now.astimezone(SHANGHAI).isoformat(),
@@ -105,7 +87,7 @@ def report_json(report: SlaReport) -> dict[str, Any]:
                     "satisfaction_rate": report.targets.satisfaction_rate},
         **_figures_json(report.overall),
         "group_by": report.group_by,
-        "groups": [{"key": key, "name": _group_name(report.group_by, key), **_figures_json(figures)}
+        "groups": [{"key": key, "name": view.group_names[key], **_figures_json(figures)}
                    for key, figures in report.groups],
     }
 
@@ -116,7 +98,7 @@ def alert_json(alert: AlertView) -> dict[str, Any]:
         "complaint_id": alert.complaint_id,
         "tracking_code": alert.tracking_code,
         "department": alert.department,
-        "department_name": DEPARTMENTS.get(alert.department) if alert.department else None,
+        "department_name": alert.department_name,
         "clock": alert.clock,
         "level": alert.level,
         "reply_round": alert.reply_round,

@@ -1,15 +1,12 @@
-"""notify's unit of work: its repository on one transaction; `commit()` writes rows and outbox together."""
+"""notify's unit of work: its repositories on one transaction; `commit()` writes rows and outbox together."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Self
+from sqlalchemy.orm import Session
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
-from services.notify.adapters.repository import CaseRepository
-from shared.clock import Clock
+from services.notify.adapters.queries import ReportQueries
+from services.notify.adapters.repository import CaseRepository, DepartmentRepository, RatingRepository
+from shared.contracts.envelope import CloudEvent
 from shared.uow import SqlUnitOfWork
 
 SOURCE = "/hechuan/notify"
@@ -17,21 +14,24 @@ SOURCE = "/hechuan/notify"
 
 class NotifyUnitOfWork(SqlUnitOfWork):
     cases: CaseRepository
+    ratings: RatingRepository
+    departments: DepartmentRepository
+    reports: ReportQueries
 
-    def __enter__(self) -> Self:
-        super().__enter__()
-        self.cases = CaseRepository(self.session)
-        return self
+    def open_repositories(self, session: Session) -> None:
+        self.cases = CaseRepository(session, self.track)
+        self.ratings = RatingRepository(session, self.track)
+        self.departments = DepartmentRepository(session, self.track)
+        self.reports = ReportQueries(session)
 
+    def commit(self) -> list[CloudEvent]:
+        now = self.clock.now()
+        for repository in (self.cases, self.ratings, self.departments):
+            repository.save(now)
+        return super().commit()
 
-NotifyUowFactory = Callable[[], NotifyUnitOfWork]
+    def rollback(self) -> None:
+        for repository in (self.cases, self.ratings, self.departments):
+            repository.forget()
+        super().rollback()
 
-
-def uow_factory(engine: Engine, clock: Clock, *, ordered_log: bool = True) -> NotifyUowFactory:
-    """A fresh unit of work per message, request or sweep (never a shared one)."""
-    sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
-
-    def make() -> NotifyUnitOfWork:
-        return NotifyUnitOfWork(sessions, clock=clock, source=SOURCE, ordered_log=ordered_log)
-
-    return make

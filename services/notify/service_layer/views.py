@@ -1,4 +1,8 @@
-"""Read side: the targets report and the alert list, straight from notify's own tables."""
+"""Read side: the targets report and the alert list, from notify's own tables.
+
+Each function reads in the unit of work its query handler was given (never one of its own) and
+names departments from notify's copy of routing's directory, falling back to the code.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.notify.domain.commands import ListAlerts, ReportSlaTargets
+from services.notify.domain.departments import DepartmentDirectory
 from services.notify.domain.metrics import SlaReport, Targets, sla_report
 from services.notify.service_layer.uow import NotifyUnitOfWork
+from shared.contracts.codes import CATEGORY_NAMES, TOWNS
+
+UNGROUPED = "未定 / unassigned"
+
+
+@dataclass(frozen=True)
+class TargetsView:
+    report: SlaReport
+    group_names: dict[str | None, str]  # each group's key → the name it is shown with
 
 
 @dataclass(frozen=True)
@@ -16,6 +30,7 @@ class AlertView:
     complaint_id: str
     tracking_code: str | None
     department: str | None
+    department_name: str | None
     clock: str
     level: str
     reply_round: int
@@ -23,19 +38,31 @@ class AlertView:
     at: datetime
 
 
-def report_sla_targets(query: ReportSlaTargets, uow: NotifyUnitOfWork, *, now: datetime,
-                       targets: Targets) -> SlaReport:
-    with uow:
-        assignments = uow.cases.assignment_records(query.period)
-        replies = uow.cases.reply_records(query.period)
-        ratings = uow.cases.rating_records(query.period)
-    return sla_report(assignments, replies, ratings, query.period, now, targets, query.group_by)
+def sla_targets(query: ReportSlaTargets, uow: NotifyUnitOfWork, targets: Targets) -> TargetsView:
+    now = uow.clock.now()
+    period = query.period(now)
+    report = sla_report(uow.reports.assignment_records(period), uow.reports.reply_records(period),
+                        uow.reports.rating_records(period), period, now, targets, query.group_by)
+    directory = uow.departments.get()
+    return TargetsView(report, {key: group_name(report.group_by, key, directory) for key, _ in report.groups})
 
 
-def list_alerts(query: ListAlerts, uow: NotifyUnitOfWork) -> list[AlertView]:
-    with uow:
-        rows = uow.cases.alerts(department=query.department, clock=query.clock, level=query.level,
-                                limit=query.limit)
-        return [AlertView(id=r.id or 0, complaint_id=r.complaint_id, tracking_code=r.tracking_code,
-                          department=r.department, clock=r.clock, level=r.level, reply_round=r.reply_round,
-                          due=r.due, at=r.created_at) for r in rows]
+def group_name(group_by: str | None, key: str | None, directory: DepartmentDirectory) -> str:
+    if key is None:
+        return UNGROUPED
+    if group_by == "department":
+        return directory.name_of(key)
+    if group_by == "category":
+        return CATEGORY_NAMES.get(key, key)
+    town = TOWNS.get(key)
+    return town.name if town else key
+
+
+def alerts(query: ListAlerts, uow: NotifyUnitOfWork) -> list[AlertView]:
+    rows = uow.reports.alerts(department=query.department, clock=query.clock, level=query.level, limit=query.limit)
+    directory = uow.departments.get()
+    return [AlertView(id=r.id or 0, complaint_id=r.complaint_id, tracking_code=r.tracking_code,
+                      department=r.department,
+                      department_name=directory.name_of(r.department) if r.department else None,
+                      clock=r.clock, level=r.level, reply_round=r.reply_round, due=r.due, at=r.created_at)
+            for r in rows]

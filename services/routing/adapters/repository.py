@@ -1,13 +1,14 @@
-"""Repositories: the Case aggregate and the routing data (rules, limits, departments, towns) in and out
-of the tables. They never commit; the unit of work does."""
+"""Repositories: the Case aggregate, the department directory and the routing data (rules, limits,
+towns) in and out of the tables. They never commit; the unit of work does. Every aggregate they load
+or add is handed to `track` (the unit of work's), so the events it records go out at commit."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -22,8 +23,12 @@ from services.routing.adapters.tables import (
 )
 from services.routing.domain.case import Case, Extension, ExtensionStatus, HistoryEntry, Status
 from services.routing.domain.deadlines import TimeLimit
+from services.routing.domain.departments import Department, DepartmentDirectory
 from services.routing.domain.routing import RoutingRule
 from shared.contracts.codes import Town
+from shared.domain import Aggregate
+
+Track = Callable[[Aggregate], object]
 
 # Case fields stored in a column of the same name; the rest are mapped by hand below.
 _SPECIAL = {"explanation", "status", "reply_text", "history", "extensions"}
@@ -35,11 +40,13 @@ def _to_json(value: dict) -> str:
 
 
 class CaseRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, track: Track) -> None:
         self.session = session
+        self.track = track
         self._rows: dict[str, RoutingCase] = {}
 
     def add(self, case: Case) -> None:
+        self.track(case)
         row = RoutingCase(complaint_id=case.complaint_id, status=case.status.value, **self._columns(case))
         self.session.add(row)
         self.session.flush()  # the case row exists before its history rows point at it
@@ -56,6 +63,7 @@ class CaseRepository:
             return None
         self._rows[complaint_id] = row
         case = self._case(row)
+        self.track(case)
         history = self.session.scalars(select(RoutingCaseHistory)
                                        .where(col(RoutingCaseHistory.complaint_id) == complaint_id)
                                        .order_by(col(RoutingCaseHistory.id)))
@@ -81,7 +89,10 @@ class CaseRepository:
         query = select(RoutingCase).where(col(RoutingCase.status).in_([s.value for s in statuses]))
         if department is not None:
             query = query.where(col(RoutingCase.department) == department)
-        return [self._case(row) for row in self.session.scalars(query)]
+        cases = [self._case(row) for row in self.session.scalars(query)]
+        for case in cases:
+            self.track(case)
+        return cases
 
     # --- mapping ----------------------------------------------------------------------------------
 
@@ -143,13 +154,43 @@ class TimeLimitRepository:
 
 
 class DepartmentRepository:
-    def __init__(self, session: Session) -> None:
+    """routing_departments: the one place departments live."""
+
+    def __init__(self, session: Session, track: Track) -> None:
         self.session = session
+        self.track = track
+
+    def directory(self, *, for_update: bool = False) -> DepartmentDirectory:
+        """Every department (tracked: a DepartmentsChangedV1 it records goes out at commit).
+
+        `for_update`: changes take turns on PostgreSQL, so each published directory holds every change
+        committed before it (SQLite serialises writers itself).
+        """
+        if for_update and self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('routing_departments'))"))
+        rows = self.session.scalars(select(RoutingDepartment).order_by(col(RoutingDepartment.code)))
+        directory = DepartmentDirectory(Department(r.code, r.name, r.kind, r.active) for r in rows)
+        self.track(directory)
+        return directory
+
+    def save(self, directory: DepartmentDirectory) -> None:
+        for department in directory:
+            row = self.session.get(RoutingDepartment, department.code)
+            if row is None:
+                self.session.add(RoutingDepartment(code=department.code, name=department.name, kind=department.kind,
+                                                   active=department.active))
+            else:
+                row.name, row.kind, row.active = department.name, department.kind, department.active
+        self.session.flush()
 
     def active(self) -> dict[str, str]:
         """Active departments: code -> name."""
         rows = self.session.scalars(select(RoutingDepartment).where(col(RoutingDepartment.active).is_(True)))
         return {r.code: r.name for r in rows}
+
+    def names(self) -> dict[str, str]:
+        """Every department's name by code (a switched-off one still names its old cases)."""
+        return {r.code: r.name for r in self.session.scalars(select(RoutingDepartment))}
 
     def exists(self, code: str) -> bool:
         return self.session.get(RoutingDepartment, code) is not None

@@ -95,7 +95,6 @@ class RoutingCase(SQLModel, table=True):
     replied_at: datetime | None = _time(nullable=True)
     reply: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     reply_round: int = 1
-    version: int = 0
 
 
 class RoutingCaseHistory(SQLModel, table=True):

@@ -5,7 +5,8 @@
     assigned|accepted -> triage, by a return (退单) within the return window
     assigned|accepted: extension asked (延期申请) before the reply deadline, decided by a supervisor
 
-Every transition records its timestamp and actor in the history (audit trail).
+Every transition records its timestamp and actor in the history (audit trail), and the event it
+publishes (`self.record(...)`): the unit of work writes those to the outbox at commit.
 """
 
 from __future__ import annotations
@@ -17,6 +18,17 @@ from typing import Any
 
 from services.routing.domain.deadlines import Deadlines
 from services.routing.domain.errors import IllegalTransition
+from shared.contracts.events import (
+    CaseAcceptedV1,
+    CaseAssignedV1,
+    CaseDispatchedV1,
+    CaseRepliedV1,
+    CaseReturnedV1,
+    CaseTriagedV1,
+    ExtensionDecidedV1,
+    ExtensionRequestedV1,
+)
+from shared.domain import Aggregate
 
 SYSTEM = "system"
 
@@ -60,7 +72,7 @@ class Extension:
 
 
 @dataclass
-class Case:
+class Case(Aggregate):
     complaint_id: str
     tracking_code: str
     channel: str
@@ -87,7 +99,6 @@ class Case:
     replied_at: datetime | None = None
     reply_text: str | None = None  # the reply (回复) the citizen reads
     reply_round: int = 1
-    version: int = 0
     history: list[HistoryEntry] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
 
@@ -98,9 +109,8 @@ class Case:
             raise IllegalTransition(
                 f"案件状态为 {self.status.value}，不能{action} / cannot {action} a case that is {self.status.value}")
 
-    def _record(self, action: str, actor: str, at: datetime, **detail: Any) -> None:
+    def _log(self, action: str, actor: str, at: datetime, **detail: Any) -> None:
         self.history.append(HistoryEntry(action, actor, at, {k: v for k, v in detail.items() if v is not None}))
-        self.version += 1
 
     @property
     def pending_extension(self) -> Extension | None:
@@ -116,7 +126,8 @@ class Case:
         """No confident type or department: a person routes it (人工分拨)."""
         self._require("转人工分拨 / triage", Status.received)
         self.status, self.triage_reason = Status.triage, reason
-        self._record("triaged", by, at, reason=reason)
+        self._log("triaged", by, at, reason=reason)
+        self.record(CaseTriagedV1, reason=reason, at=at)
 
     def assign(self, *, department: str, category: str, subcategory: str | None, rule: str, by: str,
                at: datetime, deadlines: Deadlines) -> None:
@@ -127,46 +138,47 @@ class Case:
         self.assigned_at, self.accepted_at = at, None
         self.accept_due, self.return_due, self.reply_due = (deadlines.accept_due, deadlines.return_due,
                                                             deadlines.reply_due)
-        self._record("assigned", by, at, department=department, rule=rule, category=category,
-                     subcategory=subcategory, reply_due=deadlines.reply_due.isoformat())
+        self._log("assigned", by, at, department=department, rule=rule, category=category,
+                  subcategory=subcategory, reply_due=deadlines.reply_due.isoformat())
+        self.record(CaseAssignedV1, by=by)
+        self.record(CaseDispatchedV1)  # the work order, on the department's own topic
 
     def accept(self, *, by: str, at: datetime) -> None:
         """签收: the department confirms it has the case."""
         self._require("签收 / accept", Status.assigned)
         self.status, self.accepted_at = Status.accepted, at
-        self._record("accepted", by, at, department=self.department)
+        self._log("accepted", by, at, department=self.department)
+        self.record(CaseAcceptedV1, by=by)
 
-    def reply(self, text: str, *, by: str, at: datetime) -> bool:
-        """回复: the answer the citizen reads. Replying implies acceptance; returns True when it did."""
+    def reply(self, text: str, *, by: str, at: datetime) -> None:
+        """回复: the answer the citizen reads. Replying to a case not signed for implies signing (签收)."""
         self._require("回复 / reply", Status.assigned, Status.accepted)
-        implied = self.status == Status.assigned
-        if implied:
+        if self.status == Status.assigned:
             self.accepted_at = at
-            self._record("accepted", by, at, department=self.department, implied_by="reply")
+            self._log("accepted", by, at, department=self.department, implied_by="reply")
+            self.record(CaseAcceptedV1, by=by)
         self.status, self.reply_text, self.replied_at = Status.replied, text, at
-        self._record("replied", by, at, department=self.department, reply_round=self.reply_round,
-                     late=bool(self.reply_due and at > self.reply_due))
-        return implied
+        self._log("replied", by, at, department=self.department, reply_round=self.reply_round,
+                  late=bool(self.reply_due and at > self.reply_due))
+        self.record(CaseRepliedV1, reply=text, by=by)
 
-    def return_case(self, reason: str, *, by: str, at: datetime, assign_due: datetime) -> tuple[str, str]:
-        """退单: not this department's case. Back to triage, with the rule that misrouted it recorded.
-
-        Returns (the department that returned it, the rule that sent it there).
-        """
+    def return_case(self, reason: str, *, by: str, at: datetime, assign_due: datetime) -> None:
+        """退单: not this department's case. Back to triage, with the rule that misrouted it recorded."""
         self._require("退单 / return", Status.assigned, Status.accepted)
         if self.return_due is not None and at > self.return_due:
             raise IllegalTransition(f"退单期限已过（{self.return_due.isoformat()}）/ the return window has closed")
         department, rule = self.department or "", self.rule or "unknown"
-        self._record("returned", by, at, department=department, rule=rule, reason=reason)
+        self._log("returned", by, at, department=department, rule=rule, reason=reason)
+        self.record(CaseReturnedV1, department=department, rule=rule, reason=reason, returned_at=at, by=by)
         self.status, self.department, self.rule = Status.triage, None, None
         self.accept_due = self.return_due = self.reply_due = None
         self.assigned_at = self.accepted_at = None
         self.assign_due = assign_due
         self.triage_reason = f"{department} 退单 / returned: {reason}（误分规则 / misrouted by {rule}）"
-        self._record("triaged", SYSTEM, at, reason=self.triage_reason)
+        self._log("triaged", SYSTEM, at, reason=self.triage_reason)
+        self.record(CaseTriagedV1, reason=self.triage_reason, at=at)
         if (pending := self.pending_extension) is not None:  # moot once the department has let go
             pending.status, pending.decided_at, pending.decided_by = ExtensionStatus.refused, at, SYSTEM
-        return department, rule
 
     def request_extension(self, working_days: int, reason: str, *, by: str, at: datetime,
                           max_days: int) -> Extension:
@@ -181,7 +193,8 @@ class Case:
                                     f"{max_days} working days in all")
         extension = Extension(working_days, reason, at, by)
         self.extensions.append(extension)
-        self._record("extension_requested", by, at, working_days=working_days, reason=reason)
+        self._log("extension_requested", by, at, working_days=working_days, reason=reason)
+        self.record(ExtensionRequestedV1, working_days=working_days, reason=reason, requested_at=at, by=by)
         return extension
 
     def decide_extension(self, *, approved: bool, by: str, at: datetime,
@@ -196,6 +209,7 @@ class Case:
         extension.decided_at, extension.decided_by = at, by
         if approved:
             self.reply_due = moved_reply_due
-        self._record("extension_decided", by, at, approved=approved, working_days=extension.working_days,
-                     reply_due=self.reply_due.isoformat() if self.reply_due else None)
+        self._log("extension_decided", by, at, approved=approved, working_days=extension.working_days,
+                  reply_due=self.reply_due.isoformat() if self.reply_due else None)
+        self.record(ExtensionDecidedV1, approved=approved, decided_at=at, by=by)
         return extension

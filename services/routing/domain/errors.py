@@ -1,19 +1,29 @@
-"""Routing's domain errors. The HTTP layer maps them to statuses; the domain knows nothing of HTTP."""
+"""Routing's domain errors, each of a kind from `shared.errors`; the HTTP edge maps kinds to statuses."""
 
 from __future__ import annotations
 
-
-class RoutingError(Exception):
-    """Base of every error the routing domain raises on purpose."""
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
-class CaseNotFound(RoutingError):
+class CaseNotFound(NotFound):
     """No such case, or not one the actor may see (another department's case looks absent)."""
 
 
-class IllegalTransition(RoutingError):
+class IllegalTransition(Conflict):
     """The case's state (or a closed time window) does not allow this action now."""
 
 
-class InvalidRequest(RoutingError):
-    """The request names something that does not exist (department, type)."""
+class InvalidRequest(InvalidInput):
+    """The request names something that does not exist or is not allowed (department, type, code)."""
+
+
+class NotYourDepartment(Forbidden):
+    """A dispatcher asked for another department's queue."""
+
+
+class DepartmentNotFound(NotFound):
+    """No department with this code in routing's directory."""
+
+
+class DuplicateDepartment(Conflict):
+    """A department with this code exists already."""

@@ -1,11 +1,12 @@
-"""Routing's HTTP routes: the dispatcher desk, the supervisor's triage, and the classifier for operators.
+"""Routing's HTTP routes: the dispatcher desk, the supervisor's triage, the classifier for operators and
+the department directory for administrators.
 
-Routes are a few lines: parse, build a command, hand it to the bus, map domain errors to HTTP.
+Routes are a few lines: parse, build a command or query, hand it to the bus, return its view. Domain
+errors are mapped to statuses at the edge (`shared.http`), not here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -16,25 +17,23 @@ from services.routing.domain.case import OPEN, Status
 from services.routing.domain.commands import (
     AcceptCase,
     AssignCase,
-    Command,
+    CaseDetail,
+    Classify,
     DecideExtension,
+    DefineDepartment,
+    DepartmentQueue,
+    ListDepartments,
     ReplyCase,
     RequestExtension,
     ReturnCase,
+    TriageList,
+    UpdateDepartment,
 )
-from services.routing.domain.errors import CaseNotFound, IllegalTransition, InvalidRequest, RoutingError
-from services.routing.service_layer import views
-from services.routing.service_layer.messagebus import MessageBus
-from services.routing.service_layer.uow import RoutingUnitOfWork
-from shared.auth import Principal, auth_deps, may_act_for
-from shared.clock import Clock
+from shared.auth import Principal, may_act_for
 from shared.contracts.codes import TRIAGE
-from shared.http import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from shared.http import auth_deps
+from shared.messagebus import MessageBus
 from shared.text import visible
-
-_HTTP_ERRORS: dict[type[RoutingError], type[DomainError]] = {
-    CaseNotFound: NotFound, IllegalTransition: Conflict, InvalidRequest: InvalidInput,
-}
 
 
 def _text(low: int, high: int) -> tuple[StringConstraints, AfterValidator]:
@@ -74,6 +73,17 @@ class ClassifyBody(_Body):
     address: Annotated[str, *_text(0, 500)] | None = None
 
 
+class DepartmentBody(_Body):
+    code: Code  # checked by the domain: [a-z0-9_]+, a valid part of a topic name
+    name: Annotated[str, *_text(1, 100)]
+    kind: Literal["district", "town"] = "district"
+
+
+class DepartmentChange(_Body):
+    name: Annotated[str, *_text(1, 100)] | None = None
+    active: bool | None = None
+
+
 class Decision(StrEnum):
     approve = "approve"
     refuse = "refuse"
@@ -87,77 +97,74 @@ def _acting_for(principal: Principal) -> str | None:
     return None if may_act_for(principal, TRIAGE) else (principal.department or "")
 
 
-def build_router(bus: MessageBus, uow_factory: Callable[[], RoutingUnitOfWork], *, jwt_key: str, clock: Clock,
-                 min_confidence: float) -> APIRouter:
+def build_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
     deps = auth_deps(jwt_key)
     staff = deps.role("dispatcher", "supervisor")
     supervisor = deps.role("supervisor")
     operators = deps.role("operator", "dispatcher", "supervisor")
+    admin = deps.role("admin")
     router = APIRouter(prefix="/api/v1", tags=["routing"])
-
-    def run(command: Command) -> dict[str, Any]:
-        try:
-            case = bus.handle(command)
-        except RoutingError as exc:
-            raise _HTTP_ERRORS.get(type(exc), Conflict)(str(exc)) from exc
-        return views.case_summary(case, clock.now())
 
     @router.get("/queues/{department}")
     def department_queue(department: Annotated[str, Path(max_length=64)],
                          status: Literal["assigned", "accepted", "replied"] | None = None,
                          principal: Principal = Depends(staff)) -> dict[str, Any]:
-        if not may_act_for(principal, department):
-            raise Forbidden("只能查看本部门的案件 / you may only see your own department's queue")
-        with uow_factory() as uow:
-            if not uow.departments.exists(department):
-                raise NotFound(f"没有这个部门 / no such department: {department}")
-            return views.department_queue(uow, department, (Status(status),) if status else OPEN)
+        statuses = (Status(status),) if status else OPEN
+        return bus.handle(DepartmentQueue(department, _acting_for(principal), statuses))
 
     @router.get("/cases/{complaint_id}")
     def case_detail(complaint_id: CaseId, principal: Principal = Depends(staff)) -> dict[str, Any]:
-        with uow_factory() as uow:
-            case = views.find_case(uow, complaint_id)
-            if case is None or not may_act_for(principal, case.department or TRIAGE):
-                raise NotFound(f"没有这个案件 / no such case: {complaint_id}")
-            return views.case_detail(case, clock.now())
+        return bus.handle(CaseDetail(complaint_id, _acting_for(principal)))
 
     @router.post("/cases/{complaint_id}/accept")
     def accept(complaint_id: CaseId, principal: Principal = Depends(staff)) -> dict[str, Any]:
-        return run(AcceptCase(complaint_id, principal.username, _acting_for(principal)))
+        return bus.handle(AcceptCase(complaint_id, principal.username, _acting_for(principal)))
 
     @router.post("/cases/{complaint_id}/reply")
     def reply(complaint_id: CaseId, body: ReplyBody, principal: Principal = Depends(staff)) -> dict[str, Any]:
-        return run(ReplyCase(complaint_id, body.reply, principal.username, _acting_for(principal)))
+        return bus.handle(ReplyCase(complaint_id, body.reply, principal.username, _acting_for(principal)))
 
     @router.post("/cases/{complaint_id}/return")
     def return_case(complaint_id: CaseId, body: ReturnBody, principal: Principal = Depends(staff)
                     ) -> dict[str, Any]:
-        return run(ReturnCase(complaint_id, body.reason, principal.username, _acting_for(principal)))
+        return bus.handle(ReturnCase(complaint_id, body.reason, principal.username, _acting_for(principal)))
 
     @router.post("/cases/{complaint_id}/extension")
     def request_extension(complaint_id: CaseId, body: ExtensionBody, principal: Principal = Depends(staff)
                           ) -> dict[str, Any]:
-        return run(RequestExtension(complaint_id, body.working_days, body.reason, principal.username,
-                                    _acting_for(principal)))
+        return bus.handle(RequestExtension(complaint_id, body.working_days, body.reason, principal.username,
+                                           _acting_for(principal)))
 
     @router.post("/cases/{complaint_id}/extension/{decision}")
     def decide_extension(complaint_id: CaseId, decision: Decision, principal: Principal = Depends(supervisor)
                          ) -> dict[str, Any]:
-        return run(DecideExtension(complaint_id, decision == Decision.approve, principal.username))
+        return bus.handle(DecideExtension(complaint_id, decision == Decision.approve, principal.username))
 
     @router.get("/triage")
     def triage(principal: Principal = Depends(supervisor)) -> dict[str, Any]:
-        with uow_factory() as uow:
-            return views.triage_list(uow)
+        return bus.handle(TriageList())
 
     @router.post("/cases/{complaint_id}/assign")
     def assign(complaint_id: CaseId, body: AssignBody, principal: Principal = Depends(supervisor)
                ) -> dict[str, Any]:
-        return run(AssignCase(complaint_id, body.department, principal.username, body.category, body.subcategory))
+        return bus.handle(AssignCase(complaint_id, body.department, principal.username, body.category,
+                                     body.subcategory))
 
     @router.post("/classify")
     def classify(body: ClassifyBody, principal: Principal = Depends(operators)) -> dict[str, Any]:
-        with uow_factory() as uow:
-            return views.classify_text(uow, body.content, body.address or None, min_confidence=min_confidence)
+        return bus.handle(Classify(body.content, body.address or None))
+
+    @router.get("/departments")
+    def departments(principal: Principal = Depends(operators)) -> dict[str, Any]:
+        return bus.handle(ListDepartments())
+
+    @router.post("/departments", status_code=201)
+    def define_department(body: DepartmentBody, principal: Principal = Depends(admin)) -> dict[str, Any]:
+        return bus.handle(DefineDepartment(body.code, body.name, body.kind, principal.username))
+
+    @router.patch("/departments/{code}")
+    def update_department(code: Annotated[str, Path(max_length=64)], body: DepartmentChange,
+                          principal: Principal = Depends(admin)) -> dict[str, Any]:
+        return bus.handle(UpdateDepartment(code, principal.username, body.name, body.active))
 
     return router

@@ -1,44 +1,51 @@
-"""Handlers: plain functions `(message, uow, **ports)`. Each writes its rows and events in one commit.
+"""Handlers: plain functions `(message, uow, **ports)`. A command handler loads an aggregate, calls the
+domain and commits (the events the aggregates recorded go out with the rows); a query handler reads
+and never commits. Both answer with a view (a dict ready for JSON).
 
 The tables at the bottom (`EVENT_HANDLERS`, `COMMAND_HANDLERS`) are the whole map of what routing does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from services.routing.domain.case import SYSTEM, Case
 from services.routing.domain.commands import (
     AcceptCase,
     AssignCase,
+    CaseDetail,
+    Classify,
     DecideExtension,
+    DefineDepartment,
+    DepartmentQueue,
+    ListDepartments,
     ReplyCase,
     RequestExtension,
     ReturnCase,
+    TriageList,
+    UpdateDepartment,
 )
 from services.routing.domain.deadlines import DeadlinePolicy, pick_limit
-from services.routing.domain.errors import CaseNotFound, InvalidRequest
+from services.routing.domain.errors import CaseNotFound, DepartmentNotFound, InvalidRequest, NotYourDepartment
+from services.routing.service_layer import views
 from services.routing.service_layer.analysis import analyse
 from services.routing.service_layer.uow import RoutingUnitOfWork
 from shared.auth import mask_phone
 from shared.clock import SHANGHAI
 from shared.contracts import topics
-from shared.contracts.codes import is_known_type
-from shared.contracts.events import (
-    CaseAcceptedV1,
-    CaseAssignedV1,
-    CaseDispatchedV1,
-    CaseRepliedV1,
-    CaseReturnedV1,
-    CaseTriagedV1,
-    ComplaintReceivedV1,
-    ExtensionDecidedV1,
-    ExtensionRequestedV1,
-)
+from shared.contracts.codes import TRIAGE, is_known_type
+from shared.contracts.events import ComplaintReceivedV1, EventPayload
 
 MANUAL = "manual"  # the rule recorded when a supervisor routes by hand
+
+View = dict[str, Any]
+
+
+class TopicAdmin(Protocol):
+    """Creates topics on the process's event bus (a new department's dispatch topic)."""
+
+    def ensure_topics(self, topics: Iterable[str] | None = None) -> None: ...
 
 
 # --- events ---------------------------------------------------------------------------------------
@@ -65,11 +72,9 @@ def route_complaint(event: ComplaintReceivedV1, uow: RoutingUnitOfWork, *, deadl
     decision = found.decision
     if decision.department is None or case.category is None:
         case.send_to_triage(reason=decision.reason, at=now)
-        _publish_triaged(uow, case, now)
     else:
-        _assign(uow, case, department=decision.department, category=case.category,
-                subcategory=case.subcategory, rule=decision.rule.label if decision.rule else decision.reason,
-                by=SYSTEM, at=now, deadlines=deadlines)
+        _assign(uow, case, department=decision.department, category=case.category, subcategory=case.subcategory,
+                rule=decision.rule.label if decision.rule else decision.reason, by=SYSTEM, deadlines=deadlines)
     uow.cases.add(case)
     uow.commit()
 
@@ -77,7 +82,7 @@ def route_complaint(event: ComplaintReceivedV1, uow: RoutingUnitOfWork, *, deadl
 # --- commands -------------------------------------------------------------------------------------
 
 
-def assign_case(command: AssignCase, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> Case:
+def assign_case(command: AssignCase, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
     """人工分拨: a supervisor routes a triaged (or returned) case."""
     case = _load(uow, command.complaint_id, None)
     if command.department not in uow.departments.active():
@@ -89,83 +94,100 @@ def assign_case(command: AssignCase, uow: RoutingUnitOfWork, *, deadlines: Deadl
     if not is_known_type(category, subcategory):
         raise InvalidRequest(f"未知的问题类型 / unknown type: {category}/{subcategory}")
     _assign(uow, case, department=command.department, category=category, subcategory=subcategory,
-            rule=MANUAL, by=command.actor, at=uow.clock.now(), deadlines=deadlines)
-    uow.cases.save(case)
-    uow.commit()
-    return case
+            rule=MANUAL, by=command.actor, deadlines=deadlines)
+    return _save(uow, case)
 
 
-def accept_case(command: AcceptCase, uow: RoutingUnitOfWork) -> Case:
+def accept_case(command: AcceptCase, uow: RoutingUnitOfWork) -> View:
     """签收"""
     case = _load(uow, command.complaint_id, command.acting_for)
-    now = uow.clock.now()
-    case.accept(by=command.actor, at=now)
-    _publish_accepted(uow, case, command.actor, now)
-    uow.cases.save(case)
-    uow.commit()
-    return case
+    case.accept(by=command.actor, at=uow.clock.now())
+    return _save(uow, case)
 
 
-def reply_case(command: ReplyCase, uow: RoutingUnitOfWork) -> Case:
+def reply_case(command: ReplyCase, uow: RoutingUnitOfWork) -> View:
     """回复 (implies 签收 when the case had not been signed for)."""
     case = _load(uow, command.complaint_id, command.acting_for)
-    now = uow.clock.now()
-    if case.reply(command.reply, by=command.actor, at=now):
-        _publish_accepted(uow, case, command.actor, now)
-    assert case.department is not None and case.reply_due is not None
-    uow.publish(CaseRepliedV1(complaint_id=case.complaint_id, tracking_code=case.tracking_code,
-                              department=case.department, reply=command.reply, replied_at=now,
-                              reply_due=case.reply_due, reply_round=case.reply_round, by=command.actor))
-    uow.cases.save(case)
-    uow.commit()
-    return case
+    case.reply(command.reply, by=command.actor, at=uow.clock.now())
+    return _save(uow, case)
 
 
-def return_case(command: ReturnCase, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> Case:
+def return_case(command: ReturnCase, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
     """退单: back to triage with a new assignment deadline; the misrouting rule is recorded."""
     case = _load(uow, command.complaint_id, command.acting_for)
     now = uow.clock.now()
     limit = pick_limit(uow.limits.all(), case.category, case.urgent)
-    department, rule = case.return_case(command.reason, by=command.actor, at=now,
-                                        assign_due=deadlines.assign_due(now, limit))
-    uow.publish(CaseReturnedV1(complaint_id=case.complaint_id, department=department, reason=command.reason,
-                               rule=rule, returned_at=now, by=command.actor))
-    _publish_triaged(uow, case, now)
-    uow.cases.save(case)
-    uow.commit()
-    return case
+    case.return_case(command.reason, by=command.actor, at=now, assign_due=deadlines.assign_due(now, limit))
+    return _save(uow, case)
 
 
-def request_extension(command: RequestExtension, uow: RoutingUnitOfWork, *, max_extension_days: int) -> Case:
+def request_extension(command: RequestExtension, uow: RoutingUnitOfWork, *, max_extension_days: int) -> View:
     """延期申请"""
     case = _load(uow, command.complaint_id, command.acting_for)
-    now = uow.clock.now()
-    case.request_extension(command.working_days, command.reason, by=command.actor, at=now,
+    case.request_extension(command.working_days, command.reason, by=command.actor, at=uow.clock.now(),
                            max_days=max_extension_days)
-    uow.publish(ExtensionRequestedV1(complaint_id=case.complaint_id, department=case.department or "",
-                                     working_days=command.working_days, reason=command.reason,
-                                     requested_at=now, by=command.actor))
-    uow.cases.save(case)
-    uow.commit()
-    return case
+    return _save(uow, case)
 
 
-def decide_extension(command: DecideExtension, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> Case:
+def decide_extension(command: DecideExtension, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
     """延期审批: approved moves the reply deadline by the working days asked."""
     case = _load(uow, command.complaint_id, None)
-    now = uow.clock.now()
     pending = case.pending_extension
     moved = None
     if command.approve and pending is not None and case.reply_due is not None:
         moved = deadlines.extend(case.reply_due, pending.working_days)
-    case.decide_extension(approved=command.approve, by=command.actor, at=now, moved_reply_due=moved)
-    assert case.reply_due is not None
-    uow.publish(ExtensionDecidedV1(complaint_id=case.complaint_id, department=case.department or "",
-                                   approved=command.approve, reply_due=case.reply_due, decided_at=now,
-                                   by=command.actor))
-    uow.cases.save(case)
+    case.decide_extension(approved=command.approve, by=command.actor, at=uow.clock.now(), moved_reply_due=moved)
+    return _save(uow, case)
+
+
+def define_department(command: DefineDepartment, uow: RoutingUnitOfWork, *, topic_admin: TopicAdmin) -> View:
+    """新增承办单位: into the directory, its dispatch topic created, the directory published."""
+    directory = uow.departments.directory(for_update=True)
+    department = directory.define(command.code, command.name, command.kind, at=uow.clock.now())
+    uow.departments.save(directory)
+    topic_admin.ensure_topics([topics.dispatch(department.code)])  # before the first work order can exist
     uow.commit()
-    return case
+    return views.department_view(department)
+
+
+def update_department(command: UpdateDepartment, uow: RoutingUnitOfWork, *, topic_admin: TopicAdmin) -> View:
+    directory = uow.departments.directory(for_update=True)
+    department = directory.update(command.code, name=command.name, active=command.active, at=uow.clock.now())
+    uow.departments.save(directory)
+    if department.active:
+        topic_admin.ensure_topics([topics.dispatch(department.code)])
+    uow.commit()
+    return views.department_view(department)
+
+
+# --- queries (no commit) --------------------------------------------------------------------------
+
+
+def department_queue(query: DepartmentQueue, uow: RoutingUnitOfWork) -> View:
+    if query.acting_for is not None and query.acting_for != query.department:
+        raise NotYourDepartment("只能查看本部门的案件 / you may only see your own department's queue")
+    if not uow.departments.exists(query.department):
+        raise DepartmentNotFound(f"没有这个部门 / no such department: {query.department}")
+    return views.department_queue(uow, query.department, query.statuses)
+
+
+def case_detail(query: CaseDetail, uow: RoutingUnitOfWork) -> View:
+    case = uow.cases.get(query.complaint_id)
+    if case is None or (query.acting_for is not None and (case.department or TRIAGE) != query.acting_for):
+        raise CaseNotFound(f"没有这个案件 / no such case: {query.complaint_id}")
+    return views.case_detail(uow, case)
+
+
+def triage_list(_query: TriageList, uow: RoutingUnitOfWork) -> View:
+    return views.triage_list(uow)
+
+
+def classify(query: Classify, uow: RoutingUnitOfWork, *, min_confidence: float) -> View:
+    return views.classify_text(uow, query.content, query.address, min_confidence=min_confidence)
+
+
+def list_departments(_query: ListDepartments, uow: RoutingUnitOfWork) -> View:
+    return views.departments(uow)
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -178,43 +200,28 @@ def _load(uow: RoutingUnitOfWork, complaint_id: str, acting_for: str | None) -> 
     return case
 
 
+def _save(uow: RoutingUnitOfWork, case: Case) -> View:
+    uow.cases.save(case)
+    uow.commit()
+    return views.case_view(uow, case)
+
+
 def _masked(phone: str | None) -> str | None:
     """Intake sends it masked; mask again if it ever arrives in clear, so staff never see it."""
     return phone if not phone or "*" in phone else mask_phone(phone)
 
 
 def _assign(uow: RoutingUnitOfWork, case: Case, *, department: str, category: str, subcategory: str | None,
-            rule: str, by: str, at: datetime, deadlines: DeadlinePolicy) -> None:
-    limit = pick_limit(uow.limits.all(), category, case.urgent)
-    due = deadlines.after_assignment(at, limit)
-    case.assign(department=department, category=category, subcategory=subcategory, rule=rule, by=by, at=at,
+            rule: str, by: str, deadlines: DeadlinePolicy) -> None:
+    now = uow.clock.now()
+    due = deadlines.after_assignment(now, pick_limit(uow.limits.all(), category, case.urgent))
+    case.assign(department=department, category=category, subcategory=subcategory, rule=rule, by=by, at=now,
                 deadlines=due)
-    uow.publish(CaseAssignedV1(
-        complaint_id=case.complaint_id, tracking_code=case.tracking_code, department=department, category=category,
-        subcategory=subcategory, town=case.town, urgent=case.urgent, received_at=case.received_at,
-        assign_due=case.assign_due, assigned_at=at, accept_due=due.accept_due, return_due=due.return_due,
-        reply_due=due.reply_due, reply_round=case.reply_round, rule=rule, by=by))
-    uow.publish(CaseDispatchedV1(
-        complaint_id=case.complaint_id, tracking_code=case.tracking_code, department=department, category=category,
-        subcategory=subcategory, town=case.town, address=case.address, content=case.content, urgent=case.urgent,
-        reporter_phone_masked=case.reporter_phone_masked, assigned_at=at, accept_due=due.accept_due,
-        reply_due=due.reply_due), topic=topics.dispatch(department))
-
-
-def _publish_triaged(uow: RoutingUnitOfWork, case: Case, at: datetime) -> None:
-    uow.publish(CaseTriagedV1(complaint_id=case.complaint_id, tracking_code=case.tracking_code,
-                              received_at=case.received_at, assign_due=case.assign_due, category=case.category,
-                              subcategory=case.subcategory, town=case.town, reason=case.triage_reason or "", at=at))
-
-
-def _publish_accepted(uow: RoutingUnitOfWork, case: Case, by: str, at: datetime) -> None:
-    uow.publish(CaseAcceptedV1(complaint_id=case.complaint_id, department=case.department or "",
-                               accepted_at=at, by=by))
 
 
 Handler = Callable[..., Any]
 
-EVENT_HANDLERS: dict[type, list[Handler]] = {
+EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     ComplaintReceivedV1: [route_complaint],
 }
 
@@ -225,4 +232,12 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     ReturnCase: return_case,
     RequestExtension: request_extension,
     DecideExtension: decide_extension,
+    DefineDepartment: define_department,
+    UpdateDepartment: update_department,
+    # queries
+    DepartmentQueue: department_queue,
+    CaseDetail: case_detail,
+    TriageList: triage_list,
+    Classify: classify,
+    ListDepartments: list_departments,
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from sqlalchemy.orm import Session
 
 from services.routing.adapters.repository import (
     CaseRepository,
@@ -21,11 +21,9 @@ class RoutingUnitOfWork(SqlUnitOfWork):
     departments: DepartmentRepository
     towns: TownRepository
 
-    def __enter__(self) -> Self:
-        super().__enter__()
-        self.cases = CaseRepository(self.session)
-        self.rules = RuleRepository(self.session)
-        self.limits = TimeLimitRepository(self.session)
-        self.departments = DepartmentRepository(self.session)
-        self.towns = TownRepository(self.session)
-        return self
+    def open_repositories(self, session: Session) -> None:
+        self.cases = CaseRepository(session, self.track)
+        self.rules = RuleRepository(session)
+        self.limits = TimeLimitRepository(session)
+        self.departments = DepartmentRepository(session, self.track)
+        self.towns = TownRepository(session)

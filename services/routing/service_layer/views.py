@@ -1,14 +1,30 @@
-"""Read views for the dispatcher desk and the supervisor's triage list (plain dicts, ready for JSON)."""
+"""Read views for the dispatcher desk, the supervisor's triage list and the department directory (plain
+dicts, ready for JSON). Handlers pass their unit of work; names come from routing's own tables."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from services.routing.domain.case import OPEN, Case, Status
+from services.routing.domain.departments import Department
 from services.routing.service_layer.analysis import analyse
 from services.routing.service_layer.uow import RoutingUnitOfWork
-from shared.contracts.codes import CATEGORY_NAMES, DEPARTMENTS, SUBCATEGORIES, TOWNS, TRIAGE
+from shared.contracts import topics
+from shared.contracts.codes import CATEGORY_NAMES, SUBCATEGORIES, TRIAGE
+
+
+@dataclass(frozen=True)
+class Names:
+    """Department and town names by code, read once per view from routing's tables."""
+
+    departments: dict[str, str]
+    towns: dict[str, str]
+
+    @classmethod
+    def of(cls, uow: RoutingUnitOfWork) -> Names:
+        return cls(uow.departments.names(), {code: town.name for code, town in uow.towns.all().items()})
 
 
 def _seconds_left(due: datetime | None, now: datetime) -> int | None:
@@ -33,7 +49,7 @@ def _next_due(case: Case, now: datetime) -> int:
     return min(running) if running else 0
 
 
-def case_summary(case: Case, now: datetime) -> dict[str, Any]:
+def case_summary(case: Case, now: datetime, names: Names) -> dict[str, Any]:
     pending = case.pending_extension
     return {
         "id": case.complaint_id,
@@ -46,12 +62,12 @@ def case_summary(case: Case, now: datetime) -> dict[str, Any]:
         "subcategory": case.subcategory,
         "subcategory_name": SUBCATEGORIES.get(case.category or "", {}).get(case.subcategory or ""),
         "town": case.town,
-        "town_name": TOWNS[case.town].name if case.town in TOWNS else None,
+        "town_name": names.towns.get(case.town or ""),
         "address": case.address,
         "urgent": case.urgent,
         "reporter_phone_masked": case.reporter_phone_masked,
         "department": case.department,
-        "department_name": DEPARTMENTS.get(case.department or ""),
+        "department_name": names.departments.get(case.department or ""),
         "rule": case.rule,
         "received_at": case.received_at,
         "assign_due": case.assign_due,
@@ -70,9 +86,14 @@ def case_summary(case: Case, now: datetime) -> dict[str, Any]:
     }
 
 
-def case_detail(case: Case, now: datetime) -> dict[str, Any]:
+def case_view(uow: RoutingUnitOfWork, case: Case) -> dict[str, Any]:
+    """What a command on a case answers: the case as it now stands."""
+    return case_summary(case, uow.clock.now(), Names.of(uow))
+
+
+def case_detail(uow: RoutingUnitOfWork, case: Case) -> dict[str, Any]:
     return {
-        **case_summary(case, now),
+        **case_view(uow, case),
         "confidence": case.confidence,
         "explanation": case.explanation,
         "triage_reason": case.triage_reason,
@@ -83,25 +104,21 @@ def case_detail(case: Case, now: datetime) -> dict[str, Any]:
     }
 
 
-def find_case(uow: RoutingUnitOfWork, complaint_id: str) -> Case | None:
-    return uow.cases.get(complaint_id)
-
-
 def department_queue(uow: RoutingUnitOfWork, department: str, statuses: tuple[Status, ...] = OPEN
                      ) -> dict[str, Any]:
     """A department's cases, the one closest to a missed deadline first."""
-    now = uow.clock.now()
+    now, names = uow.clock.now(), Names.of(uow)
     cases = sorted(uow.cases.list(statuses=statuses, department=department), key=lambda c: _next_due(c, now))
-    return {"department": department, "department_name": DEPARTMENTS.get(department), "now": now,
-            "count": len(cases), "cases": [case_summary(c, now) for c in cases]}
+    return {"department": department, "department_name": names.departments.get(department), "now": now,
+            "count": len(cases), "cases": [case_summary(c, now, names) for c in cases]}
 
 
 def triage_list(uow: RoutingUnitOfWork) -> dict[str, Any]:
     """Cases waiting for a person to route them, the earliest assignment deadline first."""
-    now = uow.clock.now()
+    now, names = uow.clock.now(), Names.of(uow)
     cases = sorted(uow.cases.list(statuses=(Status.triage,)), key=lambda c: c.assign_due)
     return {"now": now, "count": len(cases),
-            "cases": [{**case_summary(c, now), "triage_reason": c.triage_reason, "confidence": c.confidence}
+            "cases": [{**case_summary(c, now, names), "triage_reason": c.triage_reason, "confidence": c.confidence}
                       for c in cases]}
 
 
@@ -117,7 +134,17 @@ def classify_text(uow: RoutingUnitOfWork, content: str, address: str | None, *,
         "town": found.town.code if found.town else None,
         "town_name": found.town.name if found.town else None,
         "department": department,
-        "department_name": DEPARTMENTS.get(department, "人工分拨 / triage"),
+        "department_name": uow.departments.names().get(department, "人工分拨 / triage"),
         "confidence": found.classification.confidence,
         "explanation": found.explanation(),
     }
+
+
+def department_view(department: Department) -> dict[str, Any]:
+    return {"code": department.code, "name": department.name, "kind": department.kind,
+            "active": department.active, "topic": topics.dispatch(department.code)}
+
+
+def departments(uow: RoutingUnitOfWork) -> dict[str, Any]:
+    listed = [department_view(d) for d in uow.departments.directory()]
+    return {"count": len(listed), "departments": listed}

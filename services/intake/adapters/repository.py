@@ -1,0 +1,245 @@
+"""Repositories: intake's aggregates in and out of its tables. They never commit; the unit of work does.
+
+Every aggregate a repository loads or adds is handed to the unit of work (`track`), which collects its
+events at commit; `sync()` writes the aggregates back to their rows just before that commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from services.intake.adapters.tables import (
+    ApiKeyRow,
+    ComplaintRow,
+    DepartmentNameRow,
+    IdempotencyKeyRow,
+    RatingRow,
+    TimelineRow,
+    UserRow,
+)
+from services.intake.domain.accounts import ApiKey, User
+from services.intake.domain.complaint import Complaint, GivenRating, IdempotencyKey, Status, TimelineEntry
+from services.intake.domain.departments import Department, DepartmentDirectory
+from shared.clock import Clock
+from shared.contracts.codes import Channel, Rating, Role
+from shared.domain import Aggregate
+
+Track = Callable[[Aggregate], object]
+
+# Complaint fields stored in a column of the same name (the id, the enums and the children by hand).
+_COMPLAINT_COLUMNS = (
+    "tracking_code", "content", "category", "subcategory", "town", "address", "lat", "lon", "occurred_at",
+    "urgent", "reporter_name_enc", "reporter_phone_enc", "phone_last4", "anonymous", "received_at",
+    "department", "reply", "replied_at", "reply_round",
+)
+
+
+class ComplaintRepository:
+    def __init__(self, session: Session, *, track: Track, clock: Clock) -> None:
+        self.session = session
+        self._track = track
+        self._clock = clock
+        self._seen: dict[str, tuple[Complaint, ComplaintRow]] = {}  # identity map: one object per complaint
+
+    def add(self, complaint: Complaint) -> None:
+        row = ComplaintRow(id=complaint.complaint_id, updated_at=self._clock.now(), **self._columns(complaint))
+        self.session.add(row)
+        self.session.flush()  # the complaint row exists before rows that point at it
+        self._remember(complaint, row)
+
+    def get(self, complaint_id: str, *, for_update: bool = False) -> Complaint | None:
+        return self._one(col(ComplaintRow.id) == complaint_id, for_update)
+
+    def by_tracking_code(self, tracking_code: str, *, for_update: bool = False) -> Complaint | None:
+        return self._one(col(ComplaintRow.tracking_code) == tracking_code, for_update)
+
+    def sync(self) -> None:
+        """Write every complaint seen in this transaction back: its columns, new timeline entries and ratings."""
+        for complaint, row in self._seen.values():
+            columns = self._columns(complaint)
+            entries = [e for e in complaint.timeline if e.id is None]
+            ratings = [r for r in complaint.ratings if r.id is None]
+            changed = {name: value for name, value in columns.items() if getattr(row, name) != value}
+            if not (changed or entries or ratings):
+                continue
+            for name, value in changed.items():
+                setattr(row, name, value)
+            row.updated_at = self._clock.now()
+            entry_rows = [TimelineRow(complaint_id=row.id, at=e.at, status=e.status.value, text=e.text,
+                                      department=e.department) for e in entries]
+            rating_rows = [RatingRow(complaint_id=row.id, reply_round=r.reply_round, rating=r.rating.value,
+                                     comment=r.comment, via=r.via, rated_at=r.rated_at) for r in ratings]
+            self.session.add_all([*entry_rows, *rating_rows])
+            self.session.flush()
+            for entry, stored in zip(entries, entry_rows, strict=True):
+                entry.id = stored.id
+            for rating, stored_rating in zip(ratings, rating_rows, strict=True):
+                rating.id = stored_rating.id
+
+    # --- mapping ------------------------------------------------------------------------------------
+
+    def _one(self, where: object, for_update: bool) -> Complaint | None:
+        query = select(ComplaintRow).where(where)  # type: ignore[arg-type]
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.scalars(query).one_or_none()
+        if row is None:
+            return None
+        if row.id in self._seen:
+            return self._seen[row.id][0]
+        timeline = self.session.scalars(select(TimelineRow).where(col(TimelineRow.complaint_id) == row.id)
+                                        .order_by(col(TimelineRow.id)))
+        ratings = self.session.scalars(select(RatingRow).where(col(RatingRow.complaint_id) == row.id)
+                                       .order_by(col(RatingRow.id)))
+        complaint = Complaint(
+            complaint_id=row.id, channel=Channel(row.channel), status=Status(row.status),
+            rating=Rating(row.rating) if row.rating else None,
+            **{name: getattr(row, name) for name in _COMPLAINT_COLUMNS},
+            timeline=[TimelineEntry(t.at, Status(t.status), t.text, t.department, id=t.id) for t in timeline],
+            ratings=[GivenRating(r.reply_round, Rating(r.rating), r.comment, r.via, r.rated_at, id=r.id)
+                     for r in ratings],
+        )
+        self._remember(complaint, row)
+        return complaint
+
+    def _remember(self, complaint: Complaint, row: ComplaintRow) -> None:
+        self._seen[complaint.complaint_id] = (complaint, row)
+        self._track(complaint)
+
+    @staticmethod
+    def _columns(complaint: Complaint) -> dict[str, Any]:
+        values: dict[str, Any] = {name: getattr(complaint, name) for name in _COMPLAINT_COLUMNS}
+        values["channel"] = complaint.channel.value
+        values["status"] = complaint.status.value
+        values["rating"] = complaint.rating.value if complaint.rating else None
+        return values
+
+
+class IdempotencyKeyRepository:
+    """Keys are written once and never change: no aggregate, no tracking."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, key: str) -> IdempotencyKey | None:
+        row = self.session.get(IdempotencyKeyRow, key)
+        if row is None:
+            return None
+        return IdempotencyKey(row.key, row.fingerprint, row.complaint_id, row.created_at)
+
+    def add(self, record: IdempotencyKey) -> None:
+        self.session.add(IdempotencyKeyRow(key=record.key, fingerprint=record.fingerprint,
+                                           complaint_id=record.complaint_id, created_at=record.created_at))
+
+
+_USER_COLUMNS = ("username", "password_hash", "created_at", "department", "display_name", "active")
+
+
+class UserRepository:
+    def __init__(self, session: Session, *, track: Track) -> None:
+        self.session = session
+        self._track = track
+        self._seen: dict[str, tuple[User, UserRow]] = {}
+
+    def add(self, user: User) -> None:
+        row = UserRow(role=user.role.value, **{name: getattr(user, name) for name in _USER_COLUMNS})
+        self.session.add(row)
+        self._remember(user, row)
+
+    def get(self, username: str) -> User | None:
+        if username in self._seen:
+            return self._seen[username][0]
+        row = self.session.get(UserRow, username)
+        return self._user(row) if row is not None else None
+
+    def list(self) -> list[User]:
+        rows = self.session.scalars(select(UserRow).order_by(col(UserRow.username)))
+        return [self._seen[row.username][0] if row.username in self._seen else self._user(row) for row in rows]
+
+    def usernames(self) -> set[str]:
+        return set(self.session.scalars(select(col(UserRow.username))))
+
+    def sync(self) -> None:
+        for user, row in self._seen.values():
+            row.role = user.role.value
+            for name in _USER_COLUMNS:
+                if getattr(row, name) != getattr(user, name):
+                    setattr(row, name, getattr(user, name))
+
+    def _user(self, row: UserRow) -> User:
+        user = User(role=Role(row.role), **{name: getattr(row, name) for name in _USER_COLUMNS})
+        self._remember(user, row)
+        return user
+
+    def _remember(self, user: User, row: UserRow) -> None:
+        self._seen[user.username] = (user, row)
+        self._track(user)
+
+
+class ApiKeyRepository:
+    def __init__(self, session: Session, *, track: Track) -> None:
+        self.session = session
+        self._track = track
+        self._seen: dict[int, tuple[ApiKey, ApiKeyRow]] = {}
+
+    def add(self, key: ApiKey) -> None:
+        row = ApiKeyRow(name=key.name, key_hash=key.key_hash, active=key.active, created_at=key.created_at)
+        self.session.add(row)
+        self.session.flush()  # the id is the database's
+        key.id = row.id
+        self._remember(key, row)
+
+    def get(self, key_id: int) -> ApiKey | None:
+        row = self.session.get(ApiKeyRow, key_id)
+        return self._key(row) if row is not None else None
+
+    def by_hash(self, key_hash: str) -> ApiKey | None:
+        row = self.session.scalars(select(ApiKeyRow).where(col(ApiKeyRow.key_hash) == key_hash)).one_or_none()
+        return self._key(row) if row is not None else None
+
+    def list(self) -> list[ApiKey]:
+        return [self._key(row) for row in self.session.scalars(select(ApiKeyRow).order_by(col(ApiKeyRow.id)))]
+
+    def sync(self) -> None:
+        for key, row in self._seen.values():
+            if (row.name, row.active) != (key.name, key.active):
+                row.name, row.active = key.name, key.active
+
+    def _key(self, row: ApiKeyRow) -> ApiKey:
+        assert row.id is not None
+        if row.id in self._seen:
+            return self._seen[row.id][0]
+        key = ApiKey(name=row.name, key_hash=row.key_hash, created_at=row.created_at, active=row.active, id=row.id)
+        self._remember(key, row)
+        return key
+
+    def _remember(self, key: ApiKey, row: ApiKeyRow) -> None:
+        assert key.id is not None
+        self._seen[key.id] = (key, row)
+        self._track(key)
+
+
+class DepartmentNameRepository:
+    """The read model of routing's directory: replaced whole by each newer snapshot."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def directory(self) -> DepartmentDirectory:
+        rows = self.session.scalars(select(DepartmentNameRow))
+        return DepartmentDirectory(Department(r.code, r.name, r.active) for r in rows)
+
+    def changed_at(self) -> datetime | None:
+        """When the stored snapshot was taken (None before the first one arrives)."""
+        return self.session.scalars(select(func.max(col(DepartmentNameRow.changed_at)))).one()
+
+    def replace(self, departments: Iterable[Department], *, changed_at: datetime) -> None:
+        self.session.execute(delete(DepartmentNameRow))
+        self.session.add_all([DepartmentNameRow(code=d.code, name=d.name, active=d.active, changed_at=changed_at)
+                              for d in departments])

@@ -1,0 +1,87 @@
+"""Staff accounts and client systems' API keys (intake is the front door; every service trusts its tokens).
+
+Pure Python. Password hashing is slow on purpose and lives outside the domain: the rules here get a
+`hash_password` function and decide when it is called.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.intake.domain.departments import DepartmentDirectory
+from services.intake.domain.errors import DepartmentMismatch, InvalidName, UnknownRole, WeakPassword
+from shared.contracts.codes import Role
+from shared.domain import Aggregate
+
+MIN_PASSWORD_LENGTH = 10
+MAX_KEY_NAME_LENGTH = 100
+
+PasswordHasher = Callable[[str], str]
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(MIN_PASSWORD_LENGTH)
+
+
+@dataclass(eq=False)
+class User(Aggregate):
+    username: str
+    password_hash: str
+    role: Role
+    created_at: datetime
+    department: str | None = None  # a dispatcher's department: the only one they may see
+    display_name: str | None = None
+    active: bool = True
+
+    @classmethod
+    def register(cls, *, username: str, password: str, role: str, department: str | None,
+                 display_name: str | None, at: datetime, directory: DepartmentDirectory,
+                 hash_password: PasswordHasher) -> User:
+        if role not in Role.__members__:
+            raise UnknownRole(role, list(Role.__members__))
+        if (role == Role.dispatcher) != (department is not None):
+            raise DepartmentMismatch()
+        if department is not None:
+            directory.check_assignable(department)
+        check_password(password)
+        return cls(username=username, password_hash=hash_password(password), role=Role(role), created_at=at,
+                   department=department, display_name=display_name)
+
+    def set_password(self, password: str, hash_password: PasswordHasher) -> None:
+        check_password(password)
+        self.password_hash = hash_password(password)
+
+    def deactivate(self) -> None:
+        self.active = False
+
+
+def hash_api_key(key: str) -> str:
+    """Keys are stored only as this hash: a stolen table does not let anyone in."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(eq=False)
+class ApiKey(Aggregate):
+    """The key of one client system (the app, the call centre, an Open311 client)."""
+
+    name: str
+    key_hash: str
+    created_at: datetime
+    active: bool = True
+    id: int | None = None  # None until stored
+
+    @classmethod
+    def issue(cls, name: str, *, at: datetime) -> tuple[ApiKey, str]:
+        """A new random key and its record; the key itself is shown once and never stored."""
+        if not name.strip() or len(name.strip()) > MAX_KEY_NAME_LENGTH:
+            raise InvalidName(MAX_KEY_NAME_LENGTH)
+        key = secrets.token_urlsafe(32)
+        return cls(name=name.strip(), key_hash=hash_api_key(key), created_at=at), key
+
+    def revoke(self) -> None:
+        self.active = False

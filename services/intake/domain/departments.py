@@ -1,0 +1,47 @@
+"""Intake's copy of routing's department directory: only what intake shows (names) and checks (active).
+
+Routing owns departments and publishes its directory (`DepartmentsChangedV1`); intake keeps the latest
+snapshot and looks names up when it shows something, so a renamed or new department is named
+correctly everywhere at once. An unknown code is shown as the code itself, never as an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.intake.domain.errors import UnknownDepartment
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+    active: bool = True
+
+
+class DepartmentDirectory:
+    def __init__(self, departments: Iterable[Department] = ()) -> None:
+        self._by_code = {d.code: d for d in departments}
+
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+    def name_of(self, code: str | None) -> str | None:
+        """The department's name, or its code when routing has not named it (yet)."""
+        if code is None:
+            return None
+        department = self._by_code.get(code)
+        return department.name if department else code
+
+    def check_assignable(self, code: str) -> None:
+        """A person may be attached to an existing, active department only."""
+        department = self._by_code.get(code)
+        if department is None or not department.active:
+            raise UnknownDepartment(code, inactive=department is not None)
+
+
+def supersedes(snapshot_at: datetime, stored_at: datetime | None) -> bool:
+    """A snapshot replaces the stored directory unless it is older (redelivery and reordering are harmless)."""
+    return stored_at is None or snapshot_at >= stored_at

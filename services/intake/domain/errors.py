@@ -1,0 +1,107 @@
+"""Intake's domain errors: each is one of the kinds in `shared.errors`, so the HTTP edge knows its status.
+
+The messages are what a citizen or an administrator reads (Chinese first, then English); the codes
+are part of the API contract.
+"""
+
+from __future__ import annotations
+
+from shared.errors import Conflict, InvalidInput, NotFound, Unauthorized
+
+# --- complaints ---------------------------------------------------------------------------------
+
+
+class ComplaintNotFound(NotFound):
+    """No complaint with that code, or the phone check failed (absence and refusal look alike)."""
+
+    def __init__(self) -> None:
+        super().__init__("未找到该投诉，请核对查询码和手机号后四位 / no complaint with that code and phone")
+
+
+class UnknownComplaint(NotFound):
+    """A lifecycle event names a complaint intake never received (retried, then parked: never lost)."""
+
+    def __init__(self, complaint_id: str) -> None:
+        super().__init__(f"complaint {complaint_id} not in intake")
+
+
+class NotRatable(Conflict):
+    code = "not_ratable"
+
+    def __init__(self) -> None:
+        super().__init__("该投诉尚未回复，暂不能评价 / there is no reply to rate yet")
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__("Idempotency-Key 已用于另一条投诉 / this Idempotency-Key was used for another request")
+
+
+class OccurredInFuture(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__("发生时间不能晚于现在 / occurred_at is in the future")
+
+
+# --- client systems (API keys) ---------------------------------------------------------------------
+
+
+class ApiKeyMissing(Unauthorized):
+    def __init__(self, channel: str | None = None) -> None:
+        zh, en = (f"{channel} 渠道须", f"the {channel} channel needs") if channel else ("须", "send")
+        super().__init__(f"{zh}在 X-API-Key 请求头中提供客户端密钥 / {en} a client key in the X-API-Key header")
+
+
+class ApiKeyRefused(Unauthorized):
+    def __init__(self) -> None:
+        super().__init__("客户端密钥无效或已停用 / the X-API-Key is not valid or has been revoked")
+
+
+class ApiKeyNotFound(NotFound):
+    def __init__(self, key_id: int) -> None:
+        super().__init__(f"没有编号为 {key_id} 的客户端密钥 / no API key with id {key_id}")
+
+
+# --- accounts ------------------------------------------------------------------------------------
+
+
+class WrongCredentials(Unauthorized):
+    def __init__(self) -> None:
+        super().__init__("用户名或密码错误 / wrong username or password")
+
+
+class UnknownRole(InvalidInput):
+    def __init__(self, role: str, roles: list[str]) -> None:
+        super().__init__(f"unknown role {role!r}; one of {', '.join(roles)}")
+
+
+class DepartmentMismatch(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__("a dispatcher needs --department, and only a dispatcher has one")
+
+
+class UnknownDepartment(InvalidInput):
+    def __init__(self, code: str, *, inactive: bool = False) -> None:
+        why = "is no longer active" if inactive else "is not in routing's department directory"
+        super().__init__(f"unknown department {code!r}: it {why}")
+
+
+class WeakPassword(InvalidInput):
+    def __init__(self, minimum: int) -> None:
+        super().__init__(f"the password must have at least {minimum} characters")
+
+
+class UserExists(Conflict):
+    def __init__(self, username: str) -> None:
+        super().__init__(f"user {username!r} exists already")
+
+
+class UserNotFound(NotFound):
+    def __init__(self, username: str) -> None:
+        super().__init__(f"no user {username!r}")
+
+
+class InvalidName(InvalidInput):
+    def __init__(self, maximum: int) -> None:
+        super().__init__(f"the name must have 1 to {maximum} characters")

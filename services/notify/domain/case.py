@@ -1,0 +1,219 @@
+"""notify's view of one complaint (SlaCase): its deadlines, its reply rounds and the warnings it earned.
+
+Built only from the lifecycle events of routing and intake (the `on_*` methods), and swept by the
+SLA sweeper: `sweep(now)` records SlaWarningV1 / CaseEscalatedV1 for each level a running clock
+reaches, once per clock cycle, and keeps the alerts raised for the repository to write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from services.notify.domain.clocks import CaseStatus, ClockName, ClockState, Level, SlaPolicy
+from shared.contracts.events import (
+    CaseAcceptedV1,
+    CaseAssignedV1,
+    CaseEscalatedV1,
+    CaseRepliedV1,
+    CaseReturnedV1,
+    CaseTriagedV1,
+    ExtensionDecidedV1,
+    SlaWarningV1,
+)
+from shared.domain import Aggregate
+
+WAITING_ON_DEPARTMENT = (CaseStatus.assigned, CaseStatus.accepted)
+
+
+@dataclass
+class ReplyRound:
+    """One reply commitment (回复轮次): a reopened case starts a new round with its own deadline."""
+
+    number: int
+    department: str | None
+    reply_due: datetime  # after approved extensions
+    replied_at: datetime | None = None  # the first reply of the round: the one that is on time or late
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A warning (预警) or escalation (督办) raised: at most one per clock, cycle and level."""
+
+    complaint_id: str
+    tracking_code: str | None
+    department: str | None
+    clock: ClockName
+    cycle: int
+    level: Level
+    reply_round: int
+    due: datetime
+    at: datetime
+
+
+@dataclass
+class SlaCase(Aggregate):
+    complaint_id: str
+    tracking_code: str | None = None
+    status: CaseStatus = CaseStatus.triage
+    department: str | None = None  # who must act now (None: triage)
+    category: str | None = None
+    subcategory: str | None = None
+    town: str | None = None
+    urgent: bool = False
+    received_at: datetime | None = None
+    assigned_at: datetime | None = None  # the first assignment: the assignment target judges it
+    last_assigned_at: datetime | None = None  # the latest: starts the accept and reply clocks
+    accepted_at: datetime | None = None
+    replied_at: datetime | None = None
+    reply_round: int = 1
+    clocks: dict[ClockName, ClockState] = field(default_factory=dict)
+    rounds: dict[int, ReplyRound] = field(default_factory=dict)
+    new_alerts: list[Alert] = field(default_factory=list)  # raised in this transaction, not yet written
+
+    # --- deadlines -------------------------------------------------------------------------------
+
+    def due(self, name: ClockName) -> datetime | None:
+        clock = self.clocks.get(name)
+        return clock.due if clock else None
+
+    @property
+    def assign_due(self) -> datetime | None:
+        return self.due(ClockName.assign)
+
+    @property
+    def accept_due(self) -> datetime | None:
+        return self.due(ClockName.accept)
+
+    @property
+    def reply_due(self) -> datetime | None:
+        return self.due(ClockName.reply)
+
+    def running_clocks(self) -> list[ClockState]:
+        """The clocks still running: what the case is waiting for, and by when."""
+        running = []
+        assign = self.clocks.get(ClockName.assign)
+        if self.assigned_at is None and assign is not None:
+            running.append(assign)
+        if not self.department or self.last_assigned_at is None:
+            return running
+        accept, reply = self.clocks.get(ClockName.accept), self.clocks.get(ClockName.reply)
+        if self.status is CaseStatus.assigned and self.accepted_at is None and accept is not None:
+            running.append(accept)
+        if self.status in WAITING_ON_DEPARTMENT and self.replied_at is None and reply is not None:
+            running.append(reply)
+        return running
+
+    def _start(self, name: ClockName, start: datetime, due: datetime) -> None:
+        """A clock starts (its first cycle) or starts again (a new cycle)."""
+        clock = self.clocks.get(name)
+        if clock is None:
+            self.clocks[name] = ClockState(name, start, due)
+        else:
+            clock.restart(due, start=start)
+
+    def _classify(self, category: str | None, subcategory: str | None, town: str | None) -> None:
+        if category is not None:
+            self.category, self.subcategory = category, subcategory
+        if town is not None:
+            self.town = town
+
+    # --- the lifecycle, as the events tell it -----------------------------------------------------
+
+    def on_triaged(self, event: CaseTriagedV1) -> None:
+        """待人工分拨: the assignment clock runs from receipt to the assignment deadline."""
+        self.tracking_code = event.tracking_code
+        received = self.received_at = self.received_at or event.received_at
+        assign = self.clocks.get(ClockName.assign)
+        if self.assigned_at is None and assign is None:
+            self.clocks[ClockName.assign] = ClockState(ClockName.assign, received, event.assign_due)
+        elif self.assigned_at is None and assign is not None and assign.due != event.assign_due:
+            assign.restart(event.assign_due)  # a moved deadline earns its warnings again
+        self._classify(event.category, event.subcategory, event.town)
+        self.status = CaseStatus.triage
+
+    def on_assigned(self, event: CaseAssignedV1) -> None:
+        """交办: the first assignment settles the assignment target; every assignment restarts accept and reply."""
+        same_assignment = (self.last_assigned_at == event.assigned_at and self.department == event.department
+                           and self.reply_round == event.reply_round)
+        self.tracking_code = event.tracking_code
+        self.department = event.department
+        self.urgent = event.urgent
+        self._classify(event.category, event.subcategory, event.town)
+        received = self.received_at = self.received_at or event.received_at
+        if self.assigned_at is None:  # only the first assignment counts for the assignment rate
+            self.assigned_at = event.assigned_at
+            assign = self.clocks.setdefault(ClockName.assign,
+                                            ClockState(ClockName.assign, received, event.assign_due))
+            assign.due = event.assign_due
+        if not same_assignment:
+            self.last_assigned_at = event.assigned_at
+            self.accepted_at = self.replied_at = None
+            self.reply_round = event.reply_round
+            self._start(ClockName.accept, event.assigned_at, event.accept_due)
+            self._start(ClockName.reply, event.assigned_at, event.reply_due)
+            self.status = CaseStatus.assigned
+        reply_round = self.rounds.get(event.reply_round)
+        if reply_round is None:
+            self.rounds[event.reply_round] = ReplyRound(event.reply_round, event.department, event.reply_due)
+        elif not same_assignment:
+            reply_round.department, reply_round.reply_due, reply_round.replied_at = (
+                event.department, event.reply_due, None)
+
+    def on_accepted(self, event: CaseAcceptedV1) -> None:
+        """签收: stops the accept clock (only for the department that has the case now)."""
+        if self.department != event.department or self.accepted_at is not None:
+            return
+        self.accepted_at = event.accepted_at
+        if self.status is CaseStatus.assigned:
+            self.status = CaseStatus.accepted
+
+    def on_replied(self, event: CaseRepliedV1) -> None:
+        """回复: stops the reply clock; the first reply of a round is the one that is on time or late."""
+        self.tracking_code = self.tracking_code or event.tracking_code
+        reply_round = self.rounds.setdefault(
+            event.reply_round, ReplyRound(event.reply_round, event.department, event.reply_due))
+        reply_round.reply_due = event.reply_due
+        reply_round.replied_at = reply_round.replied_at or event.replied_at
+        if event.reply_round >= self.reply_round:
+            self.department = self.department or event.department
+            self.reply_round = event.reply_round
+            reply = self.clocks.get(ClockName.reply)
+            if reply is not None:
+                reply.due = event.reply_due
+            self.replied_at = self.replied_at or event.replied_at
+            self.status = CaseStatus.replied
+
+    def on_returned(self, event: CaseReturnedV1) -> None:
+        """退单: back to triage; the department is cleared, the first assignment still counts."""
+        if self.department != event.department:
+            return
+        self.department = None
+        self.status = CaseStatus.returned
+
+    def on_extension_decided(self, event: ExtensionDecidedV1) -> None:
+        """延期: an approved extension moves the reply deadline (and its warnings start over)."""
+        if not event.approved or self.department != event.department or self.reply_due == event.reply_due:
+            return
+        reply = self.clocks.get(ClockName.reply)
+        if reply is not None:
+            reply.restart(event.reply_due)
+        reply_round = self.rounds.get(self.reply_round)
+        if reply_round is not None:
+            reply_round.reply_due = event.reply_due
+
+    # --- the sweep --------------------------------------------------------------------------------
+
+    def sweep(self, now: datetime, policy: SlaPolicy = SlaPolicy()) -> list[Alert]:
+        """Each level a running clock has reached since the last sweep, once per cycle, with its event."""
+        raised = []
+        for clock in self.running_clocks():
+            for level in clock.advance(now, policy):
+                raised.append(Alert(self.complaint_id, self.tracking_code, self.department, clock.name,
+                                    clock.cycle, level, self.reply_round, clock.due, now))
+                if level is Level.escalated:
+                    self.record(CaseEscalatedV1, clock=clock.name.value, due=clock.due, at=now)
+                else:
+                    self.record(SlaWarningV1, clock=clock.name.value, level=level.value, due=clock.due, at=now)
+        self.new_alerts.extend(raised)
+        return raised
