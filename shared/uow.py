@@ -1,14 +1,15 @@
 """The unit of work every service builds on: one transaction, its rows and its events together.
 
-It rolls back unless `commit()` is called. `commit()` collects the events every aggregate it saw
-has recorded (`track`, called by the repositories) and writes them to the outbox in the same
-transaction as the rows (cosmicpython's `collect_new_events`, plus the outbox it lacks).
+It rolls back unless `commit()` is called. `commit()` first has every repository write the aggregates
+that changed (`shared.repository`), then collects the events every aggregate it saw has recorded
+(`track`, called by the repositories) and writes them to the outbox in the same transaction as the
+rows (cosmicpython's `collect_new_events`, plus the outbox it lacks).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,8 +20,10 @@ from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import EventPayload
 from shared.domain import Aggregate
 from shared.eventbus import outbox
+from shared.repository import Repository
 
 A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R", bound=Repository[Any])
 U = TypeVar("U", bound="SqlUnitOfWork")
 
 
@@ -31,11 +34,12 @@ class SqlUnitOfWork:
         self.source = source
         self.seen: list[Aggregate] = []
         self._loose: list[EventPayload] = []
+        self.repositories: list[Repository[Any]] = []
         self.committed = False
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
-        self.seen, self._loose = [], []
+        self.seen, self._loose, self.repositories = [], [], []
         self.committed = False
         self.open_repositories(self.session)
         return self
@@ -47,7 +51,13 @@ class SqlUnitOfWork:
             self.session.close()
 
     def open_repositories(self, session: Session) -> None:
-        """A service's unit of work builds its repositories on the session here."""
+        """A service's unit of work builds its repositories on the session here (`self.repository(...)`)."""
+
+    def repository(self, cls: type[R], **kwargs: Any) -> R:
+        """A repository of aggregates on this transaction; `commit()` saves what changed in it."""
+        repository = cls(self.session, self.track, **kwargs)
+        self.repositories.append(repository)
+        return repository
 
     def track(self, aggregate: A) -> A:
         """Remember an aggregate loaded or added in this transaction; its events go out at commit."""
@@ -66,6 +76,8 @@ class SqlUnitOfWork:
 
     def commit(self) -> list[CloudEvent]:
         """Write the rows and the recorded events in one transaction; returns the envelopes written."""
+        for repository in self.repositories:
+            repository.save_changes()
         now, correlation = self.clock.now(), ctx.correlation_id.get()
         written = [(payload.destination(), payload.to_event(source=self.source, time=now, correlation_id=correlation))
                    for payload in self.collect_new_events()]
@@ -77,6 +89,8 @@ class SqlUnitOfWork:
         return [event for _, event in written]
 
     def rollback(self) -> None:
+        for repository in self.repositories:
+            repository.forget()
         for aggregate in self.seen:
             aggregate.pull_events()  # what was recorded did not happen
         self._loose = []

@@ -113,3 +113,13 @@ def test_no_service_publishes_an_event_by_hand():
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "publish":
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_a_unit_of_work_saves_through_the_shared_commit(service):
+    """Repositories write what changed when `SqlUnitOfWork.commit()` asks them; no service commits its own way."""
+    module = importlib.import_module(f"services.{service}.service_layer.uow")
+    overrides = [f"{cls.__name__}.{name}" for cls in vars(module).values()
+                 if inspect.isclass(cls) and cls.__module__ == module.__name__
+                 for name in ("commit", "rollback") if name in vars(cls)]
+    assert overrides == []

@@ -78,7 +78,6 @@ def seed(uow_factory: Callable[[], RoutingUnitOfWork]) -> int:
         directory = uow.departments.directory(for_update=True)
         added = directory.add_missing([Department(**d, active=True) for d in data["departments"]],
                                       at=uow.clock.now())
-        uow.departments.save(directory)
         count = len(added) + seed_reference_data(uow.session, data)
         uow.commit()
     return count

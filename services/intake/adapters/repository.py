@@ -1,12 +1,12 @@
 """Repositories: intake's aggregates in and out of its tables. They never commit; the unit of work does.
 
-Every aggregate a repository loads or adds is handed to the unit of work (`track`), which collects its
-events at commit; `sync()` writes the aggregates back to their rows just before that commit.
+The aggregates' repositories derive from `shared.repository.Repository`: what they load or add is held
+(and tracked, so its events go out), and at commit the unit of work has them write what changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -28,9 +28,7 @@ from services.intake.domain.complaint import Complaint, GivenRating, Idempotency
 from services.intake.domain.departments import Department, DepartmentDirectory
 from shared.clock import Clock
 from shared.contracts.codes import Channel, Rating, Role
-from shared.domain import Aggregate
-
-Track = Callable[[Aggregate], object]
+from shared.repository import Repository, Track
 
 # Complaint fields stored in a column of the same name (the id, the enums and the children by hand).
 _COMPLAINT_COLUMNS = (
@@ -40,47 +38,21 @@ _COMPLAINT_COLUMNS = (
 )
 
 
-class ComplaintRepository:
-    def __init__(self, session: Session, *, track: Track, clock: Clock) -> None:
-        self.session = session
-        self._track = track
-        self._clock = clock
-        self._seen: dict[str, tuple[Complaint, ComplaintRow]] = {}  # identity map: one object per complaint
+class ComplaintRepository(Repository[Complaint]):
+    def __init__(self, session: Session, track: Track, *, clock: Clock) -> None:
+        super().__init__(session, track)
+        self._clock = clock  # a written complaint's updated_at
 
     def add(self, complaint: Complaint) -> None:
-        row = ComplaintRow(id=complaint.complaint_id, updated_at=self._clock.now(), **self._columns(complaint))
-        self.session.add(row)
-        self.session.flush()  # the complaint row exists before rows that point at it
-        self._remember(complaint, row)
+        """Its row is written at once: rows that point at it (an idempotency key) may follow before commit."""
+        self._write(complaint, None)
+        self._hold(complaint.complaint_id, complaint, new=False)
 
     def get(self, complaint_id: str, *, for_update: bool = False) -> Complaint | None:
         return self._one(col(ComplaintRow.id) == complaint_id, for_update)
 
     def by_tracking_code(self, tracking_code: str, *, for_update: bool = False) -> Complaint | None:
         return self._one(col(ComplaintRow.tracking_code) == tracking_code, for_update)
-
-    def sync(self) -> None:
-        """Write every complaint seen in this transaction back: its columns, new timeline entries and ratings."""
-        for complaint, row in self._seen.values():
-            columns = self._columns(complaint)
-            entries = [e for e in complaint.timeline if e.id is None]
-            ratings = [r for r in complaint.ratings if r.id is None]
-            changed = {name: value for name, value in columns.items() if getattr(row, name) != value}
-            if not (changed or entries or ratings):
-                continue
-            for name, value in changed.items():
-                setattr(row, name, value)
-            row.updated_at = self._clock.now()
-            entry_rows = [TimelineRow(complaint_id=row.id, at=e.at, status=e.status.value, text=e.text,
-                                      department=e.department) for e in entries]
-            rating_rows = [RatingRow(complaint_id=row.id, reply_round=r.reply_round, rating=r.rating.value,
-                                     comment=r.comment, via=r.via, rated_at=r.rated_at) for r in ratings]
-            self.session.add_all([*entry_rows, *rating_rows])
-            self.session.flush()
-            for entry, stored in zip(entries, entry_rows, strict=True):
-                entry.id = stored.id
-            for rating, stored_rating in zip(ratings, rating_rows, strict=True):
-                rating.id = stored_rating.id
 
     # --- mapping ------------------------------------------------------------------------------------
 
@@ -91,8 +63,8 @@ class ComplaintRepository:
         row = self.session.scalars(query).one_or_none()
         if row is None:
             return None
-        if row.id in self._seen:
-            return self._seen[row.id][0]
+        if (held := self.held(row.id)) is not None:
+            return held
         timeline = self.session.scalars(select(TimelineRow).where(col(TimelineRow.complaint_id) == row.id)
                                         .order_by(col(TimelineRow.id)))
         ratings = self.session.scalars(select(RatingRow).where(col(RatingRow.complaint_id) == row.id)
@@ -105,12 +77,33 @@ class ComplaintRepository:
             ratings=[GivenRating(r.reply_round, Rating(r.rating), r.comment, r.via, r.rated_at, id=r.id)
                      for r in ratings],
         )
-        self._remember(complaint, row)
-        return complaint
+        return self._hold(row.id, complaint, new=False)
 
-    def _remember(self, complaint: Complaint, row: ComplaintRow) -> None:
-        self._seen[complaint.complaint_id] = (complaint, row)
-        self._track(complaint)
+    def _write(self, complaint: Complaint, before: Complaint | None) -> None:
+        """Its columns, and the timeline entries and ratings not stored yet (they are only ever added)."""
+        if before is None:
+            self.session.add(ComplaintRow(id=complaint.complaint_id, updated_at=self._clock.now(),
+                                          **self._columns(complaint)))
+            self.session.flush()  # the complaint row exists before rows that point at it
+        else:
+            row = self.session.get_one(ComplaintRow, complaint.complaint_id)
+            for name, value in self._columns(complaint).items():
+                if getattr(row, name) != value:
+                    setattr(row, name, value)
+            row.updated_at = self._clock.now()
+        entries = [e for e in complaint.timeline if e.id is None]
+        ratings = [r for r in complaint.ratings if r.id is None]
+        entry_rows = [TimelineRow(complaint_id=complaint.complaint_id, at=e.at, status=e.status.value, text=e.text,
+                                  department=e.department) for e in entries]
+        rating_rows = [RatingRow(complaint_id=complaint.complaint_id, reply_round=r.reply_round,
+                                 rating=r.rating.value, comment=r.comment, via=r.via, rated_at=r.rated_at)
+                       for r in ratings]
+        self.session.add_all([*entry_rows, *rating_rows])
+        self.session.flush()
+        for entry, stored in zip(entries, entry_rows, strict=True):
+            entry.id = stored.id
+        for rating, stored_rating in zip(ratings, rating_rows, strict=True):
+            rating.id = stored_rating.id
 
     @staticmethod
     def _columns(complaint: Complaint) -> dict[str, Any]:
@@ -141,59 +134,42 @@ class IdempotencyKeyRepository:
 _USER_COLUMNS = ("username", "password_hash", "created_at", "department", "display_name", "active")
 
 
-class UserRepository:
-    def __init__(self, session: Session, *, track: Track) -> None:
-        self.session = session
-        self._track = track
-        self._seen: dict[str, tuple[User, UserRow]] = {}
-
+class UserRepository(Repository[User]):
     def add(self, user: User) -> None:
-        row = UserRow(role=user.role.value, **{name: getattr(user, name) for name in _USER_COLUMNS})
-        self.session.add(row)
-        self._remember(user, row)
+        self._hold(user.username, user, new=True)
 
     def get(self, username: str) -> User | None:
-        if username in self._seen:
-            return self._seen[username][0]
+        if (held := self.held(username)) is not None:
+            return held
         row = self.session.get(UserRow, username)
         return self._user(row) if row is not None else None
 
     def list(self) -> list[User]:
         rows = self.session.scalars(select(UserRow).order_by(col(UserRow.username)))
-        return [self._seen[row.username][0] if row.username in self._seen else self._user(row) for row in rows]
+        return [self.held(row.username) or self._user(row) for row in rows]
 
     def usernames(self) -> set[str]:
         return set(self.session.scalars(select(col(UserRow.username))))
 
-    def sync(self) -> None:
-        for user, row in self._seen.values():
-            row.role = user.role.value
-            for name in _USER_COLUMNS:
-                if getattr(row, name) != getattr(user, name):
-                    setattr(row, name, getattr(user, name))
-
     def _user(self, row: UserRow) -> User:
         user = User(role=Role(row.role), **{name: getattr(row, name) for name in _USER_COLUMNS})
-        self._remember(user, row)
-        return user
+        return self._hold(user.username, user, new=False)
 
-    def _remember(self, user: User, row: UserRow) -> None:
-        self._seen[user.username] = (user, row)
-        self._track(user)
+    def _write(self, user: User, before: User | None) -> None:
+        if before is None:
+            self.session.add(UserRow(role=user.role.value, **{name: getattr(user, name) for name in _USER_COLUMNS}))
+            return
+        row = self.session.get_one(UserRow, user.username)
+        row.role = user.role.value
+        for name in _USER_COLUMNS:
+            setattr(row, name, getattr(user, name))
 
 
-class ApiKeyRepository:
-    def __init__(self, session: Session, *, track: Track) -> None:
-        self.session = session
-        self._track = track
-        self._seen: dict[int, tuple[ApiKey, ApiKeyRow]] = {}
+class ApiKeyRepository(Repository[ApiKey]):
+    """Held by their hash, which a key has from the start (its id comes from the database at commit)."""
 
     def add(self, key: ApiKey) -> None:
-        row = ApiKeyRow(name=key.name, key_hash=key.key_hash, active=key.active, created_at=key.created_at)
-        self.session.add(row)
-        self.session.flush()  # the id is the database's
-        key.id = row.id
-        self._remember(key, row)
+        self._hold(key.key_hash, key, new=True)
 
     def get(self, key_id: int) -> ApiKey | None:
         row = self.session.get(ApiKeyRow, key_id)
@@ -206,23 +182,21 @@ class ApiKeyRepository:
     def list(self) -> list[ApiKey]:
         return [self._key(row) for row in self.session.scalars(select(ApiKeyRow).order_by(col(ApiKeyRow.id)))]
 
-    def sync(self) -> None:
-        for key, row in self._seen.values():
-            if (row.name, row.active) != (key.name, key.active):
-                row.name, row.active = key.name, key.active
-
     def _key(self, row: ApiKeyRow) -> ApiKey:
-        assert row.id is not None
-        if row.id in self._seen:
-            return self._seen[row.id][0]
+        if (held := self.held(row.key_hash)) is not None:
+            return held
         key = ApiKey(name=row.name, key_hash=row.key_hash, created_at=row.created_at, active=row.active, id=row.id)
-        self._remember(key, row)
-        return key
+        return self._hold(row.key_hash, key, new=False)
 
-    def _remember(self, key: ApiKey, row: ApiKeyRow) -> None:
-        assert key.id is not None
-        self._seen[key.id] = (key, row)
-        self._track(key)
+    def _write(self, key: ApiKey, before: ApiKey | None) -> None:
+        if before is None:
+            row = ApiKeyRow(name=key.name, key_hash=key.key_hash, active=key.active, created_at=key.created_at)
+            self.session.add(row)
+            self.session.flush()  # the id is the database's
+            key.id = row.id
+            return
+        row = self.session.get_one(ApiKeyRow, key.id)
+        row.name, row.active = key.name, key.active
 
 
 class DepartmentNameRepository:

@@ -11,7 +11,6 @@ from services.intake.adapters.repository import (
     IdempotencyKeyRepository,
     UserRepository,
 )
-from shared.contracts.envelope import CloudEvent
 from shared.uow import SqlUnitOfWork
 
 
@@ -23,14 +22,9 @@ class IntakeUnitOfWork(SqlUnitOfWork):
     department_names: DepartmentNameRepository
 
     def open_repositories(self, session: Session) -> None:
-        self.complaints = ComplaintRepository(session, track=self.track, clock=self.clock)
+        self.complaints = self.repository(ComplaintRepository, clock=self.clock)
         self.idempotency_keys = IdempotencyKeyRepository(session)
-        self.users = UserRepository(session, track=self.track)
-        self.api_keys = ApiKeyRepository(session, track=self.track)
+        self.users = self.repository(UserRepository)
+        self.api_keys = self.repository(ApiKeyRepository)
         self.department_names = DepartmentNameRepository(session)
 
-    def commit(self) -> list[CloudEvent]:
-        """The aggregates' state goes to their rows, then rows and events commit together."""
-        for repository in (self.complaints, self.users, self.api_keys):
-            repository.sync()
-        return super().commit()

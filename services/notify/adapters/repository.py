@@ -1,15 +1,10 @@
 """Repositories: notify's aggregates ⇄ its rows. They never commit; the unit of work does.
 
-Each repository `track`s what it loads or adds (the unit of work collects the events recorded on it)
-and keeps a copy as loaded: at commit, `save()` writes the aggregates that changed since.
+They derive from `shared.repository.Repository`: what they load or add is held (and tracked, so its
+events go out), and at commit the unit of work has them write the aggregates that changed since.
 """
 
 from __future__ import annotations
-
-import copy
-from collections.abc import Callable, Hashable
-from datetime import datetime
-from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,44 +15,20 @@ from services.notify.domain.case import WAITING_ON_DEPARTMENT, ReplyRound, SlaCa
 from services.notify.domain.clocks import CaseStatus, ClockName, ClockState, Level
 from services.notify.domain.departments import DepartmentDirectory, DepartmentName
 from services.notify.domain.rating import RoundRating
-from shared.domain import Aggregate
-
-A = TypeVar("A", bound=Aggregate)
-Track = Callable[[Aggregate], Aggregate]
+from shared.clock import Clock
+from shared.repository import Repository, Track
 
 
-class _Repository(Generic[A]):
-    def __init__(self, session: Session, track: Track) -> None:
-        self.session = session
-        self._track = track
-        self._held: dict[Hashable, tuple[A, A | None]] = {}  # key → (aggregate, copy as last saved)
+class CaseRepository(Repository[SlaCase]):
+    def __init__(self, session: Session, track: Track, *, clock: Clock) -> None:
+        super().__init__(session, track)
+        self._clock = clock  # a written case's updated_at
 
-    def _hold(self, key: Hashable, aggregate: A, *, new: bool) -> A:
-        self._held[key] = (aggregate, None if new else copy.deepcopy(aggregate))
-        self._track(aggregate)
-        return aggregate
-
-    def save(self, now: datetime) -> None:
-        """Write what changed since it was loaded (or last saved); called by the unit of work's commit."""
-        for key, (aggregate, saved) in list(self._held.items()):
-            if aggregate != saved:
-                self._write(aggregate, saved, now)
-                self._held[key] = (aggregate, copy.deepcopy(aggregate))
-
-    def forget(self) -> None:
-        """After a rollback: what was held did not happen."""
-        self._held.clear()
-
-    def _write(self, aggregate: A, saved: A | None, now: datetime) -> None:
-        raise NotImplementedError
-
-
-class CaseRepository(_Repository[SlaCase]):
     def get(self, complaint_id: str, *, for_update: bool = False) -> SlaCase | None:
         """`for_update`: concurrent sweepers wait for each other and see what the other sent."""
-        held = self._held.get(complaint_id)
+        held = self.held(complaint_id)
         if held is not None and not for_update:
-            return held[0]
+            return held
         query = select(CaseRow).where(col(CaseRow.complaint_id) == complaint_id)
         if for_update:
             query = query.with_for_update()
@@ -95,25 +66,25 @@ class CaseRepository(_Repository[SlaCase]):
                  .order_by(col(CaseRow.complaint_id)))
         return list(self.session.scalars(query).all())
 
-    def _write(self, case: SlaCase, saved: SlaCase | None, now: datetime) -> None:
+    def _write(self, case: SlaCase, before: SlaCase | None) -> None:
         row = CaseRow(
             complaint_id=case.complaint_id, tracking_code=case.tracking_code, status=case.status.value,
             department=case.department, category=case.category, subcategory=case.subcategory, town=case.town,
             urgent=case.urgent, received_at=case.received_at, assigned_at=case.assigned_at,
             last_assigned_at=case.last_assigned_at, accepted_at=case.accepted_at, replied_at=case.replied_at,
-            reply_round=case.reply_round, updated_at=now,
+            reply_round=case.reply_round, updated_at=self._clock.now(),
         )
-        self._put(row, new=saved is None)
+        self._put(row, new=before is None)
         for clock in case.clocks.values():
-            if saved is None or saved.clocks.get(clock.name) != clock:
+            if before is None or before.clocks.get(clock.name) != clock:
                 self._put(ClockRow(complaint_id=case.complaint_id, clock=clock.name.value, cycle=clock.cycle,
                                    last_level=clock.last_level.value, start=clock.start, due=clock.due),
-                          new=saved is None or clock.name not in saved.clocks)
+                          new=before is None or clock.name not in before.clocks)
         for r in case.rounds.values():
-            if saved is None or saved.rounds.get(r.number) != r:
+            if before is None or before.rounds.get(r.number) != r:
                 self._put(ReplyRoundRow(complaint_id=case.complaint_id, reply_round=r.number, department=r.department,
                                         reply_due=r.reply_due, replied_at=r.replied_at),
-                          new=saved is None or r.number not in saved.rounds)
+                          new=before is None or r.number not in before.rounds)
         for alert in case.new_alerts:
             self.session.add(AlertRow(
                 complaint_id=alert.complaint_id, tracking_code=alert.tracking_code, department=alert.department,
@@ -129,8 +100,10 @@ class CaseRepository(_Repository[SlaCase]):
             self.session.merge(row)
 
 
-class RatingRepository(_Repository[RoundRating]):
+class RatingRepository(Repository[RoundRating]):
     def get(self, complaint_id: str, reply_round: int) -> RoundRating | None:
+        if (held := self.held((complaint_id, reply_round))) is not None:
+            return held
         row = self.session.get(RatingRow, (complaint_id, reply_round))
         if row is None:
             return None
@@ -140,19 +113,21 @@ class RatingRepository(_Repository[RoundRating]):
     def add(self, rating: RoundRating) -> RoundRating:
         return self._hold((rating.complaint_id, rating.reply_round), rating, new=True)
 
-    def _write(self, rating: RoundRating, saved: RoundRating | None, now: datetime) -> None:
+    def _write(self, rating: RoundRating, before: RoundRating | None) -> None:
         row = RatingRow(complaint_id=rating.complaint_id, reply_round=rating.reply_round,
                         tracking_code=rating.tracking_code, rating=rating.rating, via=rating.via,
                         rated_at=rating.rated_at)
-        if saved is None:
+        if before is None:
             self.session.add(row)
         else:
             self.session.merge(row)
 
 
-class DepartmentRepository(_Repository[DepartmentDirectory]):
+class DepartmentRepository(Repository[DepartmentDirectory]):
     def get(self) -> DepartmentDirectory:
         """The whole directory (a few dozen names); empty until routing's first snapshot arrives."""
+        if (held := self.held("directory")) is not None:
+            return held
         rows = self.session.scalars(select(DepartmentNameRow)).all()
         directory = DepartmentDirectory(
             names={r.code: DepartmentName(r.code, r.name, r.active) for r in rows},
@@ -160,7 +135,7 @@ class DepartmentRepository(_Repository[DepartmentDirectory]):
         )
         return self._hold("directory", directory, new=False)
 
-    def _write(self, directory: DepartmentDirectory, saved: DepartmentDirectory | None, now: datetime) -> None:
+    def _write(self, directory: DepartmentDirectory, before: DepartmentDirectory | None) -> None:
         if directory.changed_at is None:
             return
         self.session.execute(delete(DepartmentNameRow).where(col(DepartmentNameRow.code).not_in(directory.names)))

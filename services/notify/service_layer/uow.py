@@ -6,7 +6,6 @@ from sqlalchemy.orm import Session
 
 from services.notify.adapters.queries import ReportQueries
 from services.notify.adapters.repository import CaseRepository, DepartmentRepository, RatingRepository
-from shared.contracts.envelope import CloudEvent
 from shared.uow import SqlUnitOfWork
 
 SOURCE = "/hechuan/notify"
@@ -19,19 +18,7 @@ class NotifyUnitOfWork(SqlUnitOfWork):
     reports: ReportQueries
 
     def open_repositories(self, session: Session) -> None:
-        self.cases = CaseRepository(session, self.track)
-        self.ratings = RatingRepository(session, self.track)
-        self.departments = DepartmentRepository(session, self.track)
+        self.cases = self.repository(CaseRepository, clock=self.clock)
+        self.ratings = self.repository(RatingRepository)
+        self.departments = self.repository(DepartmentRepository)
         self.reports = ReportQueries(session)
-
-    def commit(self) -> list[CloudEvent]:
-        now = self.clock.now()
-        for repository in (self.cases, self.ratings, self.departments):
-            repository.save(now)
-        return super().commit()
-
-    def rollback(self) -> None:
-        for repository in (self.cases, self.ratings, self.departments):
-            repository.forget()
-        super().rollback()
-

@@ -1,11 +1,12 @@
 """Repositories: the Case aggregate, the department directory and the routing data (rules, limits,
-towns) in and out of the tables. They never commit; the unit of work does. Every aggregate they load
-or add is handed to `track` (the unit of work's), so the events it records go out at commit."""
+towns) in and out of the tables. They never commit; the unit of work does. The aggregates' repositories
+derive from `shared.repository.Repository`: what they load or add is held (and tracked, so the events
+it records go out), and at commit the unit of work has them write what changed."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import fields
 
 from sqlalchemy import select, text
@@ -26,9 +27,7 @@ from services.routing.domain.deadlines import TimeLimit
 from services.routing.domain.departments import Department, DepartmentDirectory
 from services.routing.domain.routing import RoutingRule
 from shared.contracts.codes import Town
-from shared.domain import Aggregate
-
-Track = Callable[[Aggregate], object]
+from shared.repository import Repository
 
 # Case fields stored in a column of the same name; the rest are mapped by hand below.
 _SPECIAL = {"explanation", "status", "reply_text", "history", "extensions"}
@@ -39,19 +38,9 @@ def _to_json(value: dict) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-class CaseRepository:
-    def __init__(self, session: Session, track: Track) -> None:
-        self.session = session
-        self.track = track
-        self._rows: dict[str, RoutingCase] = {}
-
+class CaseRepository(Repository[Case]):
     def add(self, case: Case) -> None:
-        self.track(case)
-        row = RoutingCase(complaint_id=case.complaint_id, status=case.status.value, **self._columns(case))
-        self.session.add(row)
-        self.session.flush()  # the case row exists before its history rows point at it
-        self._rows[case.complaint_id] = row
-        self._write_children(case)
+        self._hold(case.complaint_id, case, new=True)
 
     def get(self, complaint_id: str, *, for_update: bool = False) -> Case | None:
         """The case with its history and extensions; `for_update` locks the row until commit."""
@@ -61,9 +50,9 @@ class CaseRepository:
         row = self.session.scalars(query).one_or_none()
         if row is None:
             return None
-        self._rows[complaint_id] = row
+        if (held := self.held(complaint_id)) is not None:
+            return held
         case = self._case(row)
-        self.track(case)
         history = self.session.scalars(select(RoutingCaseHistory)
                                        .where(col(RoutingCaseHistory.complaint_id) == complaint_id)
                                        .order_by(col(RoutingCaseHistory.id)))
@@ -74,25 +63,14 @@ class CaseRepository:
         case.extensions = [Extension(e.working_days, e.reason, e.requested_at, e.requested_by,
                                      ExtensionStatus(e.status), e.decided_at, e.decided_by, id=e.id)
                            for e in extensions]
-        return case
-
-    def save(self, case: Case) -> None:
-        """Write a loaded case back: its columns, new history entries, new or decided extensions."""
-        row = self._rows[case.complaint_id]
-        row.status = case.status.value
-        for name, value in self._columns(case).items():
-            setattr(row, name, value)
-        self._write_children(case)
+        return self._hold(complaint_id, case, new=False)
 
     def list(self, *, statuses: Iterable[Status], department: str | None = None) -> list[Case]:
-        """Cases without their history, for queues and lists."""
+        """Cases without their history, for queues and lists: to read, so not held (never written)."""
         query = select(RoutingCase).where(col(RoutingCase.status).in_([s.value for s in statuses]))
         if department is not None:
             query = query.where(col(RoutingCase.department) == department)
-        cases = [self._case(row) for row in self.session.scalars(query)]
-        for case in cases:
-            self.track(case)
-        return cases
+        return [self._case(row) for row in self.session.scalars(query)]
 
     # --- mapping ----------------------------------------------------------------------------------
 
@@ -108,6 +86,19 @@ class CaseRepository:
         values = {name: getattr(row, name) for name in _PLAIN}
         return Case(**values, status=Status(row.status), explanation=json.loads(row.explanation),
                     reply_text=row.reply)
+
+    def _write(self, case: Case, before: Case | None) -> None:
+        """The case's columns, its new history entries, its new or decided extensions."""
+        if before is None:
+            self.session.add(RoutingCase(complaint_id=case.complaint_id, status=case.status.value,
+                                         **self._columns(case)))
+            self.session.flush()  # the case row exists before its history rows point at it
+        else:
+            row = self.session.get_one(RoutingCase, case.complaint_id)
+            row.status = case.status.value
+            for name, value in self._columns(case).items():
+                setattr(row, name, value)
+        self._write_children(case)
 
     def _write_children(self, case: Case) -> None:
         new_entries = [(entry, RoutingCaseHistory(complaint_id=case.complaint_id, action=entry.action,
@@ -153,12 +144,8 @@ class TimeLimitRepository:
                           reply_hours=r.reply_hours) for r in rows]
 
 
-class DepartmentRepository:
+class DepartmentRepository(Repository[DepartmentDirectory]):
     """routing_departments: the one place departments live."""
-
-    def __init__(self, session: Session, track: Track) -> None:
-        self.session = session
-        self.track = track
 
     def directory(self, *, for_update: bool = False) -> DepartmentDirectory:
         """Every department (tracked: a DepartmentsChangedV1 it records goes out at commit).
@@ -168,12 +155,13 @@ class DepartmentRepository:
         """
         if for_update and self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('routing_departments'))"))
+        if (held := self.held("directory")) is not None:
+            return held
         rows = self.session.scalars(select(RoutingDepartment).order_by(col(RoutingDepartment.code)))
         directory = DepartmentDirectory(Department(r.code, r.name, r.kind, r.active) for r in rows)
-        self.track(directory)
-        return directory
+        return self._hold("directory", directory, new=False)
 
-    def save(self, directory: DepartmentDirectory) -> None:
+    def _write(self, directory: DepartmentDirectory, before: DepartmentDirectory | None) -> None:
         for department in directory:
             row = self.session.get(RoutingDepartment, department.code)
             if row is None:

@@ -95,21 +95,24 @@ def assign_case(command: AssignCase, uow: RoutingUnitOfWork, *, deadlines: Deadl
         raise InvalidRequest(f"未知的问题类型 / unknown type: {category}/{subcategory}")
     _assign(uow, case, department=command.department, category=category, subcategory=subcategory,
             rule=MANUAL, by=command.actor, deadlines=deadlines)
-    return _save(uow, case)
+    uow.commit()
+    return views.case_view(uow, case)
 
 
 def accept_case(command: AcceptCase, uow: RoutingUnitOfWork) -> View:
     """签收"""
     case = _load(uow, command.complaint_id, command.acting_for)
     case.accept(by=command.actor, at=uow.clock.now())
-    return _save(uow, case)
+    uow.commit()
+    return views.case_view(uow, case)
 
 
 def reply_case(command: ReplyCase, uow: RoutingUnitOfWork) -> View:
     """回复 (implies 签收 when the case had not been signed for)."""
     case = _load(uow, command.complaint_id, command.acting_for)
     case.reply(command.reply, by=command.actor, at=uow.clock.now())
-    return _save(uow, case)
+    uow.commit()
+    return views.case_view(uow, case)
 
 
 def return_case(command: ReturnCase, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
@@ -118,7 +121,8 @@ def return_case(command: ReturnCase, uow: RoutingUnitOfWork, *, deadlines: Deadl
     now = uow.clock.now()
     limit = pick_limit(uow.limits.all(), case.category, case.urgent)
     case.return_case(command.reason, by=command.actor, at=now, assign_due=deadlines.assign_due(now, limit))
-    return _save(uow, case)
+    uow.commit()
+    return views.case_view(uow, case)
 
 
 def request_extension(command: RequestExtension, uow: RoutingUnitOfWork, *, max_extension_days: int) -> View:
@@ -126,7 +130,8 @@ def request_extension(command: RequestExtension, uow: RoutingUnitOfWork, *, max_
     case = _load(uow, command.complaint_id, command.acting_for)
     case.request_extension(command.working_days, command.reason, by=command.actor, at=uow.clock.now(),
                            max_days=max_extension_days)
-    return _save(uow, case)
+    uow.commit()
+    return views.case_view(uow, case)
 
 
 def decide_extension(command: DecideExtension, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
@@ -137,14 +142,14 @@ def decide_extension(command: DecideExtension, uow: RoutingUnitOfWork, *, deadli
     if command.approve and pending is not None and case.reply_due is not None:
         moved = deadlines.extend(case.reply_due, pending.working_days)
     case.decide_extension(approved=command.approve, by=command.actor, at=uow.clock.now(), moved_reply_due=moved)
-    return _save(uow, case)
+    uow.commit()
+    return views.case_view(uow, case)
 
 
 def define_department(command: DefineDepartment, uow: RoutingUnitOfWork, *, topic_admin: TopicAdmin) -> View:
     """新增承办单位: into the directory, its dispatch topic created, the directory published."""
     directory = uow.departments.directory(for_update=True)
     department = directory.define(command.code, command.name, command.kind, at=uow.clock.now())
-    uow.departments.save(directory)
     topic_admin.ensure_topics([topics.dispatch(department.code)])  # before the first work order can exist
     uow.commit()
     return views.department_view(department)
@@ -153,7 +158,6 @@ def define_department(command: DefineDepartment, uow: RoutingUnitOfWork, *, topi
 def update_department(command: UpdateDepartment, uow: RoutingUnitOfWork, *, topic_admin: TopicAdmin) -> View:
     directory = uow.departments.directory(for_update=True)
     department = directory.update(command.code, name=command.name, active=command.active, at=uow.clock.now())
-    uow.departments.save(directory)
     if department.active:
         topic_admin.ensure_topics([topics.dispatch(department.code)])
     uow.commit()
@@ -198,12 +202,6 @@ def _load(uow: RoutingUnitOfWork, complaint_id: str, acting_for: str | None) -> 
     if case is None or (acting_for is not None and case.department != acting_for):
         raise CaseNotFound(f"没有这个案件 / no such case: {complaint_id}")
     return case
-
-
-def _save(uow: RoutingUnitOfWork, case: Case) -> View:
-    uow.cases.save(case)
-    uow.commit()
-    return views.case_view(uow, case)
 
 
 def _masked(phone: str | None) -> str | None:

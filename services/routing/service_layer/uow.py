@@ -22,8 +22,8 @@ class RoutingUnitOfWork(SqlUnitOfWork):
     towns: TownRepository
 
     def open_repositories(self, session: Session) -> None:
-        self.cases = CaseRepository(session, self.track)
+        self.cases = self.repository(CaseRepository)
         self.rules = RuleRepository(session)
         self.limits = TimeLimitRepository(session)
-        self.departments = DepartmentRepository(session, self.track)
+        self.departments = self.repository(DepartmentRepository)
         self.towns = TownRepository(session)
