@@ -7,6 +7,8 @@ import dataclasses
 import json
 import logging
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -77,7 +79,7 @@ def cmd_dlq(args: argparse.Namespace) -> int:
     try:
         if args.action == "list":
             rows = [vars(d) for name in process.names for d in bus.dead_letters(name)]
-            print(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
+            _print_json(rows)
             return 0
         group = args.group or process.names[0]
         spec = next((s for rt in process.runtimes.values() for s in rt.consumers if s.group == group), None)
@@ -105,25 +107,21 @@ def cmd_topics(_args: argparse.Namespace) -> int:
     try:
         bus.ensure_topics()
         report = [dataclasses.asdict(status) for status in bus.topic_report()]
-        print(json.dumps(report, default=str, ensure_ascii=False, indent=2))
+        _print_json(report)
     finally:
         bus.close()
     return 0
 
 
-def cmd_departments(args: argparse.Namespace) -> int:
-    """Routing's department directory: list it, or add a department (its topic and queue come with it)."""
-    from services.routing.domain.commands import DefineDepartment, ListDepartments
+def _administer(service: str, action: Callable[[Any], None]) -> int:
+    """Run an admin action against one service's bus, in a process built as `serve <service>` builds
+    it (no workers); a domain error (unknown user, duplicate department...) is printed, exit code 1."""
     from shared.errors import DomainError
 
-    process = composition.build_process("routing", client_id="complaints-departments", start_workers=False)
-    bus = process.runtimes["routing"].bus
+    process = composition.build_process(service, SystemClock(), client_id=f"complaints-admin-{service}",
+                                        start_workers=False)
     try:
-        if args.action == "list":
-            result = bus.handle(ListDepartments())["departments"]
-        else:
-            result = bus.handle(DefineDepartment(args.code, args.name, args.kind, actor="cli"))
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        action(process.runtimes[service].bus)
         return 0
     except DomainError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
@@ -132,9 +130,21 @@ def cmd_departments(args: argparse.Namespace) -> int:
         process.close()
 
 
-def _intake_process() -> composition.Process:
-    """Intake alone, as `serve intake` builds it (no workers): its bus runs the admin commands."""
-    return composition.build_process("intake", SystemClock(), client_id="complaints-admin", start_workers=False)
+def _print_json(value: object) -> None:
+    print(json.dumps(value, default=str, ensure_ascii=False, indent=2))
+
+
+def cmd_departments(args: argparse.Namespace) -> int:
+    """Routing's department directory: list it, or add a department (its topic and queue come with it)."""
+    from services.routing.domain.commands import DefineDepartment, ListDepartments
+
+    def run(bus: Any) -> None:
+        if args.action == "list":
+            _print_json(bus.handle(ListDepartments())["departments"])
+        else:
+            _print_json(bus.handle(DefineDepartment(args.code, args.name, args.kind, actor="cli")))
+
+    return _administer("routing", run)
 
 
 def cmd_users(args: argparse.Namespace) -> int:
@@ -142,15 +152,11 @@ def cmd_users(args: argparse.Namespace) -> int:
     import os
 
     from services.intake.domain import commands as intake
-    from shared.errors import DomainError
 
-    process = _intake_process()
-    bus = process.runtimes["intake"].bus
-    try:
+    def run(bus: Any) -> None:
         if args.action == "list":
-            users = bus.handle(intake.ListUsers())
-            print(json.dumps([{"username": u.username, "role": u.role.value, "department": u.department,
-                               "active": u.active} for u in users], ensure_ascii=False, indent=2))
+            _print_json([{"username": u.username, "role": u.role.value, "department": u.department,
+                          "active": u.active} for u in bus.handle(intake.ListUsers())])
         elif args.action == "deactivate":
             bus.handle(intake.DeactivateUser(args.username))
         else:
@@ -160,18 +166,13 @@ def cmd_users(args: argparse.Namespace) -> int:
                                           department=args.department, display_name=args.name))
             else:
                 bus.handle(intake.SetPassword(args.username, password))
-        return 0
-    except DomainError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 1
-    finally:
-        process.close()
+
+    return _administer("intake", run)
 
 
 def cmd_apikeys(args: argparse.Namespace) -> int:
     """add (the key is printed once, on stdout), list (never the keys), revoke ID."""
     from services.intake.domain import commands as intake
-    from shared.errors import DomainError
 
     if args.action == "add" and not args.name:
         print("complaints apikeys add needs --name (which client system)", file=sys.stderr)
@@ -179,27 +180,21 @@ def cmd_apikeys(args: argparse.Namespace) -> int:
     if args.action == "revoke" and args.id is None:
         print("complaints apikeys revoke needs the key's id (see: complaints apikeys list)", file=sys.stderr)
         return 2
-    process = _intake_process()
-    bus = process.runtimes["intake"].bus
-    try:
+
+    def run(bus: Any) -> None:
         if args.action == "add":
             issued = bus.handle(intake.AddApiKey(args.name))
             print(issued.key)
             print(f"API key {issued.id} for {issued.name!r}: shown this once, only its hash is stored",
                   file=sys.stderr)
         elif args.action == "list":
-            keys = bus.handle(intake.ListApiKeys())
-            print(json.dumps([{"id": k.id, "name": k.name, "active": k.active, "created_at": k.created_at.isoformat()}
-                              for k in keys], ensure_ascii=False, indent=2))
+            _print_json([{"id": k.id, "name": k.name, "active": k.active, "created_at": k.created_at}
+                         for k in bus.handle(intake.ListApiKeys())])
         else:
             bus.handle(intake.RevokeApiKey(args.id))
             print(f"revoked API key {args.id}")
-        return 0
-    except DomainError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 1
-    finally:
-        process.close()
+
+    return _administer("intake", run)
 
 
 def parser() -> argparse.ArgumentParser:

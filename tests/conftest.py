@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from shared.clock import SHANGHAI, FakeClock
 from shared.db import make_engine
+from tests import templates
 from tests.pg import PostgresServer
 
 # Tests run with the demo secrets and accounts; production refuses them (tests/shared/test_settings.py).
@@ -44,23 +45,12 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    _migrate_all(engine)
-    engine.dispose()  # the last connection closed checkpoints the WAL into the file we copy
-    return path
+    return templates.sqlite_template(tmp_path_factory, "template", _migrate_all)
 
 
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: PostgresServer) -> str:
-    admin = make_engine(postgres_server.url())
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("CREATE DATABASE complaints_template"))
-    admin.dispose()
-    engine = make_engine(postgres_server.url("complaints_template"))
-    _migrate_all(engine)
-    engine.dispose()
-    return "complaints_template"
+    return templates.postgres_template(postgres_server, "complaints_template", _migrate_all)
 
 
 @pytest.fixture(params=DATABASES)

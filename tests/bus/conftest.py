@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from shared.clock import FakeClock
-from shared.db import make_engine
 from shared.eventbus import schema as eventbus_schema
+from tests import templates
 from tests.bus.harness import BusHarness, effects_metadata
 from tests.kafka_broker import TansuBroker, require_tansu
 from tests.pg import PostgresServer
@@ -35,24 +34,12 @@ def _migrate_event_tables(engine: Engine) -> None:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("bus-template") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    _migrate_event_tables(engine)
-    engine.dispose()  # the last connection to close checkpoints the WAL into the file copied per test
-    return path
+    return templates.sqlite_template(tmp_path_factory, "bus-template", _migrate_event_tables)
 
 
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: PostgresServer) -> str:
-    name = "eventbus_template"
-    admin = make_engine(postgres_server.url())
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    engine = make_engine(postgres_server.url(name))
-    _migrate_event_tables(engine)
-    engine.dispose()
-    return name
+    return templates.postgres_template(postgres_server, "eventbus_template", _migrate_event_tables)
 
 
 @pytest.fixture(scope="session")

@@ -13,17 +13,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from services import composition
 from shared.clock import FakeClock
 from shared.contracts import events as ev
 from shared.contracts.codes import DEPARTMENTS, DISTRICT_DEPARTMENTS
-from shared.db import make_engine
 from shared.eventbus.consumer import RetryPolicy
 from shared.eventbus.dblog import DbLogBus
 from shared.uow import SqlUnitOfWork, uow_factory
+from tests import templates
 from tests.pg import PostgresServer
 
 EXAMPLE = {"channel": "web", "content": "合阳城街道某工地凌晨两点还在打桩，噪音太大", "town": "合阳城街道"}
@@ -37,23 +36,12 @@ def _migrate_intake(engine: Engine) -> None:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Overrides the root template: event tables and intake only (demo accounts and key seeded)."""
-    path = tmp_path_factory.mktemp("intake_template") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    _migrate_intake(engine)
-    engine.dispose()
-    return path
+    return templates.sqlite_template(tmp_path_factory, "intake_template", _migrate_intake)
 
 
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: PostgresServer) -> str:
-    admin = make_engine(postgres_server.url())
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("CREATE DATABASE intake_template"))
-    admin.dispose()
-    engine = make_engine(postgres_server.url("intake_template"))
-    _migrate_intake(engine)
-    engine.dispose()
-    return "intake_template"
+    return templates.postgres_template(postgres_server, "intake_template", _migrate_intake)
 
 
 def directory(changed_at: datetime, **extra: str) -> ev.DepartmentsChangedV1:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -23,9 +23,9 @@ from shared.auth import Principal, issue_token
 from shared.clock import SystemClock
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import ComplaintReceivedV1
-from shared.db import make_engine
 from shared.eventbus.tables import OutboxRecord
 from shared.runtime import ServiceContext, ServiceRuntime
+from tests import templates
 from tests.pg import PostgresServer
 from tests.system import service_context
 
@@ -43,23 +43,12 @@ def _migrate_routing(engine: Engine) -> None:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("routing_template") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    _migrate_routing(engine)
-    engine.dispose()  # the last connection closed checkpoints the WAL into the file we copy
-    return path
+    return templates.sqlite_template(tmp_path_factory, "routing_template", _migrate_routing)
 
 
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: PostgresServer) -> str:
-    admin = make_engine(postgres_server.url())
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("CREATE DATABASE routing_template"))
-    admin.dispose()
-    engine = make_engine(postgres_server.url("routing_template"))
-    _migrate_routing(engine)
-    engine.dispose()
-    return "routing_template"
+    return templates.postgres_template(postgres_server, "routing_template", _migrate_routing)
 
 
 @pytest.fixture
