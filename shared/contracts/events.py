@@ -276,6 +276,9 @@ class DepartmentsChangedV1(EventPayload):
     topic = topics.REFERENCE
 
     departments: list[DepartmentEntry]
+    # Goes up by one with every change: a copy keeps the highest it has seen, so a snapshot replayed
+    # late never wins, whatever the clocks of the routing replicas say.
+    revision: int
     changed_at: datetime
 
     @property

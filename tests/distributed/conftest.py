@@ -131,9 +131,10 @@ class DistributedSystem:
         response.raise_for_status()
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
-    def cli(self, service: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        """`complaints <args>` with the environment of `service`'s processes."""
-        env = {**os.environ, **self.env(service, LOG_LEVEL="WARNING")}
+    def cli(self, service: str, *args: str, timeout: float = 60,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """`complaints <args>` with the environment of `service`'s processes (plus `env`)."""
+        env = {**os.environ, **self.env(service, LOG_LEVEL="WARNING"), **(env or {})}
         return subprocess.run([sys.executable, "-m", "services.cli", *args], env=env, cwd=ROOT,
                               capture_output=True, text=True, timeout=timeout)
 

@@ -95,3 +95,17 @@ def test_a_complaint_travels_the_whole_way_across_three_processes_and_kafka(dist
     assert topics["complaints.dispatch.housing_construction"]["size"] >= 1
     assert {"complaints.received.dlq", "complaints.dispatch.town_taihe"} <= topics.keys()
     assert topics["complaints.lifecycle"]["partitions"] == PARTITIONS
+
+    # a department added at run time: its dispatch topic at once, its name in intake through Kafka
+    admin = distributed.login("admin")
+    created = routing.post("/api/v1/departments", headers=admin,
+                           json={"code": "noise_office", "name": "区噪声污染防治办公室", "kind": "district"})
+    assert created.status_code == 201, created.text
+    assert "complaints.dispatch.noise_office" in report()
+
+    def dispatcher_added() -> bool:  # intake refuses a department its copy of the directory does not name
+        done = distributed.cli("intake", "users", "add", "zhou.min", "--role", "dispatcher",
+                               "--department", "noise_office", env={"COMPLAINTS_PASSWORD": "a-long-password"})
+        return done.returncode == 0
+
+    wait_for(dispatcher_added, 30, "intake knows the new department")

@@ -44,12 +44,12 @@ def postgres_template(postgres_server: PostgresServer) -> str:
     return templates.postgres_template(postgres_server, "intake_template", _migrate_intake)
 
 
-def directory(changed_at: datetime, **extra: str) -> ev.DepartmentsChangedV1:
+def directory(changed_at: datetime, revision: int = 1, **extra: str) -> ev.DepartmentsChangedV1:
     """Routing's directory as it would publish it: every built-in department, plus `extra` (code=name)."""
     entries = [ev.DepartmentEntry(code=code, name=name, kind="district" if code in DISTRICT_DEPARTMENTS else "town")
                for code, name in DEPARTMENTS.items()]
     entries += [ev.DepartmentEntry(code=code, name=name, kind="district") for code, name in extra.items()]
-    return ev.DepartmentsChangedV1(departments=entries, changed_at=changed_at)
+    return ev.DepartmentsChangedV1(departments=entries, revision=revision, changed_at=changed_at)
 
 
 class Intake:

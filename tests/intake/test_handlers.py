@@ -112,12 +112,12 @@ def test_an_event_about_a_complaint_intake_never_received_is_parked_not_lost(int
 
 def test_a_newer_directory_replaces_the_names_and_an_older_one_arriving_late_does_not(intake):
     now = intake.clock.now()
-    intake.deliver(directory(now, river_office="区河长办"))
-    intake.deliver(directory(now - timedelta(minutes=1), stale_office="过期的名录"))
+    intake.deliver(directory(now, revision=2, river_office="区河长办"))
+    intake.deliver(directory(now + timedelta(minutes=1), revision=1, stale_office="过期的名录"))  # late: lower
     with intake.engine.connect() as conn:
         names = dict(conn.execute(select(DepartmentNameRow.code, DepartmentNameRow.name)).all())
     assert names["river_office"] == "区河长办" and "stale_office" not in names
-    intake.deliver(directory(now + timedelta(minutes=1)))  # the office was closed: gone from the copy
+    intake.deliver(directory(now - timedelta(minutes=1), revision=3))  # closed (and a clock behind): gone
     with intake.engine.connect() as conn:
         codes = set(conn.execute(select(DepartmentNameRow.code)).scalars())
     assert "river_office" not in codes and "ecology_env" in codes

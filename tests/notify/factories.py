@@ -70,7 +70,8 @@ def rated(cid: str, rating: str, at: datetime, *, reply_round: int = 1, via: str
                             via=via, rated_at=at)
 
 
-def departments(*named: tuple[str, str], at: datetime = T0, active: bool = True) -> DepartmentsChangedV1:
+def departments(*named: tuple[str, str], revision: int = 1, at: datetime = T0,
+                active: bool = True) -> DepartmentsChangedV1:
     """Routing's directory as it sends it: (code, name) pairs, all of one kind for the tests."""
     return DepartmentsChangedV1(departments=[DepartmentEntry(code=code, name=name, kind="district", active=active)
-                                             for code, name in named], changed_at=at)
+                                             for code, name in named], revision=revision, changed_at=at)

@@ -189,16 +189,16 @@ def test_a_later_rating_replaces_an_earlier_one_and_an_older_one_delivered_late_
 def test_the_directory_takes_a_snapshot_unless_it_is_older_and_names_unknown_codes_by_their_code():
     directory = DepartmentDirectory()
     assert directory.name_of("ecology_env") == "ecology_env" and directory.unit(None) == "人工分拨岗"
-    assert directory.replace(departments(*NAMES, at=T0).departments, T0)
+    assert directory.replace(departments(*NAMES).departments, 2, T0)
     assert directory.name_of("ecology_env") == "区生态环境局"
-    assert not directory.replace(departments(("ecology_env", "旧名")).departments, T0 - HOUR)
-    assert directory.replace(departments(("noise_office", "区噪声办")).departments, T0 + HOUR)
+    assert not directory.replace(departments(("ecology_env", "旧名")).departments, 1, T0 + HOUR)
+    assert directory.replace(departments(("noise_office", "区噪声办")).departments, 3, T0 - HOUR)
     assert (directory.name_of("noise_office"), directory.name_of("ecology_env")) == ("区噪声办", "ecology_env")
 
 
 def test_a_warning_tells_the_department_by_the_name_routing_gave_it_and_an_escalation_the_supervisors_too():
     directory = DepartmentDirectory()
-    directory.replace(departments(("ecology_env", "区生态环境局")).departments, T0)
+    directory.replace(departments(("ecology_env", "区生态环境局")).departments, 1, T0)
     case = accepted_case()
     yellow, red, escalated = case.sweep(T0 + 72 * HOUR) + case.sweep(T0 + 97 * HOUR)
     [note] = sla_notifications(yellow, directory)

@@ -40,13 +40,14 @@ def overdue_case_of(feed, sweep, clock, department: str) -> None:
 
 
 def test_a_snapshot_replaces_the_directory_unless_an_older_one_arrives_late(feed, engine):
-    feed(departments(*NAMES, at=T0))
+    feed(departments(*NAMES, revision=2, at=T0))
     assert stored(engine)["ecology_env"] == ("区生态环境局", True) and len(stored(engine)) == 3
-    feed(departments(("ecology_env", "区生态环境局"), ("noise_office", "区噪声办"), at=T0 + HOUR))
+    feed(departments(("ecology_env", "区生态环境局"), ("noise_office", "区噪声办"), revision=3, at=T0 - HOUR))
+    # a higher revision wins even with an earlier time (a routing replica whose clock is behind)
     assert stored(engine) == {"ecology_env": ("区生态环境局", True), "noise_office": ("区噪声办", True)}
-    feed(departments(("ecology_env", "旧名"), at=T0 - HOUR))  # delivered late: older than what is held
+    feed(departments(("ecology_env", "旧名"), revision=1, at=T0 + HOUR))  # delivered late: a lower revision
     assert stored(engine)["ecology_env"] == ("区生态环境局", True)
-    feed(departments(("noise_office", "区噪声办"), at=T0 + HOUR, active=False))  # same moment: taken
+    feed(departments(("noise_office", "区噪声办"), revision=3, at=T0, active=False))  # the same revision: taken
     assert stored(engine) == {"noise_office": ("区噪声办", False)}
 
 

@@ -35,16 +35,16 @@ def published(outbox) -> list[DepartmentsChangedV1]:  # type: ignore[no-untyped-
 
 
 def directory() -> DepartmentDirectory:
-    return DepartmentDirectory([Department("ecology_env", "区生态环境局", "district"),
-                                Department("town_taihe", "太和镇人民政府", "town")])
+    return DepartmentDirectory([Department("ecology_env", "区生态环境局", "district", revision=1),
+                                Department("town_taihe", "太和镇人民政府", "town", revision=4)])
 
 
-def test_defining_a_department_records_the_whole_directory():
+def test_defining_a_department_records_the_whole_directory_with_the_next_revision():
     departments = directory()
 
     departments.define("emergency", " 区应急管理局 ", "district", at=NOW)
 
-    assert departments.pull_events() == [DepartmentsChangedV1(changed_at=NOW, departments=[
+    assert departments.pull_events() == [DepartmentsChangedV1(revision=5, changed_at=NOW, departments=[
         DepartmentEntry(code="ecology_env", name="区生态环境局", kind="district", active=True),
         DepartmentEntry(code="emergency", name="区应急管理局", kind="district", active=True),
         DepartmentEntry(code="town_taihe", name="太和镇人民政府", kind="town", active=True),
@@ -93,6 +93,7 @@ def test_an_admin_adds_a_department_with_its_topic_and_the_directory_is_publishe
     assert topic_admin.created == ["complaints.dispatch.emergency"]
     [directory_now] = published(outbox)[before:]
     assert directory_now.changed_at == clock.now()
+    assert directory_now.revision == published(outbox)[before - 1].revision + 1  # stored, then counted on
     assert DepartmentEntry(**NEW, active=True) in directory_now.departments
     assert len(directory_now.departments) == 41
     assert "complaints.dispatch.emergency" in runtime.topics()

@@ -209,11 +209,12 @@ class DepartmentNameRepository:
         rows = self.session.scalars(select(DepartmentNameRow))
         return DepartmentDirectory(Department(r.code, r.name, r.active) for r in rows)
 
-    def changed_at(self) -> datetime | None:
-        """When the stored snapshot was taken (None before the first one arrives)."""
-        return self.session.scalars(select(func.max(col(DepartmentNameRow.changed_at)))).one()
+    def revision(self) -> int | None:
+        """The stored snapshot's revision (None before the first one arrives)."""
+        return self.session.scalars(select(func.max(col(DepartmentNameRow.revision)))).one()
 
-    def replace(self, departments: Iterable[Department], *, changed_at: datetime) -> None:
+    def replace(self, departments: Iterable[Department], *, revision: int, changed_at: datetime) -> None:
         self.session.execute(delete(DepartmentNameRow))
-        self.session.add_all([DepartmentNameRow(code=d.code, name=d.name, active=d.active, changed_at=changed_at)
+        self.session.add_all([DepartmentNameRow(code=d.code, name=d.name, active=d.active, changed_at=changed_at,
+                                                revision=revision)
                               for d in departments])

@@ -111,7 +111,8 @@ class DepartmentNameRow(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=60)
     name: str = Field(max_length=200)
     active: bool = True
-    changed_at: datetime = Field(sa_column=_ts())  # the snapshot's time: an older snapshot never wins
+    changed_at: datetime = Field(sa_column=_ts())  # the snapshot's time (for people reading the table)
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # a lower one never wins
 
 
 TABLES: list[sa.Table] = [

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from services.intake.domain.errors import UnknownDepartment
 
@@ -42,6 +41,6 @@ class DepartmentDirectory:
             raise UnknownDepartment(code, inactive=department is not None)
 
 
-def supersedes(snapshot_at: datetime, stored_at: datetime | None) -> bool:
+def supersedes(snapshot_revision: int, stored_revision: int | None) -> bool:
     """A snapshot replaces the stored directory unless it is older (redelivery and reordering are harmless)."""
-    return stored_at is None or snapshot_at >= stored_at
+    return stored_revision is None or snapshot_revision >= stored_revision

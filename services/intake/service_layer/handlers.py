@@ -156,9 +156,9 @@ def on_extension_decided(event: ev.ExtensionDecidedV1, uow: IntakeUnitOfWork) ->
 
 def on_departments_changed(event: ev.DepartmentsChangedV1, uow: IntakeUnitOfWork) -> None:
     """Routing's directory: a snapshot replaces intake's copy unless an older one arrives late."""
-    if supersedes(event.changed_at, uow.department_names.changed_at()):
+    if supersedes(event.revision, uow.department_names.revision()):
         uow.department_names.replace([Department(d.code, d.name, d.active) for d in event.departments],
-                                     changed_at=event.changed_at)
+                                     revision=event.revision, changed_at=event.changed_at)
     uow.commit()
 
 

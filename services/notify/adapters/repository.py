@@ -132,13 +132,14 @@ class DepartmentRepository(Repository[DepartmentDirectory]):
         directory = DepartmentDirectory(
             names={r.code: DepartmentName(r.code, r.name, r.active) for r in rows},
             changed_at=max((r.changed_at for r in rows), default=None),
+            revision=max((r.revision for r in rows), default=None),
         )
         return self._hold("directory", directory, new=False)
 
     def _write(self, directory: DepartmentDirectory, before: DepartmentDirectory | None) -> None:
-        if directory.changed_at is None:
+        if directory.changed_at is None or directory.revision is None:
             return
         self.session.execute(delete(DepartmentNameRow).where(col(DepartmentNameRow.code).not_in(directory.names)))
         for d in directory.names.values():
             self.session.merge(DepartmentNameRow(code=d.code, name=d.name, active=d.active,
-                                                 changed_at=directory.changed_at))
+                                                 changed_at=directory.changed_at, revision=directory.revision))

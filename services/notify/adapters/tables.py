@@ -108,6 +108,7 @@ class DepartmentNameRow(SQLModel, table=True):
     name: str = Field(max_length=128)
     active: bool = True
     changed_at: datetime = Field(sa_column=_at(nullable=False))  # of the snapshot it came with
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # a lower one never wins
 
 
 TABLES = [CaseRow.__table__, ClockRow.__table__, ReplyRoundRow.__table__, RatingRow.__table__,  # type: ignore[attr-defined]

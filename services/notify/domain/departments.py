@@ -28,13 +28,14 @@ class DepartmentName:
 class DepartmentDirectory(Aggregate):
     names: dict[str, DepartmentName] = field(default_factory=dict)
     changed_at: datetime | None = None  # of the snapshot held (None: none received yet)
+    revision: int | None = None  # of the snapshot held: a lower one arriving late never replaces it
 
-    def replace(self, departments: Iterable[DepartmentEntry], changed_at: datetime) -> bool:
+    def replace(self, departments: Iterable[DepartmentEntry], revision: int, changed_at: datetime) -> bool:
         """Take a snapshot unless it is older than the one held; True when it was taken."""
-        if self.changed_at is not None and changed_at < self.changed_at:
+        if self.revision is not None and revision < self.revision:
             return False
         self.names = {d.code: DepartmentName(d.code, d.name, d.active) for d in departments}
-        self.changed_at = changed_at
+        self.revision, self.changed_at = revision, changed_at
         return True
 
     def name_of(self, code: str) -> str:

@@ -90,7 +90,7 @@ def complaint_rated(event: ComplaintRatedV1, uow: NotifyUnitOfWork) -> None:
 
 
 def departments_changed(event: DepartmentsChangedV1, uow: NotifyUnitOfWork) -> None:
-    uow.departments.get().replace(event.departments, event.changed_at)
+    uow.departments.get().replace(event.departments, event.revision, event.changed_at)
     uow.commit()
 
 

@@ -158,7 +158,7 @@ class DepartmentRepository(Repository[DepartmentDirectory]):
         if (held := self.held("directory")) is not None:
             return held
         rows = self.session.scalars(select(RoutingDepartment).order_by(col(RoutingDepartment.code)))
-        directory = DepartmentDirectory(Department(r.code, r.name, r.kind, r.active) for r in rows)
+        directory = DepartmentDirectory(Department(r.code, r.name, r.kind, r.active, r.revision) for r in rows)
         return self._hold("directory", directory, new=False)
 
     def _write(self, directory: DepartmentDirectory, before: DepartmentDirectory | None) -> None:
@@ -166,9 +166,10 @@ class DepartmentRepository(Repository[DepartmentDirectory]):
             row = self.session.get(RoutingDepartment, department.code)
             if row is None:
                 self.session.add(RoutingDepartment(code=department.code, name=department.name, kind=department.kind,
-                                                   active=department.active))
+                                                   active=department.active, revision=department.revision))
             else:
-                row.name, row.kind, row.active = department.name, department.kind, department.active
+                row.name, row.kind, row.active, row.revision = (department.name, department.kind, department.active,
+                                                                department.revision)
         self.session.flush()
 
     def active(self) -> dict[str, str]:

@@ -27,6 +27,8 @@ class RoutingDepartment(SQLModel, table=True):
     name: str = Field(max_length=100)
     kind: str = Field(max_length=16)  # district | town
     active: bool = True
+    # The directory's revision when this department last changed; the directory's is the highest.
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class RoutingTown(SQLModel, table=True):

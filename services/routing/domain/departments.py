@@ -28,6 +28,7 @@ class Department:
     name: str
     kind: str
     active: bool = True
+    revision: int = 0  # the directory's revision when this department last changed
 
 
 def _name(name: str) -> str:
@@ -38,10 +39,12 @@ def _name(name: str) -> str:
 
 
 class DepartmentDirectory(Aggregate):
-    """Every department, active or not; each change records the directory as it now stands."""
+    """Every department, active or not; each change records the directory as it now stands, with a
+    revision one higher than the last (the other services keep the highest they have seen)."""
 
     def __init__(self, departments: Iterable[Department]) -> None:
         self._by_code = {d.code: d for d in departments}
+        self.revision = max((d.revision for d in self._by_code.values()), default=0)
 
     def __iter__(self) -> Iterator[Department]:
         return iter(sorted(self._by_code.values(), key=lambda d: d.code))
@@ -62,7 +65,7 @@ class DepartmentDirectory(Aggregate):
         if code in self._by_code:
             raise DuplicateDepartment(f"部门代码已存在 / a department with code {code} exists already")
         department = self._by_code[code] = Department(code, _name(name), kind)
-        self._changed(at)
+        self._changed(at, department)
         return department
 
     def update(self, code: str, *, name: str | None = None, active: bool | None = None,
@@ -75,7 +78,7 @@ class DepartmentDirectory(Aggregate):
         if active is not None:
             department.active = active
         if (department.name, department.active) != before:
-            self._changed(at)
+            self._changed(at, department)
         return department
 
     def add_missing(self, departments: Iterable[Department], *, at: datetime) -> list[Department]:
@@ -83,9 +86,12 @@ class DepartmentDirectory(Aggregate):
         added = [d for d in departments if d.code not in self._by_code]
         self._by_code.update((d.code, d) for d in added)
         if added:
-            self._changed(at)
+            self._changed(at, *added)
         return added
 
-    def _changed(self, at: datetime) -> None:
-        self.record(DepartmentsChangedV1, changed_at=at, departments=[
+    def _changed(self, at: datetime, *changed: Department) -> None:
+        self.revision += 1
+        for department in changed:
+            department.revision = self.revision
+        self.record(DepartmentsChangedV1, revision=self.revision, changed_at=at, departments=[
             DepartmentEntry(code=d.code, name=d.name, kind=d.kind, active=d.active) for d in self])
