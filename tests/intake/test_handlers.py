@@ -148,18 +148,21 @@ def test_accounts_are_administered_through_the_bus(intake):
 
 
 def test_api_keys_are_issued_listed_checked_and_revoked(intake):
+    def from_app(key: str | None) -> c.ReceiveComplaint:
+        return c.ReceiveComplaint(channel=Channel.app, content="河里有死鱼，很多很多", api_key=key)
+
     issued = intake.bus.handle(c.AddApiKey("call centre"))
-    assert intake.bus.handle(c.CheckApiKey(issued.key)).name == "call centre"
-    assert intake.bus.handle(c.CheckApiKey(DEMO_API_KEY)).active
+    assert intake.bus.handle(from_app(issued.key)).status == "received"
+    assert intake.bus.handle(from_app(DEMO_API_KEY)).status == "received"
     listed = {k.id: k for k in intake.bus.handle(c.ListApiKeys())}
     assert listed[issued.id].name == "call centre" and listed[issued.id].key_hash != issued.key
     intake.bus.handle(c.RevokeApiKey(issued.id))
     with pytest.raises(errors.ApiKeyRefused):
-        intake.bus.handle(c.CheckApiKey(issued.key))
+        intake.bus.handle(from_app(issued.key))
     with pytest.raises(errors.ApiKeyRefused):
-        intake.bus.handle(c.CheckApiKey("not-a-key"))
+        intake.bus.handle(from_app("not-a-key"))
     with pytest.raises(errors.ApiKeyMissing):
-        intake.bus.handle(c.CheckApiKey(None))
+        intake.bus.handle(from_app(None))
     with pytest.raises(errors.ApiKeyNotFound):
         intake.bus.handle(c.RevokeApiKey(9999))
     assert not {k.id: k for k in intake.bus.handle(c.ListApiKeys())}[issued.id].active

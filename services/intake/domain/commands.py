@@ -113,9 +113,3 @@ class ListApiKeys:
 class RevokeApiKey:
     key_id: int
 
-
-@dataclass(frozen=True)
-class CheckApiKey:
-    """Query: the active key matching `key`, or ApiKeyRefused."""
-
-    key: str | None

@@ -25,6 +25,7 @@ from shared.contracts.events import (
     CaseRepliedV1,
     CaseReturnedV1,
     CaseTriagedV1,
+    ComplaintEvent,
     ComplaintRatedV1,
     ComplaintReceivedV1,
     ExtensionDecidedV1,
@@ -277,6 +278,14 @@ class Complaint(Aggregate):
         )
 
     # --- the handling, as routing reports it ---------------------------------------------------------
+
+    def follow(self, event: ComplaintEvent) -> None:
+        """Apply one of routing's lifecycle events to what the citizen sees (others change nothing)."""
+        apply = {CaseTriagedV1: self.on_triaged, CaseAssignedV1: self.on_assigned,
+                 CaseAcceptedV1: self.on_accepted, CaseRepliedV1: self.on_replied,
+                 CaseReturnedV1: self.on_returned, ExtensionDecidedV1: self.on_extension_decided}.get(type(event))
+        if apply is not None:
+            apply(event)  # type: ignore[operator]
 
     def on_triaged(self, event: CaseTriagedV1) -> None:
         self._note(event.at, "正在确定承办单位", Status.triage)

@@ -117,40 +117,12 @@ def rate_complaint(cmd: c.RateComplaint, uow: IntakeUnitOfWork) -> Complaint:
 # --- lifecycle events: keep the citizen's view current -------------------------------------------------
 
 
-def _known(uow: IntakeUnitOfWork, complaint_id: str) -> Complaint:
-    complaint = uow.complaints.get(complaint_id, for_update=True)
+def follow_lifecycle(event: ev.ComplaintEvent, uow: IntakeUnitOfWork) -> None:
+    """Routing's lifecycle events keep the citizen's view of the complaint current."""
+    complaint = uow.complaints.get(event.complaint_id, for_update=True)
     if complaint is None:
-        raise UnknownComplaint(complaint_id)  # retried, then parked: never silently lost
-    return complaint
-
-
-def on_triaged(event: ev.CaseTriagedV1, uow: IntakeUnitOfWork) -> None:
-    _known(uow, event.complaint_id).on_triaged(event)
-    uow.commit()
-
-
-def on_assigned(event: ev.CaseAssignedV1, uow: IntakeUnitOfWork) -> None:
-    _known(uow, event.complaint_id).on_assigned(event)
-    uow.commit()
-
-
-def on_accepted(event: ev.CaseAcceptedV1, uow: IntakeUnitOfWork) -> None:
-    _known(uow, event.complaint_id).on_accepted(event)
-    uow.commit()
-
-
-def on_replied(event: ev.CaseRepliedV1, uow: IntakeUnitOfWork) -> None:
-    _known(uow, event.complaint_id).on_replied(event)
-    uow.commit()
-
-
-def on_returned(event: ev.CaseReturnedV1, uow: IntakeUnitOfWork) -> None:
-    _known(uow, event.complaint_id).on_returned(event)
-    uow.commit()
-
-
-def on_extension_decided(event: ev.ExtensionDecidedV1, uow: IntakeUnitOfWork) -> None:
-    _known(uow, event.complaint_id).on_extension_decided(event)
+        raise UnknownComplaint(event.complaint_id)  # retried, then parked: never silently lost
+    complaint.follow(event)
     uow.commit()
 
 
@@ -234,10 +206,6 @@ def revoke_api_key(cmd: c.RevokeApiKey, uow: IntakeUnitOfWork) -> None:
     uow.commit()
 
 
-def check_api_key(query: c.CheckApiKey, uow: IntakeUnitOfWork) -> ApiKey:
-    return _active_key(uow, query.key)
-
-
 def _active_key(uow: IntakeUnitOfWork, key: str | None, *, channel: str | None = None) -> ApiKey:
     if not key:
         raise ApiKeyMissing(channel)
@@ -259,15 +227,14 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     c.AddApiKey: add_api_key,
     c.ListApiKeys: list_api_keys,
     c.RevokeApiKey: revoke_api_key,
-    c.CheckApiKey: check_api_key,
 }
 
 EVENT_HANDLERS: dict[type[ev.EventPayload], list[Callable[..., None]]] = {
-    ev.CaseTriagedV1: [on_triaged],
-    ev.CaseAssignedV1: [on_assigned],
-    ev.CaseAcceptedV1: [on_accepted],
-    ev.CaseRepliedV1: [on_replied],
-    ev.CaseReturnedV1: [on_returned],
-    ev.ExtensionDecidedV1: [on_extension_decided],
+    ev.CaseTriagedV1: [follow_lifecycle],
+    ev.CaseAssignedV1: [follow_lifecycle],
+    ev.CaseAcceptedV1: [follow_lifecycle],
+    ev.CaseRepliedV1: [follow_lifecycle],
+    ev.CaseReturnedV1: [follow_lifecycle],
+    ev.ExtensionDecidedV1: [follow_lifecycle],
     ev.DepartmentsChangedV1: [on_departments_changed],
 }

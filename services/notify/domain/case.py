@@ -18,6 +18,7 @@ from shared.contracts.events import (
     CaseRepliedV1,
     CaseReturnedV1,
     CaseTriagedV1,
+    ComplaintEvent,
     ExtensionDecidedV1,
     SlaWarningV1,
 )
@@ -119,6 +120,17 @@ class SlaCase(Aggregate):
             self.town = town
 
     # --- the lifecycle, as the events tell it -----------------------------------------------------
+
+    # Events that open a case notify has not seen yet; the others only move a case it follows.
+    OPENED_BY = (CaseTriagedV1, CaseAssignedV1, CaseRepliedV1)
+
+    def follow(self, event: ComplaintEvent) -> None:
+        """Apply one of routing's lifecycle events to the clocks (others change nothing)."""
+        apply = {CaseTriagedV1: self.on_triaged, CaseAssignedV1: self.on_assigned,
+                 CaseAcceptedV1: self.on_accepted, CaseRepliedV1: self.on_replied,
+                 CaseReturnedV1: self.on_returned, ExtensionDecidedV1: self.on_extension_decided}.get(type(event))
+        if apply is not None:
+            apply(event)  # type: ignore[operator]
 
     def on_triaged(self, event: CaseTriagedV1) -> None:
         """待人工分拨: the assignment clock runs from receipt to the assignment deadline."""

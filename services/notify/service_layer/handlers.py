@@ -25,6 +25,7 @@ from shared.contracts.events import (
     CaseRepliedV1,
     CaseReturnedV1,
     CaseTriagedV1,
+    ComplaintEvent,
     ComplaintRatedV1,
     DepartmentsChangedV1,
     EventPayload,
@@ -36,44 +37,15 @@ log = logging.getLogger(__name__)
 # --- events: the case lifecycle -------------------------------------------------------------------
 
 
-def _case(uow: NotifyUnitOfWork, complaint_id: str) -> SlaCase:
-    return uow.cases.get(complaint_id) or uow.cases.add(SlaCase(complaint_id))
-
-
-def case_triaged(event: CaseTriagedV1, uow: NotifyUnitOfWork) -> None:
-    _case(uow, event.complaint_id).on_triaged(event)
-    uow.commit()
-
-
-def case_assigned(event: CaseAssignedV1, uow: NotifyUnitOfWork) -> None:
-    _case(uow, event.complaint_id).on_assigned(event)
-    uow.commit()
-
-
-def case_accepted(event: CaseAcceptedV1, uow: NotifyUnitOfWork) -> None:
+def follow_lifecycle(event: ComplaintEvent, uow: NotifyUnitOfWork) -> None:
+    """Routing's lifecycle events move the case's clocks; a case is opened by the first that can open it."""
     case = uow.cases.get(event.complaint_id)
-    if case is not None:
-        case.on_accepted(event)
-        uow.commit()
-
-
-def case_replied(event: CaseRepliedV1, uow: NotifyUnitOfWork) -> None:
-    _case(uow, event.complaint_id).on_replied(event)
+    if case is None:
+        if not isinstance(event, SlaCase.OPENED_BY):
+            return  # e.g. an acceptance of a case notify never saw assigned: no clock to stop
+        case = uow.cases.add(SlaCase(event.complaint_id))
+    case.follow(event)
     uow.commit()
-
-
-def case_returned(event: CaseReturnedV1, uow: NotifyUnitOfWork) -> None:
-    case = uow.cases.get(event.complaint_id)
-    if case is not None:
-        case.on_returned(event)
-        uow.commit()
-
-
-def extension_decided(event: ExtensionDecidedV1, uow: NotifyUnitOfWork) -> None:
-    case = uow.cases.get(event.complaint_id)
-    if case is not None:
-        case.on_extension_decided(event)
-        uow.commit()
 
 
 def complaint_rated(event: ComplaintRatedV1, uow: NotifyUnitOfWork) -> None:
@@ -151,12 +123,12 @@ COMMAND_HANDLERS: dict[type, Handler] = {
 
 # notify's own SlaWarningV1 / CaseEscalatedV1 come back on the lifecycle topic: no handler, so skipped.
 EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
-    CaseTriagedV1: [case_triaged],
-    CaseAssignedV1: [case_assigned],
-    CaseAcceptedV1: [case_accepted],
-    CaseRepliedV1: [case_replied],
-    CaseReturnedV1: [case_returned],
-    ExtensionDecidedV1: [extension_decided],
+    CaseTriagedV1: [follow_lifecycle],
+    CaseAssignedV1: [follow_lifecycle],
+    CaseAcceptedV1: [follow_lifecycle],
+    CaseRepliedV1: [follow_lifecycle],
+    CaseReturnedV1: [follow_lifecycle],
+    ExtensionDecidedV1: [follow_lifecycle],
     ComplaintRatedV1: [complaint_rated],
     DepartmentsChangedV1: [departments_changed],
 }
