@@ -1,7 +1,8 @@
 """One FastAPI application for one process: the three services embedded, or a single service.
 
 Both ways serve the same paths. The lifespan starts the process's workers (consumers, relay,
-periodic jobs) and stops them cleanly on shutdown.
+periodic jobs) and stops them cleanly on shutdown. When the front end is built (`web/dist`, or
+`WEB_DIST`), the same process serves the pages too (`mount_pages`).
 """
 
 from __future__ import annotations
@@ -10,16 +11,18 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from shared import logging as ctx
 from shared.auth import TOKEN_URL
 from shared.eventbus.port import EventBus, Worker
-from shared.http import BodyLimitMiddleware, install_error_handlers
+from shared.http import BodyLimitMiddleware, error_body, install_error_handlers
 from shared.metrics import REGISTRY, http_requests
 from shared.runtime import ServiceRuntime, WorkerSet
 
@@ -36,7 +39,8 @@ def process_workers(runtimes: list[ServiceRuntime], bus: EventBus, engines: list
 
 
 def create_app(runtimes: list[ServiceRuntime], bus: EventBus, engines: list[Engine], *,
-               max_body_bytes: int = 256 * 1024, start_workers: bool = True, title: str | None = None) -> FastAPI:
+               max_body_bytes: int = 256 * 1024, start_workers: bool = True, title: str | None = None,
+               web_dist: Path | None = None) -> FastAPI:
     names = "+".join(rt.name for rt in runtimes)
 
     @asynccontextmanager
@@ -53,7 +57,8 @@ def create_app(runtimes: list[ServiceRuntime], bus: EventBus, engines: list[Engi
 
     app = FastAPI(title=title or f"合川区生态环境投诉处理 ({names})", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, form_paths=(TOKEN_URL,))
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, form_paths=(TOKEN_URL,),
+                       media_types={path: types for rt in runtimes for path, types in rt.media_types.items()})
 
     @app.middleware("http")
     async def correlate(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -97,4 +102,66 @@ def create_app(runtimes: list[ServiceRuntime], bus: EventBus, engines: list[Engi
 
         return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
+    mount_pages(app, web_dist or web_dist_dir())
     return app
+
+
+# --- the pages (web/: Vue, built by `make run` / `make test`) ---------------------------------------
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# Every path of the single-page app (web/src/router.ts): each answers with its index.html, so a reload
+# or a link sent by text message opens the right page.
+PAGE_PATHS: tuple[str, ...] = ("/", "/track", "/r/{token}", "/hotline")
+# What the pages must never answer for (a test checks): the APIs, the OpenAPI pages, the probes.
+RESERVED_PREFIXES: tuple[str, ...] = ("/api", "/open311", "/docs", "/redoc", "/openapi.json", "/healthz",
+                                      "/readyz", "/metrics")
+PAGE_HEADERS = {
+    "Cache-Control": "no-cache",  # index.html names the hashed assets of the current build
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # /r/<token> is a private link: never leak it to another site
+}
+ASSET_CACHE = "public, max-age=31536000, immutable"  # file names carry a content hash
+
+
+def web_dist_dir(configured: str = "") -> Path:
+    """WEB_DIST (a path, relative to the working directory) or the repository's `web/dist`."""
+    configured = configured.strip()
+    return Path(configured).expanduser().resolve() if configured else REPO_ROOT / "web" / "dist"
+
+
+class _HashedAssets(StaticFiles):
+    def file_response(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = ASSET_CACHE
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+def mount_pages(app: FastAPI, dist: Path) -> None:
+    """Static assets under /assets, index.html for each page path; nothing under RESERVED_PREFIXES."""
+    index = dist / "index.html"
+    if not index.is_file():
+        message = ("页面尚未构建 / the pages are not built: `make run` builds them "
+                   f"(or: cd web && npm ci && npm run build); looked for {index}")
+
+        def not_built() -> JSONResponse:
+            return JSONResponse(error_body("not_found", message), status_code=404)
+
+        for path in PAGE_PATHS:
+            app.add_api_route(path, not_built, methods=["GET", "HEAD"], include_in_schema=False)
+        return
+
+    def page() -> FileResponse:
+        return FileResponse(index, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+
+    for path in PAGE_PATHS:
+        app.add_api_route(path, page, methods=["GET", "HEAD"], include_in_schema=False)
+    if (dist / "assets").is_dir():
+        app.mount("/assets", _HashedAssets(directory=dist / "assets"), name="assets")
+    # Files copied as they are from web/public (favicon.svg): not hashed, cached for a day.
+    for file in sorted(p for p in dist.iterdir() if p.is_file() and p.name != "index.html"
+                       and not p.name.startswith(".") and not f"/{p.name}".startswith(RESERVED_PREFIXES)):
+        def public_file(file: Path = file) -> FileResponse:
+            return FileResponse(file, headers={"Cache-Control": "public, max-age=86400"})
+
+        app.add_api_route(f"/{file.name}", public_file, methods=["GET", "HEAD"], include_in_schema=False)

@@ -52,7 +52,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         process.migrate_and_seed()
     host, port = args.host or first.host, args.port or first.port
     _banner(args.target, first, host, port)
-    uvicorn.run(process.app, host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(process.app, host=host, port=port, log_config=None, access_log=False,
+                proxy_headers=True, forwarded_allow_ips=first.forwarded_allow_ips)
     return 0
 
 
@@ -60,7 +61,8 @@ def _banner(target: str, settings: CommonSettings, host: str, port: int) -> None
     lines = [
         "",
         f"  合川区生态环境投诉处理系统 — {target} on {settings.event_bus} bus, database {settings.database_url}",
-        f"  Open http://{host}:{port}/docs for the API (the pages come with a later release).",
+        f"  Citizens: http://{host}:{port}/ (report), /track (progress); operators: http://{host}:{port}/hotline",
+        f"  The API: http://{host}:{port}/docs",
     ]
     if settings.demo_mode:
         lines += [

@@ -117,7 +117,7 @@ def build_process(target: str, clock: Clock | None = None, *, client_id: str | N
     Tests pass their own `clock`, `engines` (by URL), retry `policy`, `start_workers=False` (they
     drive consumers by hand) and per-service `ports` (fakes); everything else is as in production.
     """
-    from services.app import create_app
+    from services.app import create_app, web_dist_dir
 
     names = names_of(target)
     settings = settings or load_settings(names)
@@ -133,5 +133,6 @@ def build_process(target: str, clock: Clock | None = None, *, client_id: str | N
         for name in names
     }
     app = create_app(list(runtimes.values()), bus, list(engines.values()), max_body_bytes=first.max_body_bytes,
+                     web_dist=web_dist_dir(first.web_dist),
                      start_workers=start_workers)
     return Process(names, settings, engines, bus, runtimes, app)

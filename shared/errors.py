@@ -50,3 +50,16 @@ class Conflict(DomainError):
     """The thing exists, but its state does not allow this now."""
 
     code = "conflict"
+
+
+class TooManyRequests(DomainError):
+    """Too many tries (wrong codes or phone digits, logins): wait, then try again.
+
+    `retry_after` (seconds), when known, becomes the response's Retry-After header.
+    """
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,14 +18,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.auth import TOKEN_URL, Principal, read_token
-from shared.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
+from shared.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 
 log = logging.getLogger(__name__)
 
 
 # One table: each kind of domain error and the HTTP status it becomes. Subclasses inherit their kind's.
 HTTP_STATUS: dict[type[DomainError], int] = {
-    InvalidInput: 422, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
+    InvalidInput: 422, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, TooManyRequests: 429,
 }
 
 
@@ -57,7 +57,10 @@ def _describe(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=status_of(exc))
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=status_of(exc),
+                            headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -91,12 +94,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 class BodyLimitMiddleware:
-    """413 for bodies over the limit, 415 for JSON endpoints sent something that is not JSON."""
+    """413 for bodies over the limit, 415 for JSON endpoints sent something that is not JSON.
 
-    def __init__(self, app: ASGIApp, max_bytes: int, form_paths: tuple[str, ...] = ()) -> None:
+    `form_paths` take any body (the sign-in form); `media_types` names paths whose bodies are not JSON
+    and the media types each takes (a webhook's XML): anything else sent there is a 415 too.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, form_paths: tuple[str, ...] = (),
+                 media_types: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.form_paths = form_paths
+        self.media_types = dict(media_types or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
@@ -109,7 +118,12 @@ class BodyLimitMiddleware:
             return
         path = scope["path"]
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
-        if path.startswith("/api/") and path not in self.form_paths and length not in (None, "0") and ctype \
+        if path in self.media_types:
+            if length not in (None, "0") and ctype and ctype not in self.media_types[path]:
+                accepted = ", ".join(self.media_types[path])
+                await _reject(send, 415, f"请使用 {accepted} / send the body as {accepted}")
+                return
+        elif path.startswith("/api/") and path not in self.form_paths and length not in (None, "0") and ctype \
                 and ctype != "application/json" and not ctype.endswith("+json"):
             await _reject(send, 415, "请使用 application/json / send the body as application/json")
             return

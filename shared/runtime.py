@@ -42,6 +42,8 @@ class ServiceRuntime:
     workers: list[Worker] = field(default_factory=list)  # periodic jobs: SLA sweeper, callbacks, ...
     topics: Callable[[], list[str]] = list  # topics to create at start, beyond the fixed ones
     ready: Callable[[], bool] = lambda: True
+    # Paths whose bodies are not JSON → the media types they take (the body-size guard lets only those through).
+    media_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class PeriodicWorker:

@@ -28,6 +28,11 @@ class CommonSettings(BaseSettings):
     kafka_fetch_max_wait_ms: int = 500
     host: str = "127.0.0.1"
     port: int = 8000
+    # Proxies whose X-Forwarded-For is believed (the gateway): the client address the guess throttle
+    # counts by. "*" only where the services are reachable through the gateway alone.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # The built pages (web/dist); empty: the repository's web/dist (the image sets /app/web/dist).
+    web_dist: str = ""
     demo_mode: bool = False
     jwt_secret: SecretStr | None = None
     encryption_key: SecretStr | None = None

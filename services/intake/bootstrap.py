@@ -6,12 +6,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from fastapi import APIRouter
 from sqlalchemy.engine import Engine
 
 from services.intake.adapters.crypto import FieldCipher
+from services.intake.adapters.throttle import SlidingWindowThrottle
 from services.intake.entrypoints.api import build_router
+from services.intake.entrypoints.open311 import build_open311_router
+from services.intake.entrypoints.wechat import PATH as WECHAT_PATH
+from services.intake.entrypoints.wechat import XML_TYPES, build_wechat_router
 from services.intake.seed import seed_demo
-from services.intake.service_layer.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
+from services.intake.service_layer.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, GuessThrottle
 from services.intake.service_layer.uow import IntakeUnitOfWork
 from services.intake.settings import IntakeSettings
 from shared.clock import Clock
@@ -42,15 +47,30 @@ def seed(engine: Engine, settings: IntakeSettings, clock: Clock) -> None:
         seed_demo(uow_factory(IntakeUnitOfWork, engine, clock=clock, source=SOURCE))
 
 
-def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None = None) -> ServiceRuntime:
-    """The intake runtime. `cipher` encrypts personal data at rest (a test may pass its own)."""
+def _with(*routers: APIRouter) -> APIRouter:
+    """One router of several with their own prefixes (/api/v1, /open311/v2)."""
+    combined = APIRouter()
+    for router in routers:
+        combined.include_router(router)
+    return combined
+
+
+def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None = None,
+              throttle: GuessThrottle | None = None) -> ServiceRuntime:
+    """The intake runtime. `cipher` encrypts personal data at rest; `throttle` counts wrong guesses of
+    codes, phone digits and tokens (in this process's memory by default). A test may pass its own."""
     settings = ctx.settings
     if cipher is None:
         assert settings.encryption_key is not None  # the settings refuse to load without one
         cipher = FieldCipher(settings.encryption_key.get_secret_value())
+    if throttle is None:
+        throttle = SlidingWindowThrottle()
     bus = MessageBus(uow_factory(IntakeUnitOfWork, ctx.engine, clock=ctx.clock, source=SOURCE), group=NAME,
                      topics=(topics.LIFECYCLE, topics.REFERENCE), commands=COMMAND_HANDLERS, events=EVENT_HANDLERS,
-                     ports={"cipher": cipher})
+                     ports={"cipher": cipher, "throttle": throttle})
     router = build_router(bus, jwt_key=settings.jwt_key,
                           token_ttl=timedelta(minutes=settings.access_token_minutes))
-    return ServiceRuntime(name=NAME, router=router, bus=bus, consumers=[bus.consumer()])
+    router = _with(router, build_open311_router(bus))  # /open311/v2: Open311 GeoReport v2
+    router = _with(router, build_wechat_router(bus, settings))  # /api/v1/channels/wechat: the official account
+    return ServiceRuntime(name=NAME, router=router, bus=bus, consumers=[bus.consumer()],
+                          media_types={WECHAT_PATH: XML_TYPES})

@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+
+from pydantic import SecretStr, model_validator
+
 from shared.settings import CommonSettings
 
 
 class IntakeSettings(CommonSettings):
-    # WeChat official account (公众号) server settings, used by the WeChat channel.
-    wechat_token: str | None = None
+    # WeChat official account (公众号) server settings, used by the WeChat channel
+    # (/api/v1/channels/wechat; off while WECHAT_TOKEN is unset). Safe mode (安全模式) needs the
+    # EncodingAESKey and the AppID as well; the AppSecret is for calling WeChat's APIs (not used yet).
+    wechat_token: SecretStr | None = None
     wechat_app_id: str | None = None
-    wechat_encoding_aes_key: str | None = None
-    wechat_app_secret: str | None = None
+    wechat_encoding_aes_key: SecretStr | None = None
+    wechat_app_secret: SecretStr | None = None
+    # Where citizens open links (https://complaints.example.gov.cn): the WeChat reply's private link.
+    # Unset, the link starts with the address the request came to.
+    public_base_url: str | None = None
+
+    @model_validator(mode="after")
+    def _wechat(self) -> IntakeSettings:
+        token = self.wechat_token.get_secret_value() if self.wechat_token else None
+        if token is not None and not re.fullmatch(r"[A-Za-z0-9]{3,32}", token):
+            raise ValueError("WECHAT_TOKEN must be the 3 to 32 letters or digits entered in WeChat's server settings")
+        key = self.wechat_encoding_aes_key.get_secret_value() if self.wechat_encoding_aes_key else None
+        if key is not None:
+            if not self.wechat_app_id:
+                raise ValueError("WECHAT_ENCODING_AES_KEY needs WECHAT_APP_ID (safe mode checks the AppID)")
+            try:
+                ok = len(key) == 43 and len(base64.b64decode(key + "=", validate=True)) == 32
+            except (binascii.Error, ValueError):
+                ok = False
+            if not ok:
+                raise ValueError("WECHAT_ENCODING_AES_KEY must be the 43 characters WeChat shows (32 bytes, base64)")
+        if self.public_base_url is not None:
+            self.public_base_url = self.public_base_url.rstrip("/") or None
+        return self

@@ -35,6 +35,10 @@ PLACEHOLDER = "CHANGE-ME"
 ROUTES = {
     "/api/v1/complaints": "intake",
     "/api/v1/auth": "intake",
+    "/open311": "intake",
+    "/api/v1/r": "intake",
+    "/api/v1/reference": "intake",
+    "/api/v1/channels": "intake",
     "/api/v1/queues": "routing",
     "/api/v1/cases": "routing",
     "/api/v1/triage": "routing",
@@ -43,12 +47,20 @@ ROUTES = {
     "/api/v1/metrics": "notify",
     "/api/v1/alerts": "notify",
 }
+# The pages (web/) are served by intake's process: the ingress paths that lead to them.
+PAGES = {"/": "intake", "/track": "intake", "/r": "intake", "/hotline": "intake", "/assets": "intake",
+         "/favicon.svg": "intake"}
 # Requests a client makes, and the service that must get them (None: not published).
 SAMPLE_REQUESTS = [
     ("/api/v1/complaints", "intake"),
     ("/api/v1/complaints/HC20260101AB12", "intake"),
     ("/api/v1/complaints/HC20260101AB12/rating", "intake"),
     ("/api/v1/auth/token", "intake"),
+    ("/api/v1/r/Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MDEy", "intake"),
+    ("/api/v1/r/Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MDEy/rating", "intake"),
+    ("/api/v1/reference", "intake"),
+    ("/api/v1/channels/hotline", "intake"),
+    ("/api/v1/channels/hotline/history", "intake"),
     ("/api/v1/queues/housing_construction", "routing"),
     ("/api/v1/cases/42/accept", "routing"),
     ("/api/v1/cases/42/extension/approve", "routing"),
@@ -59,8 +71,20 @@ SAMPLE_REQUESTS = [
     ("/api/v1/metrics/sla", "notify"),
     ("/api/v1/alerts", "notify"),
     ("/api/v1/hotspots", None),  # not built yet: the gateway routes only to what exists
-    ("/api/v1/channels/wechat", None),
-    ("/open311/v2/discovery.json", None),
+    ("/api/v1/channels/wechat", "intake"),
+    ("/api/v1/channels/hotline", "intake"),
+    ("/", "intake"),  # the pages (web/), served by intake's process
+    ("/track", "intake"),
+    ("/r/TC1lE-hUDpeEYY91Dyy7qkgqzWiIr6Z6", "intake"),
+    ("/hotline", "intake"),
+    ("/assets/index-3f2a1b.js", "intake"),
+    ("/favicon.svg", "intake"),
+    ("/trackx", None),
+    ("/desk", None),  # not built yet
+    ("/open311/v2/discovery.json", "intake"),
+    ("/open311/v2/services.json", "intake"),
+    ("/open311/v2/requests/HC261130-7KQ2XM4P.json", "intake"),
+    ("/open311x/v2/discovery.json", None),
     ("/metrics", None),  # Prometheus: scraped inside the network only
     ("/readyz", None),
     ("/docs", None),
@@ -173,7 +197,7 @@ def ingress_backend(ingress: dict[str, Any], path: str) -> str | None:
     best: tuple[int, str] | None = None
     for rule in ingress["spec"]["rules"]:
         for entry in rule["http"]["paths"]:
-            prefix = entry["path"].rstrip("/")
+            prefix = entry["path"].rstrip("/") or "/"
             assert entry["pathType"] in ("Prefix", "Exact"), entry
             matches = path == prefix if entry["pathType"] == "Exact" else \
                 path == prefix or path.startswith(prefix + "/")

@@ -86,6 +86,7 @@ def test_every_service_process_answers_its_probes_and_serves_every_prefix_the_ga
     from fastapi.testclient import TestClient
 
     from services import composition
+    from services.app import PAGE_PATHS
 
     names = composition.names_of(target)
     url = f"sqlite:///{tmp_path / 'probe.db'}"
@@ -96,7 +97,8 @@ def test_every_service_process_answers_its_probes_and_serves_every_prefix_the_ga
         with TestClient(process.app) as client:
             for path in ("/healthz", "/readyz", "/metrics"):
                 assert client.get(path).status_code == 200, path
-        served = list(process.app.openapi()["paths"])
+        # The API's paths, and the pages' (services/app.py: index.html per page path, the built assets).
+        served = [*process.app.openapi()["paths"], *PAGE_PATHS, "/assets/{file}", "/favicon.svg"]
         for path, service in SAMPLE_REQUESTS:
             if service == target:
                 assert any(_matches(route, path) for route in served), f"{path}: routed to {target}, served by none"
@@ -112,7 +114,10 @@ def _matches(route: str, path: str) -> bool:
 # --- Dockerfile ---------------------------------------------------------------------------------
 
 def test_image_is_built_in_stages_on_a_pinned_python_3_11_slim() -> None:
-    bases = [args.split()[0] for op, args in dockerfile_instructions() if op == "FROM"]
+    stages = [args.split() for op, args in dockerfile_instructions() if op == "FROM"]
+    # The pages are built in a Node stage of their own, on a pinned slim image; only their dist is copied.
+    assert [stage for stage in stages if stage[0].startswith("node:")] == [["node:20.19.5-bookworm-slim", "AS", "web"]]
+    bases = [stage[0] for stage in stages if not stage[0].startswith("node:")]
     assert len(bases) >= 2, "multi-stage: build, then runtime"
     for base in bases:
         assert re.fullmatch(r"python:3\.11\.\d+-slim(-\w+)?", base), f"{base}: pin python:3.11.<patch>-slim"
@@ -149,10 +154,12 @@ def test_build_context_is_an_allow_list_of_what_the_image_copies() -> None:
                 if line.strip() and not line.startswith("#")]
     assert patterns[0] == "*", "exclude everything first"
     allowed = {p[1:] for p in patterns if p.startswith("!")}
-    copied = {args.split()[0].rstrip("/") for op, args in dockerfile_instructions()
-              if op == "COPY" and "--from" not in args}
-    assert copied <= allowed
+    sources = [source.rstrip("/") for op, args in dockerfile_instructions() if op == "COPY" and "--from" not in args
+               for source in args.split()[:-1]]
+    assert sources and all(source.split("/")[0] in allowed for source in sources), sources
     assert not allowed & {".env", ".git", ".venv", "var", "deploy", "tests"}
+    excluded = {p[:-1] if p.endswith("/") else p for p in patterns if not p.startswith("!")}
+    assert {"web/node_modules", "web/dist"} <= excluded, "the pages are built in the image, from npm"
 
 
 # --- compose ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from tests.deploy.manifests import (
     COMMON_SETTINGS,
     K8S,
     K8S_DEV,
+    PAGES,
     PLACEHOLDER,
     ROUTES,
     SAMPLE_REQUESTS,
@@ -221,7 +222,7 @@ def test_ingress_routes_each_path_to_the_service_that_owns_it() -> None:
         assert ingress_backend(ingress, prefix + "x") is None, prefix
     routed = {entry["path"]: entry["backend"]["service"]
               for rule in ingress["spec"]["rules"] for entry in rule["http"]["paths"]}
-    assert {path: backend["name"] for path, backend in routed.items()} == ROUTES
+    assert {path: backend["name"] for path, backend in routed.items()} == ROUTES | PAGES
     assert all(backend["port"] == {"name": "http"} for backend in routed.values())
 
 

@@ -22,7 +22,7 @@ def test_a_complaint_travels_the_whole_way_across_three_processes_and_kafka(dist
 
     accepted = intake.post("/api/v1/complaints", json=EXAMPLE)
     assert accepted.status_code == 201, accepted.text
-    case_id, code = accepted.json()["id"], accepted.json()["tracking_code"]
+    case_id, code, token = accepted.json()["id"], accepted.json()["tracking_code"], accepted.json()["citizen_token"]
     received_on = datetime.fromisoformat(accepted.json()["received_at"]).astimezone(SHANGHAI).date()
 
     # routing got it from complaints.received and put it in the department's queue, with deadlines
@@ -56,7 +56,7 @@ def test_a_complaint_travels_the_whole_way_across_three_processes_and_kafka(dist
                     30, "the citizen sees the reply")
     assert view["can_rate"] and "停止夜间施工" in view["reply"]
     assert view["department"] == "housing_construction" and view["type_label"] == "噪声 / 建筑施工噪声"
-    rated = intake.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied"})
+    rated = intake.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied", "token": token})
     assert rated.status_code == 201, rated.text
 
     # notify built its figures from the same lifecycle events: 1/1 on all three targets

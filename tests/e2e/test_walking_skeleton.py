@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import text
+
 EXAMPLE = {"channel": "web", "content": "合阳城街道某工地凌晨两点还在打桩，噪音太大", "town": "合阳城街道"}
 
 
 def test_a_complaint_travels_the_whole_way_and_the_targets_count_it_exactly(system):
     accepted = system.report(**EXAMPLE)
-    case_id, code = accepted["id"], accepted["tracking_code"]
+    case_id, code, token = accepted["id"], accepted["tracking_code"], accepted["citizen_token"]
     system.drain()
 
     dispatcher = system.login("dispatcher-housing_construction")
@@ -27,7 +29,8 @@ def test_a_complaint_travels_the_whole_way_and_the_targets_count_it_exactly(syst
     view = system.client.get(f"/api/v1/complaints/{code}").json()
     assert view["status"] == "replied" and view["can_rate"] and "停止夜间施工" in view["reply"]
     assert view["department"] == "housing_construction" and view["type_label"] == "噪声 / 建筑施工噪声"
-    rated = system.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied"})
+    assert system.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied"}).status_code == 422
+    rated = system.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied", "token": token})
     assert rated.status_code == 201
     system.drain()
 
@@ -83,6 +86,45 @@ def test_the_dispatcher_sees_a_masked_phone_and_the_citizen_view_shows_no_staff_
     system.drain()
     view = system.client.get(f"/api/v1/complaints/{accepted['tracking_code']}").text
     assert "dispatcher-housing_construction" not in view and "王五" not in view
+
+
+def test_the_private_token_reaches_only_the_citizen_not_events_staff_or_other_services(system):
+    accepted = system.report(**{**EXAMPLE, "reporter": {"name": "王五", "phone": "13912345678"}})
+    token = accepted["citizen_token"]
+    system.drain()
+    dispatcher = system.login("dispatcher-housing_construction")
+    supervisor = system.login("supervisor")
+    case = system.client.get(f"/api/v1/cases/{accepted['id']}", headers=dispatcher)
+    queue = system.client.get("/api/v1/queues/housing_construction", headers=supervisor)
+    assert case.status_code == queue.status_code == 200
+    assert token not in case.text and token not in queue.text and "citizen_token" not in case.text
+    system.client.post(f"/api/v1/cases/{accepted['id']}/accept", headers=dispatcher)
+    system.client.post(f"/api/v1/cases/{accepted['id']}/reply", headers=dispatcher, json={"reply": "已处理完毕"})
+    system.drain()
+    assert system.client.post(f"/api/v1/r/{token}/rating", json={"rating": "satisfied"}).status_code == 201
+    system.drain()
+    with system.engine.connect() as conn:
+        events = conn.execute(text("SELECT payload FROM event_outbox")).scalars().all()
+        routing_rows = conn.execute(text("SELECT * FROM routing_cases")).all()
+    assert len(events) > 3 and not any(token in payload for payload in events)
+    assert token not in str(routing_rows)
+
+
+def test_a_hotline_call_reaches_the_department_with_the_callers_number_masked(system):
+    call = {"call_id": "CC-e2e-1", "caller_number": "+86 139 1234 5678", "town": "合阳城街道",
+            "content": "合阳城街道某工地凌晨两点还在打桩，噪音太大", "category": "noise", "subcategory": "construction"}
+    accepted = system.client.post("/api/v1/channels/hotline", json=call, headers={"X-API-Key": "demo-key"})
+    assert accepted.status_code == 201, accepted.text
+    system.drain()
+    dispatcher = system.login("dispatcher-housing_construction")
+    case = system.client.get(f"/api/v1/cases/{accepted.json()['id']}", headers=dispatcher)
+    assert case.status_code == 200, case.text
+    assert case.json()["reporter_phone_masked"] == "139****5678" and "13912345678" not in case.text
+    assert case.json()["channel"] == "hotline"
+    history = system.client.get("/api/v1/channels/hotline/history", params={"caller": "13912345678"},
+                                headers=system.login("operator"))
+    assert [p["tracking_code"] for p in history.json()["by_caller"]] == [accepted.json()["tracking_code"]]
+    assert history.json()["by_caller"][0]["status"] == "assigned"
 
 
 def test_a_reply_with_control_characters_is_cleaned_not_refused_by_the_database(system):

@@ -10,12 +10,19 @@ from services.intake.domain.complaint import (
     Complaint,
     SealedReporter,
     Status,
+    hash_citizen_token,
+    looks_like_code,
+    new_citizen_token,
     new_tracking_code,
+    normalize_code,
+    normalize_phone,
     phone_last4,
+    same_secret,
     type_label,
 )
 from services.intake.domain.departments import Department, DepartmentDirectory, supersedes
 from services.intake.domain.errors import NotRatable, OccurredInFuture
+from services.intake.domain.reference import reference
 from shared.auth import mask_name, mask_phone
 from shared.clock import SHANGHAI
 from shared.contracts import events as ev
@@ -27,9 +34,18 @@ REPORTER = SealedReporter(name_enc="gAAAA-name", phone_enc="gAAAA-phone", name_m
 NAMES = DepartmentDirectory([Department("housing_construction", "区住房城乡建委")])
 
 
+def seal(value: str) -> str:
+    """A stand-in for the cipher port: reversible, and visibly not the value itself."""
+    return "sealed:" + value[::-1]
+
+
+def unseal(sealed: str) -> str:
+    return sealed.removeprefix("sealed:")[::-1]
+
+
 def received(**given) -> Complaint:
     complaint = Complaint.receive(**{"channel": Channel.app, "content": "工地夜间施工太吵", "town": "heyangcheng",
-                                     "category": "noise", "reporter": REPORTER, "at": NOW, **given})
+                                     "category": "noise", "reporter": REPORTER, "at": NOW, "seal": seal, **given})
     complaint.pull_events()
     return complaint
 
@@ -52,7 +68,8 @@ def replied(complaint: Complaint, reply_round: int = 1) -> ev.CaseRepliedV1:
 def test_receiving_records_exactly_one_received_event_filled_from_the_complaint():
     complaint = Complaint.receive(channel=Channel.app, content="工地夜间施工太吵", town="heyangcheng", category="noise",
                                   subcategory="construction", address="合阳大道 1 号", lat=30.0, lon=106.3,
-                                  occurred_at=NOW - timedelta(hours=2), urgent=True, reporter=REPORTER, at=NOW)
+                                  occurred_at=NOW - timedelta(hours=2), urgent=True, reporter=REPORTER, at=NOW,
+                                  seal=seal)
     [event] = complaint.pull_events()
     assert isinstance(event, ev.ComplaintReceivedV1)
     assert event.complaint_id == complaint.complaint_id and event.tracking_code == complaint.tracking_code
@@ -62,6 +79,9 @@ def test_receiving_records_exactly_one_received_event_filled_from_the_complaint(
     assert event.received_at == NOW and event.occurred_at == NOW - timedelta(hours=2)
     assert event.reporter_name_masked == "李*" and event.reporter_phone_masked == "138****1234"
     assert "gAAAA" not in event.model_dump_json()  # ciphertext stays in intake too
+    token = unseal(complaint.citizen_token_enc)
+    assert token not in event.model_dump_json() and complaint.citizen_token_hash not in event.model_dump_json()
+    assert "sealed:" not in event.model_dump_json()
     assert complaint.pull_events() == []  # pulled once
     assert complaint.status is Status.received and TRACKING_CODE.match(complaint.tracking_code)
     assert complaint.timeline[0].text == f"投诉已受理，查询码 {complaint.tracking_code}"
@@ -142,24 +162,74 @@ def test_a_returned_case_loses_its_department_and_only_an_approved_extension_sho
     assert complaint.timeline[-1].status is Status.triage and complaint.pending_events == []
 
 
-def test_the_phone_check_hides_a_complaint_from_a_wrong_phone_and_rating_needs_it():
+def test_a_complaint_with_a_phone_is_shown_only_with_its_last_four_digits_and_one_without_by_code_alone():
     complaint = received()
-    assert complaint.shown_to(None) and complaint.shown_to("1234") and not complaint.shown_to("9999")
-    assert not complaint.shown_to(None, phone_required=True) and complaint.shown_to("1234", phone_required=True)
+    assert complaint.shown_to("1234")
+    assert not complaint.shown_to(None) and not complaint.shown_to("9999") and not complaint.shown_to("")
     without_phone = received(reporter=SealedReporter())
-    assert without_phone.shown_to(None, phone_required=True) and without_phone.shown_to("9999")
+    assert without_phone.shown_to(None) and without_phone.shown_to("9999")
+
+
+def test_each_complaint_gets_its_own_private_token_kept_only_as_a_hash_and_ciphertext():
+    first, second = received(), received()
+    token = unseal(first.citizen_token_enc)
+    assert len(token) == 32 and token != unseal(second.citizen_token_enc)  # 24 random bytes, URL-safe
+    assert first.citizen_token_hash == hash_citizen_token(token) and len(first.citizen_token_hash) == 64
+    assert token not in repr(first) and first.citizen_token_hash not in repr(first)
+    assert token not in str(vars(first)).replace(first.citizen_token_enc, "")  # nowhere in clear
+    assert first.holds_token(token)
+    assert not first.holds_token(unseal(second.citizen_token_enc)) and not first.holds_token(None)
+    assert not first.holds_token(token[:-1]) and not first.holds_token("")
+    legacy = received()
+    legacy.citizen_token_hash = None  # received before tokens existed: nothing matches
+    assert not legacy.holds_token(token) and not legacy.holds_token("")
+
+
+def test_new_tokens_are_long_random_and_compared_in_constant_time():
+    tokens = {new_citizen_token() for _ in range(200)}
+    assert len(tokens) == 200 and all(len(t) >= 32 for t in tokens)  # ≥ 192 bits of secrets.token_urlsafe(24)
+    assert all(set(t) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for t in tokens)
+    assert same_secret("abc", "abc") and not same_secret("abc", "abd") and not same_secret(None, "abc")
+    assert not same_secret("abc", None) and not same_secret("1234", "12345")
+
+
+def test_the_reply_deadline_follows_assignment_extension_and_return():
+    complaint = received()
+    complaint.on_assigned(assigned(complaint))
+    assert complaint.reply_due == NOW + timedelta(hours=1)
+    extended = datetime(2026, 12, 10, 9, 30, tzinfo=SHANGHAI)
+    decided = {"complaint_id": complaint.complaint_id, "department": "x", "decided_at": NOW, "by": "boss",
+               "reply_due": extended}
+    complaint.on_extension_decided(ev.ExtensionDecidedV1(approved=False, **{**decided, "reply_due": NOW}))
+    assert complaint.reply_due == NOW + timedelta(hours=1)  # refused: unchanged
+    complaint.on_extension_decided(ev.ExtensionDecidedV1(approved=True, **decided))
+    assert complaint.reply_due == extended and complaint.citizen_view(NAMES).reply_due == extended
+    complaint.on_returned(ev.CaseReturnedV1(complaint_id=complaint.complaint_id, department="housing_construction",
+                                            reason="不归我们管", rule="r", returned_at=NOW, by="li"))
+    assert complaint.reply_due is None
 
 
 def test_a_newer_directory_snapshot_supersedes_and_an_older_one_does_not():
     assert supersedes(NOW, None) and supersedes(NOW, NOW) and not supersedes(NOW - timedelta(seconds=1), NOW)
 
 
-def test_tracking_code_carries_the_day_and_is_not_guessable():
+def test_tracking_code_carries_the_day_and_40_random_bits():
     day = datetime(2026, 11, 28, 9, 30, tzinfo=SHANGHAI)
-    codes = {new_tracking_code(day) for _ in range(200)}
-    assert len(codes) == 200
-    assert all(TRACKING_CODE.match(code) and code.startswith("HC261128-") for code in codes)
+    codes = {new_tracking_code(day) for _ in range(500)}
+    assert len(codes) == 500
+    assert all(TRACKING_CODE.match(code) and code.startswith("HC261128-") and len(code) == 17 for code in codes)
     assert not any(ch in code[9:] for code in codes for ch in "ILOU")
+    assert len({ch for code in codes for ch in code[9:]}) == 32  # the whole Crockford alphabet is used
+    assert "40 random bits" in (new_tracking_code.__doc__ or "").replace("2^40", "40 random bits")
+
+
+def test_codes_of_both_lengths_are_recognised_and_a_misread_code_is_forgiven():
+    assert looks_like_code("HC261130-7KQ2XM4P") and looks_like_code("HC261128-7KQ2XM")  # today's and the old
+    for wrong in ("HC261130-7KQ2XM4", "HC261130-7KQ2XM4PQ", "HC261130-7KQ2XMIL", "hc261130-7kq2xm4p", "x", ""):
+        assert not looks_like_code(wrong), wrong
+    assert normalize_code("  hc261130-7kq2xm4p ") == "HC261130-7KQ2XM4P"
+    assert normalize_code("hc261130-7kq2xmio") == "HC261130-7KQ2XM10"  # I and O read back as 1 and 0
+    assert normalize_code("HC261130-L0O1") == "HC261130-1001"
 
 
 def test_phone_is_masked_for_staff_and_only_the_last_four_digits_kept_for_checks():
@@ -171,6 +241,23 @@ def test_phone_is_masked_for_staff_and_only_the_last_four_digits_kept_for_checks
 def test_mobile_and_landline_numbers_are_accepted_and_nonsense_is_not():
     assert PHONE.match("13812341234") and PHONE.match("023-42812345")
     assert not PHONE.match("12345") and not PHONE.match("1381234123a")
+
+
+def test_a_number_is_normalised_so_one_caller_is_found_however_it_is_written():
+    for spelling in ("13812341234", "138 1234 1234", "+86 138-1234-1234", "008613812341234", "8613812341234"):
+        assert normalize_phone(spelling) == "13812341234", spelling
+    assert normalize_phone("023-4281 2345") == normalize_phone("02342812345") == "02342812345"
+    for nonsense in ("12345", "", None, "abc", "+1 415 555 0100", "2342812345"):
+        assert normalize_phone(nonsense) is None, nonsense
+
+
+def test_the_reference_lists_every_town_and_type_with_names():
+    data = reference()
+    assert len(data["towns"]) == 30 and {"code": "heyangcheng", "name": "合阳城街道", "kind": "street"} in data["towns"]
+    assert {"code": "taihe", "name": "太和镇", "kind": "town"} in data["towns"]
+    noise = next(c for c in data["categories"] if c["code"] == "noise")
+    assert noise["name"] == "噪声" and {"code": "construction", "name": "建筑施工噪声"} in noise["subcategories"]
+    assert next(c for c in data["categories"] if c["code"] == "soil")["subcategories"] == []
 
 
 def test_type_label_names_the_type_in_chinese():

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from services.intake.adapters.tables import ComplaintRow, DepartmentNameRow, RatingRow, TimelineRow
+from services.intake.adapters.tables import ChannelRefRow, ComplaintRow, DepartmentNameRow, RatingRow, TimelineRow
 from services.intake.domain import commands as c
 from services.intake.domain import errors
 from services.intake.seed import DEMO_API_KEY
@@ -66,6 +67,7 @@ def test_an_idempotency_key_returns_the_first_complaint_and_refuses_another_requ
     first = intake.bus.handle(keyed)
     again = intake.bus.handle(keyed)
     assert again.replayed and again.tracking_code == first.tracking_code
+    assert again.citizen_token == first.citizen_token and len(first.citizen_token) >= 32  # the same token
     with pytest.raises(errors.IdempotencyKeyReused) as reused:
         intake.bus.handle(c.ReceiveComplaint(**{**keyed.__dict__, "request_fingerprint": "f-2"}))
     assert reused.value.code == "idempotency_key_reused"
@@ -87,9 +89,13 @@ def test_the_lifecycle_reaches_the_citizen_view_and_a_rating_goes_out_as_an_even
     assert view.status == "replied" and view.can_rate and view.department_name == "区住房城乡建委"
     assert [t.text for t in view.timeline][1:] == ["已交办至区住房城乡建委（噪声 / 建筑施工噪声）",
                                                    "区住房城乡建委已签收，正在办理", "区住房城乡建委已回复，欢迎评价"]
-    with pytest.raises(errors.ComplaintNotFound):  # rating needs the phone's last four digits
+    assert view.reply_due == now  # kept from case.assigned (Open311's expected_datetime)
+    with pytest.raises(errors.RatingRefused):  # rating needs the private token, not the phone's digits
         intake.bus.handle(c.RateComplaint(received.tracking_code, Rating.satisfied))
-    rated = intake.bus.handle(c.RateComplaint(received.tracking_code, Rating.satisfied, "很快", "1234"))
+    with pytest.raises(errors.RatingRefused):
+        intake.bus.handle(c.RateComplaint(received.tracking_code, Rating.satisfied, token="1234"))
+    rated = intake.bus.handle(c.RateComplaint(received.tracking_code, Rating.satisfied, "很快",
+                                              token=received.citizen_token))
     assert rated.status == "closed" and rated.rating == "satisfied"
     event = outbox(intake.engine)[-1]
     assert event["topic"] == topics.LIFECYCLE and event["type"].endswith("complaint.rated.v1")
@@ -101,6 +107,76 @@ def test_the_lifecycle_reaches_the_citizen_view_and_a_rating_goes_out_as_an_even
         stored = conn.execute(select(TimelineRow.text, TimelineRow.department)
                               .where(TimelineRow.complaint_id == received.id).order_by(TimelineRow.id)).all()
     assert stored[2] == ("{department}已签收，正在办理", "housing_construction")  # the name is looked up when shown
+
+
+def test_the_token_is_stored_as_a_hash_and_ciphertext_only_and_found_again_by_the_private_link(intake):
+    received = intake.bus.handle(RECEIVE)
+    token = received.citizen_token
+    assert token not in repr(received)  # never in a log line that prints the result
+    with intake.engine.connect() as conn:
+        row = conn.execute(select(ComplaintRow).where(ComplaintRow.id == received.id)).one()
+        stored = " ".join(str(value) for value in conn.execute(select(ComplaintRow)).one())
+    assert row.citizen_token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert row.citizen_token_enc.startswith("gAAAA") and token not in stored
+    assert token not in json.dumps(outbox(intake.engine), ensure_ascii=False)
+    assert intake.bus.handle(c.GetCitizenViewByToken(token)).tracking_code == received.tracking_code
+    with pytest.raises(errors.PrivateLinkNotFound):
+        intake.bus.handle(c.GetCitizenViewByToken(token[:-1] + ("A" if token[-1] != "A" else "B")))
+
+
+def test_the_same_channel_reference_returns_the_first_complaint_and_another_makes_a_new_one(intake):
+    call = c.ReceiveComplaint(channel=Channel.hotline, content="河里有死鱼，很多很多", channel_ref="call-0001",
+                              api_key=DEMO_API_KEY, reporter=c.Reporter(phone="13812341234"))
+    first = intake.bus.handle(call)
+    again = intake.bus.handle(call)
+    assert not first.replayed and again.replayed and (again.id, again.tracking_code) == (first.id, first.tracking_code)
+    other_call = intake.bus.handle(c.ReceiveComplaint(**{**call.__dict__, "channel_ref": "call-0002"}))
+    same_ref_elsewhere = intake.bus.handle(c.ReceiveComplaint(**{**call.__dict__, "channel": Channel.app}))
+    assert len({first.id, other_call.id, same_ref_elsewhere.id}) == 3  # a reference is the channel's own
+    with intake.engine.connect() as conn:
+        refs = conn.execute(select(ChannelRefRow.channel, ChannelRefRow.ref, ChannelRefRow.complaint_id)
+                            .order_by(ChannelRefRow.ref, ChannelRefRow.channel)).all()
+    assert refs == sorted([("hotline", "call-0001", first.id), ("hotline", "call-0002", other_call.id),
+                           ("app", "call-0001", same_ref_elsewhere.id)], key=lambda r: (r[1], r[0]))
+    assert len([e for e in outbox(intake.engine) if e["type"].endswith("complaint.received.v1")]) == 3
+
+
+def test_a_caller_is_found_by_a_keyed_hash_of_the_number_however_it_was_written(intake):
+    first = intake.bus.handle(c.ReceiveComplaint(**{**RECEIVE.__dict__, "reporter": c.Reporter(phone="13812341234"),
+                                                    "address": "合阳城街道 学士路 18 号"}))
+    intake.clock.advance(timedelta(hours=1))
+    second = intake.bus.handle(c.ReceiveComplaint(**{**RECEIVE.__dict__, "reporter": c.Reporter(phone="13812341234")}))
+    intake.bus.handle(c.ReceiveComplaint(**{**RECEIVE.__dict__, "reporter": c.Reporter(phone="13900000000")}))
+    with intake.engine.connect() as conn:
+        hmacs = list(conn.execute(select(ComplaintRow.reporter_phone_hmac)).scalars())
+    assert all(h and len(h) == 64 and "1234" not in h for h in hmacs)
+    history = intake.bus.handle(c.GetHotlineHistory(caller="+86 138 1234 1234"))
+    assert [p.tracking_code for p in history.by_caller] == [second.tracking_code, first.tracking_code]
+    assert history.by_address == []
+    by_address = intake.bus.handle(c.GetHotlineHistory(address="学士路 18"))
+    assert [p.tracking_code for p in by_address.by_address] == [first.tracking_code] and by_address.by_caller == []
+    with pytest.raises(errors.HistoryNeedsAQuestion):
+        intake.bus.handle(c.GetHotlineHistory(address="学士"))
+
+
+def test_a_code_of_the_earlier_six_character_form_is_still_found(intake):
+    received = intake.bus.handle(c.ReceiveComplaint(channel=Channel.web, content="河里有死鱼，很多很多"))
+    with intake.engine.begin() as conn:
+        conn.execute(update(ComplaintRow).where(ComplaintRow.id == received.id).values(tracking_code="HC261101-7KQ2XM"))
+    assert intake.bus.handle(c.GetCitizenView("hc261101-7kq2xm")).content == "河里有死鱼，很多很多"
+
+
+def test_the_reply_deadline_is_kept_from_assignment_and_extension(intake):
+    received = intake.bus.handle(RECEIVE)
+    now = intake.clock.now()
+    intake.deliver(assigned(received.id, received.tracking_code, now + timedelta(days=1)))
+    with intake.engine.connect() as conn:
+        assert conn.execute(select(ComplaintRow.reply_due)).scalar_one() == now + timedelta(days=1)
+    later = now + timedelta(days=12)
+    intake.deliver(ev.ExtensionDecidedV1(complaint_id=received.id, department="housing_construction", approved=True,
+                                         reply_due=later, decided_at=now, by="supervisor"))
+    with intake.engine.connect() as conn:
+        assert conn.execute(select(ComplaintRow.reply_due)).scalar_one() == later
 
 
 def test_an_event_about_a_complaint_intake_never_received_is_parked_not_lost(intake):

@@ -136,15 +136,21 @@ def test_an_anonymous_reporter_keeps_no_name(intake):
     assert data["anonymous"] and data["reporter_name_masked"] is None
 
 
-def test_the_citizen_view_is_found_by_code_and_hidden_behind_a_wrong_phone_check(intake):
+def test_the_citizen_view_needs_the_last_four_digits_when_the_reporter_gave_a_phone(intake):
     code = intake.report(reporter={"phone": "13812341234"})["tracking_code"]
-    view = intake.client.get(f"/api/v1/complaints/{code}")
+    view = intake.client.get(f"/api/v1/complaints/{code}?phone_last4=1234")
     assert view.status_code == 200 and view.json()["status_label"] == "已受理"
     assert "13812341234" not in view.text
-    assert intake.client.get(f"/api/v1/complaints/{code}?phone_last4=1234").status_code == 200
-    assert intake.client.get(f"/api/v1/complaints/{code}?phone_last4=9999").status_code == 404
-    missing = intake.client.get("/api/v1/complaints/HC000000-AAAAAA")
-    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    without_digits = intake.client.get(f"/api/v1/complaints/{code}")
+    wrong_digits = intake.client.get(f"/api/v1/complaints/{code}?phone_last4=9999")
+    unknown = intake.client.get("/api/v1/complaints/HC261126-7KQ2XM4P?phone_last4=1234")
+    old_style = intake.client.get("/api/v1/complaints/HC000000-AAAAAA")
+    for refused in (without_digits, wrong_digits, unknown, old_style):
+        assert refused.status_code == 404 and refused.json() == unknown.json()  # absence and refusal alike
+    assert unknown.json()["error"]["code"] == "not_found"
+    no_phone = intake.report()["tracking_code"]
+    assert intake.client.get(f"/api/v1/complaints/{no_phone}").status_code == 200  # the code alone
+    assert intake.client.get(f"/api/v1/complaints/{no_phone.lower()}").status_code == 200
 
 
 def test_the_citizen_view_has_its_shape(intake):
@@ -179,21 +185,26 @@ def test_a_new_department_named_by_routing_appears_in_the_citizen_view(intake):
 
 def test_a_complaint_without_a_reply_cannot_be_rated_and_a_replied_one_can(intake):
     received = intake.report(reporter={"phone": "13812341234"})
-    code = received["tracking_code"]
-    response = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied",
-                                                                           "phone_last4": "1234"})
+    code, token = received["tracking_code"], received["citizen_token"]
+    response = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied", "token": token})
     assert response.status_code == 409 and response.json()["error"] == {
         "code": "not_ratable", "message": "该投诉尚未回复，暂不能评价 / there is no reply to rate yet"}
-    bad = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "meh"})
+    bad = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "meh", "token": token})
     assert bad.status_code == 422
     now = intake.clock.now()
     intake.deliver(ev.CaseRepliedV1(complaint_id=received["id"], tracking_code=code, department="ecology_env",
                                     reply="已处理", replied_at=now, reply_due=now, reply_round=1, by="li"))
-    assert intake.view(code)["can_rate"]
-    no_phone = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied"})
-    assert no_phone.status_code == 404
-    rated = intake.client.post(f"/api/v1/complaints/{code}/rating",
-                               json={"rating": "satisfied", "phone_last4": "1234"})
+    assert intake.client.get(f"/api/v1/complaints/{code}?phone_last4=1234").json()["can_rate"]
+    no_token = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied"})
+    assert no_token.status_code == 422 and no_token.json()["error"]["details"][0]["field"] == "token"
+    digits_only = intake.client.post(f"/api/v1/complaints/{code}/rating",
+                                     json={"rating": "satisfied", "phone_last4": "1234"})
+    assert digits_only.status_code == 422  # the phone's digits no longer rate
+    wrong = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied", "token": "x" * 32})
+    unknown = intake.client.post("/api/v1/complaints/HC261126-7KQ2XM4P/rating",
+                                 json={"rating": "satisfied", "token": token})
+    assert wrong.status_code == unknown.status_code == 404 and wrong.json() == unknown.json()
+    rated = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied", "token": token})
     assert rated.status_code == 201
     assert rated.json() == {"tracking_code": code, "rating": "satisfied", "reply_round": 1, "status": "closed"}
 

@@ -171,5 +171,8 @@ def test_the_classifier_rejects_bad_input_with_422(client, runtime, auth, body):
     assert response.status_code == 422 and response.json()["error"]["code"] == "invalid"
 
 
-def test_citizens_may_not_use_the_classifier(client, runtime, auth):
-    assert client.post("/api/v1/classify", json={"content": "噪音"}, headers=auth("citizen")).status_code == 403
+def test_anyone_may_ask_the_classifier_the_citizen_form_shows_its_guess_while_they_type(client, runtime):
+    response = client.post("/api/v1/classify", json={"content": "合阳城街道某工地凌晨两点还在打桩，噪音太大"})
+
+    assert response.status_code == 200
+    assert (response.json()["category"], response.json()["department"]) == ("noise", "housing_construction")

@@ -10,12 +10,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from services.intake.adapters.tables import (
     ApiKeyRow,
+    ChannelRefRow,
     ComplaintRow,
     DepartmentNameRow,
     IdempotencyKeyRow,
@@ -24,8 +25,16 @@ from services.intake.adapters.tables import (
     UserRow,
 )
 from services.intake.domain.accounts import ApiKey, User
-from services.intake.domain.complaint import Complaint, GivenRating, IdempotencyKey, Status, TimelineEntry
+from services.intake.domain.complaint import (
+    Complaint,
+    GivenRating,
+    IdempotencyKey,
+    PastComplaint,
+    Status,
+    TimelineEntry,
+)
 from services.intake.domain.departments import Department, DepartmentDirectory
+from services.intake.domain.open311 import RequestFilter, RequestRecord
 from shared.clock import Clock
 from shared.contracts.codes import Channel, Rating, Role
 from shared.repository import Repository, Track
@@ -34,8 +43,13 @@ from shared.repository import Repository, Track
 _COMPLAINT_COLUMNS = (
     "tracking_code", "content", "category", "subcategory", "town", "address", "lat", "lon", "occurred_at",
     "urgent", "reporter_name_enc", "reporter_phone_enc", "phone_last4", "anonymous", "received_at",
-    "department", "reply", "replied_at", "reply_round",
+    "department", "reply", "replied_at", "reply_round", "reporter_phone_hmac", "citizen_token_hash",
+    "citizen_token_enc", "reply_due",
 )
+
+# What the public feed (Open311) reads of a complaint: never a reporter's column.
+_PUBLIC_COLUMNS = ("tracking_code", "status", "content", "category", "subcategory", "town", "address", "lat", "lon",
+                   "department", "received_at", "updated_at", "reply_due")
 
 
 class ComplaintRepository(Repository[Complaint]):
@@ -53,6 +67,35 @@ class ComplaintRepository(Repository[Complaint]):
 
     def by_tracking_code(self, tracking_code: str, *, for_update: bool = False) -> Complaint | None:
         return self._one(col(ComplaintRow.tracking_code) == tracking_code, for_update)
+
+    def by_token_hash(self, token_hash: str, *, for_update: bool = False) -> Complaint | None:
+        """The complaint whose private token hashes to this (the link /r/<token>)."""
+        return self._one(col(ComplaintRow.citizen_token_hash) == token_hash, for_update)
+
+    def public_records(self, where: RequestFilter) -> list[RequestRecord]:
+        """The public feed (Open311), newest first: by tracking codes, or by time, type and state.
+
+        A read model: only the columns the feed shows are read (never a reporter's), nothing is held.
+        """
+        row = ComplaintRow
+        query = (select(*(col(getattr(row, name)) for name in _PUBLIC_COLUMNS))
+                 .where(col(row.channel).in_([channel.value for channel in where.channels])))
+        if where.tracking_codes is not None:
+            query = query.where(col(row.tracking_code).in_(where.tracking_codes))
+        else:
+            if where.start is not None:
+                query = query.where(col(row.received_at) >= where.start)
+            if where.end is not None:
+                query = query.where(col(row.received_at) <= where.end)
+            if where.types:
+                query = query.where(or_(*(and_(col(row.category) == category,
+                                               col(row.subcategory) == subcategory if subcategory
+                                               else col(row.subcategory).is_(None))
+                                          for category, subcategory in where.types)))
+            if where.statuses:
+                query = query.where(col(row.status).in_(sorted(status.value for status in where.statuses)))
+        query = query.order_by(col(row.received_at).desc(), col(row.tracking_code)).limit(where.limit)
+        return [RequestRecord(**{**r._mapping, "status": Status(r.status)}) for r in self.session.execute(query)]
 
     # --- mapping ------------------------------------------------------------------------------------
 
@@ -129,6 +172,42 @@ class IdempotencyKeyRepository:
     def add(self, record: IdempotencyKey) -> None:
         self.session.add(IdempotencyKeyRow(key=record.key, fingerprint=record.fingerprint,
                                            complaint_id=record.complaint_id, created_at=record.created_at))
+
+
+class ChannelRefRepository:
+    """(channel, the channel's own id) → the complaint it created; written once, never changed."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, channel: str, ref: str) -> str | None:
+        row = self.session.get(ChannelRefRow, (channel, ref))
+        return row.complaint_id if row is not None else None
+
+    def add(self, channel: str, ref: str, complaint_id: str, at: datetime) -> None:
+        self.session.add(ChannelRefRow(channel=channel, ref=ref, complaint_id=complaint_id, created_at=at))
+
+
+class ComplaintHistory:
+    """Read model for the hotline operator: earlier complaints of a caller or at an address, newest first."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_phone_hmac(self, phone_hmac: str, *, limit: int) -> list[PastComplaint]:
+        return self._past(col(ComplaintRow.reporter_phone_hmac) == phone_hmac, limit)
+
+    def by_address(self, text: str, *, limit: int) -> list[PastComplaint]:
+        """Complaints whose address contains `text` (as typed: % and _ are not wildcards)."""
+        return self._past(col(ComplaintRow.address).icontains(text, autoescape=True), limit)
+
+    def _past(self, where: Any, limit: int) -> list[PastComplaint]:
+        rows = self.session.scalars(select(ComplaintRow).where(where)
+                                    .order_by(col(ComplaintRow.received_at).desc(), col(ComplaintRow.id))
+                                    .limit(limit))
+        return [PastComplaint(tracking_code=r.tracking_code, received_at=r.received_at, status=Status(r.status),
+                              category=r.category, subcategory=r.subcategory, address=r.address, content=r.content)
+                for r in rows]
 
 
 _USER_COLUMNS = ("username", "password_hash", "created_at", "department", "display_name", "active")

@@ -33,15 +33,41 @@ class ComplaintRow(SQLModel, table=True):
     reporter_name_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     reporter_phone_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     phone_last4: str | None = Field(default=None, max_length=4)
+    reporter_phone_hmac: str | None = Field(default=None, max_length=64, index=True)  # finds a caller's earlier cases
     anonymous: bool = False
+    # The citizen's private token (link /r/<token>): a hash to find it, ciphertext to give it again on a replay.
+    citizen_token_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    citizen_token_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     received_at: datetime = Field(sa_column=_ts(index=True))
     # The citizen's view, kept current from lifecycle events.
     status: str = Field(default="received", max_length=20)
     department: str | None = Field(default=None, max_length=60)
     reply: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     replied_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    reply_due: datetime | None = Field(default=None, sa_column=_ts(nullable=True))  # the department's deadline
     reply_round: int = 0
     rating: str | None = Field(default=None, max_length=30)
+    updated_at: datetime = Field(sa_column=_ts())
+
+
+class ChannelRefRow(SQLModel, table=True):
+    """A channel's own id for a report (hotline call_id, WeChat MsgId): the same one never makes a second complaint."""
+
+    __tablename__ = "intake_channel_refs"
+
+    channel: str = Field(primary_key=True, max_length=20)
+    ref: str = Field(primary_key=True, max_length=128)
+    complaint_id: str = Field(max_length=36, foreign_key="intake_complaints.id")
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class WechatSessionRow(SQLModel, table=True):
+    """A WeChat user's unfinished report (JSON), kept between messages of one short conversation."""
+
+    __tablename__ = "intake_wechat_sessions"
+
+    openid: str = Field(primary_key=True, max_length=64)
+    draft: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     updated_at: datetime = Field(sa_column=_ts())
 
 
@@ -118,5 +144,5 @@ class DepartmentNameRow(SQLModel, table=True):
 TABLES: list[sa.Table] = [
     SQLModel.metadata.tables[name]
     for name in ("intake_complaints", "intake_timeline", "intake_ratings", "intake_idempotency_keys", "intake_users",
-                 "intake_api_keys", "intake_department_names")
+                 "intake_api_keys", "intake_department_names", "intake_channel_refs", "intake_wechat_sessions")
 ]

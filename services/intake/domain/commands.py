@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.contracts.codes import Channel, Rating
@@ -40,24 +40,56 @@ class ReceiveComplaint:
     reporter: Reporter = Reporter()
     idempotency_key: str | None = None
     request_fingerprint: str | None = None  # a hash of the request, to refuse a key reused for another
-    api_key: str | None = None  # the client system's key (X-API-Key), for channels that need one
+    api_key: str | None = field(default=None, repr=False)  # the client system's key (X-API-Key), if needed
+    # The channel's own id for this report (a hotline call_id, a WeChat MsgId): the same (channel,
+    # channel_ref) again returns the complaint it created instead of making a second one.
+    channel_ref: str | None = None
+
+
+# Queries and commands a citizen sends carry `client` (the request's address): wrong guesses are
+# counted per client as well as per tracking code, and too many get "try later" (TooManyGuesses).
 
 
 @dataclass(frozen=True)
 class RateComplaint:
-    tracking_code: str
+    """评价. By tracking code with the private token, or (tracking_code None) by the token alone."""
+
+    tracking_code: str | None
     rating: Rating
     comment: str | None = None
-    phone_last4: str | None = None
+    token: str | None = field(default=None, repr=False)
     via: str = "citizen"
+    client: str | None = None
 
 
 @dataclass(frozen=True)
 class GetCitizenView:
-    """Query: the tracking page of one complaint."""
+    """Query: the tracking page of one complaint (the last four phone digits if it has a phone)."""
 
     tracking_code: str
-    phone_last4: str | None = None
+    phone_last4: str | None = field(default=None, repr=False)
+    client: str | None = None
+
+
+@dataclass(frozen=True)
+class GetCitizenViewByToken:
+    """Query: the tracking page found by the citizen's private link /r/<token>."""
+
+    token: str = field(repr=False)
+    client: str | None = None
+
+
+@dataclass(frozen=True)
+class GetHotlineHistory:
+    """Query (operators): a caller's earlier complaints (by number) and those at an address."""
+
+    caller: str | None = field(default=None, repr=False)
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class GetReference:
+    """Query: towns and complaint types for forms."""
 
 
 # --- accounts ---------------------------------------------------------------------------------------

@@ -8,9 +8,12 @@ the moment the citizen looks (see `departments.py`).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -56,21 +59,81 @@ KEYED_CHANNELS = frozenset({Channel.app, Channel.hotline, Channel.open311})
 
 # Crockford's base32 without I, L, O, U: easy to read out over the phone.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-TRACKING_CODE = re.compile(r"^HC\d{6}-[0-9A-Z]{6}$")
+CODE_LENGTH = 8  # random characters after the day: 8 × 5 = 40 bits
+# Today's codes have 8 random characters; codes given before 2026-12 had 6 and are still looked up.
+TRACKING_CODE = re.compile(r"^HC\d{6}-(?:[0-9A-HJKMNP-TV-Z]{8}|[0-9A-HJKMNP-TV-Z]{6})$")
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 CLOCK_SKEW = timedelta(minutes=5)  # an occurred_at this far ahead of our clock is still "now"
 DEPARTMENT = "{department}"  # in a timeline text: the department's name, filled in when it is shown
+# What a citizen may misread in a code: Crockford's decoding maps them back to the digit meant.
+_MISREAD = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
 
 def new_tracking_code(received_at: datetime) -> str:
-    """HC261128-7KQ2XM: the day it was received, then 30 random bits (not guessable)."""
-    suffix = "".join(secrets.choice(_ALPHABET) for _ in range(6))
+    """HC261128-7KQ2XM4P: the day it was received (Chongqing), then 8 random Crockford base32 characters.
+
+    The arithmetic: 8 characters × 5 bits = 40 random bits, i.e. 2^40 ≈ 1.1 × 10^12 codes for each
+    day. Say 1,000 complaints were received on a day (far more than Hechuan gets): one guess of a
+    code of that day hits with probability 1,000 / 2^40 ≈ 9 × 10^-10. The guess throttle
+    (`GuessThrottle`) lets one client fail at most ~20 times per 15 minutes (≤ 1,920 tries a day),
+    so a guesser expects a hit once in ~570,000 days; a code whose reporter gave a phone also needs
+    its last four digits, and those get 5 tries per code per 15 minutes. Even a hit shows only the
+    citizen view (no personal data); rating needs the private token (`new_citizen_token`).
+    The 6-character codes of earlier releases (30 bits) are still found.
+    """
+    suffix = "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
     return f"HC{received_at.astimezone(SHANGHAI):%y%m%d}-{suffix}"
 
 
 def normalize_code(tracking_code: str) -> str:
-    """What citizens type: surrounding blanks and lower case are forgiven."""
-    return tracking_code.strip().upper()
+    """What citizens type: surrounding blanks and lower case are forgiven, and so are I, L and O
+    read for 1 and 0 in the random part (codes never contain them)."""
+    code = tracking_code.strip().upper()
+    day, dash, suffix = code.partition("-")
+    return f"{day}{dash}{suffix.translate(_MISREAD)}" if dash else code
+
+
+def looks_like_code(tracking_code: str) -> bool:
+    """A code of today's form or of the earlier one (after `normalize_code`)."""
+    return TRACKING_CODE.match(tracking_code) is not None
+
+
+# --- the citizen's private token ----------------------------------------------------------------------
+
+
+def new_citizen_token() -> str:
+    """The citizen's private credential (the link /r/<token>): 24 random bytes, 192 bits, URL-safe.
+
+    Only the citizen who reported gets it (in the answer to their report). Intake keeps its sha256 to
+    find it and its ciphertext to give it again on a replay; staff and events never see it.
+    """
+    return secrets.token_urlsafe(24)
+
+
+def hash_citizen_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def same_secret(given: str | None, kept: str | None) -> bool:
+    """Compare two secrets (or their hashes) in constant time; nothing matches a missing one."""
+    if given is None or kept is None:
+        return False
+    return hmac.compare_digest(given.encode(), kept.encode())
+
+
+def normalize_phone(number: str | None) -> str | None:
+    """One spelling of a Chinese number, for finding a caller's earlier complaints: digits only, and a
+    mobile's country code dropped (+86 138 1234 1234, 0086-13812341234 → 13812341234;
+    023-4281 2345 → 02342812345). None when nothing like a Chinese mobile or landline number is left."""
+    if not number:
+        return None
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if number.strip().startswith("+") and not digits.startswith("86"):
+        return None  # another country's number
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11 and digits[len(prefix)] == "1":
+            digits = digits[len(prefix):]
+    return digits if PHONE.match(digits) else None
 
 
 def phone_last4(phone: str | None) -> str | None:
@@ -95,7 +158,8 @@ def needs_api_key(channel: Channel) -> bool:
 
 @dataclass(frozen=True)
 class SealedReporter:
-    """The reporter as intake keeps them: encrypted at rest, masked for staff, four digits to check."""
+    """The reporter as intake keeps them: encrypted at rest, masked for staff, four digits to check,
+    and a keyed hash of the number (`phone_hmac`) to find a caller's earlier complaints."""
 
     name_enc: str | None = None
     phone_enc: str | None = None
@@ -103,6 +167,7 @@ class SealedReporter:
     phone_masked: str | None = None
     phone_last4: str | None = None
     anonymous: bool = False
+    phone_hmac: str | None = None
 
 
 @dataclass
@@ -170,6 +235,7 @@ class CitizenView:
     rating: str | None
     can_rate: bool
     timeline: list[TimelineLine]
+    reply_due: datetime | None = None  # the department's deadline to reply (Open311's expected_datetime)
 
     @property
     def status_label(self) -> str:
@@ -183,6 +249,39 @@ class CitizenView:
     def town_name(self) -> str | None:
         town = TOWNS.get(self.town) if self.town else None
         return town.name if town else None
+
+
+@dataclass(frozen=True)
+class PastComplaint:
+    """One earlier complaint as the hotline operator sees it while a caller is on the line (no reporter)."""
+
+    tracking_code: str
+    received_at: datetime
+    status: Status
+    category: str | None
+    subcategory: str | None
+    address: str | None
+    content: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def type_label(self) -> str | None:
+        return type_label(self.category, self.subcategory)
+
+
+@dataclass(frozen=True)
+class CallerHistory:
+    """A caller's earlier complaints (by their number) and those at the address they name, newest first."""
+
+    by_caller: list[PastComplaint]
+    by_address: list[PastComplaint]
+
+
+HISTORY_LIMIT = 20  # at most this many of each
+MIN_ADDRESS_QUERY = 4  # characters: shorter address texts match too much to help
 
 
 @dataclass(eq=False)
@@ -205,11 +304,16 @@ class Complaint(Aggregate):
     reporter_phone_enc: str | None = None
     phone_last4: str | None = None
     anonymous: bool = False
+    reporter_phone_hmac: str | None = field(default=None, repr=False)
+    # The citizen's private token: its sha256 (to find it) and its ciphertext (to give it again).
+    citizen_token_hash: str | None = field(default=None, repr=False)
+    citizen_token_enc: str | None = field(default=None, repr=False)
     # The citizen's view of the handling, kept current from routing's lifecycle events.
     status: Status = Status.received
     department: str | None = None
     reply: str | None = None
     replied_at: datetime | None = None
+    reply_due: datetime | None = None
     reply_round: int = 0
     rating: Rating | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
@@ -219,18 +323,25 @@ class Complaint(Aggregate):
 
     @classmethod
     def receive(cls, *, channel: Channel, content: str, reporter: SealedReporter, at: datetime,
-                category: str | None = None, subcategory: str | None = None, town: str | None = None,
-                address: str | None = None, lat: float | None = None, lon: float | None = None,
-                occurred_at: datetime | None = None, urgent: bool = False) -> Complaint:
-        """A new complaint with its tracking code; records `ComplaintReceivedV1`."""
+                seal: Callable[[str], str | None], category: str | None = None, subcategory: str | None = None,
+                town: str | None = None, address: str | None = None, lat: float | None = None,
+                lon: float | None = None, occurred_at: datetime | None = None, urgent: bool = False) -> Complaint:
+        """A new complaint with its tracking code and the citizen's private token; records
+        `ComplaintReceivedV1` (which carries neither the token nor anything personal in clear).
+
+        `seal` encrypts the token (the cipher port); the token itself is not kept in clear anywhere.
+        """
         if occurred_at is not None and occurred_at > at + CLOCK_SKEW:
             raise OccurredInFuture()
+        token = new_citizen_token()
         complaint = cls(
             complaint_id=str(uuid.uuid4()), tracking_code=new_tracking_code(at), channel=Channel(channel),
             content=content, received_at=at, category=category, subcategory=subcategory, town=town,
             address=address, lat=lat, lon=lon, occurred_at=occurred_at, urgent=urgent,
             reporter_name_enc=reporter.name_enc, reporter_phone_enc=reporter.phone_enc,
             phone_last4=reporter.phone_last4, anonymous=reporter.anonymous,
+            reporter_phone_hmac=reporter.phone_hmac,
+            citizen_token_hash=hash_citizen_token(token), citizen_token_enc=seal(token),
         )
         complaint._note(at, f"投诉已受理，查询码 {complaint.tracking_code}")
         complaint.record(ComplaintReceivedV1, reporter_name_masked=reporter.name_masked,
@@ -239,16 +350,16 @@ class Complaint(Aggregate):
 
     # --- what the citizen may see and do ----------------------------------------------------------
 
-    def shown_to(self, phone_last4: str | None, *, phone_required: bool = False) -> bool:
-        """Viewing needs only the code (no personal data is shown); rating needs the phone check too.
-
-        A given phone must match; a complaint reported without a phone has nothing to check.
-        """
+    def shown_to(self, phone_last4: str | None) -> bool:
+        """Viewing by tracking code: a complaint reported with a phone needs its last four digits too;
+        one reported without a phone has nothing to check (the code alone). Compared in constant time."""
         if self.phone_last4 is None:
             return True
-        if phone_last4 is None:
-            return not phone_required
-        return phone_last4 == self.phone_last4
+        return same_secret(phone_last4, self.phone_last4)
+
+    def holds_token(self, token: str | None) -> bool:
+        """Is this the citizen's private token? (Complaints received before tokens existed have none.)"""
+        return token is not None and same_secret(hash_citizen_token(token), self.citizen_token_hash)
 
     @property
     def can_rate(self) -> bool:
@@ -275,6 +386,7 @@ class Complaint(Aggregate):
             can_rate=self.can_rate,
             timeline=[TimelineLine(e.at.astimezone(SHANGHAI), e.status.value, e.render(directory))
                       for e in self.timeline],
+            reply_due=self.reply_due.astimezone(SHANGHAI) if self.reply_due else None,
         )
 
     # --- the handling, as routing reports it ---------------------------------------------------------
@@ -292,6 +404,7 @@ class Complaint(Aggregate):
 
     def on_assigned(self, event: CaseAssignedV1) -> None:
         self.department, self.category, self.subcategory = event.department, event.category, event.subcategory
+        self.reply_due = event.reply_due
         self._note(event.assigned_at, f"已交办至{DEPARTMENT}（{type_label(event.category, event.subcategory)}）",
                    Status.assigned, department=event.department)
 
@@ -305,10 +418,12 @@ class Complaint(Aggregate):
 
     def on_returned(self, event: CaseReturnedV1) -> None:
         self.department = None
+        self.reply_due = None  # the next department's deadline comes with its assignment
         self._note(event.returned_at, "正在重新确定承办单位", Status.triage)
 
     def on_extension_decided(self, event: ExtensionDecidedV1) -> None:
         if event.approved:  # a refusal changes nothing the citizen sees
+            self.reply_due = event.reply_due
             self._note(event.decided_at, f"办理期限已延长至 {event.reply_due.astimezone(SHANGHAI):%Y-%m-%d %H:%M}")
 
     def _note(self, at: datetime, text: str, status: Status | None = None, *, department: str | None = None) -> None:

@@ -6,7 +6,7 @@ are part of the API contract.
 
 from __future__ import annotations
 
-from shared.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from shared.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthorized
 
 # --- complaints ---------------------------------------------------------------------------------
 
@@ -16,6 +16,36 @@ class ComplaintNotFound(NotFound):
 
     def __init__(self) -> None:
         super().__init__("未找到该投诉，请核对查询码和手机号后四位 / no complaint with that code and phone")
+
+
+class RatingRefused(NotFound):
+    """No complaint with that code, or the private token is not its own (absence and refusal look alike)."""
+
+    def __init__(self) -> None:
+        super().__init__("未找到该投诉或评价凭证不符，请使用受理时给您的专属链接 / "
+                         "no complaint with that code and token: use the private link you were given")
+
+
+class PrivateLinkNotFound(NotFound):
+    """No complaint has this private token."""
+
+    def __init__(self) -> None:
+        super().__init__("链接无效，请核对受理时给您的专属链接 / this private link is not valid")
+
+
+class TooManyGuesses(TooManyRequests):
+    """Too many wrong codes, phone digits or tokens from this client or for this code: wait, then retry."""
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(f"尝试次数过多，请约 {minutes} 分钟后再试 / too many failed tries: retry in about "
+                         f"{minutes} minute{'s' if minutes > 1 else ''}", retry_after=retry_after)
+
+
+class HistoryNeedsAQuestion(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__("请提供来电号码或至少 4 个字的地址 / "
+                         "give a caller number or an address of 4 characters or more")
 
 
 class UnknownComplaint(NotFound):

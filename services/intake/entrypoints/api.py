@@ -6,18 +6,22 @@ import hashlib
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from services.intake.domain.commands import (
     Authenticate,
     GetCitizenView,
+    GetCitizenViewByToken,
+    GetReference,
     RateComplaint,
     ReceiveComplaint,
     Reporter,
 )
 from services.intake.domain.complaint import CitizenView, Complaint
-from services.intake.entrypoints.schemas import ComplaintAccepted, ComplaintIn, RatingIn, TokenOut
+from services.intake.domain.reference import Reference
+from services.intake.entrypoints.hotline import build_hotline_router
+from services.intake.entrypoints.schemas import CodeRatingIn, ComplaintAccepted, ComplaintIn, RatingIn, TokenOut
 from services.intake.service_layer.handlers import Received
 from shared.auth import TOKEN_URL, Principal, issue_token
 from shared.clock import SystemClock
@@ -25,6 +29,46 @@ from shared.messagebus import MessageBus
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 ApiKey = Annotated[str | None, Header(alias="X-API-Key", description="client key of the app (channel app)")]
+PrivateToken = Annotated[str, Path(max_length=200, description="受理时给您的专属凭证 / your private token")]
+
+
+def client_of(request: Request) -> str | None:
+    """The request's address, as the server sees it: wrong guesses are counted per client."""
+    return request.client.host if request.client else None
+
+
+def private_link(token: str | None) -> str | None:
+    return f"/r/{token}" if token else None
+
+
+def citizen_json(view: CitizenView) -> dict[str, Any]:
+    """The citizen's view as JSON: the same by tracking code and by private link."""
+    return {
+        "tracking_code": view.tracking_code,
+        "status": view.status.value,
+        "status_label": view.status_label,
+        "received_at": view.received_at,
+        "channel": view.channel,
+        "content": view.content,
+        "category": view.category,
+        "subcategory": view.subcategory,
+        "type_label": view.type_label,
+        "town": view.town,
+        "town_name": view.town_name,
+        "department": view.department,
+        "department_name": view.department_name,
+        "reply": view.reply,
+        "replied_at": view.replied_at,
+        "reply_round": view.reply_round,
+        "rating": view.rating,
+        "can_rate": view.can_rate,
+        "timeline": [{"at": t.at, "status": t.status, "text": t.text} for t in view.timeline],
+    }
+
+
+def rated_json(rated: Complaint) -> dict[str, Any]:
+    return {"tracking_code": rated.tracking_code, "rating": rated.rating.value if rated.rating else None,
+            "reply_round": rated.reply_round, "status": rated.status.value}
 
 
 def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta) -> APIRouter:
@@ -47,40 +91,42 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta) ->
         if received.replayed:
             response.status_code = 200
         return ComplaintAccepted(id=received.id, tracking_code=received.tracking_code, status=received.status,
-                                 received_at=received.received_at)
+                                 received_at=received.received_at, citizen_token=received.citizen_token,
+                                 private_link=private_link(received.citizen_token))
 
     @router.get("/complaints/{tracking_code}", summary="查询投诉进度 / the citizen's view of a complaint")
-    def get_complaint(tracking_code: str,
-                      phone_last4: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None) -> dict[str, Any]:
-        view: CitizenView = bus.handle(GetCitizenView(tracking_code, phone_last4))
-        return {
-            "tracking_code": view.tracking_code,
-            "status": view.status.value,
-            "status_label": view.status_label,
-            "received_at": view.received_at,
-            "channel": view.channel,
-            "content": view.content,
-            "category": view.category,
-            "subcategory": view.subcategory,
-            "type_label": view.type_label,
-            "town": view.town,
-            "town_name": view.town_name,
-            "department": view.department,
-            "department_name": view.department_name,
-            "reply": view.reply,
-            "replied_at": view.replied_at,
-            "reply_round": view.reply_round,
-            "rating": view.rating,
-            "can_rate": view.can_rate,
-            "timeline": [{"at": t.at, "status": t.status, "text": t.text} for t in view.timeline],
-        }
+    def get_complaint(tracking_code: Annotated[str, Path(max_length=100)], request: Request,
+                      phone_last4: Annotated[str | None, Query(pattern=r"^\d{4}$",
+                                                               description="报告时所留手机号后四位（留了手机号时必填）")]
+                      = None) -> dict[str, Any]:
+        """Needs the last four phone digits when the reporter gave a phone. An unknown code and wrong
+        digits get the same 404; too many failures for a code or from a client get 429."""
+        return citizen_json(bus.handle(GetCitizenView(tracking_code, phone_last4, client_of(request))))
 
     @router.post("/complaints/{tracking_code}/rating", status_code=201, summary="评价回复 / rate the reply")
-    def post_rating(tracking_code: str, body: RatingIn) -> dict[str, Any]:
+    def post_rating(tracking_code: Annotated[str, Path(max_length=100)], body: CodeRatingIn,
+                    request: Request) -> dict[str, Any]:
+        """Needs the citizen's private token (given with the tracking code when the complaint was reported)."""
         rated: Complaint = bus.handle(RateComplaint(tracking_code=tracking_code, rating=body.rating,
-                                                    comment=body.comment, phone_last4=body.phone_last4))
-        return {"tracking_code": rated.tracking_code, "rating": rated.rating.value if rated.rating else None,
-                "reply_round": rated.reply_round, "status": rated.status.value}
+                                                    comment=body.comment, token=body.token,
+                                                    client=client_of(request)))
+        return rated_json(rated)
+
+    @router.get("/r/{token}", summary="专属链接查看投诉 / the citizen's view by their private link")
+    def get_by_token(token: PrivateToken, request: Request) -> dict[str, Any]:
+        return citizen_json(bus.handle(GetCitizenViewByToken(token, client_of(request))))
+
+    @router.post("/r/{token}/rating", status_code=201, summary="专属链接评价 / rate the reply by private link")
+    def post_rating_by_token(token: PrivateToken, body: RatingIn, request: Request) -> dict[str, Any]:
+        rated: Complaint = bus.handle(RateComplaint(tracking_code=None, rating=body.rating, comment=body.comment,
+                                                    token=token, client=client_of(request)))
+        return rated_json(rated)
+
+    @router.get("/reference", summary="镇街与投诉类型 / towns and complaint types for forms")
+    def get_reference() -> dict[str, Any]:
+        """Towns `[{code, name, kind}]` and categories `[{code, name, subcategories: [{code, name}]}]`."""
+        reference: Reference = bus.handle(GetReference())
+        return dict(reference)
 
     @router.post(TOKEN_URL.removeprefix("/api/v1"), response_model=TokenOut, tags=["auth"],
                  summary="登录 / OAuth2 password flow")
@@ -91,4 +137,5 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta) ->
         return TokenOut(access_token=access, expires_in=int(token_ttl.total_seconds()), role=principal.role,
                         department=principal.department)
 
+    router.include_router(build_hotline_router(bus, jwt_key=jwt_key))
     return router

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from services.intake.domain.complaint import PHONE
+from services.intake.domain.complaint import PHONE, normalize_phone
 from shared.clock import SHANGHAI
 from shared.contracts.codes import Channel, Rating, find_town, is_known_type
 from shared.text import visible
@@ -72,37 +72,135 @@ class ComplaintIn(BaseModel):
     @field_validator("town")
     @classmethod
     def _town(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        town = find_town(value)
-        if town is None:
-            raise ValueError(f"未知的镇街“{value}” / unknown town or street (one of Hechuan's 30)")
-        return town.code
+        return town_code(value)
 
     @model_validator(mode="after")
     def _type(self) -> ComplaintIn:
-        if self.subcategory and not self.category:
-            raise ValueError("指定细类时须同时指定类别 / subcategory needs a category")
-        if not is_known_type(self.category, self.subcategory):
-            raise ValueError(f"未知的投诉类型 {self.category}/{self.subcategory} / unknown category or subcategory")
+        check_type(self.category, self.subcategory)
         if (self.lat is None) != (self.lon is None):
             raise ValueError("经纬度须同时提供 / lat and lon go together")
         return self
 
 
+def town_code(value: str | None) -> str | None:
+    """A town given by code or Chinese name, as its code (a validator: ValueError for an unknown one)."""
+    if not value:
+        return None
+    town = find_town(value)
+    if town is None:
+        raise ValueError(f"未知的镇街“{value}” / unknown town or street (one of Hechuan's 30)")
+    return town.code
+
+
+def check_type(category: str | None, subcategory: str | None) -> None:
+    if subcategory and not category:
+        raise ValueError("指定细类时须同时指定类别 / subcategory needs a category")
+    if not is_known_type(category, subcategory):
+        raise ValueError(f"未知的投诉类型 {category}/{subcategory} / unknown category or subcategory")
+
+
 class ComplaintAccepted(BaseModel):
+    """The answer to a citizen's own report: the private token and link are theirs alone."""
+
+    id: str
+    tracking_code: str
+    status: str
+    received_at: datetime
+    citizen_token: str | None = Field(description="您的专属凭证：凭它查看和评价，请妥善保存 / your private token "
+                                                  "(view and rate with it); shown only in this answer")
+    private_link: str | None = Field(description="专属链接 /r/<citizen_token>（API: /api/v1/r/<citizen_token>）")
+
+
+Token = Annotated[str, Field(min_length=1, max_length=200, description="受理时给您的专属凭证 / your private token")]
+
+
+class RatingIn(BaseModel):
+    """POST /api/v1/r/{token}/rating: the token is in the link."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    rating: Rating
+    comment: Comment | None = None
+
+
+class CodeRatingIn(RatingIn):
+    """POST /api/v1/complaints/{tracking_code}/rating: the private token in the body."""
+
+    token: Token
+
+
+# --- the hotline (the call centre's system) -------------------------------------------------------------
+
+
+def _visible_id(value: str) -> str:
+    if not all(ch.isprintable() and not ch.isspace() for ch in value):
+        raise ValueError("call_id 只能含可见字符 / call_id takes visible characters only (no blanks or controls)")
+    return value
+
+
+def caller_number(value: str | None) -> str | None:
+    """A Chinese mobile or landline number in any usual spelling, normalised (validator)."""
+    if value is None or not value.strip():
+        return None
+    number = normalize_phone(value)
+    if number is None:
+        raise ValueError("来电号码不是有效的手机或固话号码 / not a valid Chinese mobile or landline number")
+    return number
+
+
+class HotlineIn(BaseModel):
+    """POST /api/v1/channels/hotline: a call the operator took (12345 / 12369 call centre)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    call_id: Annotated[str, Field(min_length=1, max_length=128, description="呼叫中心的通话编号（去重）"),
+                       AfterValidator(_visible_id)]
+    caller_number: str | None = Field(default=None, max_length=30, description="来电号码（手机或固话）")
+    content: Content
+    town: str | None = Field(default=None, max_length=40, description="镇街：代码或名称")
+    address: Address | None = None
+    category: str | None = Field(default=None, max_length=40)
+    subcategory: str | None = Field(default=None, max_length=40)
+    urgent: StrictBool = False
+
+    @field_validator("caller_number")
+    @classmethod
+    def _caller(cls, value: str | None) -> str | None:
+        return caller_number(value)
+
+    @field_validator("town")
+    @classmethod
+    def _town(cls, value: str | None) -> str | None:
+        return town_code(value)
+
+    @model_validator(mode="after")
+    def _type(self) -> HotlineIn:
+        check_type(self.category, self.subcategory)
+        return self
+
+
+class HotlineAccepted(BaseModel):
+    """The hotline's answer: no citizen token (staff never see it)."""
+
     id: str
     tracking_code: str
     status: str
     received_at: datetime
 
 
-class RatingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class PastComplaintOut(BaseModel):
+    tracking_code: str
+    received_at: datetime
+    status: str
+    status_label: str
+    type_label: str | None
+    address: str | None
+    content: str
 
-    rating: Rating
-    comment: Comment | None = None
-    phone_last4: str | None = Field(default=None, pattern=r"^\d{4}$")
+
+class HotlineHistoryOut(BaseModel):
+    by_caller: list[PastComplaintOut]
+    by_address: list[PastComplaintOut]
 
 
 class TokenOut(BaseModel):

@@ -7,33 +7,46 @@ handler reads and returns without committing. Events are recorded by the aggrega
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from services.intake.domain import commands as c
-from services.intake.domain.accounts import ApiKey, User, hash_api_key
+from services.intake.domain import open311 as o311
+from services.intake.domain import wechat as wx
+from services.intake.domain.accounts import ApiKey, User
 from services.intake.domain.complaint import (
+    HISTORY_LIMIT,
+    MIN_ADDRESS_QUERY,
+    CallerHistory,
     CitizenView,
     Complaint,
     IdempotencyKey,
     SealedReporter,
+    hash_citizen_token,
+    looks_like_code,
     needs_api_key,
     normalize_code,
+    normalize_phone,
     phone_last4,
 )
 from services.intake.domain.departments import Department, supersedes
 from services.intake.domain.errors import (
-    ApiKeyMissing,
     ApiKeyNotFound,
-    ApiKeyRefused,
     ComplaintNotFound,
+    HistoryNeedsAQuestion,
     IdempotencyKeyReused,
+    PrivateLinkNotFound,
+    RatingRefused,
+    TooManyGuesses,
     UnknownComplaint,
     UserExists,
     UserNotFound,
     WrongCredentials,
 )
+from services.intake.domain.reference import Reference, reference
+from services.intake.service_layer import open311, wechat
+from services.intake.service_layer.keys import active_key
 from services.intake.service_layer.uow import IntakeUnitOfWork
 from shared.auth import Principal, hash_password, mask_name, mask_phone, verify_password
 from shared.clock import SHANGHAI
@@ -41,9 +54,28 @@ from shared.contracts import events as ev
 
 
 class Cipher(Protocol):
-    """The port that encrypts personal data at rest (adapters/crypto.py: Fernet)."""
+    """The port that protects personal data at rest (adapters/crypto.py: Fernet, and an HMAC index)."""
 
     def encrypt(self, value: str | None) -> str | None: ...
+
+    def decrypt(self, token: str | None) -> str | None: ...
+
+    def index(self, value: str) -> str:
+        """A keyed hash of a value: equal values, equal indexes (finds a caller's earlier complaints)."""
+        ...
+
+
+class GuessThrottle(Protocol):
+    """The port that counts wrong guesses (adapters/throttle.py: a sliding window in this process).
+
+    `target` is what was guessed at (a tracking code) or None; `client` is the request's address.
+    """
+
+    def wait(self, target: str | None, client: str | None) -> int:
+        """Seconds until another try is allowed (0: now)."""
+        ...
+
+    def failed(self, target: str | None, client: str | None) -> None: ...
 
 
 # --- complaints ------------------------------------------------------------------------------------
@@ -55,63 +87,151 @@ class Received:
     tracking_code: str
     status: str
     received_at: datetime
-    replayed: bool  # True when an Idempotency-Key returned an earlier complaint
+    replayed: bool  # True when an Idempotency-Key or channel reference returned an earlier complaint
+    # The citizen's private token: only the citizen's own channel shows it (web/app answer, WeChat
+    # reply), never staff (the hotline answer), events or logs.
+    citizen_token: str | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, complaint: Complaint, *, replayed: bool) -> Received:
+    def of(cls, complaint: Complaint, *, replayed: bool, cipher: Cipher) -> Received:
         return cls(complaint.complaint_id, complaint.tracking_code, complaint.status.value,
-                   complaint.received_at.astimezone(SHANGHAI), replayed)
+                   complaint.received_at.astimezone(SHANGHAI), replayed, cipher.decrypt(complaint.citizen_token_enc))
 
 
 def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Cipher) -> Received:
-    """受理: the complaint, its timeline and its `complaint.received` event in one transaction."""
+    """受理: the complaint, its timeline and its `complaint.received` event in one transaction.
+
+    The same Idempotency-Key (with the same request) or the same channel reference returns the complaint
+    it created (`replayed`), also when two such requests race: the loser's unique-key violation at commit
+    becomes the winner's answer.
+    """
     if needs_api_key(cmd.channel):
-        _active_key(uow, cmd.api_key, channel=cmd.channel)
-    if cmd.idempotency_key:
-        earlier = uow.idempotency_keys.get(cmd.idempotency_key)
-        if earlier is not None:
-            if earlier.fingerprint != (cmd.request_fingerprint or ""):
-                raise IdempotencyKeyReused()
-            replayed = uow.complaints.get(earlier.complaint_id)
-            assert replayed is not None  # the key's foreign key keeps its complaint
-            return Received.of(replayed, replayed=True)
+        active_key(uow, cmd.api_key, channel=cmd.channel)
+    if (earlier := _earlier(cmd, uow)) is not None:
+        return Received.of(earlier, replayed=True, cipher=cipher)
     now = uow.clock.now()
     complaint = Complaint.receive(
         channel=cmd.channel, content=cmd.content, category=cmd.category, subcategory=cmd.subcategory,
         town=cmd.town, address=cmd.address, lat=cmd.lat, lon=cmd.lon, occurred_at=cmd.occurred_at,
-        urgent=cmd.urgent, reporter=_seal(cmd.reporter, cipher), at=now,
+        urgent=cmd.urgent, reporter=_seal(cmd.reporter, cipher), at=now, seal=cipher.encrypt,
     )
     uow.complaints.add(complaint)
     if cmd.idempotency_key:
         uow.idempotency_keys.add(IdempotencyKey(cmd.idempotency_key, cmd.request_fingerprint or "",
                                                 complaint.complaint_id, now))
-    uow.commit()
-    return Received.of(complaint, replayed=False)
+    if cmd.channel_ref:
+        uow.channel_refs.add(cmd.channel.value, cmd.channel_ref, complaint.complaint_id, now)
+    if (winner := uow.commit_first(lambda: _earlier(cmd, uow))) is not None:
+        return Received.of(winner, replayed=True, cipher=cipher)
+    return Received.of(complaint, replayed=False, cipher=cipher)
+
+
+def _earlier(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork) -> Complaint | None:
+    """The complaint this request's Idempotency-Key or channel reference made before, if any."""
+    complaint_id: str | None = None
+    if cmd.idempotency_key:
+        key = uow.idempotency_keys.get(cmd.idempotency_key)
+        if key is not None:
+            if key.fingerprint != (cmd.request_fingerprint or ""):
+                raise IdempotencyKeyReused()
+            complaint_id = key.complaint_id
+    if complaint_id is None and cmd.channel_ref:
+        complaint_id = uow.channel_refs.get(cmd.channel.value, cmd.channel_ref)
+    if complaint_id is None:
+        return None
+    earlier = uow.complaints.get(complaint_id)
+    assert earlier is not None  # the key's and the reference's foreign keys keep their complaint
+    return earlier
 
 
 def _seal(reporter: c.Reporter, cipher: Cipher) -> SealedReporter:
     """Encrypted for storage, masked for staff: the reporter never leaves intake in clear."""
     name = reporter.kept_name
+    number = normalize_phone(reporter.phone)
     return SealedReporter(name_enc=cipher.encrypt(name), phone_enc=cipher.encrypt(reporter.phone),
                           name_masked=mask_name(name), phone_masked=mask_phone(reporter.phone),
-                          phone_last4=phone_last4(reporter.phone), anonymous=reporter.anonymous)
+                          phone_last4=phone_last4(reporter.phone), anonymous=reporter.anonymous,
+                          phone_hmac=cipher.index(number) if number else None)
 
 
-def citizen_view(query: c.GetCitizenView, uow: IntakeUnitOfWork) -> CitizenView:
-    complaint = uow.complaints.by_tracking_code(normalize_code(query.tracking_code))
+def _not_throttled(throttle: GuessThrottle, target: str | None, client: str | None) -> None:
+    """Refuse before looking anything up: a blocked guesser learns nothing, not even a right guess."""
+    if (wait := throttle.wait(target, client)) > 0:
+        raise TooManyGuesses(wait)
+
+
+def _code_or_none(tracking_code: str) -> str | None:
+    """The code as stored, or None for text that is no tracking code at all (not looked up)."""
+    code = normalize_code(tracking_code)
+    return code if looks_like_code(code) else None
+
+
+def citizen_view(query: c.GetCitizenView, uow: IntakeUnitOfWork, throttle: GuessThrottle) -> CitizenView:
+    """The tracking page by code (and the last four phone digits when the reporter gave a phone).
+
+    An unknown code and wrong digits look alike; each counts as a failure for the code and the client.
+    """
+    code = _code_or_none(query.tracking_code)
+    _not_throttled(throttle, code, query.client)
+    complaint = uow.complaints.by_tracking_code(code) if code else None
     if complaint is None or not complaint.shown_to(query.phone_last4):
+        throttle.failed(code, query.client)
         raise ComplaintNotFound()
     return complaint.citizen_view(uow.department_names.directory())
 
 
-def rate_complaint(cmd: c.RateComplaint, uow: IntakeUnitOfWork) -> Complaint:
-    """评价: the latest rating of a reply round is the one that counts."""
-    complaint = uow.complaints.by_tracking_code(normalize_code(cmd.tracking_code), for_update=True)
-    if complaint is None or not complaint.shown_to(cmd.phone_last4, phone_required=True):
-        raise ComplaintNotFound()
+def citizen_view_by_token(query: c.GetCitizenViewByToken, uow: IntakeUnitOfWork,
+                          throttle: GuessThrottle) -> CitizenView:
+    """The tracking page by the citizen's private link; a miss counts against the client."""
+    complaint = _by_token(uow, query.token, query.client, throttle)
+    return complaint.citizen_view(uow.department_names.directory())
+
+
+def _by_token(uow: IntakeUnitOfWork, token: str, client: str | None, throttle: GuessThrottle, *,
+              for_update: bool = False) -> Complaint:
+    _not_throttled(throttle, None, client)
+    complaint = uow.complaints.by_token_hash(hash_citizen_token(token), for_update=for_update)
+    if complaint is None or not complaint.holds_token(token):
+        throttle.failed(None, client)
+        raise PrivateLinkNotFound()
+    return complaint
+
+
+def rate_complaint(cmd: c.RateComplaint, uow: IntakeUnitOfWork, throttle: GuessThrottle) -> Complaint:
+    """评价, with the citizen's private token: the latest rating of a reply round is the one that counts."""
+    if cmd.tracking_code is None:
+        complaint = _by_token(uow, cmd.token or "", cmd.client, throttle, for_update=True)
+    else:
+        code = _code_or_none(cmd.tracking_code)
+        _not_throttled(throttle, code, cmd.client)
+        found = uow.complaints.by_tracking_code(code, for_update=True) if code else None
+        if found is None or not found.holds_token(cmd.token):
+            throttle.failed(code, cmd.client)
+            raise RatingRefused()
+        complaint = found
     complaint.rate(cmd.rating, comment=cmd.comment, via=cmd.via, at=uow.clock.now())
     uow.commit()
     return complaint
+
+
+# --- the hotline operator's questions ------------------------------------------------------------------
+
+
+def hotline_history(query: c.GetHotlineHistory, uow: IntakeUnitOfWork, cipher: Cipher) -> CallerHistory:
+    """A caller's earlier complaints (by the keyed hash of their number: nothing is decrypted) and the
+    complaints at an address containing the given text; newest first, at most HISTORY_LIMIT each."""
+    number = normalize_phone(query.caller)
+    address = (query.address or "").strip()
+    if number is None and len(address) < MIN_ADDRESS_QUERY:
+        raise HistoryNeedsAQuestion()
+    return CallerHistory(
+        by_caller=uow.history.by_phone_hmac(cipher.index(number), limit=HISTORY_LIMIT) if number else [],
+        by_address=uow.history.by_address(address, limit=HISTORY_LIMIT) if len(address) >= MIN_ADDRESS_QUERY else [],
+    )
+
+
+def get_reference(_query: c.GetReference, _uow: IntakeUnitOfWork) -> Reference:
+    return reference()
 
 
 # --- lifecycle events: keep the citizen's view current -------------------------------------------------
@@ -206,19 +326,13 @@ def revoke_api_key(cmd: c.RevokeApiKey, uow: IntakeUnitOfWork) -> None:
     uow.commit()
 
 
-def _active_key(uow: IntakeUnitOfWork, key: str | None, *, channel: str | None = None) -> ApiKey:
-    if not key:
-        raise ApiKeyMissing(channel)
-    record = uow.api_keys.by_hash(hash_api_key(key))
-    if record is None or not record.active:
-        raise ApiKeyRefused()
-    return record
-
-
 COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     c.ReceiveComplaint: receive_complaint,
     c.RateComplaint: rate_complaint,
     c.GetCitizenView: citizen_view,
+    c.GetCitizenViewByToken: citizen_view_by_token,
+    c.GetHotlineHistory: hotline_history,
+    c.GetReference: get_reference,
     c.Authenticate: authenticate,
     c.AddUser: add_user,
     c.SetPassword: set_password,
@@ -227,6 +341,11 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     c.AddApiKey: add_api_key,
     c.ListApiKeys: list_api_keys,
     c.RevokeApiKey: revoke_api_key,
+    o311.ListServices: open311.list_services,
+    o311.GetServiceDefinition: open311.service_definition,
+    o311.ListServiceRequests: open311.list_service_requests,
+    o311.GetServiceRequest: open311.get_service_request,
+    wx.HandleWechatMessage: wechat.handle_wechat_message,
 }
 
 EVENT_HANDLERS: dict[type[ev.EventPayload], list[Callable[..., None]]] = {

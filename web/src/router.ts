@@ -1,0 +1,45 @@
+import { createRouter, createWebHistory } from 'vue-router'
+
+// Each audience's pages are lazily loaded chunks: the citizen's phone never downloads the staff pages
+// (Element Plus), and the staff pages never wait for Vant. Every path here is also served by the API
+// process (services/app.py, PAGE_PATHS), so a reload or a shared link opens the right page.
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    {
+      path: '/',
+      component: () => import('./citizen/CitizenShell.vue'),
+      children: [
+        { path: '', name: 'report', component: () => import('./citizen/ReportPage.vue'), meta: { title: '我要投诉' } },
+        { path: 'track', name: 'track', component: () => import('./citizen/TrackPage.vue'), meta: { title: '查询进度' } },
+        {
+          path: 'r/:token',
+          name: 'private-link',
+          component: () => import('./citizen/PrivateLinkPage.vue'),
+          props: true,
+          meta: { title: '我的投诉' },
+        },
+      ],
+    },
+    {
+      path: '/hotline',
+      component: () => import('./staff/StaffLayout.vue'),
+      children: [
+        { path: '', name: 'hotline', component: () => import('./staff/HotlinePage.vue'), meta: { title: '热线受理' } },
+      ],
+    },
+    {
+      path: '/:pathMatch(.*)*',
+      component: () => import('./citizen/CitizenShell.vue'),
+      children: [
+        { path: '', name: 'not-found', component: () => import('./citizen/NotFoundPage.vue'), meta: { title: '页面不存在' } },
+      ],
+    },
+  ],
+  scrollBehavior: () => ({ top: 0 }),
+})
+
+router.afterEach((to) => {
+  const title = typeof to.meta.title === 'string' ? to.meta.title : ''
+  document.title = title ? `${title} · 合川区生态环境投诉` : '合川区生态环境投诉'
+})

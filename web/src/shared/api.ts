@@ -1,0 +1,274 @@
+// The typed client of the intake API (the contract in README / OpenAPI at /docs).
+// Every call goes to the same origin (the pages are served by the API process itself, or by the
+// gateway in front of it): no absolute URL, nothing from the internet.
+
+export type ComplaintStatus =
+  | 'received' | 'triage' | 'assigned' | 'accepted' | 'replied' | 'closed' | 'rejected'
+
+export type RatingValue = 'satisfied' | 'basically_satisfied' | 'unsatisfied'
+
+export interface Town {
+  code: string
+  name: string
+  kind: string
+}
+
+export interface Subcategory {
+  code: string
+  name: string
+}
+
+export interface Category {
+  code: string
+  name: string
+  subcategories: Subcategory[]
+}
+
+export interface Reference {
+  towns: Town[]
+  categories: Category[]
+}
+
+export interface ClassifyRequest {
+  content: string
+  address?: string
+}
+
+/** Routing's guess for a text (POST /api/v1/classify). */
+export interface Classification {
+  category: string | null
+  subcategory: string | null
+  urgent: boolean
+  town: string | null
+  town_name: string | null
+  department: string
+  department_name: string
+  confidence: number
+  explanation: unknown
+}
+
+export interface Reporter {
+  name?: string
+  phone?: string
+  anonymous: boolean
+}
+
+export interface ComplaintRequest {
+  channel: 'web'
+  content: string
+  category?: string
+  subcategory?: string
+  town?: string
+  address?: string
+  reporter?: Reporter
+}
+
+export interface ComplaintAccepted {
+  id: string
+  tracking_code: string
+  status: ComplaintStatus
+  received_at: string
+  citizen_token?: string
+  private_link?: string
+}
+
+export interface TimelineEntry {
+  at: string
+  status: string
+  text: string
+}
+
+/** What a citizen may see of their complaint (by code + phone digits, or by the private link). */
+export interface CitizenView {
+  tracking_code: string
+  status: ComplaintStatus
+  status_label: string
+  received_at: string
+  channel: string
+  content: string
+  category: string | null
+  subcategory: string | null
+  type_label: string | null
+  town: string | null
+  town_name: string | null
+  department: string | null
+  department_name: string | null
+  reply: string | null
+  replied_at: string | null
+  reply_round: number
+  rating: RatingValue | null
+  can_rate: boolean
+  reply_due?: string | null
+  timeline: TimelineEntry[]
+}
+
+export interface RatingRequest {
+  rating: RatingValue
+  comment?: string
+}
+
+export interface RatingResult {
+  tracking_code: string
+  rating: RatingValue | null
+  reply_round: number
+  status: ComplaintStatus
+}
+
+export interface TokenResponse {
+  access_token: string
+  token_type: string
+  expires_in: number
+  role: string
+  department: string | null
+}
+
+export interface HotlineRequest {
+  call_id: string
+  caller_number?: string
+  content: string
+  town?: string
+  address?: string
+  category?: string
+  subcategory?: string
+  urgent?: boolean
+}
+
+export interface HotlineAccepted {
+  id: string
+  tracking_code: string
+  status: ComplaintStatus
+  received_at: string
+}
+
+export interface HistoryItem {
+  tracking_code: string
+  received_at: string
+  status: string
+  status_label: string
+  type_label: string | null
+  address: string | null
+  content: string
+}
+
+export interface HotlineHistory {
+  by_caller: HistoryItem[]
+  by_address: HistoryItem[]
+}
+
+/** An error as the server said it: `{"error": {"code", "message"}}` with the HTTP status. */
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+
+  constructor(status: number, code: string, message: string) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+  }
+}
+
+/** The message to show a person for any failure: the server's own words when it gave some. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return err.message
+  if (err instanceof DOMException && err.name === 'AbortError') return '请求已取消'
+  if (err instanceof TypeError) return '网络连接失败，请检查网络后重试'
+  return '出现了意外错误，请稍后再试'
+}
+
+interface RequestOptions {
+  method?: 'GET' | 'POST'
+  json?: unknown
+  form?: Record<string, string>
+  headers?: Record<string, string>
+  token?: string | null
+  signal?: AbortSignal
+}
+
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers }
+  let body: BodyInit | undefined
+  if (options.json !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    body = JSON.stringify(options.json)
+  } else if (options.form !== undefined) {
+    headers['Content-Type'] = 'application/x-www-form-urlencoded'
+    body = new URLSearchParams(options.form).toString()
+  }
+  if (options.token) headers.Authorization = `Bearer ${options.token}`
+
+  const response = await fetch(path, {
+    method: options.method ?? (body === undefined ? 'GET' : 'POST'),
+    headers,
+    body,
+    signal: options.signal,
+    credentials: 'same-origin',
+  })
+  const text = await response.text()
+  let data: unknown = null
+  if (text) {
+    try {
+      data = JSON.parse(text)
+    } catch {
+      data = null
+    }
+  }
+  if (!response.ok) {
+    const error = (data as { error?: { code?: string; message?: string } } | null)?.error
+    throw new ApiError(
+      response.status,
+      error?.code ?? 'http_' + response.status,
+      error?.message ?? fallbackMessage(response.status),
+    )
+  }
+  return data as T
+}
+
+function fallbackMessage(status: number): string {
+  if (status === 404) return '没有找到'
+  if (status === 429) return '尝试次数过多，请稍后再试'
+  if (status >= 500) return '服务暂时不可用，请稍后再试'
+  return `请求失败（${status}）`
+}
+
+const enc = encodeURIComponent
+
+export const api = {
+  reference: (signal?: AbortSignal) => request<Reference>('/api/v1/reference', { signal }),
+
+  classify: (body: ClassifyRequest, signal?: AbortSignal) =>
+    request<Classification>('/api/v1/classify', { json: body, signal }),
+
+  submitComplaint: (body: ComplaintRequest, idempotencyKey: string) =>
+    request<ComplaintAccepted>('/api/v1/complaints', {
+      json: body,
+      headers: { 'Idempotency-Key': idempotencyKey },
+    }),
+
+  track: (trackingCode: string, phoneLast4: string) => {
+    const query = phoneLast4 ? `?phone_last4=${enc(phoneLast4)}` : ''
+    return request<CitizenView>(`/api/v1/complaints/${enc(trackingCode)}${query}`)
+  },
+
+  byToken: (token: string) => request<CitizenView>(`/api/v1/r/${enc(token)}`),
+
+  rate: (token: string, body: RatingRequest) =>
+    request<RatingResult>(`/api/v1/r/${enc(token)}/rating`, { json: body }),
+
+  login: (username: string, password: string) =>
+    request<TokenResponse>('/api/v1/auth/token', { form: { username, password } }),
+
+  hotlineHistory: (token: string, caller: string, address: string, signal?: AbortSignal) => {
+    const query = new URLSearchParams()
+    if (caller) query.set('caller', caller)
+    if (address) query.set('address', address)
+    return request<HotlineHistory>(`/api/v1/channels/hotline/history?${query.toString()}`, { token, signal })
+  },
+
+  hotline: (body: HotlineRequest, apiKey: string, token?: string | null) =>
+    request<HotlineAccepted>('/api/v1/channels/hotline', {
+      json: body,
+      headers: { 'X-API-Key': apiKey },
+      token,
+    }),
+}
