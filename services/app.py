@@ -58,7 +58,8 @@ def create_app(runtimes: list[ServiceRuntime], bus: EventBus, engines: list[Engi
     app = FastAPI(title=title or f"合川区生态环境投诉处理 ({names})", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, form_paths=(TOKEN_URL,),
-                       media_types={path: types for rt in runtimes for path, types in rt.media_types.items()})
+                       media_types={path: types for rt in runtimes for path, types in rt.media_types.items()},
+                       limits={path: limit for rt in runtimes for path, limit in rt.body_limits.items()})
 
     @app.middleware("http")
     async def correlate(request: Request, call_next):  # type: ignore[no-untyped-def]

@@ -52,6 +52,18 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class TooLarge(DomainError):
+    """What was sent is larger than allowed (an attachment over its size limit)."""
+
+    code = "too_large"
+
+
+class UnsupportedMedia(DomainError):
+    """What was sent is not of a kind accepted here (judged from its bytes, never its name)."""
+
+    code = "unsupported_media_type"
+
+
 class TooManyRequests(DomainError):
     """Too many tries (wrong codes or phone digits, logins): wait, then try again.
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,7 +19,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.auth import TOKEN_URL, Principal, read_token
-from shared.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from shared.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooLarge,
+    TooManyRequests,
+    Unauthorized,
+    UnsupportedMedia,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +37,7 @@ log = logging.getLogger(__name__)
 # One table: each kind of domain error and the HTTP status it becomes. Subclasses inherit their kind's.
 HTTP_STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, TooManyRequests: 429,
+    TooLarge: 413, UnsupportedMedia: 415,
 }
 
 
@@ -97,15 +109,20 @@ class BodyLimitMiddleware:
     """413 for bodies over the limit, 415 for JSON endpoints sent something that is not JSON.
 
     `form_paths` take any body (the sign-in form); `media_types` names paths whose bodies are not JSON
-    and the media types each takes (a webhook's XML): anything else sent there is a 415 too.
+    and the media types each takes (a webhook's XML, an upload's multipart form): anything else sent
+    there is a 415 too. `limits` gives a path its own size limit instead of `max_bytes` (uploads).
+    Paths in `media_types` and `limits` may hold `{parameters}` (`/api/v1/r/{token}/attachments`),
+    each matching one path segment.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int, form_paths: tuple[str, ...] = (),
-                 media_types: Mapping[str, tuple[str, ...]] | None = None) -> None:
+                 media_types: Mapping[str, tuple[str, ...]] | None = None,
+                 limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.form_paths = form_paths
-        self.media_types = dict(media_types or {})
+        self.media_types = [(_path_pattern(path), types) for path, types in (media_types or {}).items()]
+        self.limits = [(_path_pattern(path), limit) for path, limit in (limits or {}).items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
@@ -113,14 +130,17 @@ class BodyLimitMiddleware:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         length = headers.get("content-length")
-        if length and length.isdigit() and int(length) > self.max_bytes:
-            await _reject(send, 413, f"请求体过大 / the request body is larger than {self.max_bytes} bytes")
-            return
         path = scope["path"]
+        limit = _first(self.limits, path)
+        max_bytes = self.max_bytes if limit is None else limit
+        if length and length.isdigit() and int(length) > max_bytes:
+            await _reject(send, 413, f"请求体过大 / the request body is larger than {max_bytes} bytes")
+            return
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
-        if path in self.media_types:
-            if length not in (None, "0") and ctype and ctype not in self.media_types[path]:
-                accepted = ", ".join(self.media_types[path])
+        media_types = _first(self.media_types, path)
+        if media_types is not None:
+            if length not in (None, "0") and ctype and ctype not in media_types:
+                accepted = ", ".join(media_types)
                 await _reject(send, 415, f"请使用 {accepted} / send the body as {accepted}")
                 return
         elif path.startswith("/api/") and path not in self.form_paths and length not in (None, "0") and ctype \
@@ -134,18 +154,32 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     raise _TooLarge()
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _TooLarge:
-            await _reject(send, 413, f"请求体过大 / the request body is larger than {self.max_bytes} bytes")
+            await _reject(send, 413, f"请求体过大 / the request body is larger than {max_bytes} bytes")
 
 
 class _TooLarge(Exception):
     pass
+
+
+T = TypeVar("T")
+
+
+def _path_pattern(path: str) -> re.Pattern[str]:
+    """`/api/v1/r/{token}/attachments` → a pattern where each `{parameter}` is one path segment."""
+    parts = re.split(r"\{[^/{}]+\}", path)
+    return re.compile("[^/]+".join(re.escape(part) for part in parts))
+
+
+def _first(patterns: list[tuple[re.Pattern[str], T]], path: str) -> T | None:
+    """The value of the first pattern matching the whole path, if any."""
+    return next((value for pattern, value in patterns if pattern.fullmatch(path)), None)
 
 
 async def _reject(send: Send, status: int, message: str) -> None:

@@ -44,6 +44,8 @@ class ServiceRuntime:
     ready: Callable[[], bool] = lambda: True
     # Paths whose bodies are not JSON → the media types they take (the body-size guard lets only those through).
     media_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Paths (may hold {parameters}) → their own body-size limit in bytes (uploads); others keep MAX_BODY_BYTES.
+    body_limits: dict[str, int] = field(default_factory=dict)
 
 
 class PeriodicWorker:

@@ -29,6 +29,7 @@ class ServedProcess:
             **os.environ,
             "DEMO_MODE": "true",
             "DATABASE_URL": f"sqlite:///{self.dir}/bench.db",
+            "ATTACHMENT_DIR": str(self.dir / "attachments"),
             "PORT": str(self.port),
             "LOG_LEVEL": "WARNING",
             **(env or {}),

@@ -9,14 +9,23 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy.engine import Engine
 
+from services.intake.adapters.attachment_store import FolderStore
 from services.intake.adapters.crypto import FieldCipher
+from services.intake.adapters.media import PillowMedia
 from services.intake.adapters.throttle import SlidingWindowThrottle
-from services.intake.entrypoints.api import build_router
+from services.intake.domain.attachments import AttachmentLimits
+from services.intake.entrypoints.api import UPLOAD_PATH, UPLOAD_TYPES, build_router, upload_body_limit
 from services.intake.entrypoints.open311 import build_open311_router
 from services.intake.entrypoints.wechat import PATH as WECHAT_PATH
 from services.intake.entrypoints.wechat import XML_TYPES, build_wechat_router
 from services.intake.seed import seed_demo
-from services.intake.service_layer.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, GuessThrottle
+from services.intake.service_layer.handlers import (
+    COMMAND_HANDLERS,
+    EVENT_HANDLERS,
+    AttachmentStore,
+    GuessThrottle,
+    MediaPreparer,
+)
 from services.intake.service_layer.uow import IntakeUnitOfWork
 from services.intake.settings import IntakeSettings
 from shared.clock import Clock
@@ -55,22 +64,36 @@ def _with(*routers: APIRouter) -> APIRouter:
     return combined
 
 
+def attachment_limits(settings: IntakeSettings) -> AttachmentLimits:
+    return AttachmentLimits(image_max_bytes=settings.attachment_image_max_bytes,
+                            video_max_bytes=settings.attachment_video_max_bytes,
+                            per_complaint=settings.attachment_max_per_complaint)
+
+
 def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None = None,
-              throttle: GuessThrottle | None = None) -> ServiceRuntime:
+              throttle: GuessThrottle | None = None, attachments: AttachmentStore | None = None,
+              media: MediaPreparer | None = None) -> ServiceRuntime:
     """The intake runtime. `cipher` encrypts personal data at rest; `throttle` counts wrong guesses of
-    codes, phone digits and tokens (in this process's memory by default). A test may pass its own."""
+    codes, phone digits and tokens (in this process's memory by default); `attachments` keeps the bytes
+    of citizens' photos and videos (a folder, ATTACHMENT_DIR); `media` re-encodes images without EXIF.
+    A test may pass its own."""
     settings = ctx.settings
     if cipher is None:
         assert settings.encryption_key is not None  # the settings refuse to load without one
         cipher = FieldCipher(settings.encryption_key.get_secret_value())
     if throttle is None:
         throttle = SlidingWindowThrottle()
+    if attachments is None:
+        attachments = FolderStore(settings.attachment_dir)
+    limits = attachment_limits(settings)
     bus = MessageBus(uow_factory(IntakeUnitOfWork, ctx.engine, clock=ctx.clock, source=SOURCE), group=NAME,
                      topics=(topics.LIFECYCLE, topics.REFERENCE), commands=COMMAND_HANDLERS, events=EVENT_HANDLERS,
-                     ports={"cipher": cipher, "throttle": throttle})
+                     ports={"cipher": cipher, "throttle": throttle, "attachments": attachments,
+                            "media": media or PillowMedia(), "attachment_limits": limits})
     router = build_router(bus, jwt_key=settings.jwt_key,
-                          token_ttl=timedelta(minutes=settings.access_token_minutes))
+                          token_ttl=timedelta(minutes=settings.access_token_minutes), attachment_limits=limits)
     router = _with(router, build_open311_router(bus))  # /open311/v2: Open311 GeoReport v2
     router = _with(router, build_wechat_router(bus, settings))  # /api/v1/channels/wechat: the official account
     return ServiceRuntime(name=NAME, router=router, bus=bus, consumers=[bus.consumer()],
-                          media_types={WECHAT_PATH: XML_TYPES})
+                          media_types={WECHAT_PATH: XML_TYPES, UPLOAD_PATH: UPLOAD_TYPES},
+                          body_limits={UPLOAD_PATH: upload_body_limit(limits)})

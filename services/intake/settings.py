@@ -22,6 +22,12 @@ class IntakeSettings(CommonSettings):
     # Where citizens open links (https://complaints.example.gov.cn): the WeChat reply's private link.
     # Unset, the link starts with the address the request came to.
     public_base_url: str | None = None
+    # Photos and short videos citizens attach to a complaint: the bytes live in this folder (the
+    # database keeps only their metadata); limits per file and per complaint.
+    attachment_dir: str = "./var/attachments"
+    attachment_image_max_bytes: int = 10 * 1024 * 1024  # JPEG, PNG, WebP
+    attachment_video_max_bytes: int = 30 * 1024 * 1024  # MP4
+    attachment_max_per_complaint: int = 6
 
     @model_validator(mode="after")
     def _wechat(self) -> IntakeSettings:

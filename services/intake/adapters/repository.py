@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from services.intake.adapters.tables import (
     ApiKeyRow,
+    AttachmentRow,
     ChannelRefRow,
     ComplaintRow,
     DepartmentNameRow,
@@ -25,6 +26,7 @@ from services.intake.adapters.tables import (
     UserRow,
 )
 from services.intake.domain.accounts import ApiKey, User
+from services.intake.domain.attachments import Attachment, AttachmentInfo
 from services.intake.domain.complaint import (
     Complaint,
     GivenRating,
@@ -186,6 +188,36 @@ class ChannelRefRepository:
 
     def add(self, channel: str, ref: str, complaint_id: str, at: datetime) -> None:
         self.session.add(ChannelRefRow(channel=channel, ref=ref, complaint_id=complaint_id, created_at=at))
+
+
+class AttachmentRepository:
+    """Attachments of complaints: written once, never changed (the bytes are in the attachment store)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, attachment: Attachment) -> None:
+        self.session.add(AttachmentRow(**{name: getattr(attachment, name) for name in _ATTACHMENT_COLUMNS}))
+
+    def get(self, attachment_id: str) -> Attachment | None:
+        row = self.session.get(AttachmentRow, attachment_id)
+        return Attachment(**{name: getattr(row, name) for name in _ATTACHMENT_COLUMNS}) if row is not None else None
+
+    def count_for(self, complaint_id: str) -> int:
+        return self.session.scalars(select(func.count()).select_from(AttachmentRow)
+                                    .where(col(AttachmentRow.complaint_id) == complaint_id)).one()
+
+    def listed(self, complaint_id: str) -> list[AttachmentInfo]:
+        """What the citizen's view lists, oldest first."""
+        rows = self.session.execute(select(col(AttachmentRow.id), col(AttachmentRow.content_type),
+                                           col(AttachmentRow.size))
+                                    .where(col(AttachmentRow.complaint_id) == complaint_id)
+                                    .order_by(col(AttachmentRow.created_at), col(AttachmentRow.id)))
+        return [AttachmentInfo(r.id, r.content_type, r.size) for r in rows]
+
+
+_ATTACHMENT_COLUMNS = ("id", "complaint_id", "content_type", "size", "sha256", "storage_key", "gps_removed",
+                       "created_at")
 
 
 class ComplaintHistory:

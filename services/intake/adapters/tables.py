@@ -71,6 +71,21 @@ class WechatSessionRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=_ts())
 
 
+class AttachmentRow(SQLModel, table=True):
+    """A photo or video of a complaint: its bytes are in the attachment store under `storage_key`."""
+
+    __tablename__ = "intake_attachments"
+
+    id: str = Field(primary_key=True, max_length=36)
+    complaint_id: str = Field(max_length=36, foreign_key="intake_complaints.id", index=True)
+    content_type: str = Field(max_length=40)
+    size: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=200)
+    gps_removed: bool = False
+    created_at: datetime = Field(sa_column=_ts())
+
+
 class TimelineRow(SQLModel, table=True):
     __tablename__ = "intake_timeline"
 
@@ -144,5 +159,6 @@ class DepartmentNameRow(SQLModel, table=True):
 TABLES: list[sa.Table] = [
     SQLModel.metadata.tables[name]
     for name in ("intake_complaints", "intake_timeline", "intake_ratings", "intake_idempotency_keys", "intake_users",
-                 "intake_api_keys", "intake_department_names", "intake_channel_refs", "intake_wechat_sessions")
+                 "intake_api_keys", "intake_department_names", "intake_channel_refs", "intake_wechat_sessions",
+                 "intake_attachments")
 ]

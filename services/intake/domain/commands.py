@@ -80,6 +80,31 @@ class GetCitizenViewByToken:
 
 
 @dataclass(frozen=True)
+class AddAttachment:
+    """A photo or short video the citizen adds to their open complaint, by their private token.
+
+    `data` is the file as uploaded; what it is comes from its bytes. With `use_location` the photo is
+    said to show the place: its EXIF GPS becomes the complaint's position if it has none yet.
+    """
+
+    token: str = field(repr=False)
+    data: bytes = field(repr=False)
+    use_location: bool = False
+    client: str | None = None
+
+
+@dataclass(frozen=True)
+class GetAttachment:
+    """Query: one attachment's bytes, for the citizen (their `token`) or staff (role and department)."""
+
+    attachment_id: str
+    token: str | None = field(default=None, repr=False)
+    role: str | None = None
+    department: str | None = None
+    client: str | None = None
+
+
+@dataclass(frozen=True)
 class GetHotlineHistory:
     """Query (operators): a caller's earlier complaints (by number) and those at an address."""
 

@@ -13,13 +13,14 @@ import hmac
 import re
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from services.intake.domain.attachments import AttachmentInfo, Location
 from services.intake.domain.departments import DepartmentDirectory
-from services.intake.domain.errors import NotRatable, OccurredInFuture
+from services.intake.domain.errors import ComplaintClosedForAttachments, NotRatable, OccurredInFuture
 from shared.clock import SHANGHAI
 from shared.contracts.codes import CATEGORY_NAMES, SUBCATEGORIES, TOWNS, Channel, Rating
 from shared.contracts.events import (
@@ -236,6 +237,8 @@ class CitizenView:
     can_rate: bool
     timeline: list[TimelineLine]
     reply_due: datetime | None = None  # the department's deadline to reply (Open311's expected_datetime)
+    attachments: tuple[AttachmentInfo, ...] = ()  # the citizen's photos and videos, oldest first
+    can_attach: bool = False  # more files may be added (the complaint is not closed)
 
     @property
     def status_label(self) -> str:
@@ -376,7 +379,26 @@ class Complaint(Aggregate):
         self._note(at, f"您的评价：{RATING_LABELS[rating]}", Status.closed)
         self.record(ComplaintRatedV1, comment=comment, via=via, rated_at=at)
 
-    def citizen_view(self, directory: DepartmentDirectory) -> CitizenView:
+    # --- attachments (photos and videos as evidence) --------------------------------------------------
+
+    @property
+    def accepts_attachments(self) -> bool:
+        """Files may be added while the complaint is open (not closed by a rating, not refused)."""
+        return self.status not in (Status.closed, Status.rejected)
+
+    def check_attachable(self) -> None:
+        if not self.accepts_attachments:
+            raise ComplaintClosedForAttachments()
+
+    def locate(self, location: Location) -> bool:
+        """The place of a photo the citizen said shows it: the complaint's position, if it has none yet."""
+        if self.lat is not None or self.lon is not None:
+            return False
+        self.lat, self.lon = location.lat, location.lon
+        return True
+
+    def citizen_view(self, directory: DepartmentDirectory,
+                     attachments: Sequence[AttachmentInfo] = ()) -> CitizenView:
         return CitizenView(
             tracking_code=self.tracking_code, status=self.status, received_at=self.received_at.astimezone(SHANGHAI),
             channel=self.channel.value, content=self.content, category=self.category, subcategory=self.subcategory,
@@ -387,6 +409,7 @@ class Complaint(Aggregate):
             timeline=[TimelineLine(e.at.astimezone(SHANGHAI), e.status.value, e.render(directory))
                       for e in self.timeline],
             reply_due=self.reply_due.astimezone(SHANGHAI) if self.reply_due else None,
+            attachments=tuple(attachments), can_attach=self.accepts_attachments,
         )
 
     # --- the handling, as routing reports it ---------------------------------------------------------

@@ -6,7 +6,15 @@ are part of the API contract.
 
 from __future__ import annotations
 
-from shared.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from shared.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    TooLarge,
+    TooManyRequests,
+    Unauthorized,
+    UnsupportedMedia,
+)
 
 # --- complaints ---------------------------------------------------------------------------------
 
@@ -135,3 +143,52 @@ class UserNotFound(NotFound):
 class InvalidName(InvalidInput):
     def __init__(self, maximum: int) -> None:
         super().__init__(f"the name must have 1 to {maximum} characters")
+
+
+# --- attachments ---------------------------------------------------------------------------------
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
+
+
+class UnsupportedAttachment(UnsupportedMedia):
+    code = "unsupported_attachment"
+
+    def __init__(self) -> None:
+        super().__init__("只能上传 JPEG、PNG、WebP 图片或 MP4 视频 / "
+                         "only JPEG, PNG or WebP photos and MP4 videos can be attached")
+
+
+class AttachmentTooLarge(TooLarge):
+    code = "attachment_too_large"
+
+    def __init__(self, content_type: str, limit: int) -> None:
+        zh, en = ("视频", "a video") if content_type.startswith("video/") else ("图片", "a photo")
+        super().__init__(f"{zh}不能超过 {_mib(limit)} / {en} may be at most {_mib(limit)}")
+
+
+class TooManyAttachments(Conflict):
+    code = "too_many_attachments"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"每条投诉最多上传 {limit} 个文件 / at most {limit} files per complaint")
+
+
+class ComplaintClosedForAttachments(Conflict):
+    code = "complaint_closed"
+
+    def __init__(self) -> None:
+        super().__init__("投诉已办结，不能再上传文件 / the complaint is closed: no more files can be added")
+
+
+class AttachmentNotFound(NotFound):
+    """No such attachment, or not one the caller may see (absence and refusal look alike)."""
+
+    def __init__(self) -> None:
+        super().__init__("未找到该附件 / no such attachment")
+
+
+class AttachmentNeedsCredentials(Unauthorized):
+    def __init__(self) -> None:
+        super().__init__("请登录，或使用受理时给您的专属链接 / sign in, or use the private link you were given")

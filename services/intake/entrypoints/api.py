@@ -6,11 +6,15 @@ import hashlib
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Path, Query, Request, Response, UploadFile
+from fastapi.responses import StreamingResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
+from services.intake.domain.attachments import Attachment, AttachmentLimits
 from services.intake.domain.commands import (
+    AddAttachment,
     Authenticate,
+    GetAttachment,
     GetCitizenView,
     GetCitizenViewByToken,
     GetReference,
@@ -22,10 +26,35 @@ from services.intake.domain.complaint import CitizenView, Complaint
 from services.intake.domain.reference import Reference
 from services.intake.entrypoints.hotline import build_hotline_router
 from services.intake.entrypoints.schemas import CodeRatingIn, ComplaintAccepted, ComplaintIn, RatingIn, TokenOut
-from services.intake.service_layer.handlers import Received
+from services.intake.service_layer.handlers import AttachmentContent, Received
 from shared.auth import TOKEN_URL, Principal, issue_token
 from shared.clock import SystemClock
+from shared.http import auth_deps
 from shared.messagebus import MessageBus
+
+UPLOAD_PATH = "/api/v1/r/{token}/attachments"
+UPLOAD_TYPES = ("multipart/form-data",)  # the body guard lets only this through to the upload route
+MULTIPART_OVERHEAD = 64 * 1024  # the form's boundaries and headers around the one file
+READ_CHUNK = 256 * 1024
+
+
+def upload_body_limit(limits: AttachmentLimits) -> int:
+    """The upload route's own body limit (the body guard's): the largest file and its form around it."""
+    return limits.largest + MULTIPART_OVERHEAD
+
+
+def read_upload(upload: UploadFile, limit: int) -> bytes:
+    """The uploaded file, read in chunks; 413 as soon as it passes `limit` (no kind is larger)."""
+    chunks: list[bytes] = []
+    size = 0
+    while block := upload.file.read(READ_CHUNK):
+        size += len(block)
+        if size > limit:
+            raise HTTPException(413, f"文件过大，不能超过 {limit // (1024 * 1024)} MB / "
+                                     f"the file is larger than {limit // (1024 * 1024)} MB")
+        chunks.append(block)
+    return b"".join(chunks)
+
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 ApiKey = Annotated[str | None, Header(alias="X-API-Key", description="client key of the app (channel app)")]
@@ -63,6 +92,8 @@ def citizen_json(view: CitizenView) -> dict[str, Any]:
         "rating": view.rating,
         "can_rate": view.can_rate,
         "timeline": [{"at": t.at, "status": t.status, "text": t.text} for t in view.timeline],
+        "attachments": [{"id": a.id, "content_type": a.content_type, "size": a.size} for a in view.attachments],
+        "can_attach": view.can_attach,
     }
 
 
@@ -71,8 +102,11 @@ def rated_json(rated: Complaint) -> dict[str, Any]:
             "reply_round": rated.reply_round, "status": rated.status.value}
 
 
-def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta) -> APIRouter:
+def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
+                 attachment_limits: AttachmentLimits | None = None) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["intake"])
+    limits = attachment_limits or AttachmentLimits()
+    signed_in = auth_deps(jwt_key).optional
 
     @router.post("/complaints", status_code=201, response_model=ComplaintAccepted,
                  summary="提交投诉 / report a complaint (web; app with X-API-Key)")
@@ -121,6 +155,33 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta) ->
         rated: Complaint = bus.handle(RateComplaint(tracking_code=None, rating=body.rating, comment=body.comment,
                                                     token=token, client=client_of(request)))
         return rated_json(rated)
+
+    @router.post("/r/{token}/attachments", status_code=201,
+                 summary="上传照片或视频 / attach a photo or short video (multipart/form-data, one file)")
+    def post_attachment(token: PrivateToken, request: Request,
+                        file: Annotated[UploadFile, File(description="JPEG/PNG/WebP ≤ 10 MB, MP4 ≤ 30 MB")],
+                        use_location: Annotated[bool, Form(description="照片拍摄地即问题地点 / the photo "
+                                                                       "shows the place: use its GPS")] = False
+                        ) -> dict[str, Any]:
+        """The kind is judged from the file's bytes, never its name or Content-Type; at most 6 files per
+        complaint, and only while it is open. Photos are stored without their EXIF data (GPS included)."""
+        data = read_upload(file, limits.largest)
+        attachment: Attachment = bus.handle(AddAttachment(token=token, data=data, use_location=use_location,
+                                                          client=client_of(request)))
+        return {"id": attachment.id, "content_type": attachment.content_type, "size": attachment.size}
+
+    @router.get("/attachments/{attachment_id}", response_class=StreamingResponse,
+                summary="查看附件 / an attachment's bytes (the citizen's ?token=, or staff who may see the case)")
+    def get_attachment(attachment_id: Annotated[str, Path(max_length=36)], request: Request,
+                       token: Annotated[str | None, Query(max_length=200, description="专属凭证 / private token")]
+                       = None, principal: Principal | None = Depends(signed_in)) -> StreamingResponse:
+        content: AttachmentContent = bus.handle(GetAttachment(
+            attachment_id, token=token, role=principal.role if principal and token is None else None,
+            department=principal.department if principal and token is None else None, client=client_of(request)))
+        return StreamingResponse(content.chunks, media_type=content.content_type, headers={
+            "Content-Length": str(content.size), "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": "inline", "Cache-Control": "private, max-age=3600",
+            "Referrer-Policy": "no-referrer"})
 
     @router.get("/reference", summary="镇街与投诉类型 / towns and complaint types for forms")
     def get_reference() -> dict[str, Any]:

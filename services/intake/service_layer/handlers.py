@@ -6,7 +6,8 @@ handler reads and returns without committing. Events are recorded by the aggrega
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -15,6 +16,7 @@ from services.intake.domain import commands as c
 from services.intake.domain import open311 as o311
 from services.intake.domain import wechat as wx
 from services.intake.domain.accounts import ApiKey, User
+from services.intake.domain.attachments import Attachment, AttachmentLimits, PreparedMedia, staff_may_see
 from services.intake.domain.complaint import (
     HISTORY_LIMIT,
     MIN_ADDRESS_QUERY,
@@ -33,6 +35,8 @@ from services.intake.domain.complaint import (
 from services.intake.domain.departments import Department, supersedes
 from services.intake.domain.errors import (
     ApiKeyNotFound,
+    AttachmentNeedsCredentials,
+    AttachmentNotFound,
     ComplaintNotFound,
     HistoryNeedsAQuestion,
     IdempotencyKeyReused,
@@ -76,6 +80,26 @@ class GuessThrottle(Protocol):
         ...
 
     def failed(self, target: str | None, client: str | None) -> None: ...
+
+
+class AttachmentStore(Protocol):
+    """The port where attachments' bytes live (adapters/attachment_store.py: a folder)."""
+
+    def put(self, data: bytes) -> str:
+        """Store the bytes; returns the key to find them again."""
+        ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def stream(self, key: str) -> Iterator[bytes]: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class MediaPreparer(Protocol):
+    """The port that checks an image decodes as its kind and removes its metadata (adapters/media.py)."""
+
+    def prepare(self, data: bytes, content_type: str, *, read_location: bool = False) -> PreparedMedia: ...
 
 
 # --- complaints ------------------------------------------------------------------------------------
@@ -166,6 +190,10 @@ def _code_or_none(tracking_code: str) -> str | None:
     return code if looks_like_code(code) else None
 
 
+def _view(complaint: Complaint, uow: IntakeUnitOfWork) -> CitizenView:
+    return complaint.citizen_view(uow.department_names.directory(), uow.attachments.listed(complaint.complaint_id))
+
+
 def citizen_view(query: c.GetCitizenView, uow: IntakeUnitOfWork, throttle: GuessThrottle) -> CitizenView:
     """The tracking page by code (and the last four phone digits when the reporter gave a phone).
 
@@ -177,14 +205,14 @@ def citizen_view(query: c.GetCitizenView, uow: IntakeUnitOfWork, throttle: Guess
     if complaint is None or not complaint.shown_to(query.phone_last4):
         throttle.failed(code, query.client)
         raise ComplaintNotFound()
-    return complaint.citizen_view(uow.department_names.directory())
+    return _view(complaint, uow)
 
 
 def citizen_view_by_token(query: c.GetCitizenViewByToken, uow: IntakeUnitOfWork,
                           throttle: GuessThrottle) -> CitizenView:
     """The tracking page by the citizen's private link; a miss counts against the client."""
     complaint = _by_token(uow, query.token, query.client, throttle)
-    return complaint.citizen_view(uow.department_names.directory())
+    return _view(complaint, uow)
 
 
 def _by_token(uow: IntakeUnitOfWork, token: str, client: str | None, throttle: GuessThrottle, *,
@@ -212,6 +240,71 @@ def rate_complaint(cmd: c.RateComplaint, uow: IntakeUnitOfWork, throttle: GuessT
     complaint.rate(cmd.rating, comment=cmd.comment, via=cmd.via, at=uow.clock.now())
     uow.commit()
     return complaint
+
+
+# --- attachments: photos and videos as evidence ---------------------------------------------------------
+
+
+def add_attachment(cmd: c.AddAttachment, uow: IntakeUnitOfWork, throttle: GuessThrottle, attachments: AttachmentStore,
+                   media: MediaPreparer, attachment_limits: AttachmentLimits) -> Attachment:
+    """A citizen's photo or video for their open complaint, by their private token.
+
+    Everything is checked before anything is stored (the token, the complaint still open, room for one
+    more, the kind from the bytes, its size, an image that decodes); images are stored re-encoded
+    without EXIF. The bytes go to the store first; if the row then fails to commit they are deleted.
+    """
+    complaint = _by_token(uow, cmd.token, cmd.client, throttle, for_update=True)
+    complaint.check_attachable()
+    attachment_limits.check_room(uow.attachments.count_for(complaint.complaint_id))
+    content_type = attachment_limits.kind_of(cmd.data)
+    prepared = media.prepare(cmd.data, content_type, read_location=cmd.use_location)
+    if cmd.use_location and prepared.location is not None:
+        complaint.locate(prepared.location)
+    key = attachments.put(prepared.data)
+    try:
+        attachment = Attachment.new(complaint_id=complaint.complaint_id, content_type=prepared.content_type,
+                                    size=len(prepared.data), sha256=hashlib.sha256(prepared.data).hexdigest(),
+                                    storage_key=key, gps_removed=prepared.gps_removed, at=uow.clock.now())
+        uow.attachments.add(attachment)
+        uow.commit()
+    except BaseException:
+        attachments.delete(key)
+        raise
+    return attachment
+
+
+@dataclass(frozen=True)
+class AttachmentContent:
+    content_type: str
+    size: int
+    chunks: Iterator[bytes]
+
+
+def get_attachment(query: c.GetAttachment, uow: IntakeUnitOfWork, throttle: GuessThrottle,
+                   attachments: AttachmentStore) -> AttachmentContent:
+    """One attachment's bytes for its citizen (the private token of its complaint) or for staff who may see
+    the complaint (supervisor, admin, operator; a dispatcher of the department it is with). Anyone else
+    gets the same 404 as for an attachment that does not exist."""
+    if query.token is None and query.role is None:
+        raise AttachmentNeedsCredentials()
+    if query.token is not None:
+        _not_throttled(throttle, None, query.client)
+    attachment = uow.attachments.get(query.attachment_id)
+    complaint = uow.complaints.get(attachment.complaint_id) if attachment is not None else None
+    if attachment is None or complaint is None:
+        if query.token is not None:
+            throttle.failed(None, query.client)
+        raise AttachmentNotFound()
+    if query.token is not None:
+        allowed = complaint.holds_token(query.token)
+        if not allowed:
+            throttle.failed(None, query.client)
+    else:
+        assert query.role is not None
+        allowed = staff_may_see(query.role, query.department, complaint.department)
+    if not allowed:
+        raise AttachmentNotFound()
+    return AttachmentContent(attachment.content_type, attachment.size, attachments.stream(attachment.storage_key))
 
 
 # --- the hotline operator's questions ------------------------------------------------------------------
@@ -331,6 +424,8 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     c.RateComplaint: rate_complaint,
     c.GetCitizenView: citizen_view,
     c.GetCitizenViewByToken: citizen_view_by_token,
+    c.AddAttachment: add_attachment,
+    c.GetAttachment: get_attachment,
     c.GetHotlineHistory: hotline_history,
     c.GetReference: get_reference,
     c.Authenticate: authenticate,

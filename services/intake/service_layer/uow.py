@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.intake.adapters.repository import (
     ApiKeyRepository,
+    AttachmentRepository,
     ChannelRefRepository,
     ComplaintHistory,
     ComplaintRepository,
@@ -32,6 +33,7 @@ class IntakeUnitOfWork(SqlUnitOfWork):
     api_keys: ApiKeyRepository
     department_names: DepartmentNameRepository
     wechat_sessions: WechatSessionRepository
+    attachments: AttachmentRepository
 
     def open_repositories(self, session: Session) -> None:
         self.complaints = self.repository(ComplaintRepository, clock=self.clock)
@@ -42,6 +44,7 @@ class IntakeUnitOfWork(SqlUnitOfWork):
         self.api_keys = self.repository(ApiKeyRepository)
         self.department_names = DepartmentNameRepository(session)
         self.wechat_sessions = WechatSessionRepository(session)
+        self.attachments = AttachmentRepository(session)
 
     def commit_first(self, earlier: Callable[[], T | None]) -> T | None:
         """Commit; if a unique constraint says a concurrent transaction wrote the same key first, roll

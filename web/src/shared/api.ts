@@ -100,6 +100,15 @@ export interface CitizenView {
   can_rate: boolean
   reply_due?: string | null
   timeline: TimelineEntry[]
+  attachments?: AttachmentInfo[]
+  can_attach?: boolean
+}
+
+/** A photo or video the citizen attached (POST /api/v1/r/{token}/attachments). */
+export interface AttachmentInfo {
+  id: string
+  content_type: string
+  size: number
 }
 
 export interface RatingRequest {
@@ -180,6 +189,7 @@ interface RequestOptions {
   method?: 'GET' | 'POST'
   json?: unknown
   form?: Record<string, string>
+  multipart?: FormData
   headers?: Record<string, string>
   token?: string | null
   signal?: AbortSignal
@@ -194,6 +204,8 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   } else if (options.form !== undefined) {
     headers['Content-Type'] = 'application/x-www-form-urlencoded'
     body = new URLSearchParams(options.form).toString()
+  } else if (options.multipart !== undefined) {
+    body = options.multipart // the browser sets multipart/form-data with its boundary
   }
   if (options.token) headers.Authorization = `Bearer ${options.token}`
 
@@ -254,6 +266,16 @@ export const api = {
 
   rate: (token: string, body: RatingRequest) =>
     request<RatingResult>(`/api/v1/r/${enc(token)}/rating`, { json: body }),
+
+  uploadAttachment: (token: string, file: File, useLocation = false) => {
+    const form = new FormData()
+    form.append('file', file)
+    if (useLocation) form.append('use_location', 'true')
+    return request<AttachmentInfo>(`/api/v1/r/${enc(token)}/attachments`, { multipart: form })
+  },
+
+  /** Where the citizen's own attachment is shown (an <img> or a link): their token authorises it. */
+  attachmentUrl: (id: string, token: string) => `/api/v1/attachments/${enc(id)}?token=${enc(token)}`,
 
   login: (username: string, password: string) =>
     request<TokenResponse>('/api/v1/auth/token', { form: { username, password } }),
