@@ -67,7 +67,8 @@ def _banner(target: str, settings: CommonSettings, host: str, port: int) -> None
     if settings.demo_mode:
         lines += [
             "  Demo accounts (password: demo): supervisor, operator, admin,",
-            "    dispatcher-<department>, e.g. dispatcher-housing_construction, dispatcher-town_taihe",
+            "    dispatcher-<department>, e.g. dispatcher-housing_construction, dispatcher-town_taihe,",
+            f"    grid-taihe (网格员: patrol findings at http://{host}:{port}/patrol)",
             f"  Log in: curl -d 'username=supervisor&password=demo' http://{host}:{port}/api/v1/auth/token",
             "  Client API key for integrations: demo-key",
         ]
@@ -158,14 +159,15 @@ def cmd_users(args: argparse.Namespace) -> int:
     def run(bus: Any) -> None:
         if args.action == "list":
             _print_json([{"username": u.username, "role": u.role.value, "department": u.department,
-                          "active": u.active} for u in bus.handle(intake.ListUsers())])
+                          "town": u.town, "active": u.active} for u in bus.handle(intake.ListUsers())])
         elif args.action == "deactivate":
             bus.handle(intake.DeactivateUser(args.username))
         else:
             password = os.environ.get("COMPLAINTS_PASSWORD") or getpass.getpass(f"password for {args.username}: ")
             if args.action == "add":
                 bus.handle(intake.AddUser(username=args.username, password=password, role=args.role,
-                                          department=args.department, display_name=args.name))
+                                          department=args.department, display_name=args.name,
+                                          town=args.town))
             else:
                 bus.handle(intake.SetPassword(args.username, password))
 
@@ -224,8 +226,10 @@ def parser() -> argparse.ArgumentParser:
                                          "COMPLAINTS_PASSWORD or a prompt)")
     users.add_argument("action", choices=["add", "passwd", "deactivate", "list"])
     users.add_argument("username", nargs="?")
-    users.add_argument("--role", choices=["operator", "dispatcher", "supervisor", "admin"], default="operator")
+    users.add_argument("--role", choices=["operator", "dispatcher", "supervisor", "admin", "grid_worker"],
+                       default="operator")
     users.add_argument("--department", help="a dispatcher's department code, e.g. housing_construction")
+    users.add_argument("--town", help="a grid_worker's town code (one of the 30), e.g. taihe")
     users.add_argument("--name", help="display name")
     users.set_defaults(func=cmd_users)
     apikeys = sub.add_parser("apikeys", help="client API keys: add (shown once), list, revoke ID")

@@ -36,6 +36,7 @@ class Principal:
     username: str
     role: str
     department: str | None = None  # set for dispatchers: the only department they may see
+    town: str | None = None  # set for grid workers: the town they patrol
 
 
 def issue_token(principal: Principal, *, key: str, now: datetime, ttl: timedelta) -> str:
@@ -43,6 +44,7 @@ def issue_token(principal: Principal, *, key: str, now: datetime, ttl: timedelta
         "sub": principal.username,
         "role": principal.role,
         "dept": principal.department,
+        **({"town": principal.town} if principal.town else {}),
         "iat": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()),
     }
@@ -56,7 +58,8 @@ def read_token(token: str, *, key: str) -> Principal:
         raise Unauthorized("登录已过期，请重新登录 / the token has expired") from exc
     except jwt.PyJWTError as exc:
         raise Unauthorized("登录凭证无效 / the token is not valid") from exc
-    return Principal(username=claims["sub"], role=claims["role"], department=claims.get("dept"))
+    return Principal(username=claims["sub"], role=claims["role"], department=claims.get("dept"),
+                     town=claims.get("town"))  # tokens issued before towns existed have none
 
 
 def may_act_for(principal: Principal, department: str) -> bool:

@@ -8,12 +8,15 @@ from collections.abc import Callable
 from services.intake.domain.accounts import ApiKey, User, hash_api_key
 from services.intake.service_layer.uow import IntakeUnitOfWork
 from shared.auth import hash_password
-from shared.contracts.codes import DEPARTMENTS, Role
+from shared.contracts.codes import DEPARTMENTS, TOWNS, Role
 
 log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo"
 DEMO_API_KEY = "demo-key"
+
+
+GRID_TOWN = "taihe"  # the demo grid worker patrols 太和镇
 
 
 def demo_accounts() -> list[tuple[str, Role, str | None, str]]:
@@ -24,6 +27,7 @@ def demo_accounts() -> list[tuple[str, Role, str | None, str]]:
         ("admin", Role.admin, None, "系统管理员"),
     ]
     accounts += [(f"dispatcher-{code}", Role.dispatcher, code, f"{name}派单员") for code, name in DEPARTMENTS.items()]
+    accounts.append((f"grid-{GRID_TOWN}", Role.grid_worker, None, f"{TOWNS[GRID_TOWN].name}网格员"))
     return accounts
 
 
@@ -43,7 +47,8 @@ def seed_demo(uow_factory: Callable[[], IntakeUnitOfWork]) -> int:
                 continue
             password_hash = password_hash or hash_password(DEMO_PASSWORD)
             uow.users.add(User(username=username, password_hash=password_hash, role=role, created_at=now,
-                               department=department, display_name=display))
+                               department=department, display_name=display,
+                               town=GRID_TOWN if role is Role.grid_worker else None))
             added += 1
         if uow.api_keys.by_hash(hash_api_key(DEMO_API_KEY)) is None:
             uow.api_keys.add(ApiKey(name="demo (app, call centre, Open311)", key_hash=hash_api_key(DEMO_API_KEY),

@@ -45,7 +45,7 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Notifier | None 
     settings, clock = ctx.settings, ctx.clock
     bus = MessageBus(
         uow_factory(NotifyUnitOfWork, ctx.engine, clock=clock, source=SOURCE),
-        group=NAME, topics=(topics.LIFECYCLE, topics.REFERENCE),
+        group=NAME, topics=(topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE),
         commands=COMMAND_HANDLERS, events=EVENT_HANDLERS,
         ports={
             "notifier": notifier if notifier is not None else FakeNotifier(keep=settings.fake_notifier_keep),

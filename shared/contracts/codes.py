@@ -129,6 +129,7 @@ class Channel(StrEnum):
     hotline = "hotline"
     wechat = "wechat"
     open311 = "open311"
+    grid = "grid"  # 网格巡查: a grid worker's patrol finding (staff, signed in)
 
 
 class Rating(StrEnum):
@@ -143,3 +144,4 @@ class Role(StrEnum):
     dispatcher = "dispatcher"
     supervisor = "supervisor"
     admin = "admin"
+    grid_worker = "grid_worker"  # 网格员: reports patrol findings in their own town

@@ -48,8 +48,8 @@ ROUTES = {
     "/api/v1/alerts": "notify",
 }
 # The pages (web/) are served by intake's process: the ingress paths that lead to them.
-PAGES = {"/": "intake", "/track": "intake", "/r": "intake", "/hotline": "intake", "/assets": "intake",
-         "/favicon.svg": "intake"}
+PAGES = {"/": "intake", "/track": "intake", "/r": "intake", "/hotline": "intake", "/patrol": "intake",
+         "/assets": "intake", "/favicon.svg": "intake"}
 # Requests a client makes, and the service that must get them (None: not published).
 SAMPLE_REQUESTS = [
     ("/api/v1/complaints", "intake"),
@@ -77,6 +77,10 @@ SAMPLE_REQUESTS = [
     ("/track", "intake"),
     ("/r/TC1lE-hUDpeEYY91Dyy7qkgqzWiIr6Z6", "intake"),
     ("/hotline", "intake"),
+    ("/patrol", "intake"),
+    ("/patrolx", None),
+    ("/api/v1/channels/grid", "intake"),
+    ("/api/v1/channels/grid/mine", "intake"),
     ("/assets/index-3f2a1b.js", "intake"),
     ("/favicon.svg", "intake"),
     ("/trackx", None),

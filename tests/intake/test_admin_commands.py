@@ -31,7 +31,7 @@ def test_an_administrator_adds_a_dispatcher_who_can_then_log_in(cli_env, intake,
     assert main(["users", "list"]) == 0
     users = {u["username"]: u for u in json.loads(capsys.readouterr().out)}
     assert users["li.dispatcher"] == {"username": "li.dispatcher", "role": "dispatcher", "department": "town_taihe",
-                                      "active": False}
+                                      "town": None, "active": False}
 
 
 def test_a_dispatcher_without_a_department_or_an_unknown_one_is_refused(cli_env, intake, capsys):

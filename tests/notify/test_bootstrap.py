@@ -38,14 +38,14 @@ def test_bootstrap_takes_the_context_and_named_ports_only():
     assert parameters["notifier"].kind is inspect.Parameter.KEYWORD_ONLY
 
 
-def test_notify_consumes_lifecycle_and_reference_as_its_own_group_and_sweeps_on_a_schedule(engine, clock):
+def test_notify_consumes_received_lifecycle_and_reference_as_its_own_group_and_sweeps_on_a_schedule(engine, clock):
     runtime = bootstrap(service_context(SETTINGS.model_copy(update={"sla_sweep_interval_seconds": 30}),
                                         engine, clock))
     assert runtime.name == NAME == "notify"
     assert isinstance(runtime.bus, MessageBus) and runtime.bus.group == "notify"
     assert set(runtime.bus.command_handlers) == {SweepSlaClocks, ReportSlaTargets, ListAlerts}
     [spec] = runtime.consumers
-    assert (spec.group, spec.topics) == ("notify", (topics.LIFECYCLE, topics.REFERENCE))
+    assert (spec.group, spec.topics) == ("notify", (topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE))
     [worker] = runtime.workers
     assert isinstance(worker, PeriodicWorker) and worker.name == "sla-sweeper" and worker.interval == 30
 

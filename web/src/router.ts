@@ -29,6 +29,13 @@ export const router = createRouter({
       ],
     },
     {
+      // Grid workers (网格员) on patrol: a phone page of its own (Vant), signed in.
+      path: '/patrol',
+      name: 'patrol',
+      component: () => import('./grid/PatrolPage.vue'),
+      meta: { title: '网格巡查上报' },
+    },
+    {
       path: '/:pathMatch(.*)*',
       component: () => import('./citizen/CitizenShell.vue'),
       children: [

@@ -46,7 +46,7 @@ _COMPLAINT_COLUMNS = (
     "tracking_code", "content", "category", "subcategory", "town", "address", "lat", "lon", "occurred_at",
     "urgent", "reporter_name_enc", "reporter_phone_enc", "phone_last4", "anonymous", "received_at",
     "department", "reply", "replied_at", "reply_round", "reporter_phone_hmac", "citizen_token_hash",
-    "citizen_token_enc", "reply_due",
+    "citizen_token_enc", "reply_due", "reported_by",
 )
 
 # What the public feed (Open311) reads of a complaint: never a reporter's column.
@@ -233,6 +233,11 @@ class ComplaintHistory:
         """Complaints whose address contains `text` (as typed: % and _ are not wildcards)."""
         return self._past(col(ComplaintRow.address).icontains(text, autoescape=True), limit)
 
+    def by_reporter(self, username: str, *, limit: int) -> list[PastComplaint]:
+        """A grid worker's own patrol findings."""
+        return self._past(and_(col(ComplaintRow.channel) == Channel.grid.value,
+                               col(ComplaintRow.reported_by) == username), limit)
+
     def _past(self, where: Any, limit: int) -> list[PastComplaint]:
         rows = self.session.scalars(select(ComplaintRow).where(where)
                                     .order_by(col(ComplaintRow.received_at).desc(), col(ComplaintRow.id))
@@ -242,7 +247,7 @@ class ComplaintHistory:
                 for r in rows]
 
 
-_USER_COLUMNS = ("username", "password_hash", "created_at", "department", "display_name", "active")
+_USER_COLUMNS = ("username", "password_hash", "created_at", "department", "display_name", "active", "town")
 
 
 class UserRepository(Repository[User]):

@@ -38,6 +38,8 @@ class ComplaintRow(SQLModel, table=True):
     # The citizen's private token (link /r/<token>): a hash to find it, ciphertext to give it again on a replay.
     citizen_token_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
     citizen_token_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    # 网格巡查: the grid worker who reported a patrol finding (channel grid only; citizens' reports: NULL).
+    reported_by: str | None = Field(default=None, max_length=80, index=True)
     received_at: datetime = Field(sa_column=_ts(index=True))
     # The citizen's view, kept current from lifecycle events.
     status: str = Field(default="received", max_length=20)
@@ -130,6 +132,7 @@ class UserRow(SQLModel, table=True):
     display_name: str | None = Field(default=None, max_length=100)
     active: bool = True
     created_at: datetime = Field(sa_column=_ts())
+    town: str | None = Field(default=None, max_length=40)  # a grid worker's town
 
 
 class ApiKeyRow(SQLModel, table=True):

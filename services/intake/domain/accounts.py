@@ -13,8 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.intake.domain.departments import DepartmentDirectory
-from services.intake.domain.errors import DepartmentMismatch, InvalidName, UnknownRole, WeakPassword
-from shared.contracts.codes import Role
+from services.intake.domain.errors import (
+    DepartmentMismatch,
+    InvalidName,
+    TownMismatch,
+    UnknownRole,
+    UnknownTown,
+    WeakPassword,
+)
+from shared.contracts.codes import TOWNS, Role
 from shared.domain import Aggregate
 
 MIN_PASSWORD_LENGTH = 10
@@ -37,20 +44,25 @@ class User(Aggregate):
     department: str | None = None  # a dispatcher's department: the only one they may see
     display_name: str | None = None
     active: bool = True
+    town: str | None = None  # a grid worker's town (one of the 30 codes): where they patrol and report
 
     @classmethod
     def register(cls, *, username: str, password: str, role: str, department: str | None,
                  display_name: str | None, at: datetime, directory: DepartmentDirectory,
-                 hash_password: PasswordHasher) -> User:
+                 hash_password: PasswordHasher, town: str | None = None) -> User:
         if role not in Role.__members__:
             raise UnknownRole(role, list(Role.__members__))
         if (role == Role.dispatcher) != (department is not None):
             raise DepartmentMismatch()
+        if (role == Role.grid_worker) != (town is not None):
+            raise TownMismatch()
+        if town is not None and town not in TOWNS:
+            raise UnknownTown(town)
         if department is not None:
             directory.check_assignable(department)
         check_password(password)
         return cls(username=username, password_hash=hash_password(password), role=Role(role), created_at=at,
-                   department=department, display_name=display_name)
+                   department=department, display_name=display_name, town=town)
 
     def set_password(self, password: str, hash_password: PasswordHasher) -> None:
         check_password(password)

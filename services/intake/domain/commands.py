@@ -44,6 +44,8 @@ class ReceiveComplaint:
     # The channel's own id for this report (a hotline call_id, a WeChat MsgId): the same (channel,
     # channel_ref) again returns the complaint it created instead of making a second one.
     channel_ref: str | None = None
+    # 网格巡查 (channel grid): the username of the grid worker who found it; there is no citizen reporter.
+    reported_by: str | None = None
 
 
 # Queries and commands a citizen sends carry `client` (the request's address): wrong guesses are
@@ -113,6 +115,14 @@ class GetHotlineHistory:
 
 
 @dataclass(frozen=True)
+class ListPatrolReports:
+    """Query (a grid worker): the patrol findings they reported themselves, newest first."""
+
+    reported_by: str
+    limit: int = 20
+
+
+@dataclass(frozen=True)
 class GetReference:
     """Query: towns and complaint types for forms."""
 
@@ -135,6 +145,7 @@ class AddUser:
     role: str
     department: str | None = None
     display_name: str | None = None
+    town: str | None = None  # a grid worker's town code (and only theirs)
 
 
 @dataclass(frozen=True)

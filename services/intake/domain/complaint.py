@@ -20,7 +20,12 @@ from enum import StrEnum
 
 from services.intake.domain.attachments import AttachmentInfo, Location
 from services.intake.domain.departments import DepartmentDirectory
-from services.intake.domain.errors import ComplaintClosedForAttachments, NotRatable, OccurredInFuture
+from services.intake.domain.errors import (
+    ComplaintClosedForAttachments,
+    NotRatable,
+    OccurredInFuture,
+    ReportedByMismatch,
+)
 from shared.clock import SHANGHAI
 from shared.contracts.codes import CATEGORY_NAMES, SUBCATEGORIES, TOWNS, Channel, Rating
 from shared.contracts.events import (
@@ -311,6 +316,8 @@ class Complaint(Aggregate):
     # The citizen's private token: its sha256 (to find it) and its ciphertext (to give it again).
     citizen_token_hash: str | None = field(default=None, repr=False)
     citizen_token_enc: str | None = field(default=None, repr=False)
+    # 网格巡查: the grid worker (username) who reported a patrol finding; None for citizens' channels.
+    reported_by: str | None = None
     # The citizen's view of the handling, kept current from routing's lifecycle events.
     status: Status = Status.received
     department: str | None = None
@@ -328,7 +335,8 @@ class Complaint(Aggregate):
     def receive(cls, *, channel: Channel, content: str, reporter: SealedReporter, at: datetime,
                 seal: Callable[[str], str | None], category: str | None = None, subcategory: str | None = None,
                 town: str | None = None, address: str | None = None, lat: float | None = None,
-                lon: float | None = None, occurred_at: datetime | None = None, urgent: bool = False) -> Complaint:
+                lon: float | None = None, occurred_at: datetime | None = None, urgent: bool = False,
+                reported_by: str | None = None) -> Complaint:
         """A new complaint with its tracking code and the citizen's private token; records
         `ComplaintReceivedV1` (which carries neither the token nor anything personal in clear).
 
@@ -336,6 +344,8 @@ class Complaint(Aggregate):
         """
         if occurred_at is not None and occurred_at > at + CLOCK_SKEW:
             raise OccurredInFuture()
+        if (Channel(channel) is Channel.grid) != bool(reported_by):
+            raise ReportedByMismatch()  # a patrol finding names its grid worker; nothing else names staff
         token = new_citizen_token()
         complaint = cls(
             complaint_id=str(uuid.uuid4()), tracking_code=new_tracking_code(at), channel=Channel(channel),
@@ -343,7 +353,7 @@ class Complaint(Aggregate):
             address=address, lat=lat, lon=lon, occurred_at=occurred_at, urgent=urgent,
             reporter_name_enc=reporter.name_enc, reporter_phone_enc=reporter.phone_enc,
             phone_last4=reporter.phone_last4, anonymous=reporter.anonymous,
-            reporter_phone_hmac=reporter.phone_hmac,
+            reporter_phone_hmac=reporter.phone_hmac, reported_by=reported_by,
             citizen_token_hash=hash_citizen_token(token), citizen_token_enc=seal(token),
         )
         complaint._note(at, f"投诉已受理，查询码 {complaint.tracking_code}")

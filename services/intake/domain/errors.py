@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from shared.errors import (
     Conflict,
+    Forbidden,
     InvalidInput,
     NotFound,
     TooLarge,
@@ -24,6 +25,19 @@ class ComplaintNotFound(NotFound):
 
     def __init__(self) -> None:
         super().__init__("未找到该投诉，请核对查询码和手机号后四位 / no complaint with that code and phone")
+
+
+class ReportedByMismatch(InvalidInput):
+    """Only a patrol finding (channel grid) names the grid worker who reported it, and it must."""
+
+    def __init__(self) -> None:
+        super().__init__("网格巡查须记录上报的网格员，其他渠道不记录 / a grid report names its grid worker; "
+                         "no other channel does")
+
+
+class NotAGridWorker(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("只有网格员可以上报巡查发现 / only grid workers report patrol findings")
 
 
 class RatingRefused(NotFound):
@@ -117,6 +131,16 @@ class UnknownRole(InvalidInput):
 class DepartmentMismatch(InvalidInput):
     def __init__(self) -> None:
         super().__init__("a dispatcher needs --department, and only a dispatcher has one")
+
+
+class TownMismatch(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__("a grid_worker needs --town, and only a grid worker has one")
+
+
+class UnknownTown(InvalidInput):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"unknown town {code!r}: one of Hechuan's 30 town codes, e.g. taihe")
 
 
 class UnknownDepartment(InvalidInput):

@@ -24,6 +24,7 @@ from services.intake.domain.commands import (
 )
 from services.intake.domain.complaint import CitizenView, Complaint
 from services.intake.domain.reference import Reference
+from services.intake.entrypoints.grid import build_grid_router
 from services.intake.entrypoints.hotline import build_hotline_router
 from services.intake.entrypoints.schemas import CodeRatingIn, ComplaintAccepted, ComplaintIn, RatingIn, TokenOut
 from services.intake.service_layer.handlers import AttachmentContent, Received
@@ -196,7 +197,8 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
         # Token lifetimes are security, measured on the wall clock, not the (injectable) business clock.
         access = issue_token(principal, key=jwt_key, now=SystemClock().now(), ttl=token_ttl)
         return TokenOut(access_token=access, expires_in=int(token_ttl.total_seconds()), role=principal.role,
-                        department=principal.department)
+                        department=principal.department, town=principal.town)
 
     router.include_router(build_hotline_router(bus, jwt_key=jwt_key))
+    router.include_router(build_grid_router(bus, jwt_key=jwt_key))
     return router

@@ -203,9 +203,61 @@ class HotlineHistoryOut(BaseModel):
     by_address: list[PastComplaintOut]
 
 
+# --- grid workers' patrol findings (网格巡查) -------------------------------------------------------------
+
+
+class PatrolIn(BaseModel):
+    """POST /api/v1/channels/grid: what a grid worker found on patrol. No reporter (the worker is staff),
+    and no town: the finding is in the worker's own town (the one on their account)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    content: Content
+    category: str | None = Field(default=None, max_length=40)
+    subcategory: str | None = Field(default=None, max_length=40)
+    address: Address | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    occurred_at: datetime | None = None
+    urgent: StrictBool = False
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _occurred_at(cls, value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=SHANGHAI) if value is not None and value.tzinfo is None else value
+
+    @model_validator(mode="after")
+    def _type(self) -> PatrolIn:
+        check_type(self.category, self.subcategory)
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("经纬度须同时提供 / lat and lon go together")
+        return self
+
+
+class PatrolAccepted(BaseModel):
+    """The answer to a patrol finding: the code, and the token for adding photos (/api/v1/r/<token>/attachments)."""
+
+    id: str
+    tracking_code: str
+    status: str
+    received_at: datetime
+    town: str
+    citizen_token: str | None = Field(description="上传照片用的凭证 / the token to attach photos with "
+                                                  "(POST /api/v1/r/<citizen_token>/attachments)")
+
+
+class PatrolReportOut(PastComplaintOut):
+    """One of the grid worker's own reports."""
+
+
+class PatrolReportsOut(BaseModel):
+    reports: list[PatrolReportOut]
+
+
 class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
     role: str
     department: str | None
+    town: str | None = None  # a grid worker's town

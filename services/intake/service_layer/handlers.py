@@ -24,6 +24,7 @@ from services.intake.domain.complaint import (
     CitizenView,
     Complaint,
     IdempotencyKey,
+    PastComplaint,
     SealedReporter,
     hash_citizen_token,
     looks_like_code,
@@ -138,6 +139,7 @@ def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Ci
         channel=cmd.channel, content=cmd.content, category=cmd.category, subcategory=cmd.subcategory,
         town=cmd.town, address=cmd.address, lat=cmd.lat, lon=cmd.lon, occurred_at=cmd.occurred_at,
         urgent=cmd.urgent, reporter=_seal(cmd.reporter, cipher), at=now, seal=cipher.encrypt,
+        reported_by=cmd.reported_by,
     )
     uow.complaints.add(complaint)
     if cmd.idempotency_key:
@@ -323,6 +325,11 @@ def hotline_history(query: c.GetHotlineHistory, uow: IntakeUnitOfWork, cipher: C
     )
 
 
+def patrol_reports(query: c.ListPatrolReports, uow: IntakeUnitOfWork) -> list[PastComplaint]:
+    """A grid worker's own patrol findings (channel grid, reported by them), newest first."""
+    return uow.history.by_reporter(query.reported_by, limit=min(max(query.limit, 1), HISTORY_LIMIT))
+
+
 def get_reference(_query: c.GetReference, _uow: IntakeUnitOfWork) -> Reference:
     return reference()
 
@@ -354,14 +361,14 @@ def authenticate(query: c.Authenticate, uow: IntakeUnitOfWork) -> Principal:
     user = uow.users.get(query.username)
     if user is None or not user.active or not verify_password(user.password_hash, query.password):
         raise WrongCredentials()
-    return Principal(username=user.username, role=user.role.value, department=user.department)
+    return Principal(username=user.username, role=user.role.value, department=user.department, town=user.town)
 
 
 def add_user(cmd: c.AddUser, uow: IntakeUnitOfWork) -> User:
     if uow.users.get(cmd.username) is not None:
         raise UserExists(cmd.username)
     user = User.register(username=cmd.username, password=cmd.password, role=cmd.role, department=cmd.department,
-                         display_name=cmd.display_name, at=uow.clock.now(),
+                         display_name=cmd.display_name, town=cmd.town, at=uow.clock.now(),
                          directory=uow.department_names.directory(), hash_password=hash_password)
     uow.users.add(user)
     uow.commit()
@@ -427,6 +434,7 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     c.AddAttachment: add_attachment,
     c.GetAttachment: get_attachment,
     c.GetHotlineHistory: hotline_history,
+    c.ListPatrolReports: patrol_reports,
     c.GetReference: get_reference,
     c.Authenticate: authenticate,
     c.AddUser: add_user,

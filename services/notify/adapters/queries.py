@@ -31,6 +31,7 @@ class ReportQueries:
             AssignmentRecord(
                 complaint_id=c.complaint_id, received_at=c.received_at, assign_due=assign_due,
                 assigned_at=c.assigned_at, department=c.department, category=c.category, town=c.town,
+                channel=c.channel,
             )
             for c, assign_due in self.session.execute(query).all()
             if c.received_at is not None
@@ -46,6 +47,7 @@ class ReportQueries:
             ReplyRecord(
                 complaint_id=r.complaint_id, reply_round=r.reply_round, reply_due=r.reply_due,
                 replied_at=r.replied_at, department=r.department, category=c.category, town=c.town,
+                channel=c.channel,
             )
             for r, c in self.session.execute(query).all()
         ]
@@ -63,6 +65,7 @@ class ReportQueries:
                 # the department that gave the reply being rated
                 department=round_department or (c.department if c else None),
                 category=c.category if c else None, town=c.town if c else None,
+                channel=c.channel if c else None,
             )
             for r, c, round_department in self.session.execute(query).all()
         ]

@@ -42,7 +42,7 @@ class CaseRepository(Repository[SlaCase]):
         case = SlaCase(
             complaint_id=row.complaint_id, tracking_code=row.tracking_code, status=CaseStatus(row.status),
             department=row.department, category=row.category, subcategory=row.subcategory, town=row.town,
-            urgent=row.urgent, received_at=row.received_at, assigned_at=row.assigned_at,
+            channel=row.channel, urgent=row.urgent, received_at=row.received_at, assigned_at=row.assigned_at,
             last_assigned_at=row.last_assigned_at, accepted_at=row.accepted_at, replied_at=row.replied_at,
             reply_round=row.reply_round,
             clocks={ClockName(c.clock): ClockState(ClockName(c.clock), c.start, c.due, c.cycle, Level(c.last_level))
@@ -70,7 +70,7 @@ class CaseRepository(Repository[SlaCase]):
         row = CaseRow(
             complaint_id=case.complaint_id, tracking_code=case.tracking_code, status=case.status.value,
             department=case.department, category=case.category, subcategory=case.subcategory, town=case.town,
-            urgent=case.urgent, received_at=case.received_at, assigned_at=case.assigned_at,
+            channel=case.channel, urgent=case.urgent, received_at=case.received_at, assigned_at=case.assigned_at,
             last_assigned_at=case.last_assigned_at, accepted_at=case.accepted_at, replied_at=case.replied_at,
             reply_round=case.reply_round, updated_at=self._clock.now(),
         )

@@ -31,6 +31,7 @@ class CaseRow(SQLModel, table=True):
     category: str | None = Field(default=None, max_length=32)
     subcategory: str | None = Field(default=None, max_length=32)
     town: str | None = Field(default=None, max_length=32)
+    channel: str | None = Field(default=None, max_length=20)  # from complaints.received
     urgent: bool = False
     received_at: datetime | None = Field(default=None, sa_column=_at(index=True))
     assigned_at: datetime | None = Field(default=None, sa_column=_at())  # the first assignment

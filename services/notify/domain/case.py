@@ -19,6 +19,7 @@ from shared.contracts.events import (
     CaseReturnedV1,
     CaseTriagedV1,
     ComplaintEvent,
+    ComplaintReceivedV1,
     ExtensionDecidedV1,
     SlaWarningV1,
 )
@@ -61,6 +62,7 @@ class SlaCase(Aggregate):
     category: str | None = None
     subcategory: str | None = None
     town: str | None = None
+    channel: str | None = None  # how it came (web, app, hotline, wechat, open311, grid): from complaints.received
     urgent: bool = False
     received_at: datetime | None = None
     assigned_at: datetime | None = None  # the first assignment: the assignment target judges it
@@ -120,6 +122,12 @@ class SlaCase(Aggregate):
             self.town = town
 
     # --- the lifecycle, as the events tell it -----------------------------------------------------
+
+    def on_received(self, event: ComplaintReceivedV1) -> None:
+        """受理 (intake): only the channel is taken; the clocks start with routing's events, whichever
+        topic arrives first."""
+        self.channel = event.channel
+        self.tracking_code = self.tracking_code or event.tracking_code
 
     # Events that open a case notify has not seen yet; the others only move a case it follows.
     OPENED_BY = (CaseTriagedV1, CaseAssignedV1, CaseRepliedV1)

@@ -21,7 +21,7 @@ from typing import TypeVar
 from services.notify.domain.errors import InvalidReportRequest
 from shared.clock import SHANGHAI
 
-GROUP_BY = ("department", "category", "town")
+GROUP_BY = ("department", "category", "town", "channel")
 SATISFIED = frozenset({"satisfied", "basically_satisfied"})
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)  # beyond these a report is a typo
 
@@ -74,6 +74,7 @@ class AssignmentRecord:
     department: str | None = None
     category: str | None = None
     town: str | None = None
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class ReplyRecord:
     department: str | None = None
     category: str | None = None
     town: str | None = None
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class RatingRecord:
     department: str | None = None
     category: str | None = None
     town: str | None = None
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,7 @@ R = TypeVar("R", AssignmentRecord, ReplyRecord, RatingRecord)
 
 _KEYS: dict[str, Callable[[AssignmentRecord | ReplyRecord | RatingRecord], str | None]] = {
     "department": lambda r: r.department, "category": lambda r: r.category, "town": lambda r: r.town,
+    "channel": lambda r: r.channel,
 }
 
 
@@ -219,7 +223,7 @@ def _by(dimension: str, records: Iterable[R]) -> dict[str | None, list[R]]:
 def sla_report(assignments: Sequence[AssignmentRecord], replies: Sequence[ReplyRecord],
                ratings: Sequence[RatingRecord], period: Period, now: datetime,
                targets: Targets | None = None, group_by: str | None = None) -> SlaReport:
-    """The three figures overall and, with `group_by`, per department, category or town."""
+    """The three figures overall and, with `group_by`, per department, category, town or channel."""
     targets = targets or Targets()
     if group_by is not None and group_by not in GROUP_BY:
         raise InvalidReportRequest(

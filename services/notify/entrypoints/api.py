@@ -34,7 +34,7 @@ def build_router(settings: NotifySettings, bus: MessageBus[Any]) -> APIRouter:
     def sla_metrics(
         first_day: str | None = Query(None, alias="from", description="YYYY-MM-DD (default: 1st of the month)"),
         last_day: str | None = Query(None, alias="to", description="YYYY-MM-DD, inclusive (default: today)"),
-        group_by: str | None = Query(None, description="department | category | town"),
+        group_by: str | None = Query(None, description="department | category | town | channel"),
         _user: Principal = Depends(deps.role("supervisor")),
     ) -> dict[str, Any]:
         """交办率、按时回复率、满意度 for a period, with the cases behind each number."""

@@ -27,6 +27,7 @@ from shared.contracts.events import (
     CaseTriagedV1,
     ComplaintEvent,
     ComplaintRatedV1,
+    ComplaintReceivedV1,
     DepartmentsChangedV1,
     EventPayload,
     ExtensionDecidedV1,
@@ -45,6 +46,13 @@ def follow_lifecycle(event: ComplaintEvent, uow: NotifyUnitOfWork) -> None:
             return  # e.g. an acceptance of a case notify never saw assigned: no clock to stop
         case = uow.cases.add(SlaCase(event.complaint_id))
     case.follow(event)
+    uow.commit()
+
+
+def complaint_received(event: ComplaintReceivedV1, uow: NotifyUnitOfWork) -> None:
+    """Intake's 受理: the case keeps its channel (the targets per channel; grid patrol findings apart)."""
+    case = uow.cases.get(event.complaint_id) or uow.cases.add(SlaCase(event.complaint_id))
+    case.on_received(event)
     uow.commit()
 
 
@@ -123,6 +131,7 @@ COMMAND_HANDLERS: dict[type, Handler] = {
 
 # notify's own SlaWarningV1 / CaseEscalatedV1 come back on the lifecycle topic: no handler, so skipped.
 EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
+    ComplaintReceivedV1: [complaint_received],
     CaseTriagedV1: [follow_lifecycle],
     CaseAssignedV1: [follow_lifecycle],
     CaseAcceptedV1: [follow_lifecycle],

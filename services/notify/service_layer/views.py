@@ -16,6 +16,9 @@ from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.contracts.codes import CATEGORY_NAMES, TOWNS
 
 UNGROUPED = "未定 / unassigned"
+# How a complaint came: grid workers' patrol findings (grid) are counted apart from citizens' reports.
+CHANNEL_NAMES = {"web": "网站", "app": "App", "hotline": "热线", "wechat": "微信", "open311": "Open311",
+                 "grid": "网格巡查"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ def group_name(group_by: str | None, key: str | None, directory: DepartmentDirec
         return directory.name_of(key)
     if group_by == "category":
         return CATEGORY_NAMES.get(key, key)
+    if group_by == "channel":
+        return CHANNEL_NAMES.get(key, key)
     town = TOWNS.get(key)
     return town.name if town else key
 

@@ -129,6 +129,27 @@ export interface TokenResponse {
   expires_in: number
   role: string
   department: string | null
+  town?: string | null
+}
+
+/** A grid worker's patrol finding (POST /api/v1/channels/grid): the town is the worker's own. */
+export interface PatrolRequest {
+  content: string
+  category?: string
+  subcategory?: string
+  address?: string
+  lat?: number
+  lon?: number
+  urgent?: boolean
+}
+
+export interface PatrolAccepted {
+  id: string
+  tracking_code: string
+  status: ComplaintStatus
+  received_at: string
+  town: string
+  citizen_token: string | null
 }
 
 export interface HotlineRequest {
@@ -286,6 +307,16 @@ export const api = {
     if (address) query.set('address', address)
     return request<HotlineHistory>(`/api/v1/channels/hotline/history?${query.toString()}`, { token, signal })
   },
+
+  patrol: (body: PatrolRequest, token: string, idempotencyKey: string) =>
+    request<PatrolAccepted>('/api/v1/channels/grid', {
+      json: body,
+      token,
+      headers: { 'Idempotency-Key': idempotencyKey },
+    }),
+
+  myPatrolReports: (token: string) =>
+    request<{ reports: HistoryItem[] }>('/api/v1/channels/grid/mine', { token }),
 
   hotline: (body: HotlineRequest, apiKey: string, token?: string | null) =>
     request<HotlineAccepted>('/api/v1/channels/hotline', {
