@@ -25,13 +25,14 @@ from services.intake.domain.attachments import (
     sniff,
     staff_may_see,
 )
-from services.intake.domain.complaint import Complaint, SealedReporter, Status
+from services.intake.domain.complaint import Complaint, SealedReporter
 from services.intake.domain.errors import (
     AttachmentTooLarge,
     ComplaintClosedForAttachments,
     TooManyAttachments,
     UnsupportedAttachment,
 )
+from services.intake.domain.status import Status
 from shared.contracts.codes import Channel
 
 HECHUAN_GPS = {1: "N", 2: (29.0, 58.0, 30.0), 3: "E", 4: (106.0, 16.0, 12.0)}  # 29.975 N, 106.27 E

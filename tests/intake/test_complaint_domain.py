@@ -9,7 +9,6 @@ from services.intake.domain.complaint import (
     TRACKING_CODE,
     Complaint,
     SealedReporter,
-    Status,
     hash_citizen_token,
     looks_like_code,
     new_citizen_token,
@@ -18,11 +17,11 @@ from services.intake.domain.complaint import (
     normalize_phone,
     phone_last4,
     same_secret,
-    type_label,
 )
 from services.intake.domain.departments import Department, DepartmentDirectory, supersedes
 from services.intake.domain.errors import NotRatable, OccurredInFuture
 from services.intake.domain.reference import reference
+from services.intake.domain.status import Status, type_label
 from shared.auth import mask_name, mask_phone
 from shared.clock import SHANGHAI
 from shared.contracts import events as ev

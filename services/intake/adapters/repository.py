@@ -27,16 +27,11 @@ from services.intake.adapters.tables import (
 )
 from services.intake.domain.accounts import ApiKey, User
 from services.intake.domain.attachments import Attachment, AttachmentInfo
-from services.intake.domain.complaint import (
-    Complaint,
-    GivenRating,
-    IdempotencyKey,
-    PastComplaint,
-    Status,
-    TimelineEntry,
-)
+from services.intake.domain.complaint import Complaint, GivenRating, IdempotencyKey, TimelineEntry
 from services.intake.domain.departments import Department, DepartmentDirectory
 from services.intake.domain.open311 import RequestFilter, RequestRecord
+from services.intake.domain.status import Status
+from services.intake.domain.views import PastComplaint
 from shared.clock import Clock
 from shared.contracts.codes import Channel, Rating, Role
 from shared.repository import Repository, Track

@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from services.intake.domain.attachments import AttachmentInfo, Location
 from services.intake.domain.departments import DepartmentDirectory
@@ -26,8 +25,10 @@ from services.intake.domain.errors import (
     OccurredInFuture,
     ReportedByMismatch,
 )
+from services.intake.domain.status import RATING_LABELS, Status, type_label
+from services.intake.domain.views import CitizenView, TimelineLine
 from shared.clock import SHANGHAI
-from shared.contracts.codes import CATEGORY_NAMES, SUBCATEGORIES, TOWNS, Channel, Rating
+from shared.contracts.codes import Channel, Rating
 from shared.contracts.events import (
     CaseAcceptedV1,
     CaseAssignedV1,
@@ -40,24 +41,6 @@ from shared.contracts.events import (
     ExtensionDecidedV1,
 )
 from shared.domain import Aggregate
-
-
-class Status(StrEnum):
-    received = "received"  # 已受理
-    triage = "triage"  # 分拨中
-    assigned = "assigned"  # 已交办
-    accepted = "accepted"  # 办理中 (签收)
-    replied = "replied"  # 已回复
-    closed = "closed"  # 已办结 (rated)
-    rejected = "rejected"  # 不予受理
-
-
-STATUS_LABELS = {
-    Status.received: "已受理", Status.triage: "分拨中", Status.assigned: "已交办", Status.accepted: "办理中",
-    Status.replied: "已回复", Status.closed: "已办结", Status.rejected: "不予受理",
-}
-
-RATING_LABELS = {Rating.satisfied: "满意", Rating.basically_satisfied: "基本满意", Rating.unsatisfied: "不满意"}
 
 # Channels whose client systems sign their reports with an API key. The website is the citizen's own;
 # WeChat messages are verified by their signature instead.
@@ -149,15 +132,6 @@ def phone_last4(phone: str | None) -> str | None:
     return digits[-4:]
 
 
-def type_label(category: str | None, subcategory: str | None) -> str | None:
-    if not category:
-        return None
-    name = CATEGORY_NAMES.get(category, category)
-    if subcategory:
-        return f"{name} / {SUBCATEGORIES.get(category, {}).get(subcategory, subcategory)}"
-    return name
-
-
 def needs_api_key(channel: Channel) -> bool:
     return channel in KEYED_CHANNELS
 
@@ -212,84 +186,6 @@ class IdempotencyKey:
     fingerprint: str
     complaint_id: str
     created_at: datetime
-
-
-@dataclass(frozen=True)
-class TimelineLine:
-    at: datetime
-    status: str
-    text: str
-
-
-@dataclass(frozen=True)
-class CitizenView:
-    """What the tracking page shows (no other citizen's data, no staff names, no personal data)."""
-
-    tracking_code: str
-    status: Status
-    received_at: datetime
-    channel: str
-    content: str
-    category: str | None
-    subcategory: str | None
-    town: str | None
-    department: str | None
-    department_name: str | None
-    reply: str | None
-    replied_at: datetime | None
-    reply_round: int
-    rating: str | None
-    can_rate: bool
-    timeline: list[TimelineLine]
-    reply_due: datetime | None = None  # the department's deadline to reply (Open311's expected_datetime)
-    attachments: tuple[AttachmentInfo, ...] = ()  # the citizen's photos and videos, oldest first
-    can_attach: bool = False  # more files may be added (the complaint is not closed)
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
-
-    @property
-    def type_label(self) -> str | None:
-        return type_label(self.category, self.subcategory)
-
-    @property
-    def town_name(self) -> str | None:
-        town = TOWNS.get(self.town) if self.town else None
-        return town.name if town else None
-
-
-@dataclass(frozen=True)
-class PastComplaint:
-    """One earlier complaint as the hotline operator sees it while a caller is on the line (no reporter)."""
-
-    tracking_code: str
-    received_at: datetime
-    status: Status
-    category: str | None
-    subcategory: str | None
-    address: str | None
-    content: str
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
-
-    @property
-    def type_label(self) -> str | None:
-        return type_label(self.category, self.subcategory)
-
-
-@dataclass(frozen=True)
-class CallerHistory:
-    """A caller's earlier complaints (by their number) and those at the address they name, newest first."""
-
-    by_caller: list[PastComplaint]
-    by_address: list[PastComplaint]
-
-
-HISTORY_LIMIT = 20  # at most this many of each
-MIN_ADDRESS_QUERY = 4  # characters: shorter address texts match too much to help
 
 
 @dataclass(eq=False)

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from services.intake.domain.complaint import STATUS_LABELS, Status
 from services.intake.domain.departments import DepartmentDirectory
+from services.intake.domain.status import STATUS_LABELS, Status
 from shared.clock import SHANGHAI
 from shared.contracts.codes import CATEGORY_NAMES, SUBCATEGORIES, TOWNS, Channel
 from shared.errors import InvalidInput, NotFound

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.intake.domain.complaint import CitizenView
+from services.intake.domain.views import CitizenView
 from shared.contracts.codes import TOWNS, Town, find_town
 
 SESSION_TTL = timedelta(minutes=30)  # an unfinished report is forgotten after this long without a message

@@ -22,8 +22,9 @@ from services.intake.domain.commands import (
     ReceiveComplaint,
     Reporter,
 )
-from services.intake.domain.complaint import CitizenView, Complaint
+from services.intake.domain.complaint import Complaint
 from services.intake.domain.reference import Reference
+from services.intake.domain.views import CitizenView
 from services.intake.entrypoints.grid import build_grid_router
 from services.intake.entrypoints.hotline import build_hotline_router
 from services.intake.entrypoints.schemas import CodeRatingIn, ComplaintAccepted, ComplaintIn, RatingIn, TokenOut

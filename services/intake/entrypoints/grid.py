@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Response
 
 from services.intake.domain.commands import ListPatrolReports, ReceiveComplaint
-from services.intake.domain.complaint import PastComplaint
 from services.intake.domain.errors import NotAGridWorker
+from services.intake.domain.views import PastComplaint
 from services.intake.entrypoints.schemas import PatrolAccepted, PatrolIn, PatrolReportOut, PatrolReportsOut
 from services.intake.service_layer.handlers import Received
 from shared.auth import Principal

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from services.intake.domain.commands import GetHotlineHistory, ReceiveComplaint, Reporter
-from services.intake.domain.complaint import CallerHistory, PastComplaint
+from services.intake.domain.views import CallerHistory, PastComplaint
 from services.intake.entrypoints.schemas import (
     HotlineAccepted,
     HotlineHistoryOut,

@@ -15,16 +15,10 @@ from typing import Any, Protocol
 from services.intake.domain import commands as c
 from services.intake.domain import open311 as o311
 from services.intake.domain import wechat as wx
-from services.intake.domain.accounts import ApiKey, User
 from services.intake.domain.attachments import Attachment, AttachmentLimits, PreparedMedia, staff_may_see
 from services.intake.domain.complaint import (
-    HISTORY_LIMIT,
-    MIN_ADDRESS_QUERY,
-    CallerHistory,
-    CitizenView,
     Complaint,
     IdempotencyKey,
-    PastComplaint,
     SealedReporter,
     hash_citizen_token,
     looks_like_code,
@@ -35,7 +29,6 @@ from services.intake.domain.complaint import (
 )
 from services.intake.domain.departments import Department, supersedes
 from services.intake.domain.errors import (
-    ApiKeyNotFound,
     AttachmentNeedsCredentials,
     AttachmentNotFound,
     ComplaintNotFound,
@@ -45,15 +38,13 @@ from services.intake.domain.errors import (
     RatingRefused,
     TooManyGuesses,
     UnknownComplaint,
-    UserExists,
-    UserNotFound,
-    WrongCredentials,
 )
 from services.intake.domain.reference import Reference, reference
-from services.intake.service_layer import open311, wechat
-from services.intake.service_layer.keys import active_key
+from services.intake.domain.views import HISTORY_LIMIT, MIN_ADDRESS_QUERY, CallerHistory, CitizenView, PastComplaint
+from services.intake.service_layer import accounts, open311, wechat
+from services.intake.service_layer.accounts import active_key
 from services.intake.service_layer.uow import IntakeUnitOfWork
-from shared.auth import Principal, hash_password, mask_name, mask_phone, verify_password
+from shared.auth import mask_name, mask_phone
 from shared.clock import SHANGHAI
 from shared.contracts import events as ev
 
@@ -354,78 +345,6 @@ def on_departments_changed(event: ev.DepartmentsChangedV1, uow: IntakeUnitOfWork
     uow.commit()
 
 
-# --- accounts ----------------------------------------------------------------------------------------
-
-
-def authenticate(query: c.Authenticate, uow: IntakeUnitOfWork) -> Principal:
-    user = uow.users.get(query.username)
-    if user is None or not user.active or not verify_password(user.password_hash, query.password):
-        raise WrongCredentials()
-    return Principal(username=user.username, role=user.role.value, department=user.department, town=user.town)
-
-
-def add_user(cmd: c.AddUser, uow: IntakeUnitOfWork) -> User:
-    if uow.users.get(cmd.username) is not None:
-        raise UserExists(cmd.username)
-    user = User.register(username=cmd.username, password=cmd.password, role=cmd.role, department=cmd.department,
-                         display_name=cmd.display_name, town=cmd.town, at=uow.clock.now(),
-                         directory=uow.department_names.directory(), hash_password=hash_password)
-    uow.users.add(user)
-    uow.commit()
-    return user
-
-
-def set_password(cmd: c.SetPassword, uow: IntakeUnitOfWork) -> None:
-    _user(uow, cmd.username).set_password(cmd.password, hash_password)
-    uow.commit()
-
-
-def deactivate_user(cmd: c.DeactivateUser, uow: IntakeUnitOfWork) -> None:
-    _user(uow, cmd.username).deactivate()
-    uow.commit()
-
-
-def list_users(_query: c.ListUsers, uow: IntakeUnitOfWork) -> list[User]:
-    return uow.users.list()
-
-
-def _user(uow: IntakeUnitOfWork, username: str) -> User:
-    user = uow.users.get(username)
-    if user is None:
-        raise UserNotFound(username)
-    return user
-
-
-# --- client systems' API keys ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IssuedKey:
-    id: int
-    name: str
-    key: str  # shown this once; only its hash is stored
-
-
-def add_api_key(cmd: c.AddApiKey, uow: IntakeUnitOfWork) -> IssuedKey:
-    record, key = ApiKey.issue(cmd.name, at=uow.clock.now())
-    uow.api_keys.add(record)
-    uow.commit()
-    assert record.id is not None
-    return IssuedKey(record.id, record.name, key)
-
-
-def list_api_keys(_query: c.ListApiKeys, uow: IntakeUnitOfWork) -> list[ApiKey]:
-    return uow.api_keys.list()
-
-
-def revoke_api_key(cmd: c.RevokeApiKey, uow: IntakeUnitOfWork) -> None:
-    record = uow.api_keys.get(cmd.key_id)
-    if record is None:
-        raise ApiKeyNotFound(cmd.key_id)
-    record.revoke()
-    uow.commit()
-
-
 COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     c.ReceiveComplaint: receive_complaint,
     c.RateComplaint: rate_complaint,
@@ -436,14 +355,14 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     c.GetHotlineHistory: hotline_history,
     c.ListPatrolReports: patrol_reports,
     c.GetReference: get_reference,
-    c.Authenticate: authenticate,
-    c.AddUser: add_user,
-    c.SetPassword: set_password,
-    c.DeactivateUser: deactivate_user,
-    c.ListUsers: list_users,
-    c.AddApiKey: add_api_key,
-    c.ListApiKeys: list_api_keys,
-    c.RevokeApiKey: revoke_api_key,
+    c.Authenticate: accounts.authenticate,
+    c.AddUser: accounts.add_user,
+    c.SetPassword: accounts.set_password,
+    c.DeactivateUser: accounts.deactivate_user,
+    c.ListUsers: accounts.list_users,
+    c.AddApiKey: accounts.add_api_key,
+    c.ListApiKeys: accounts.list_api_keys,
+    c.RevokeApiKey: accounts.revoke_api_key,
     o311.ListServices: open311.list_services,
     o311.GetServiceDefinition: open311.service_definition,
     o311.ListServiceRequests: open311.list_service_requests,
