@@ -17,7 +17,25 @@ from shared.eventbus.dblog import DbLogBus, DbLogConsumer
 from shared.runtime import ServiceContext
 
 
-class EmbeddedSystem:
+class ApiCalls:
+    """Signing in and reporting over any httpx-style client (`self.http`): the in-process TestClient of
+    the embedded system, or a real client of a served process (tests/web)."""
+
+    http: Any
+
+    def login(self, username: str, password: str = "demo") -> dict[str, str]:
+        response = self.http.post("/api/v1/auth/token", data={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def report(self, **body: Any) -> dict[str, Any]:
+        body.setdefault("channel", "web")
+        response = self.http.post("/api/v1/complaints", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+class EmbeddedSystem(ApiCalls):
     def __init__(self, engine: Engine, clock: FakeClock, **ports: dict[str, Any]) -> None:
         self.engine = engine
         self.clock = clock
@@ -35,7 +53,7 @@ class EmbeddedSystem:
         self.consumers: list[DbLogConsumer] = [bus.consumer(spec) for rt in self.runtimes.values()
                                                for spec in rt.consumers]
         self.app = self.process.app
-        self.client = TestClient(self.app)
+        self.client = self.http = TestClient(self.app)
 
     def drain(self, max_rounds: int = 50) -> int:
         """Deliver every pending event to every group until nothing is left; returns events read."""
@@ -47,16 +65,6 @@ class EmbeddedSystem:
                 return total
         raise AssertionError(f"events kept flowing after {max_rounds} rounds")
 
-    def login(self, username: str, password: str = "demo") -> dict[str, str]:
-        response = self.client.post("/api/v1/auth/token", data={"username": username, "password": password})
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-    def report(self, **body: Any) -> dict[str, Any]:
-        body.setdefault("channel", "web")
-        response = self.client.post("/api/v1/complaints", json=body)
-        assert response.status_code == 201, response.text
-        return response.json()
 
 
 def service_context(settings: Any, engine: Engine, clock: FakeClock) -> ServiceContext[Any]:

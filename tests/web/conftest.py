@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.processes import ServedProcess
+from tests.system import ApiCalls
 
 REPO = Path(__file__).resolve().parents[2]
 WEB_DIST = REPO / "web" / "dist"
@@ -146,22 +147,11 @@ def desktop(browser: Any, server: ServedProcess) -> Iterator[Tab]:
     yield from _tab(browser, server, viewport=DESKTOP)
 
 
-class Api:
+class Api(ApiCalls):
     """The HTTP API of the served process, for what the pages do not do (a dispatcher's reply)."""
 
     def __init__(self, base_url: str) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=10)
-
-    def login(self, username: str, password: str = "demo") -> dict[str, str]:
-        answer = self.http.post("/api/v1/auth/token", data={"username": username, "password": password})
-        assert answer.status_code == 200, answer.text
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-    def report(self, **body: Any) -> dict[str, Any]:
-        body.setdefault("channel", "web")
-        answer = self.http.post("/api/v1/complaints", json=body)
-        assert answer.status_code == 201, answer.text
-        return answer.json()
 
 
 @pytest.fixture
