@@ -81,6 +81,37 @@ class ComplaintReceivedV1(ComplaintEvent):
     anonymous: bool = False
 
 
+class ComplaintImportedV1(ComplaintEvent):
+    """A case finished in the bureau's older system, loaded as history (历史件导入).
+
+    Not a new complaint: routing does not route it and the targets do not count it (its deadlines were
+    never this system's). It is published so that what builds on history (caller and address history,
+    duplicates, hotspots, rankings) can keep its own copy. A case still open in the older system is
+    imported as a `ComplaintReceivedV1` instead, and handled from the day of the import.
+    """
+
+    event_type = TYPE_PREFIX + "complaint.imported.v1"
+    topic = topics.RECEIVED
+
+    tracking_code: str
+    legacy_id: str  # "<source>:<the older system's number>"
+    channel: str
+    content: str
+    category: str | None = None
+    subcategory: str | None = None
+    town: str | None = None
+    address: str | None = None
+    received_at: datetime
+    department: str | None = None
+    reply: str | None = None
+    replied_at: datetime | None = None
+    rating: str | None = None
+    reporter_name_masked: str | None = None
+    reporter_phone_masked: str | None = None
+    anonymous: bool = False
+    imported_at: datetime
+
+
 class ComplaintRatedV1(ComplaintEvent):
     """The citizen (or a callback) rated the reply of one round (评价)."""
 
@@ -290,6 +321,7 @@ PAYLOADS: dict[str, type[EventPayload]] = {
     cls.event_type: cls
     for cls in (
         ComplaintReceivedV1,
+        ComplaintImportedV1,
         ComplaintRatedV1,
         CaseTriagedV1,
         CaseAssignedV1,

@@ -6,11 +6,11 @@ The aggregates' repositories derive from `shared.repository.Repository`: what th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -41,7 +41,7 @@ _COMPLAINT_COLUMNS = (
     "tracking_code", "content", "category", "subcategory", "town", "address", "lat", "lon", "occurred_at",
     "urgent", "reporter_name_enc", "reporter_phone_enc", "phone_last4", "anonymous", "received_at",
     "department", "reply", "replied_at", "reply_round", "reporter_phone_hmac", "citizen_token_hash",
-    "citizen_token_enc", "reply_due", "reported_by",
+    "citizen_token_enc", "reply_due", "reported_by", "legacy_id",
 )
 
 # What the public feed (Open311) reads of a complaint: never a reporter's column.
@@ -59,11 +59,48 @@ class ComplaintRepository(Repository[Complaint]):
         self._write(complaint, None)
         self._hold(complaint.complaint_id, complaint, new=False)
 
+    def add_many(self, complaints: Sequence[Complaint]) -> None:
+        """Many new complaints at once (the historical import): one INSERT for the complaints, one for
+        their timelines, one for their ratings, instead of a flush for each complaint."""
+        if not complaints:
+            return
+        now = self._clock.now()
+        self.session.execute(insert(ComplaintRow), [{"id": c.complaint_id, "updated_at": now, **self._columns(c)}
+                                                    for c in complaints])
+        entries = [(c.complaint_id, e) for c in complaints for e in c.timeline if e.id is None]
+        ratings = [(c.complaint_id, r) for c in complaints for r in c.ratings if r.id is None]
+        if entries:
+            ids = self.session.scalars(
+                insert(TimelineRow).returning(col(TimelineRow.id), sort_by_parameter_order=True),
+                [{"complaint_id": cid, "at": e.at, "status": e.status.value, "text": e.text,
+                  "department": e.department} for cid, e in entries]).all()
+            for (_, entry), entry_id in zip(entries, ids, strict=True):
+                entry.id = entry_id
+        if ratings:
+            rating_ids = self.session.scalars(
+                insert(RatingRow).returning(col(RatingRow.id), sort_by_parameter_order=True),
+                [{"complaint_id": cid, "reply_round": r.reply_round, "rating": r.rating.value, "comment": r.comment,
+                  "via": r.via, "rated_at": r.rated_at} for cid, r in ratings]).all()
+            for (_, rating), rating_id in zip(ratings, rating_ids, strict=True):
+                rating.id = rating_id
+        for complaint in complaints:
+            self._hold(complaint.complaint_id, complaint, new=False)
+
     def get(self, complaint_id: str, *, for_update: bool = False) -> Complaint | None:
         return self._one(col(ComplaintRow.id) == complaint_id, for_update)
 
     def by_tracking_code(self, tracking_code: str, *, for_update: bool = False) -> Complaint | None:
         return self._one(col(ComplaintRow.tracking_code) == tracking_code, for_update)
+
+    def imported_already(self, legacy_ids: Iterable[str]) -> set[str]:
+        """Which of these older-system numbers have been imported (importing twice adds nothing)."""
+        wanted = list(legacy_ids)
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):  # bound the IN list
+            chunk = wanted[start:start + 500]
+            found.update(self.session.scalars(select(col(ComplaintRow.legacy_id))
+                                              .where(col(ComplaintRow.legacy_id).in_(chunk))))
+        return found
 
     def by_token_hash(self, token_hash: str, *, for_update: bool = False) -> Complaint | None:
         """The complaint whose private token hashes to this (the link /r/<token>)."""

@@ -40,6 +40,8 @@ class ComplaintRow(SQLModel, table=True):
     citizen_token_enc: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     # 网格巡查: the grid worker who reported a patrol finding (channel grid only; citizens' reports: NULL).
     reported_by: str | None = Field(default=None, max_length=80, index=True)
+    # 历史件导入: "<source>:<number>" of a case loaded from the older system (unique: importing twice adds nothing).
+    legacy_id: str | None = Field(default=None, max_length=160, unique=True, index=True)
     received_at: datetime = Field(sa_column=_ts(index=True))
     # The citizen's view, kept current from lifecycle events.
     status: str = Field(default="received", max_length=20)

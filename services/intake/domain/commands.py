@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from services.intake.domain.imports import ImportMapping
 from shared.contracts.codes import Channel, Rating
 
 
@@ -120,6 +123,19 @@ class ListPatrolReports:
 
     reported_by: str
     limit: int = 20
+
+
+@dataclass(frozen=True)
+class ImportHistory:
+    """历史件导入: one batch of rows of the older system's export (`line` numbers as in the file).
+
+    Finished cases become history, open ones are received as complaints handled from now on; a
+    number imported before is left alone. `dry_run` checks everything and stores nothing.
+    """
+
+    mapping: ImportMapping
+    rows: tuple[tuple[int, Mapping[str, Any]], ...] = field(repr=False)
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from services.intake.domain.errors import (
     OccurredInFuture,
     ReportedByMismatch,
 )
+from services.intake.domain.imports import HistoricalRecord
 from services.intake.domain.status import RATING_LABELS, Status, type_label
 from services.intake.domain.views import CitizenView, TimelineLine
 from shared.clock import SHANGHAI
@@ -36,6 +37,7 @@ from shared.contracts.events import (
     CaseReturnedV1,
     CaseTriagedV1,
     ComplaintEvent,
+    ComplaintImportedV1,
     ComplaintRatedV1,
     ComplaintReceivedV1,
     ExtensionDecidedV1,
@@ -214,6 +216,8 @@ class Complaint(Aggregate):
     citizen_token_enc: str | None = field(default=None, repr=False)
     # 网格巡查: the grid worker (username) who reported a patrol finding; None for citizens' channels.
     reported_by: str | None = None
+    # 历史件导入: "<source>:<number>" of a case loaded from the bureau's older system; None otherwise.
+    legacy_id: str | None = None
     # The citizen's view of the handling, kept current from routing's lifecycle events.
     status: Status = Status.received
     department: str | None = None
@@ -232,7 +236,8 @@ class Complaint(Aggregate):
                 seal: Callable[[str], str | None], category: str | None = None, subcategory: str | None = None,
                 town: str | None = None, address: str | None = None, lat: float | None = None,
                 lon: float | None = None, occurred_at: datetime | None = None, urgent: bool = False,
-                reported_by: str | None = None) -> Complaint:
+                reported_by: str | None = None, legacy_id: str | None = None,
+                legacy_received_at: datetime | None = None) -> Complaint:
         """A new complaint with its tracking code and the citizen's private token; records
         `ComplaintReceivedV1` (which carries neither the token nor anything personal in clear).
 
@@ -249,13 +254,54 @@ class Complaint(Aggregate):
             address=address, lat=lat, lon=lon, occurred_at=occurred_at, urgent=urgent,
             reporter_name_enc=reporter.name_enc, reporter_phone_enc=reporter.phone_enc,
             phone_last4=reporter.phone_last4, anonymous=reporter.anonymous,
-            reporter_phone_hmac=reporter.phone_hmac, reported_by=reported_by,
+            reporter_phone_hmac=reporter.phone_hmac, reported_by=reported_by, legacy_id=legacy_id,
             citizen_token_hash=hash_citizen_token(token), citizen_token_enc=seal(token),
         )
-        complaint._note(at, f"投诉已受理，查询码 {complaint.tracking_code}")
+        if legacy_id is not None and legacy_received_at is not None:
+            complaint._note(legacy_received_at, f"原系统受理（编号 {legacy_id.partition(':')[2]}）")
+            complaint._note(at, f"转入本系统办理，查询码 {complaint.tracking_code}")
+        else:
+            complaint._note(at, f"投诉已受理，查询码 {complaint.tracking_code}")
         complaint.record(ComplaintReceivedV1, reporter_name_masked=reporter.name_masked,
                          reporter_phone_masked=reporter.phone_masked)
         return complaint
+
+    @classmethod
+    def import_history(cls, record: HistoricalRecord, *, reporter: SealedReporter, at: datetime) -> Complaint:
+        """A case finished in the older system, as history: received, assigned, replied and rated when
+        the older system says so, and closed; records `ComplaintImportedV1` (not a received complaint:
+        nothing routes it, no target counts it). It has no private token: nobody rates it again."""
+        if not record.finished:
+            raise ValueError("an open case is received (Complaint.receive), not imported as history")
+        complaint = cls(
+            complaint_id=str(uuid.uuid4()), tracking_code=new_tracking_code(record.received_at),
+            channel=record.channel, content=record.content, received_at=record.received_at,
+            category=record.category, subcategory=record.subcategory, town=record.town, address=record.address,
+            reporter_name_enc=reporter.name_enc, reporter_phone_enc=reporter.phone_enc,
+            phone_last4=reporter.phone_last4, anonymous=reporter.anonymous, reporter_phone_hmac=reporter.phone_hmac,
+            legacy_id=record.legacy_id, department=record.department, reply=record.reply,
+            replied_at=record.replied_at, reply_round=1 if record.reply else 0, rating=record.rating,
+        )
+        number = record.legacy_id.partition(":")[2]
+        complaint._note(record.received_at, f"原系统受理（编号 {number}），查询码 {complaint.tracking_code}")
+        if record.department:
+            complaint._note(record.received_at, f"由{DEPARTMENT}办理", Status.assigned, department=record.department)
+        if record.reply:
+            complaint._note(record.replied_at or record.received_at,
+                            f"{DEPARTMENT if record.department else '承办单位'}已回复", Status.replied,
+                            department=record.department)
+        if record.rating:
+            complaint._note(record.replied_at or record.received_at, f"评价：{RATING_LABELS[record.rating]}")
+        complaint._note(at, "历史件导入本系统，已办结", Status.closed)
+        complaint.record(ComplaintImportedV1, reporter_name_masked=reporter.name_masked,
+                         reporter_phone_masked=reporter.phone_masked, rating=record.rating.value if record.rating
+                         else None, imported_at=at)
+        return complaint
+
+    @property
+    def historical(self) -> bool:
+        """Loaded as history from the older system (finished there): shown, never handled or rated here."""
+        return self.legacy_id is not None and self.citizen_token_hash is None
 
     # --- what the citizen may see and do ----------------------------------------------------------
 
@@ -273,7 +319,7 @@ class Complaint(Aggregate):
     @property
     def can_rate(self) -> bool:
         """A reply can be rated (and a rating changed: the latest counts for the round)."""
-        return self.status in (Status.replied, Status.closed) and self.reply is not None
+        return self.status in (Status.replied, Status.closed) and self.reply is not None and not self.historical
 
     def rate(self, rating: Rating, *, comment: str | None, via: str, at: datetime) -> None:
         """评价: closes the complaint for this reply round; records `ComplaintRatedV1`."""
@@ -290,7 +336,7 @@ class Complaint(Aggregate):
     @property
     def accepts_attachments(self) -> bool:
         """Files may be added while the complaint is open (not closed by a rating, not refused)."""
-        return self.status not in (Status.closed, Status.rejected)
+        return self.status not in (Status.closed, Status.rejected) and not self.historical
 
     def check_attachable(self) -> None:
         if not self.accepts_attachments:

@@ -34,6 +34,12 @@ class DepartmentDirectory:
         department = self._by_code.get(code)
         return department.name if department else code
 
+    def find(self, value: str) -> str | None:
+        """A department's code, given its code or its name exactly as routing names it."""
+        if value in self._by_code:
+            return value
+        return next((d.code for d in self._by_code.values() if d.name == value), None)
+
     def check_assignable(self, code: str) -> None:
         """A person may be attached to an existing, active department only."""
         department = self._by_code.get(code)

@@ -216,3 +216,21 @@ class AttachmentNotFound(NotFound):
 class AttachmentNeedsCredentials(Unauthorized):
     def __init__(self) -> None:
         super().__init__("请登录，或使用受理时给您的专属链接 / sign in, or use the private link you were given")
+
+
+# --- historical import ----------------------------------------------------------------------------
+
+
+class InvalidMapping(InvalidInput):
+    """The import's column mapping cannot be used as written; the message says what to fix."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"导入映射有误 / the import mapping: {message}")
+
+
+class DirectoryNotSynced(Conflict):
+    """Intake has not yet heard routing's department directory, so no department name can be checked."""
+
+    def __init__(self) -> None:
+        super().__init__("部门目录尚未从分拨服务同步：请先启动一次系统（complaints serve）再导入 / intake has not "
+                         "received routing's department directory yet: start the system once, then import")

@@ -41,7 +41,7 @@ from services.intake.domain.errors import (
 )
 from services.intake.domain.reference import Reference, reference
 from services.intake.domain.views import HISTORY_LIMIT, MIN_ADDRESS_QUERY, CallerHistory, CitizenView, PastComplaint
-from services.intake.service_layer import accounts, open311, wechat
+from services.intake.service_layer import accounts, imports, open311, wechat
 from services.intake.service_layer.accounts import active_key
 from services.intake.service_layer.uow import IntakeUnitOfWork
 from shared.auth import mask_name, mask_phone
@@ -129,7 +129,7 @@ def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Ci
     complaint = Complaint.receive(
         channel=cmd.channel, content=cmd.content, category=cmd.category, subcategory=cmd.subcategory,
         town=cmd.town, address=cmd.address, lat=cmd.lat, lon=cmd.lon, occurred_at=cmd.occurred_at,
-        urgent=cmd.urgent, reporter=_seal(cmd.reporter, cipher), at=now, seal=cipher.encrypt,
+        urgent=cmd.urgent, reporter=seal_reporter(cmd.reporter, cipher), at=now, seal=cipher.encrypt,
         reported_by=cmd.reported_by,
     )
     uow.complaints.add(complaint)
@@ -161,7 +161,7 @@ def _earlier(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork) -> Complaint | None
     return earlier
 
 
-def _seal(reporter: c.Reporter, cipher: Cipher) -> SealedReporter:
+def seal_reporter(reporter: c.Reporter, cipher: Cipher) -> SealedReporter:
     """Encrypted for storage, masked for staff: the reporter never leaves intake in clear."""
     name = reporter.kept_name
     number = normalize_phone(reporter.phone)
@@ -355,6 +355,7 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     c.GetHotlineHistory: hotline_history,
     c.ListPatrolReports: patrol_reports,
     c.GetReference: get_reference,
+    c.ImportHistory: imports.import_history,
     c.Authenticate: accounts.authenticate,
     c.AddUser: accounts.add_user,
     c.SetPassword: accounts.set_password,
