@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy.engine import Engine
 
-from services.intake.adapters.attachment_store import FolderStore
+from services.intake.adapters.attachment_store import FolderStore, S3Store, s3_client
 from services.intake.adapters.crypto import FieldCipher
 from services.intake.adapters.media import PillowMedia
 from services.intake.adapters.throttle import SlidingWindowThrottle
@@ -70,12 +70,23 @@ def attachment_limits(settings: IntakeSettings) -> AttachmentLimits:
                             per_complaint=settings.attachment_max_per_complaint)
 
 
+def attachment_store(settings: IntakeSettings) -> AttachmentStore:
+    """The folder (ATTACHMENT_DIR) or the S3-compatible bucket (ATTACHMENT_STORE=s3) the settings name."""
+    if settings.attachment_store == "folder":
+        return FolderStore(settings.attachment_dir)
+    assert settings.s3_bucket is not None  # the settings refuse s3 without a bucket
+    secret = settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
+    client = s3_client(endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
+                       access_key_id=settings.s3_access_key_id, secret_access_key=secret)
+    return S3Store(client, settings.s3_bucket, settings.s3_prefix)
+
+
 def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None = None,
               throttle: GuessThrottle | None = None, attachments: AttachmentStore | None = None,
               media: MediaPreparer | None = None) -> ServiceRuntime:
     """The intake runtime. `cipher` encrypts personal data at rest; `throttle` counts wrong guesses of
     codes, phone digits and tokens (in this process's memory by default); `attachments` keeps the bytes
-    of citizens' photos and videos (a folder, ATTACHMENT_DIR); `media` re-encodes images without EXIF.
+    of citizens' photos and videos (a folder or an S3-compatible bucket); `media` re-encodes images without EXIF.
     A test may pass its own."""
     settings = ctx.settings
     if cipher is None:
@@ -84,7 +95,7 @@ def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None
     if throttle is None:
         throttle = SlidingWindowThrottle()
     if attachments is None:
-        attachments = FolderStore(settings.attachment_dir)
+        attachments = attachment_store(settings)
     limits = attachment_limits(settings)
     bus = MessageBus(uow_factory(IntakeUnitOfWork, ctx.engine, clock=ctx.clock, source=SOURCE), group=NAME,
                      topics=(topics.LIFECYCLE, topics.REFERENCE), commands=COMMAND_HANDLERS, events=EVENT_HANDLERS,

@@ -6,6 +6,7 @@ by intake's own consumer (`intake.drain()`), so these tests depend on no other s
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from services import composition
+from services.intake.adapters.attachment_store import S3Store, s3_client
 from shared.clock import FakeClock
 from shared.contracts import events as ev
 from shared.contracts.codes import DEPARTMENTS, DISTRICT_DEPARTMENTS
@@ -24,6 +26,7 @@ from shared.eventbus.dblog import DbLogBus
 from shared.uow import SqlUnitOfWork, uow_factory
 from tests import templates
 from tests.pg import PostgresServer
+from tests.s3 import MotoS3
 
 EXAMPLE = {"channel": "web", "content": "合阳城街道某工地凌晨两点还在打桩，噪音太大", "town": "合阳城街道"}
 
@@ -42,6 +45,21 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: PostgresServer) -> str:
     return templates.postgres_template(postgres_server, "intake_template", _migrate_intake)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[MotoS3]:
+    """An S3-compatible object store (moto's server over HTTP) for the S3 attachment store."""
+    server = MotoS3(bucket="complaints-attachments").start()
+    yield server
+    server.stop()
+
+
+def s3_store(server: MotoS3, prefix: str | None = None) -> S3Store:
+    """An S3 attachment store on `server`, under a prefix of its own (a fresh one unless given)."""
+    client = s3_client(endpoint_url=server.endpoint, region="us-east-1", access_key_id="test",
+                       secret_access_key="test")
+    return S3Store(client, server.bucket, prefix or f"t-{uuid.uuid4().hex[:8]}/")
 
 
 def directory(changed_at: datetime, revision: int = 1, **extra: str) -> ev.DepartmentsChangedV1:

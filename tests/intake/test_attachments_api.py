@@ -20,21 +20,25 @@ from services.intake.adapters.attachment_store import FolderStore
 from services.intake.adapters.repository import AttachmentRepository
 from services.intake.adapters.tables import AttachmentRow, ComplaintRow
 from services.intake.domain.commands import AddAttachment
+from services.intake.service_layer.handlers import AttachmentStore
 from shared.clock import FakeClock
 from shared.contracts import events as ev
-from tests.intake.conftest import Intake
+from tests.intake.conftest import Intake, s3_store
 from tests.intake.test_attachments_domain import HECHUAN_GPS, exif_of, mp4, picture
 
 MB = 1024 * 1024
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> FolderStore:
-    return FolderStore(tmp_path / "attachments")
+@pytest.fixture(params=["folder", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> AttachmentStore:
+    """Every journey on both of the port's adapters: a folder, and an S3-compatible bucket."""
+    if request.param == "folder":
+        return FolderStore(tmp_path / "attachments")
+    return s3_store(request.getfixturevalue("s3_server"))
 
 
 @pytest.fixture
-def intake(engine: Engine, clock: FakeClock, store: FolderStore) -> Iterator[Intake]:
+def intake(engine: Engine, clock: FakeClock, store: AttachmentStore) -> Iterator[Intake]:
     embedded = Intake(engine, clock, attachments=store)
     yield embedded
     embedded.client.close()
