@@ -42,6 +42,7 @@ ROUTES = {
     "/api/v1/queues": "routing",
     "/api/v1/cases": "routing",
     "/api/v1/triage": "routing",
+    "/api/v1/extensions": "routing",
     "/api/v1/classify": "routing",
     "/api/v1/departments": "routing",
     "/api/v1/metrics": "notify",
@@ -49,7 +50,7 @@ ROUTES = {
 }
 # The pages (web/) are served by intake's process: the ingress paths that lead to them.
 PAGES = {"/": "intake", "/track": "intake", "/r": "intake", "/hotline": "intake", "/patrol": "intake",
-         "/assets": "intake", "/favicon.svg": "intake"}
+         "/desk": "intake", "/assets": "intake", "/favicon.svg": "intake"}
 # Requests a client makes, and the service that must get them (None: not published).
 SAMPLE_REQUESTS = [
     ("/api/v1/complaints", "intake"),
@@ -65,6 +66,7 @@ SAMPLE_REQUESTS = [
     ("/api/v1/cases/42/accept", "routing"),
     ("/api/v1/cases/42/extension/approve", "routing"),
     ("/api/v1/triage", "routing"),
+    ("/api/v1/extensions", "routing"),
     ("/api/v1/classify", "routing"),
     ("/api/v1/departments", "routing"),
     ("/api/v1/departments/town_taihe", "routing"),
@@ -84,7 +86,8 @@ SAMPLE_REQUESTS = [
     ("/assets/index-3f2a1b.js", "intake"),
     ("/favicon.svg", "intake"),
     ("/trackx", None),
-    ("/desk", None),  # not built yet
+    ("/desk", "intake"),
+    ("/deskx", None),
     ("/open311/v2/discovery.json", "intake"),
     ("/open311/v2/services.json", "intake"),
     ("/open311/v2/requests/HC261130-7KQ2XM4P.json", "intake"),

@@ -25,7 +25,26 @@ export const router = createRouter({
       path: '/hotline',
       component: () => import('./staff/StaffLayout.vue'),
       children: [
-        { path: '', name: 'hotline', component: () => import('./staff/HotlinePage.vue'), meta: { title: '热线受理' } },
+        {
+          path: '',
+          name: 'hotline',
+          component: () => import('./staff/HotlinePage.vue'),
+          meta: { title: '热线受理', roles: ['operator', 'supervisor'] },
+        },
+      ],
+    },
+    {
+      // The dispatcher's desk (承办工作台): the department's queue, the case, its actions; supervisors also
+      // triage and extension requests.
+      path: '/desk',
+      component: () => import('./staff/StaffLayout.vue'),
+      children: [
+        {
+          path: '',
+          name: 'desk',
+          component: () => import('./staff/desk/DeskPage.vue'),
+          meta: { title: '承办工作台', roles: ['dispatcher', 'supervisor'] },
+        },
       ],
     },
     {

@@ -8,8 +8,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import fields
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import and_, func, select, text
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -38,6 +41,9 @@ def _to_json(value: dict) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+CaseList = list[Case]  # (inside the repository, `list` names its method)
+
+
 class CaseRepository(Repository[Case]):
     def add(self, case: Case) -> None:
         self._hold(case.complaint_id, case, new=True)
@@ -60,9 +66,7 @@ class CaseRepository(Repository[Case]):
         extensions = self.session.scalars(select(RoutingExtension)
                                           .where(col(RoutingExtension.complaint_id) == complaint_id)
                                           .order_by(col(RoutingExtension.id)))
-        case.extensions = [Extension(e.working_days, e.reason, e.requested_at, e.requested_by,
-                                     ExtensionStatus(e.status), e.decided_at, e.decided_by, id=e.id)
-                           for e in extensions]
+        case.extensions = [self._extension(e) for e in extensions]
         return self._hold(complaint_id, case, new=False)
 
     def list(self, *, statuses: Iterable[Status], department: str | None = None) -> list[Case]:
@@ -72,6 +76,83 @@ class CaseRepository(Repository[Case]):
             query = query.where(col(RoutingCase.department) == department)
         return [self._case(row) for row in self.session.scalars(query)]
 
+    def page(self, *, statuses: Iterable[Status], department: str | None, category: str | None = None,
+             subcategory: str | None = None, town: str | None = None, due_before: datetime | None = None,
+             due_from: datetime | None = None, limit: int | None = None, offset: int = 0) -> tuple[CaseList, int]:
+        """One page of a queue, the nearest deadline first (签收 while not signed for, else 回复), and how
+        many there are in all. `due_before` / `due_from` bound that deadline. Read only, not held."""
+        next_due = self.next_due()
+        where: list[Any] = [col(RoutingCase.status).in_([s.value for s in statuses])]
+        for column, value in ((RoutingCase.department, department), (RoutingCase.category, category),
+                              (RoutingCase.subcategory, subcategory), (RoutingCase.town, town)):
+            if value is not None:
+                where.append(col(column) == value)
+        if due_before is not None:
+            where.append(next_due < due_before)
+        if due_from is not None:
+            where.append(next_due >= due_from)
+        total = self.session.scalar(select(func.count()).select_from(RoutingCase).where(*where)) or 0
+        query = (select(RoutingCase).where(*where)
+                 .order_by(next_due.asc(), col(RoutingCase.received_at), col(RoutingCase.complaint_id))
+                 .offset(offset))
+        if limit is not None:
+            query = query.limit(limit)
+        return [self._case(row) for row in self.session.scalars(query)], total
+
+    @staticmethod
+    def next_due() -> Any:
+        """The deadline the department must meet next: accept_due while not signed for (if earlier), else
+        reply_due; for a case in triage, assign_due."""
+        status, accept_due, reply_due = col(RoutingCase.status), col(RoutingCase.accept_due), col(RoutingCase.reply_due)
+        return sql_case((status == Status.triage.value, col(RoutingCase.assign_due)),
+                    (and_(status == Status.assigned.value, accept_due < reply_due), accept_due), else_=reply_due)
+
+    def fingerprint(self, *, statuses: Iterable[Status], department: str | None) -> tuple[int, int, int]:
+        """Count, highest and sum of the history ids of the cases in a list: every change to a case adds a
+        history row, so this changes whenever a case of the list changes, arrives or leaves (one
+        aggregate query, however long the list)."""
+        history = RoutingCaseHistory
+        query = (select(func.count(col(history.id)), func.max(col(history.id)), func.sum(col(history.id)))
+                 .join(RoutingCase, col(RoutingCase.complaint_id) == col(history.complaint_id))
+                 .where(col(RoutingCase.status).in_([s.value for s in statuses])))
+        if department is not None:
+            query = query.where(col(RoutingCase.department) == department)
+        count, highest, total = self.session.execute(query).one()
+        return int(count or 0), int(highest or 0), int(total or 0)
+
+    def pending_extensions(self, complaint_ids: Iterable[str]) -> dict[str, Extension]:
+        """The pending extension request (延期待审批) of each of these cases that has one."""
+        ids = list(complaint_ids)
+        if not ids:
+            return {}
+        rows = self.session.scalars(select(RoutingExtension)
+                                    .where(col(RoutingExtension.complaint_id).in_(ids),
+                                           col(RoutingExtension.status) == ExtensionStatus.requested.value))
+        return {row.complaint_id: self._extension(row) for row in rows}
+
+    def with_pending_extension(self, *, limit: int) -> tuple[CaseList, int]:
+        """Cases with an extension request waiting for a supervisor, the oldest request first (read only)."""
+        pending = col(RoutingExtension.status) == ExtensionStatus.requested.value
+        total = self.session.scalar(select(func.count()).select_from(RoutingExtension).where(pending)) or 0
+        rows = self.session.execute(
+            select(RoutingCase, RoutingExtension)
+            .join(RoutingExtension, col(RoutingExtension.complaint_id) == col(RoutingCase.complaint_id))
+            .where(pending).order_by(col(RoutingExtension.requested_at), col(RoutingExtension.id)).limit(limit))
+        cases = []
+        for case_row, extension_row in rows:
+            found = self._case(case_row)
+            found.extensions = [self._extension(extension_row)]
+            cases.append(found)
+        return cases, total
+
+    def extensions_fingerprint(self) -> tuple[int, int, int]:
+        """Count, highest and sum of the ids of pending extension requests (see `fingerprint`)."""
+        ids = col(RoutingExtension.id)
+        count, highest, total = self.session.execute(
+            select(func.count(ids), func.max(ids), func.sum(ids))
+            .where(col(RoutingExtension.status) == ExtensionStatus.requested.value)).one()
+        return int(count or 0), int(highest or 0), int(total or 0)
+
     # --- mapping ----------------------------------------------------------------------------------
 
     @staticmethod
@@ -80,6 +161,11 @@ class CaseRepository(Repository[Case]):
         values["explanation"] = _to_json(case.explanation)
         values["reply"] = case.reply_text
         return values
+
+    @staticmethod
+    def _extension(row: RoutingExtension) -> Extension:
+        return Extension(row.working_days, row.reason, row.requested_at, row.requested_by,
+                         ExtensionStatus(row.status), row.decided_at, row.decided_by, id=row.id)
 
     @staticmethod
     def _case(row: RoutingCase) -> Case:

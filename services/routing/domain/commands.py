@@ -7,6 +7,7 @@ A case outside it is reported as not found, so a dispatcher cannot probe other d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from services.routing.domain.case import OPEN, Status
 
@@ -94,13 +95,52 @@ class UpdateDepartment:
 # --- queries: handled by the bus like commands, never committing -----------------------------------
 
 
+MAX_PAGE = 100  # rows of a list in one answer, at most
+
+
+class Due(StrEnum):
+    """The desk's deadline filter, on the deadline the department must meet next (签收 or 回复)."""
+
+    soon = "soon"  # 临期: 75% of the allowed time used (the yellow light), not yet overdue
+    overdue = "overdue"  # 超期
+
+
 @dataclass(frozen=True)
 class DepartmentQueue:
-    """A department's cases (in `statuses`), the one closest to a missed deadline first."""
+    """A department's cases (in `statuses`), the one closest to a missed deadline first, a page at a time,
+    optionally of one type, town, or deadline state."""
 
     department: str
     acting_for: str | None
     statuses: tuple[Status, ...] = OPEN
+    category: str | None = None
+    subcategory: str | None = None
+    town: str | None = None
+    due: Due | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class QueueVersion:
+    """A short fingerprint of the cases of a list (a department's queue in `statuses`, or every
+    department's when `department` is None): it changes whenever one of them changes, or one comes or
+    goes, so the desk can poll cheaply (ETag, 304)."""
+
+    department: str | None
+    acting_for: str | None
+    statuses: tuple[Status, ...] = OPEN
+    filters: tuple[str | None, ...] = ()  # the list's other parameters: a different list, a different version
+
+
+@dataclass(frozen=True)
+class PendingExtensions:
+    """延期待审批: every extension request waiting for a supervisor's decision, the oldest first."""
+
+
+@dataclass(frozen=True)
+class PendingExtensionsVersion:
+    """The fingerprint of the pending extension requests (see QueueVersion)."""
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from shared.calendar import WorkingCalendar
+from shared.clock import SHANGHAI
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,17 @@ class DeadlinePolicy:
     def extend(self, reply_due: datetime, working_days: int) -> datetime:
         """An approved extension (延期) moves the reply deadline by working days."""
         return self.calendar.add_working_days(reply_due, working_days)
+
+    def working_seconds(self, start: datetime, end: datetime) -> int:
+        """Working time from `start` to `end` in seconds (negative when `end` is earlier): only the hours
+        of working days count, so 1 working day = 24 hours of it, as `add_working_days` counts them."""
+        if end < start:
+            return -self.working_seconds(end, start)
+        start, end = start.astimezone(SHANGHAI), end.astimezone(SHANGHAI)
+        total, day = 0.0, start.date()
+        while day <= end.date():
+            if self.calendar.is_working_day(day):
+                opens = datetime.combine(day, time(0, 0), tzinfo=SHANGHAI)
+                total += (min(end, opens + timedelta(days=1)) - max(start, opens)).total_seconds()
+            day += timedelta(days=1)
+        return int(total)

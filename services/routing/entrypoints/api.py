@@ -10,11 +10,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.routing.domain.case import OPEN, Status
 from services.routing.domain.commands import (
+    MAX_PAGE,
     AcceptCase,
     AssignCase,
     CaseDetail,
@@ -22,7 +23,11 @@ from services.routing.domain.commands import (
     DecideExtension,
     DefineDepartment,
     DepartmentQueue,
+    Due,
     ListDepartments,
+    PendingExtensions,
+    PendingExtensionsVersion,
+    QueueVersion,
     ReplyCase,
     RequestExtension,
     ReturnCase,
@@ -30,7 +35,7 @@ from services.routing.domain.commands import (
     UpdateDepartment,
 )
 from shared.auth import Principal, may_act_for
-from shared.contracts.codes import TRIAGE
+from shared.contracts.codes import TRIAGE, Category
 from shared.http import auth_deps
 from shared.messagebus import MessageBus
 from shared.text import visible
@@ -90,11 +95,27 @@ class Decision(StrEnum):
 
 
 CaseId = Annotated[str, Path(min_length=1, max_length=64)]
+CodeQuery = Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
+MAX_OFFSET = 100_000
 
 
 def _acting_for(principal: Principal) -> str | None:
     """The one department a dispatcher acts for; None for supervisors and admins (any department)."""
     return None if may_act_for(principal, TRIAGE) else (principal.department or "")
+
+
+def _etag(version: dict[str, Any]) -> str:
+    return f'W/"{version["version"]}"'
+
+
+def _unchanged(request: Request, etag: str) -> bool:
+    """The client already holds this version of the list (`If-None-Match`)."""
+    held = request.headers.get("if-none-match", "")
+    return etag in (tag.strip() for tag in held.split(","))
+
+
+def _not_modified(etag: str) -> Response:
+    return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
 
 
 def build_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
@@ -105,12 +126,25 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
     admin = deps.role("admin")
     router = APIRouter(prefix="/api/v1", tags=["routing"])
 
-    @router.get("/queues/{department}")
-    def department_queue(department: Annotated[str, Path(max_length=64)],
+    @router.get("/queues/{department}", response_model=None)
+    def department_queue(request: Request, response: Response, department: Annotated[str, Path(max_length=64)],
                          status: Literal["assigned", "accepted", "replied"] | None = None,
-                         principal: Principal = Depends(staff)) -> dict[str, Any]:
+                         category: Category | None = None, subcategory: CodeQuery = None, town: CodeQuery = None,
+                         due: Due | None = None, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+                         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+                         principal: Principal = Depends(staff)) -> dict[str, Any] | Response:
+        """The department's cases, the nearest deadline first, a page at a time. Poll it with the ETag
+        it answered (`If-None-Match`): 304 while nothing in the queue changed (at most a minute)."""
         statuses = (Status(status),) if status else OPEN
-        return bus.handle(DepartmentQueue(department, _acting_for(principal), statuses))
+        acting_for = _acting_for(principal)
+        filters = (status, category, subcategory, town, due, str(limit), str(offset))
+        etag = _etag(bus.handle(QueueVersion(department, acting_for, statuses, filters)))
+        if _unchanged(request, etag):
+            return _not_modified(etag)
+        view = bus.handle(DepartmentQueue(department, acting_for, statuses, category, subcategory, town,
+                                          Due(due) if due else None, limit, offset))
+        response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
+        return view
 
     @router.get("/cases/{complaint_id}")
     def case_detail(complaint_id: CaseId, principal: Principal = Depends(staff)) -> dict[str, Any]:
@@ -140,9 +174,25 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
                          ) -> dict[str, Any]:
         return bus.handle(DecideExtension(complaint_id, decision == Decision.approve, principal.username))
 
-    @router.get("/triage")
-    def triage(principal: Principal = Depends(supervisor)) -> dict[str, Any]:
+    @router.get("/triage", response_model=None)
+    def triage(request: Request, response: Response, principal: Principal = Depends(supervisor)
+               ) -> dict[str, Any] | Response:
+        """Cases waiting for a person to route them; polled like a queue (ETag, 304)."""
+        etag = _etag(bus.handle(QueueVersion(None, None, (Status.triage,))))
+        if _unchanged(request, etag):
+            return _not_modified(etag)
+        response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
         return bus.handle(TriageList())
+
+    @router.get("/extensions", response_model=None)
+    def pending_extensions(request: Request, response: Response, principal: Principal = Depends(supervisor)
+                           ) -> dict[str, Any] | Response:
+        """延期待审批: extension requests waiting for a decision, oldest first; polled the same way."""
+        etag = _etag(bus.handle(PendingExtensionsVersion()))
+        if _unchanged(request, etag):
+            return _not_modified(etag)
+        response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
+        return bus.handle(PendingExtensions())
 
     @router.post("/cases/{complaint_id}/assign")
     def assign(complaint_id: CaseId, body: AssignBody, principal: Principal = Depends(supervisor)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from services.routing.domain.case import SYSTEM, Case
+from services.routing.domain.case import OPEN, SYSTEM, Case
 from services.routing.domain.commands import (
     AcceptCase,
     AssignCase,
@@ -20,6 +20,9 @@ from services.routing.domain.commands import (
     DefineDepartment,
     DepartmentQueue,
     ListDepartments,
+    PendingExtensions,
+    PendingExtensionsVersion,
+    QueueVersion,
     ReplyCase,
     RequestExtension,
     ReturnCase,
@@ -167,23 +170,45 @@ def update_department(command: UpdateDepartment, uow: RoutingUnitOfWork, *, topi
 # --- queries (no commit) --------------------------------------------------------------------------
 
 
-def department_queue(query: DepartmentQueue, uow: RoutingUnitOfWork) -> View:
-    if query.acting_for is not None and query.acting_for != query.department:
+def department_queue(query: DepartmentQueue, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
+    _check_queue(uow, query.department, query.acting_for)
+    if query.due is not None and not set(query.statuses) <= set(OPEN):
+        raise InvalidRequest("已回复的案件没有进行中的期限，不能按临期/超期筛选 / "
+                             "replied cases have no running deadline to filter by")
+    if not is_known_type(query.category, query.subcategory):
+        raise InvalidRequest(f"未知的问题类型 / unknown type: {query.category}/{query.subcategory}")
+    if query.town is not None and query.town not in uow.towns.all():
+        raise InvalidRequest(f"没有这个镇街 / no such town: {query.town}")
+    return views.department_queue(uow, query, deadlines)
+
+
+def queue_version(query: QueueVersion, uow: RoutingUnitOfWork) -> View:
+    if query.department is not None:
+        _check_queue(uow, query.department, query.acting_for)
+    elif query.acting_for is not None:
         raise NotYourDepartment("只能查看本部门的案件 / you may only see your own department's queue")
-    if not uow.departments.exists(query.department):
-        raise DepartmentNotFound(f"没有这个部门 / no such department: {query.department}")
-    return views.department_queue(uow, query.department, query.statuses)
+    found = uow.cases.fingerprint(statuses=query.statuses, department=query.department)
+    return {"version": views.version(found, query.department, query.statuses, query.filters, _minute(uow))}
 
 
-def case_detail(query: CaseDetail, uow: RoutingUnitOfWork) -> View:
+def case_detail(query: CaseDetail, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy,
+                max_extension_days: int) -> View:
     case = uow.cases.get(query.complaint_id)
     if case is None or (query.acting_for is not None and (case.department or TRIAGE) != query.acting_for):
         raise CaseNotFound(f"没有这个案件 / no such case: {query.complaint_id}")
-    return views.case_detail(uow, case)
+    return views.case_detail(uow, case, deadlines, max_extension_days)
 
 
-def triage_list(_query: TriageList, uow: RoutingUnitOfWork) -> View:
-    return views.triage_list(uow)
+def triage_list(_query: TriageList, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
+    return views.triage_list(uow, deadlines)
+
+
+def pending_extensions(_query: PendingExtensions, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
+    return views.pending_extensions(uow, deadlines)
+
+
+def pending_extensions_version(_query: PendingExtensionsVersion, uow: RoutingUnitOfWork) -> View:
+    return {"version": views.version(uow.cases.extensions_fingerprint(), _minute(uow))}
 
 
 def classify(query: Classify, uow: RoutingUnitOfWork, *, min_confidence: float) -> View:
@@ -202,6 +227,17 @@ def _load(uow: RoutingUnitOfWork, complaint_id: str, acting_for: str | None) -> 
     if case is None or (acting_for is not None and case.department != acting_for):
         raise CaseNotFound(f"没有这个案件 / no such case: {complaint_id}")
     return case
+
+
+def _check_queue(uow: RoutingUnitOfWork, department: str, acting_for: str | None) -> None:
+    if acting_for is not None and acting_for != department:
+        raise NotYourDepartment("只能查看本部门的案件 / you may only see your own department's queue")
+    if not uow.departments.exists(department):
+        raise DepartmentNotFound(f"没有这个部门 / no such department: {department}")
+
+
+def _minute(uow: RoutingUnitOfWork) -> str:
+    return uow.clock.now().replace(second=0, microsecond=0).isoformat()
 
 
 def _masked(phone: str | None) -> str | None:
@@ -234,8 +270,11 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     UpdateDepartment: update_department,
     # queries
     DepartmentQueue: department_queue,
+    QueueVersion: queue_version,
     CaseDetail: case_detail,
     TriageList: triage_list,
+    PendingExtensions: pending_extensions,
+    PendingExtensionsVersion: pending_extensions_version,
     Classify: classify,
     ListDepartments: list_departments,
 }

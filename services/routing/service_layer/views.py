@@ -3,11 +3,15 @@ dicts, ready for JSON). Handlers pass their unit of work; names come from routin
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from services.routing.domain.case import OPEN, Case, Status
+from services.routing.domain.commands import MAX_PAGE, DepartmentQueue, Due
+from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.domain.departments import Department
 from services.routing.service_layer.analysis import analyse
 from services.routing.service_layer.uow import RoutingUnitOfWork
@@ -44,13 +48,53 @@ def _clocks(case: Case, now: datetime) -> dict[str, int | None]:
     return clocks
 
 
-def _next_due(case: Case, now: datetime) -> int:
-    running = [s for s in _clocks(case, now).values() if s is not None]
-    return min(running) if running else 0
+# The yellow light (临期) once this share of the allowed time is used, as notify warns (DESIGN.md).
+DUE_SOON_RATIO = 0.75
 
 
-def case_summary(case: Case, now: datetime, names: Names) -> dict[str, Any]:
+def next_deadline(case: Case) -> tuple[str, datetime, datetime] | None:
+    """The deadline to meet next, when its time started, and its kind: 交办 (assign) in triage; 签收
+    (accept) while not signed for, if earlier than 回复 (reply); else reply. None once replied."""
+    if case.status == Status.triage:
+        return "assign", case.received_at, case.assign_due
+    if case.status not in OPEN or case.reply_due is None or case.assigned_at is None:
+        return None
+    if case.status == Status.assigned and case.accept_due is not None and case.accept_due < case.reply_due:
+        return "accept", case.assigned_at, case.accept_due
+    return "reply", case.assigned_at, case.reply_due
+
+
+def due_state(case: Case, now: datetime) -> str | None:
+    """overdue (超期), soon (临期: 75% of the allowed time used) or normal; None without a running deadline."""
+    found = next_deadline(case)
+    if found is None:
+        return None
+    _kind, start, due = found
+    if now > due:
+        return "overdue"
+    return "soon" if now >= start + (due - start) * DUE_SOON_RATIO else "normal"
+
+
+def _working_left(due: datetime | None, now: datetime, deadlines: DeadlinePolicy) -> int | None:
+    return None if due is None else deadlines.working_seconds(now, due)
+
+
+def _working_clocks(case: Case, now: datetime, deadlines: DeadlinePolicy) -> dict[str, Any]:
+    """The countdowns in working time (only working days' hours count; negative: overdue)."""
+    dues = {"assign": case.assign_due, "accept": case.accept_due, "return": case.return_due, "reply": case.reply_due}
+    working = {name: _working_left(dues[name], now, deadlines) for name in _clocks(case, now)}
+    found = next_deadline(case)
+    deadline = None if found is None else {
+        "kind": found[0], "due": found[2], "seconds_left": _seconds_left(found[2], now),
+        "working_seconds_left": deadlines.working_seconds(now, found[2]), "state": due_state(case, now)}
+    return {"working_seconds_left": working, "deadline": deadline}
+
+
+def case_summary(case: Case, now: datetime, names: Names, deadlines: DeadlinePolicy | None = None
+                 ) -> dict[str, Any]:
+    """A case as lists show it; with `deadlines`, its countdowns in working time too."""
     pending = case.pending_extension
+    working = _working_clocks(case, now, deadlines) if deadlines is not None else {}
     return {
         "id": case.complaint_id,
         "tracking_code": case.tracking_code,
@@ -80,6 +124,9 @@ def case_summary(case: Case, now: datetime, names: Names) -> dict[str, Any]:
         "reply": case.reply_text,
         "reply_round": case.reply_round,
         "seconds_left": _clocks(case, now),
+        **working,
+        # 退单 is allowed while the department holds the case and the return window is open
+        "can_return": case.status in OPEN and case.return_due is not None and now <= case.return_due,
         "pending_extension": None if pending is None else {
             "working_days": pending.working_days, "reason": pending.reason,
             "requested_at": pending.requested_at, "requested_by": pending.requested_by},
@@ -91,9 +138,17 @@ def case_view(uow: RoutingUnitOfWork, case: Case) -> dict[str, Any]:
     return case_summary(case, uow.clock.now(), Names.of(uow))
 
 
-def case_detail(uow: RoutingUnitOfWork, case: Case) -> dict[str, Any]:
+def case_detail(uow: RoutingUnitOfWork, case: Case, deadlines: DeadlinePolicy, max_extension_days: int
+                ) -> dict[str, Any]:
+    """The case page: the case, its countdowns, the classifier's explanation and the whole timeline."""
+    now = uow.clock.now()
+    days_left = max(0, max_extension_days - case.extension_days())
     return {
-        **case_view(uow, case),
+        **case_summary(case, now, Names.of(uow), deadlines),
+        "extension_days_left": days_left,
+        # 延期 is asked before the reply deadline, one request at a time, within the allowance
+        "can_request_extension": (case.status in OPEN and case.reply_due is not None and now < case.reply_due
+                                  and case.pending_extension is None and days_left > 0),
         "confidence": case.confidence,
         "explanation": case.explanation,
         "triage_reason": case.triage_reason,
@@ -104,22 +159,54 @@ def case_detail(uow: RoutingUnitOfWork, case: Case) -> dict[str, Any]:
     }
 
 
-def department_queue(uow: RoutingUnitOfWork, department: str, statuses: tuple[Status, ...] = OPEN
-                     ) -> dict[str, Any]:
-    """A department's cases, the one closest to a missed deadline first."""
+def department_queue(uow: RoutingUnitOfWork, query: DepartmentQueue, deadlines: DeadlinePolicy) -> dict[str, Any]:
+    """A page of a department's cases, the one closest to a missed deadline first."""
     now, names = uow.clock.now(), Names.of(uow)
-    cases = sorted(uow.cases.list(statuses=statuses, department=department), key=lambda c: _next_due(c, now))
-    return {"department": department, "department_name": names.departments.get(department), "now": now,
-            "count": len(cases), "cases": [case_summary(c, now, names) for c in cases]}
+    page = partial(uow.cases.page, statuses=query.statuses, department=query.department, category=query.category,
+                   subcategory=query.subcategory, town=query.town)
+    if query.due == Due.soon:  # "75% used" is not a column: judged here, on the cases not yet overdue
+        running, _ = page(due_from=now)
+        soon = [c for c in running if due_state(c, now) == "soon"]
+        cases, total = soon[query.offset:query.offset + query.limit], len(soon)
+    else:
+        cases, total = page(due_before=now if query.due == Due.overdue else None, limit=query.limit,
+                            offset=query.offset)
+    _attach_pending_extensions(uow, cases)
+    following = query.offset + len(cases)
+    return {"department": query.department, "department_name": names.departments.get(query.department),
+            "now": now, "count": total, "limit": query.limit, "offset": query.offset,
+            "next_offset": following if following < total else None,
+            "cases": [case_summary(c, now, names, deadlines) for c in cases]}
 
 
-def triage_list(uow: RoutingUnitOfWork) -> dict[str, Any]:
+def triage_list(uow: RoutingUnitOfWork, deadlines: DeadlinePolicy, limit: int = MAX_PAGE) -> dict[str, Any]:
     """Cases waiting for a person to route them, the earliest assignment deadline first."""
     now, names = uow.clock.now(), Names.of(uow)
-    cases = sorted(uow.cases.list(statuses=(Status.triage,)), key=lambda c: c.assign_due)
-    return {"now": now, "count": len(cases),
-            "cases": [{**case_summary(c, now, names), "triage_reason": c.triage_reason, "confidence": c.confidence}
-                      for c in cases]}
+    cases, total = uow.cases.page(statuses=(Status.triage,), department=None, limit=limit)
+    return {"now": now, "count": total,
+            "cases": [{**case_summary(c, now, names, deadlines), "triage_reason": c.triage_reason,
+                       "confidence": c.confidence} for c in cases]}
+
+
+def pending_extensions(uow: RoutingUnitOfWork, deadlines: DeadlinePolicy, limit: int = MAX_PAGE) -> dict[str, Any]:
+    """Extension requests waiting for a supervisor, the oldest first, each with its case."""
+    now, names = uow.clock.now(), Names.of(uow)
+    cases, total = uow.cases.with_pending_extension(limit=limit)
+    return {"now": now, "count": total, "cases": [case_summary(c, now, names, deadlines) for c in cases]}
+
+
+def _attach_pending_extensions(uow: RoutingUnitOfWork, cases: list[Case]) -> None:
+    """Lists load cases without their children: give each its pending extension request, if any."""
+    pending = uow.cases.pending_extensions(c.complaint_id for c in cases)
+    for case in cases:
+        if case.complaint_id in pending:
+            case.extensions = [pending[case.complaint_id]]
+
+
+def version(*parts: Any) -> str:
+    """A short fingerprint of a list (its cases' changes, its parameters, the minute: countdowns and
+    "due soon" move with time, so a list is sent again at least once a minute)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 
 def classify_text(uow: RoutingUnitOfWork, content: str, address: str | None, *,
@@ -137,6 +224,7 @@ def classify_text(uow: RoutingUnitOfWork, content: str, address: str | None, *,
         "department_name": uow.departments.names().get(department, "人工分拨 / triage"),
         "confidence": found.classification.confidence,
         "explanation": found.explanation(),
+        **found.view_fields(),
     }
 
 

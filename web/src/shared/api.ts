@@ -214,9 +214,10 @@ interface RequestOptions {
   headers?: Record<string, string>
   token?: string | null
   signal?: AbortSignal
+  cache?: RequestCache
 }
 
-export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+async function send(path: string, options: RequestOptions): Promise<{ response: Response; data: unknown }> {
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers }
   let body: BodyInit | undefined
   if (options.json !== undefined) {
@@ -236,6 +237,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     body,
     signal: options.signal,
     credentials: 'same-origin',
+    cache: options.cache,
   })
   const text = await response.text()
   let data: unknown = null
@@ -246,15 +248,36 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
       data = null
     }
   }
-  if (!response.ok) {
-    const error = (data as { error?: { code?: string; message?: string } } | null)?.error
-    throw new ApiError(
-      response.status,
-      error?.code ?? 'http_' + response.status,
-      error?.message ?? fallbackMessage(response.status),
-    )
-  }
+  return { response, data }
+}
+
+function failure(response: Response, data: unknown): ApiError {
+  const error = (data as { error?: { code?: string; message?: string } } | null)?.error
+  return new ApiError(
+    response.status,
+    error?.code ?? 'http_' + response.status,
+    error?.message ?? fallbackMessage(response.status),
+  )
+}
+
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const { response, data } = await send(path, options)
+  if (!response.ok) throw failure(response, data)
   return data as T
+}
+
+/** A GET of a list the server versions (ETag): null when it has not changed since `etag` (304). */
+export async function requestIfChanged<T>(
+  path: string,
+  etag: string | null,
+  options: RequestOptions = {},
+): Promise<{ data: T; etag: string | null } | null> {
+  const headers = etag ? { ...options.headers, 'If-None-Match': etag } : options.headers
+  // no-store: the browser's own cache must neither answer for the server nor turn a 304 into a 200
+  const { response, data } = await send(path, { ...options, headers, cache: 'no-store' })
+  if (response.status === 304) return null
+  if (!response.ok) throw failure(response, data)
+  return { data: data as T, etag: response.headers.get('ETag') }
 }
 
 function fallbackMessage(status: number): string {

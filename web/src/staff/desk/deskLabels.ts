@@ -1,0 +1,129 @@
+// What the desk calls things, in Chinese: statuses, deadlines, timeline actions, the reply's parts.
+import { formatDateTime } from '@/shared/format'
+import type { CaseDetail, CaseRow, DeadlineKind, HistoryEntry } from './deskApi'
+
+export const STATUS_LABELS: Record<string, string> = {
+  triage: '待分拨', assigned: '待签收', accepted: '办理中', replied: '已回复',
+}
+
+export const STATUS_TAG: Record<string, 'info' | 'warning' | 'primary' | 'success' | 'danger'> = {
+  triage: 'danger', assigned: 'warning', accepted: 'primary', replied: 'success',
+}
+
+export const DEADLINE_LABELS: Record<DeadlineKind, string> = { assign: '分拨', accept: '签收', reply: '回复' }
+
+export const CHANNEL_LABELS: Record<string, string> = {
+  web: '网站', app: '移动应用', hotline: '热线', wechat: '微信公众号', open311: 'Open311', grid: '网格巡查',
+}
+
+const ACTION_LABELS: Record<string, string> = {
+  triaged: '转人工分拨', assigned: '交办', accepted: '签收', replied: '回复', returned: '退单',
+  extension_requested: '申请延期', extension_decided: '延期审批',
+}
+
+export function actorLabel(actor: string): string {
+  return actor === 'system' ? '系统' : actor
+}
+
+/** One line of the timeline: what happened, in words, with what the action carried. */
+export function historyText(entry: HistoryEntry, departments: Record<string, string>): { title: string; detail: string } {
+  const d = entry.detail
+  const dept = typeof d.department === 'string' ? departments[d.department] ?? d.department : ''
+  let title = ACTION_LABELS[entry.action] ?? entry.action
+  let detail = ''
+  switch (entry.action) {
+    case 'assigned':
+      title = dept ? `交办至 ${dept}` : title
+      detail = typeof d.rule === 'string' ? (d.rule === 'manual' ? '人工分拨' : `规则 ${d.rule}`) : ''
+      if (typeof d.reply_due === 'string') detail += `${detail ? '；' : ''}回复期限 ${formatDateTime(d.reply_due)}`
+      break
+    case 'accepted':
+      detail = d.implied_by === 'reply' ? '随回复一并签收' : ''
+      break
+    case 'returned':
+      detail = `理由：${String(d.reason ?? '')}`
+      break
+    case 'triaged':
+      detail = String(d.reason ?? '')
+      break
+    case 'replied':
+      detail = d.late ? '超期回复' : '按时回复'
+      break
+    case 'extension_requested':
+      detail = `${String(d.working_days)} 个工作日；理由：${String(d.reason ?? '')}`
+      break
+    case 'extension_decided':
+      title = d.approved ? '批准延期' : '驳回延期'
+      detail = d.approved && typeof d.reply_due === 'string' ? `回复期限延至 ${formatDateTime(d.reply_due)}` : ''
+      break
+  }
+  return { title, detail }
+}
+
+/** The classifier's reasons, as a dispatcher reads them (keys it does not know are shown as they are). */
+export function explanationItems(detail: CaseDetail): { label: string; value: string }[] {
+  const e = detail.explanation ?? {}
+  const items: { label: string; value: string }[] = []
+  const known: Record<string, string> = {
+    classifier: '分类依据', routing: '分拨依据', rule: '命中规则', urgency: '紧急判断',
+  }
+  if (typeof e.summary === 'string' && e.summary) items.push({ label: '结论', value: e.summary })
+  if (detail.confidence !== null && detail.confidence !== undefined) {
+    items.push({ label: '置信度', value: `${Math.round(detail.confidence * 100)}%` })
+  }
+  if (e.chosen_by_citizen) items.push({ label: '问题类型', value: '投诉人自选' })
+  const words = Array.isArray(e.words) ? e.words.map(String) : []
+  if (words.length) items.push({ label: '关键词', value: words.join('、') })
+  for (const [key, label] of Object.entries(known)) {
+    const value = e[key]
+    // the rule is usually named in the routing reason already
+    if (key === 'rule' && typeof e.routing === 'string' && typeof value === 'string' && e.routing.includes(value)) continue
+    if (typeof value === 'string' && value) items.push({ label, value })
+  }
+  const urgentWords = Array.isArray(e.urgent_words) ? e.urgent_words.map(String) : []
+  if (urgentWords.length) items.push({ label: '紧急词', value: urgentWords.join('、') })
+  if (typeof e.environmental === 'boolean') {
+    const p = typeof e.environmental_probability === 'number' ? `（概率 ${Math.round(e.environmental_probability * 100)}%）` : ''
+    items.push({ label: '环境问题', value: `${e.environmental ? '是' : '否，建议转交相关部门'}${p}` })
+  }
+  if (e.town_source) items.push({ label: '镇街来源', value: e.town_source === 'text' ? '从诉求内容识别' : '投诉人填写' })
+  const shown = new Set(['summary', 'words', 'urgent_words', 'chosen_by_citizen', 'town_source', 'environmental',
+    'environmental_probability', ...Object.keys(known)])
+  for (const [key, value] of Object.entries(e)) {
+    if (shown.has(key) || value === null || value === '' || typeof value === 'object') continue
+    items.push({ label: key, value: String(value) })
+  }
+  return items
+}
+
+/** Why 退单 is not possible now, or '' when it is. */
+export function returnBlockedReason(c: CaseRow): string {
+  if (c.can_return) return ''
+  if (c.status === 'replied') return '案件已回复，不能退单'
+  if (c.status === 'triage') return '案件在人工分拨中'
+  return c.return_due ? `退单期限已过（截至 ${formatDateTime(c.return_due)}），请联系督办人员转办` : '当前不能退单'
+}
+
+/** Why 延期 cannot be asked now, or '' when it can. */
+export function extensionBlockedReason(c: CaseDetail): string {
+  if (c.can_request_extension) return ''
+  if (c.status === 'replied') return '案件已回复，无需延期'
+  if (c.status === 'triage') return '案件在人工分拨中'
+  if (c.pending_extension) return '已有延期申请等待督办审批'
+  if (c.extension_days_left <= 0) return '延期天数已用完'
+  return c.reply_due ? `回复期限（${formatDateTime(c.reply_due)}）已过，不能再申请延期` : '当前不能申请延期'
+}
+
+export const FINDINGS = [
+  { value: 'substantiated', label: '属实' },
+  { value: 'partly', label: '部分属实' },
+  { value: 'unsubstantiated', label: '不属实' },
+] as const
+
+export type Finding = (typeof FINDINGS)[number]['value']
+
+/** The reply the citizen reads, from the three parts of the form (the API takes one text). */
+export function composeReply(findings: string, actionTaken: string, finding: Finding): string {
+  const verdict = FINDINGS.find((f) => f.value === finding)?.label ?? ''
+  return `【核查结论】${verdict}\n【调查情况】${findings.trim()}\n【处理措施】${actionTaken.trim()}`
+}

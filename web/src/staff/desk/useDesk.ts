@@ -1,0 +1,168 @@
+import { computed, onScopeDispose, reactive, ref, shallowRef, watch } from 'vue'
+import { ElMessage } from 'element-plus'
+import 'element-plus/es/components/message/style/css'
+
+import { errorMessage } from '@/shared/api'
+import { useStaffAuth } from '../composables/useStaffAuth'
+import {
+  deskApi, type CaseDetail, type CaseList, type CaseRow, type DepartmentInfo, type QueueFilters, type QueuePage,
+} from './deskApi'
+import { usePolledList } from './usePolledList'
+
+export const PAGE_SIZES = [20, 50, 100]
+
+/** The time countdowns are drawn at: ticks every 15 s between the server's answers. */
+export function useNow(intervalMs = 15_000) {
+  const now = shallowRef(Date.now())
+  const timer = setInterval(() => (now.value = Date.now()), intervalMs)
+  onScopeDispose(() => clearInterval(timer))
+  return now
+}
+
+/** The desk's state: the queue (and, for supervisors, triage and extension requests), the open case, the actions. */
+export function useDesk() {
+  const auth = useStaffAuth()
+  const token = () => auth.token.value ?? ''
+  const isSupervisor = computed(() => auth.session.value?.role === 'supervisor')
+
+  // --- the queue ------------------------------------------------------------------------------------
+  const department = ref(auth.session.value?.department ?? '')
+  const filters = reactive<QueueFilters>({ status: '', category: '', subcategory: '', town: '', due: '' })
+  const page = ref(1)
+  const pageSize = ref(PAGE_SIZES[0])
+  const listKey = () => JSON.stringify([department.value, filters, page.value, pageSize.value])
+
+  const queue = usePolledList<QueuePage>(
+    (etag) => deskApi.queue(token(), department.value, { ...filters }, pageSize.value,
+      (page.value - 1) * pageSize.value, etag),
+    auth.handleAuthError,
+  )
+  watch([department, () => ({ ...filters }), pageSize], () => {
+    page.value = 1
+    if (department.value) void queue.refresh()
+  })
+  watch(page, () => void queue.refresh())
+
+  // New cases arriving while the dispatcher works: highlighted, and said once (aria-live).
+  const fresh = ref(new Set<string>())
+  const arrivals = shallowRef('')
+  let shownKey = ''
+  let shownIds = new Set<string>()
+  watch(queue.data, (current) => {
+    if (!current) return
+    const key = listKey()
+    const ids = current.cases.map((c) => c.id)
+    const added = key === shownKey ? current.cases.filter((c) => !shownIds.has(c.id)) : []
+    shownKey = key
+    shownIds = new Set(ids)
+    if (added.length) {
+      fresh.value = new Set([...fresh.value, ...added.map((c) => c.id)])
+      arrivals.value = `新到 ${added.length} 件案件：${added.map((c) => c.tracking_code).join('、')}`
+      ElMessage({ message: arrivals.value, type: 'info', duration: 6000, grouping: true })
+    }
+  })
+
+  // --- supervisors: triage and extension requests -----------------------------------------------------
+  const triage = usePolledList<CaseList>((etag) => deskApi.triage(token(), etag), auth.handleAuthError)
+  const extensions = usePolledList<CaseList>((etag) => deskApi.extensions(token(), etag), auth.handleAuthError)
+  const departments = shallowRef<DepartmentInfo[]>([])
+  const departmentNames = computed(() => Object.fromEntries(departments.value.map((d) => [d.code, d.name])))
+
+  async function loadDepartments() {
+    try {
+      departments.value = (await deskApi.departments(token())).departments
+    } catch (err) {
+      auth.handleAuthError(err)
+    }
+  }
+
+  function start() {
+    void loadDepartments()
+    if (isSupervisor.value) {
+      if (!department.value) department.value = 'ecology_env'
+      triage.start()
+      extensions.start()
+    }
+    queue.start()
+  }
+
+  // --- the open case ----------------------------------------------------------------------------------
+  const openId = shallowRef<string | null>(null)
+  const detail = shallowRef<CaseDetail | null>(null)
+  const detailLoading = shallowRef(false)
+  const detailError = shallowRef<string | null>(null)
+  const detailFetchedAt = shallowRef(0)
+  let detailController: AbortController | undefined
+
+  async function loadDetail(id: string) {
+    detailController?.abort()
+    const mine = (detailController = new AbortController())
+    detailLoading.value = true
+    detailError.value = null
+    try {
+      const found = await deskApi.detail(token(), id, mine.signal)
+      if (detailController === mine) {
+        detail.value = found
+        detailFetchedAt.value = Date.now()
+      }
+    } catch (err) {
+      if (detailController !== mine) return
+      if (!auth.handleAuthError(err)) detailError.value = errorMessage(err)
+      detail.value = null
+    } finally {
+      if (detailController === mine) detailLoading.value = false
+    }
+  }
+
+  function openCase(row: CaseRow | string) {
+    const id = typeof row === 'string' ? row : row.id
+    openId.value = id
+    fresh.value.delete(id)
+    void loadDetail(id)
+  }
+
+  function closeCase() {
+    detailController?.abort()
+    openId.value = null
+    detail.value = null
+  }
+
+  // --- actions ------------------------------------------------------------------------------------------
+  const acting = shallowRef<string | null>(null) // which action is being sent
+  const actionError = shallowRef<string | null>(null)
+
+  /** Send one action; on success the case, the lists and a message show its effect. */
+  async function act(name: string, id: string, send: (token: string) => Promise<CaseRow>, done: string) {
+    acting.value = name
+    actionError.value = null
+    try {
+      const after = await send(token())
+      ElMessage({ message: `${done}（${after.tracking_code}）`, type: 'success', duration: 3000 })
+      void queue.check()
+      if (isSupervisor.value) {
+        void triage.check()
+        void extensions.check()
+      }
+      // a case that left this desk (returned by a dispatcher) can no longer be read by them
+      if (openId.value === id) {
+        if (after.status === 'triage' && !isSupervisor.value) closeCase()
+        else await loadDetail(id)
+      }
+      return true
+    } catch (err) {
+      if (!auth.handleAuthError(err)) actionError.value = errorMessage(err)
+      return false
+    } finally {
+      acting.value = null
+    }
+  }
+
+  return {
+    auth, isSupervisor, department, filters, page, pageSize, queue, fresh, arrivals,
+    triage, extensions, departments, departmentNames, start,
+    openId, detail, detailLoading, detailError, detailFetchedAt, openCase, closeCase, loadDetail,
+    acting, actionError, act,
+  }
+}
+
+export type Desk = ReturnType<typeof useDesk>
