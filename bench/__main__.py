@@ -86,6 +86,9 @@ def dispatch_latencies(server: ServedProcess, count: int = 100) -> list[float]:
 
 
 def main() -> None:
+    from bench.classifier import main as classifier_main
+
+    classifier_main()
     print("bench: embedded process (SQLite, event log in the database), loopback HTTP, 2 cores")
     with ServedProcess("all", {"EMBEDDED_POLL_INTERVAL": "0.2"}) as server:
         figures = intake_figures(server)

@@ -1,0 +1,145 @@
+"""Routing's domain lexicon (分类词典) and word segmentation (分词), loaded from data.
+
+The words live in `services/routing/lexicon/terms.yaml`, editable without touching code: words per
+type and subtype with a weight, extra words for the segmenter, urgency words, and the signals of
+matters for other bodies (人社, 住建, 交通 ...). The classifier uses the hits twice: as features of
+the statistical model, and as the words a dispatcher reads in the explanation.
+
+Segmentation is jieba's (precise mode, no HMM: faster, and new words are covered by the character
+n-grams anyway) on a private `jieba.Tokenizer`, so the user words never leak into other code.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jieba
+import yaml
+
+from shared.contracts.codes import is_known_type
+
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
+TERMS = LEXICON_DIR / "terms.yaml"
+
+_SPACES = re.compile(r"\s+")
+_NOT_A_WORD = re.compile(r"^[\W_]+$")  # punctuation and symbols only
+
+
+def normalise(text: str) -> str:
+    """What the classifier reads: lower case, one space for any run of blanks."""
+    return _SPACES.sub(" ", text.lower()).strip()
+
+
+@dataclass(frozen=True)
+class TypeHit:
+    word: str
+    category: str
+    subcategory: str | None  # None: a word of the type itself (噪音 for noise)
+    weight: int
+
+
+@dataclass(frozen=True)
+class BodyHit:
+    word: str
+    body: str  # an out-of-scope body code (hrss, housing, ...)
+    weight: int
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    types: dict[tuple[str, str | None], dict[str, int]]
+    user_words: tuple[str, ...]
+    urgent_words: tuple[str, ...]
+    cancel_words: tuple[str, ...]
+    bodies: dict[str, str]  # code -> the name shown to dispatchers (区人力社保局（人社）)
+    signals: dict[str, dict[str, int]]  # body code -> {word: weight}
+
+    def type_hits(self, text: str) -> list[TypeHit]:
+        """Every lexicon word found in the (normalised) text, with its type and subtype."""
+        return [TypeHit(word, category, sub, weight)
+                for (category, sub), words in self.types.items()
+                for word, weight in words.items() if word in text]
+
+    def body_hits(self, text: str) -> list[BodyHit]:
+        return [BodyHit(word, body, weight) for body, words in self.signals.items()
+                for word, weight in words.items() if word in text]
+
+    def rule_scores(self, hits: list[TypeHit]) -> dict[str, int]:
+        """The rule score (规则得分) per type: the weights of its words, subtype words included."""
+        scores: dict[str, int] = {}
+        for hit in hits:
+            scores[hit.category] = scores.get(hit.category, 0) + hit.weight
+        return scores
+
+    def best_body(self, text: str) -> tuple[str | None, list[str]]:
+        """The body the out-of-scope signals point to most, and the words that did."""
+        scores: dict[str, int] = {}
+        words: dict[str, list[str]] = {}
+        for hit in self.body_hits(text):
+            scores[hit.body] = scores.get(hit.body, 0) + hit.weight
+            words.setdefault(hit.body, []).append(hit.word)
+        if not scores:
+            return None, []
+        body = max(scores, key=lambda code: (scores[code], code != "other"))
+        return body, words[body]
+
+
+def _words(table: Any, where: str) -> dict[str, int]:
+    if not isinstance(table, dict) or not all(isinstance(w, int) and w > 0 for w in table.values()):
+        raise ValueError(f"{TERMS.name}: {where} must map words to positive integer weights")
+    return {normalise(str(word)): weight for word, weight in table.items()}
+
+
+def parse_lexicon(data: dict[str, Any]) -> Lexicon:
+    """Checks the file as it loads, so a typo fails at start-up and not on a case."""
+    types: dict[tuple[str, str | None], dict[str, int]] = {}
+    for category, subs in data["types"].items():
+        for sub, table in subs.items():
+            key = (category, sub or None)
+            if not is_known_type(*key):
+                raise ValueError(f"{TERMS.name}: unknown type {category}/{sub}")
+            types[key] = _words(table, f"types.{category}.{sub}")
+    scope = data["out_of_scope"]
+    bodies = {str(code): str(name) for code, name in scope["bodies"].items()}
+    signals = {str(code): _words(table, f"out_of_scope.signals.{code}") for code, table in scope["signals"].items()}
+    unknown = set(signals) - set(bodies)
+    if unknown:
+        raise ValueError(f"{TERMS.name}: signals for bodies without a name: {sorted(unknown)}")
+    return Lexicon(types=types, user_words=tuple(str(w) for w in data.get("user_words", [])),
+                   urgent_words=tuple(normalise(str(w)) for w in data["urgent"]["words"]),
+                   cancel_words=tuple(normalise(str(w)) for w in data["urgent"]["cancel"]),
+                   bodies=bodies, signals=signals)
+
+
+@cache
+def load_lexicon(path: Path = TERMS) -> Lexicon:
+    return parse_lexicon(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+class Segmenter:
+    """jieba on its own dictionary instance, with the lexicon's words added."""
+
+    def __init__(self, words: tuple[str, ...]) -> None:
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer.initialize()
+        for word in words:
+            self._tokenizer.add_word(normalise(word), freq=20000)
+
+    def words(self, text: str) -> list[str]:
+        """The words of a normalised text, punctuation and blanks left out."""
+        return [w for w in self._tokenizer.lcut(text, HMM=False) if w.strip() and not _NOT_A_WORD.match(w)]
+
+
+@cache
+def segmenter() -> Segmenter:
+    lexicon = load_lexicon()
+    vocabulary = set(lexicon.user_words)
+    vocabulary.update(word for words in lexicon.types.values() for word in words if len(word) > 1)
+    vocabulary.update(word for words in lexicon.signals.values() for word in words if len(word) > 1)
+    return Segmenter(tuple(sorted(vocabulary)))
