@@ -233,6 +233,47 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if report.rejected else 0
 
 
+def cmd_outbound(args: argparse.Namespace) -> int:
+    """Messages out (SMS to citizens from intake, group robots from notify): list, or replay a dead one.
+    Citizens' numbers are masked and private links cut short in the listing."""
+    import re
+
+    from shared.auth import mask_phone
+    from shared.outbound import Channel, ListOutbound, MessageStatus, ReplayOutbound
+
+    def run(bus: Any) -> None:
+        if args.action == "replay":
+            bus.handle(ReplayOutbound(args.key))
+            print(f"message {args.key} will be sent again")
+            return
+        status = MessageStatus(args.status) if args.status else None
+        rows = [{"key": m.key, "channel": m.channel.value, "kind": m.kind, "status": m.status.value,
+                 "to": mask_phone(m.recipient) if m.channel is Channel.sms else m.recipient,
+                 "text": re.sub(r"/r/[A-Za-z0-9_-]+", "/r/…", m.body), "attempts": m.attempts,
+                 "created_at": m.created_at, "next_attempt_at": m.next_attempt_at, "sent_at": m.sent_at,
+                 "last_error": m.last_error}
+                for m in bus.handle(ListOutbound(status=status, limit=args.limit))]
+        _print_json(rows)
+
+    if args.action == "replay" and not args.key:
+        print("complaints outbound replay needs the message key (see: complaints outbound list)", file=sys.stderr)
+        return 2
+    return _administer(args.service, run)
+
+
+def cmd_fake_gateway(args: argparse.Namespace) -> int:
+    """The fake SMS gateway and group robots (services/fakes/gateway.py), for a demo without a real one."""
+    import uvicorn
+
+    from services.fakes.gateway import build_gateway
+
+    print(f"fake SMS gateway: SMS_GATEWAY_URL=http://{args.host}:{args.port}/sms SMS_GATEWAY_SECRET=<the secret>; "
+          f"robots: ROBOT_WEBHOOKS='{{\"ecology_env\": \"http://{args.host}:{args.port}/robot/ecology_env\"}}'; "
+          f"received: http://{args.host}:{args.port}/messages", flush=True)
+    uvicorn.run(build_gateway(args.secret), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="complaints", description="合川区生态环境投诉处理 / Hechuan complaints")
     sub = p.add_subparsers(dest="command", required=True)
@@ -287,12 +328,25 @@ def parser() -> argparse.ArgumentParser:
     imports.add_argument("--batch-size", type=int, default=500, choices=range(1, 5001), metavar="N",
                          help="rows per transaction (1–5000, default 500)")
     imports.set_defaults(func=cmd_import)
+    outbound = sub.add_parser("outbound", help="messages out (intake: SMS to citizens; notify: group robots): "
+                                               "list, or replay a dead one")
+    outbound.add_argument("action", choices=["list", "replay"])
+    outbound.add_argument("key", nargs="?", help="replay: the message's key, as `outbound list` shows it")
+    outbound.add_argument("--service", choices=["intake", "notify"], required=True)
+    outbound.add_argument("--status", choices=["pending", "sending", "sent", "dead"])
+    outbound.add_argument("--limit", type=int, default=50, choices=range(1, 1001), metavar="N")
+    outbound.set_defaults(func=cmd_outbound)
+    fake = sub.add_parser("fake-gateway", help="run a fake SMS gateway and group robots (demo, development)")
+    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument("--port", type=int, default=9100)
+    fake.add_argument("--secret", required=True, help="the SMS_GATEWAY_SECRET the senders sign with")
+    fake.set_defaults(func=cmd_fake_gateway)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if getattr(args, "action", None) == "replay" and not args.id:
+    if args.command == "dlq" and args.action == "replay" and not args.id:
         print("complaints dlq replay needs the dead letter id (see: complaints dlq list)", file=sys.stderr)
         return 2
     if args.command == "users" and args.action != "list" and not args.username:

@@ -41,6 +41,10 @@ class CommonSettings(BaseSettings):
     log_json: bool = True
     embedded_poll_interval: float = 0.2
     consumer_max_attempts: int = 5
+    # Messages out to people (SMS, group robots; shared/outbound.py): how often the sender looks for
+    # due ones, and how many tries before a message is dead (kept; `complaints outbound replay`).
+    outbound_send_interval_seconds: float = 2.0
+    outbound_max_attempts: int = 6
     max_body_bytes: int = 256 * 1024
     # Working-calendar corrections for dates the calendar library does not know yet:
     # "2027-01-01=off,2027-02-07=work" (off = a holiday, work = a make-up working day 调休).

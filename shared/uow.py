@@ -20,6 +20,7 @@ from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import EventPayload
 from shared.domain import Aggregate
 from shared.eventbus import outbox
+from shared.outbound import MessageStatus, OutboundMessage, OutboundStore, StoredMessage
 from shared.repository import Repository
 
 A = TypeVar("A", bound=Aggregate)
@@ -28,8 +29,10 @@ U = TypeVar("U", bound="SqlUnitOfWork")
 
 
 class SqlUnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session], *, clock: Clock, source: str) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], *, clock: Clock, source: str,
+                 outbound: OutboundStore | None = None) -> None:
         self._session_factory = session_factory
+        self._outbound = outbound
         self.clock = clock
         self.source = source
         self.seen: list[Aggregate] = []
@@ -65,6 +68,22 @@ class SqlUnitOfWork:
             self.seen.append(aggregate)
         return aggregate
 
+    def enqueue(self, message: OutboundMessage) -> bool:
+        """A message out to a person (SMS, a group robot), written in this transaction: it exists exactly
+        when the change that causes it commits; its key makes a second enqueue a no-op (shared/outbound.py)."""
+        return self._outbound_store().enqueue(self.session, message, now=self.clock.now())
+
+    def outbound_messages(self, *, status: MessageStatus | None = None, limit: int = 50) -> list[StoredMessage]:
+        return self._outbound_store().listed(self.session, status=status, limit=limit)
+
+    def replay_outbound(self, key: str) -> bool:
+        return self._outbound_store().replay(self.session, key, now=self.clock.now())
+
+    def _outbound_store(self) -> OutboundStore:
+        if self._outbound is None:
+            raise RuntimeError(f"{type(self).__name__} was built without an outbound store")
+        return self._outbound
+
     def publish(self, payload: EventPayload) -> None:
         """An event that belongs to no aggregate (tests of the bus itself); services record on aggregates."""
         self._loose.append(payload)
@@ -97,7 +116,8 @@ class SqlUnitOfWork:
         self.session.rollback()
 
 
-def uow_factory(cls: type[U], engine: Engine, *, clock: Clock, source: str) -> Callable[[], U]:
-    """A fresh unit of work per message, request or sweep (never a shared one)."""
+def uow_factory(cls: type[U], engine: Engine, *, clock: Clock, source: str, **extra: Any) -> Callable[[], U]:
+    """A fresh unit of work per message, request or sweep (never a shared one); `extra` goes to the
+    service's unit of work (e.g. the sealer of its outbound messages)."""
     sessions: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
-    return lambda: cls(sessions, clock=clock, source=source)
+    return lambda: cls(sessions, clock=clock, source=source, **extra)

@@ -12,8 +12,10 @@ from sqlalchemy.engine import Engine
 from services.intake.adapters.attachment_store import FolderStore, S3Store, s3_client
 from services.intake.adapters.crypto import FieldCipher
 from services.intake.adapters.media import PillowMedia
+from services.intake.adapters.tables import OUTBOUND_MESSAGES
 from services.intake.adapters.throttle import SlidingWindowThrottle
 from services.intake.domain.attachments import AttachmentLimits
+from services.intake.domain.messages import CitizenSms
 from services.intake.entrypoints.api import UPLOAD_PATH, UPLOAD_TYPES, build_router, upload_body_limit
 from services.intake.entrypoints.open311 import build_open311_router
 from services.intake.entrypoints.wechat import PATH as WECHAT_PATH
@@ -32,7 +34,10 @@ from shared.clock import Clock
 from shared.contracts import topics
 from shared.messagebus import MessageBus
 from shared.migrations import upgrade
-from shared.runtime import ServiceContext, ServiceRuntime
+from shared.outbound import Channel as Via
+from shared.outbound import OutboundSender, OutboundStore, Sender, SendPolicy, parse_quiet_hours
+from shared.outbound_http import HttpSmsGateway, LoggingSender
+from shared.runtime import PeriodicWorker, ServiceContext, ServiceRuntime
 from shared.uow import uow_factory
 
 NAME = "intake"
@@ -70,6 +75,11 @@ def attachment_limits(settings: IntakeSettings) -> AttachmentLimits:
                             per_complaint=settings.attachment_max_per_complaint)
 
 
+def citizen_sms(settings: IntakeSettings) -> CitizenSms:
+    return CitizenSms(enabled=settings.citizen_sms, base_url=settings.public_base_url,
+                      quiet_hours=parse_quiet_hours(settings.sms_quiet_hours))
+
+
 def attachment_store(settings: IntakeSettings) -> AttachmentStore:
     """The folder (ATTACHMENT_DIR) or the S3-compatible bucket (ATTACHMENT_STORE=s3) the settings name."""
     if settings.attachment_store == "folder":
@@ -83,10 +93,11 @@ def attachment_store(settings: IntakeSettings) -> AttachmentStore:
 
 def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None = None,
               throttle: GuessThrottle | None = None, attachments: AttachmentStore | None = None,
-              media: MediaPreparer | None = None) -> ServiceRuntime:
+              media: MediaPreparer | None = None, sms_gateway: Sender | None = None) -> ServiceRuntime:
     """The intake runtime. `cipher` encrypts personal data at rest; `throttle` counts wrong guesses of
     codes, phone digits and tokens (in this process's memory by default); `attachments` keeps the bytes
-    of citizens' photos and videos (a folder or an S3-compatible bucket); `media` re-encodes images without EXIF.
+    of citizens' photos and videos (a folder or an S3-compatible bucket); `media` re-encodes images without EXIF;
+    `sms_gateway` delivers citizens' SMS (the gateway at SMS_GATEWAY_URL; none: kept, not sent).
     A test may pass its own."""
     settings = ctx.settings
     if cipher is None:
@@ -97,14 +108,23 @@ def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None
     if attachments is None:
         attachments = attachment_store(settings)
     limits = attachment_limits(settings)
-    bus = MessageBus(uow_factory(IntakeUnitOfWork, ctx.engine, clock=ctx.clock, source=SOURCE), group=NAME,
-                     topics=(topics.LIFECYCLE, topics.REFERENCE), commands=COMMAND_HANDLERS, events=EVENT_HANDLERS,
+    outbound = OutboundStore(OUTBOUND_MESSAGES, cipher)  # citizens' numbers and private links: encrypted
+    bus = MessageBus(uow_factory(IntakeUnitOfWork, ctx.engine, clock=ctx.clock, source=SOURCE, outbound=outbound),
+                     group=NAME, topics=(topics.LIFECYCLE, topics.REFERENCE), commands=COMMAND_HANDLERS,
+                     events=EVENT_HANDLERS,
                      ports={"cipher": cipher, "throttle": throttle, "attachments": attachments,
-                            "media": media or PillowMedia(), "attachment_limits": limits})
+                            "media": media or PillowMedia(), "attachment_limits": limits, "sms": citizen_sms(settings)})
+    if sms_gateway is None:
+        sms_gateway = (HttpSmsGateway(settings.sms_gateway_url, settings.sms_gateway_secret.get_secret_value())
+                       if settings.sms_gateway_url and settings.sms_gateway_secret else LoggingSender("sms"))
+    sender = OutboundSender(ctx.engine, outbound, {Via.sms: sms_gateway}, ctx.clock,
+                            SendPolicy(max_attempts=settings.outbound_max_attempts))
     router = build_router(bus, jwt_key=settings.jwt_key,
                           token_ttl=timedelta(minutes=settings.access_token_minutes), attachment_limits=limits)
     router = _with(router, build_open311_router(bus))  # /open311/v2: Open311 GeoReport v2
     router = _with(router, build_wechat_router(bus, settings))  # /api/v1/channels/wechat: the official account
     return ServiceRuntime(name=NAME, router=router, bus=bus, consumers=[bus.consumer()],
+                          workers=[PeriodicWorker("sms-sender", sender.run_once,
+                                                  settings.outbound_send_interval_seconds)],
                           media_types={WECHAT_PATH: XML_TYPES, UPLOAD_PATH: UPLOAD_TYPES},
                           body_limits={UPLOAD_PATH: upload_body_limit(limits)})

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import SecretStr, model_validator
 
+from shared.outbound import parse_quiet_hours
 from shared.settings import CommonSettings
 
 
@@ -38,6 +39,14 @@ class IntakeSettings(CommonSettings):
     attachment_video_max_bytes: int = 30 * 1024 * 1024  # MP4
     attachment_max_per_complaint: int = 6
 
+    # SMS to citizens (受理回执 with the private link, 办理回复): through the SMS gateway's JSON contract
+    # (docs/notifications.md). Without SMS_GATEWAY_URL messages are kept, not sent (see `complaints
+    # outbound list`). Never to anonymous reporters; none in the quiet hours (queued until they end).
+    citizen_sms: bool = True
+    sms_gateway_url: str | None = None
+    sms_gateway_secret: SecretStr | None = None
+    sms_quiet_hours: str = "22:00-08:00"
+
     @model_validator(mode="after")
     def _wechat(self) -> IntakeSettings:
         token = self.wechat_token.get_secret_value() if self.wechat_token else None
@@ -55,6 +64,9 @@ class IntakeSettings(CommonSettings):
                 raise ValueError("WECHAT_ENCODING_AES_KEY must be the 43 characters WeChat shows (32 bytes, base64)")
         if self.attachment_store == "s3" and not self.s3_bucket:
             raise ValueError("ATTACHMENT_STORE=s3 needs S3_BUCKET (and S3_ENDPOINT_URL for a store other than AWS)")
+        if self.sms_gateway_url and not self.sms_gateway_secret:
+            raise ValueError("SMS_GATEWAY_URL needs SMS_GATEWAY_SECRET (the messages are signed with it)")
+        parse_quiet_hours(self.sms_quiet_hours)  # says what is wrong with it
         if self.public_base_url is not None:
             self.public_base_url = self.public_base_url.rstrip("/") or None
         return self

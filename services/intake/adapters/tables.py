@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from shared.db import AwareDateTime, BigIntId
+from shared.outbound import outbound_table
 
 
 def _ts(nullable: bool = False, index: bool = False) -> sa.Column:  # type: ignore[type-arg]
@@ -52,6 +53,10 @@ class ComplaintRow(SQLModel, table=True):
     reply_round: int = 0
     rating: str | None = Field(default=None, max_length=30)
     updated_at: datetime = Field(sa_column=_ts())
+
+
+# SMS to citizens (shared/outbound.py), recipient and text encrypted: the text holds the private link.
+OUTBOUND_MESSAGES = outbound_table("intake_outbound_messages")
 
 
 class ChannelRefRow(SQLModel, table=True):

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from services.intake.domain import commands as c
+from services.intake.domain import messages
 from services.intake.domain import open311 as o311
 from services.intake.domain import wechat as wx
 from services.intake.domain.attachments import Attachment, AttachmentLimits, PreparedMedia, staff_may_see
@@ -39,6 +40,7 @@ from services.intake.domain.errors import (
     TooManyGuesses,
     UnknownComplaint,
 )
+from services.intake.domain.messages import CitizenSms
 from services.intake.domain.reference import Reference, reference
 from services.intake.domain.views import HISTORY_LIMIT, MIN_ADDRESS_QUERY, CallerHistory, CitizenView, PastComplaint
 from services.intake.service_layer import accounts, imports, open311, wechat
@@ -47,6 +49,7 @@ from services.intake.service_layer.uow import IntakeUnitOfWork
 from shared.auth import mask_name, mask_phone
 from shared.clock import SHANGHAI
 from shared.contracts import events as ev
+from shared.outbound import ListOutbound, ReplayOutbound, list_outbound, replay_outbound
 
 
 class Cipher(Protocol):
@@ -114,7 +117,7 @@ class Received:
                    complaint.received_at.astimezone(SHANGHAI), replayed, cipher.decrypt(complaint.citizen_token_enc))
 
 
-def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Cipher) -> Received:
+def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Cipher, sms: CitizenSms) -> Received:
     """受理: the complaint, its timeline and its `complaint.received` event in one transaction.
 
     The same Idempotency-Key (with the same request) or the same channel reference returns the complaint
@@ -138,6 +141,10 @@ def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Ci
                                                 complaint.complaint_id, now))
     if cmd.channel_ref:
         uow.channel_refs.add(cmd.channel.value, cmd.channel_ref, complaint.complaint_id, now)
+    if (note := messages.receipt(sms, complaint_id=complaint.complaint_id, tracking_code=complaint.tracking_code,
+                                 channel=complaint.channel, anonymous=complaint.anonymous, phone=cmd.reporter.phone,
+                                 token=cipher.decrypt(complaint.citizen_token_enc), at=now)) is not None:
+        uow.enqueue(note)
     if (winner := uow.commit_first(lambda: _earlier(cmd, uow))) is not None:
         return Received.of(winner, replayed=True, cipher=cipher)
     return Received.of(complaint, replayed=False, cipher=cipher)
@@ -328,12 +335,18 @@ def get_reference(_query: c.GetReference, _uow: IntakeUnitOfWork) -> Reference:
 # --- lifecycle events: keep the citizen's view current -------------------------------------------------
 
 
-def follow_lifecycle(event: ev.ComplaintEvent, uow: IntakeUnitOfWork) -> None:
-    """Routing's lifecycle events keep the citizen's view of the complaint current."""
+def follow_lifecycle(event: ev.ComplaintEvent, uow: IntakeUnitOfWork, cipher: Cipher, sms: CitizenSms) -> None:
+    """Routing's lifecycle events keep the citizen's view of the complaint current; a reply is told by SMS."""
     complaint = uow.complaints.get(event.complaint_id, for_update=True)
     if complaint is None:
         raise UnknownComplaint(event.complaint_id)  # retried, then parked: never silently lost
     complaint.follow(event)
+    if isinstance(event, ev.CaseRepliedV1) and (note := messages.replied(
+            sms, complaint_id=complaint.complaint_id, tracking_code=complaint.tracking_code, channel=complaint.channel,
+            anonymous=complaint.anonymous, phone=cipher.decrypt(complaint.reporter_phone_enc),
+            token=cipher.decrypt(complaint.citizen_token_enc), reply_round=event.reply_round,
+            at=uow.clock.now())) is not None:
+        uow.enqueue(note)
     uow.commit()
 
 
@@ -356,6 +369,8 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     c.ListPatrolReports: patrol_reports,
     c.GetReference: get_reference,
     c.ImportHistory: imports.import_history,
+    ListOutbound: list_outbound,
+    ReplayOutbound: replay_outbound,
     c.Authenticate: accounts.authenticate,
     c.AddUser: accounts.add_user,
     c.SetPassword: accounts.set_password,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from services.intake.domain.commands import ReceiveComplaint
 from services.intake.domain.complaint import looks_like_code, normalize_code
+from services.intake.domain.messages import CitizenSms
 from services.intake.domain.wechat import (
     NOT_FOUND,
     SESSION_TTL,
@@ -45,12 +46,13 @@ class WechatAnswer:
     replayed: bool = False
 
 
-def handle_wechat_message(cmd: HandleWechatMessage, uow: IntakeUnitOfWork, cipher: Cipher) -> WechatAnswer:
+def handle_wechat_message(cmd: HandleWechatMessage, uow: IntakeUnitOfWork, cipher: Cipher,
+                          sms: CitizenSms) -> WechatAnswer:
     user = user_key(cmd.openid)
     ref = channel_ref(cmd.msg_id, cmd.openid) if cmd.msg_id else None
     if ref is not None and uow.channel_refs.get(Channel.wechat.value, ref) is not None:
         # WeChat's retry of the message that submitted: the channel reference gives the same answer.
-        return _submit(uow, cipher, cmd, ref, Draft())
+        return _submit(uow, cipher, sms, cmd, ref, Draft())
     now = uow.clock.now()
     stored = uow.wechat_sessions.get(user, for_update=True)
     draft = current(*stored, now) if stored is not None else None
@@ -63,7 +65,7 @@ def handle_wechat_message(cmd: HandleWechatMessage, uow: IntakeUnitOfWork, ciphe
         uow.wechat_sessions.discard(user)  # commits with the complaint, or not at all
         if ref is None:  # a submission always comes from a message with an id; an event never submits
             raise AssertionError("a WeChat submission without a MsgId")
-        return _submit(uow, cipher, cmd, ref, decision.draft)
+        return _submit(uow, cipher, sms, cmd, ref, decision.draft)
     assert isinstance(decision, Say)
     if decision.draft is None:
         uow.wechat_sessions.discard(user)
@@ -74,7 +76,7 @@ def handle_wechat_message(cmd: HandleWechatMessage, uow: IntakeUnitOfWork, ciphe
     return WechatAnswer(decision.text)
 
 
-def _submit(uow: IntakeUnitOfWork, cipher: Cipher, cmd: HandleWechatMessage, ref: str,
+def _submit(uow: IntakeUnitOfWork, cipher: Cipher, sms: CitizenSms, cmd: HandleWechatMessage, ref: str,
             draft: Draft) -> WechatAnswer:
     """受理 through the same handler as every channel; the channel reference makes a retry a replay."""
     # Imported here: handlers.py imports this module for its COMMAND_HANDLERS table.
@@ -83,7 +85,7 @@ def _submit(uow: IntakeUnitOfWork, cipher: Cipher, cmd: HandleWechatMessage, ref
     received = receive_complaint(ReceiveComplaint(
         channel=Channel.wechat, channel_ref=ref, content=draft.full_content, town=draft.town,
         address=draft.address, lat=draft.lat, lon=draft.lon,
-    ), uow, cipher)
+    ), uow, cipher, sms)
     link = f"{cmd.link_base.rstrip('/')}/r/{received.citizen_token}"
     return WechatAnswer(submitted_text(received.tracking_code, link), received.tracking_code, received.replayed)
 
