@@ -49,12 +49,15 @@ class ServiceRuntime:
 
 
 class PeriodicWorker:
-    """Runs `job()` every `interval` seconds; each run opens its own unit of work."""
+    """Runs `job()` every `interval` seconds; each run opens its own unit of work. `on_stop` runs once
+    when the process stops cleanly (e.g. giving up a lease)."""
 
-    def __init__(self, name: str, job: Callable[[], object], interval: float) -> None:
+    def __init__(self, name: str, job: Callable[[], object], interval: float, *,
+                 on_stop: Callable[[], object] | None = None) -> None:
         self.name = name
         self.job = job
         self.interval = interval
+        self.on_stop = on_stop
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -63,6 +66,11 @@ class PeriodicWorker:
             except Exception:  # noqa: BLE001 - log and try again next round
                 log.exception("periodic job %s failed", self.name)
             stop.wait(self.interval)
+        if self.on_stop is not None:
+            try:
+                self.on_stop()
+            except Exception:  # noqa: BLE001 - stopping goes on
+                log.exception("stopping periodic job %s failed", self.name)
 
 
 class WorkerSet:

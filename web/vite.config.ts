@@ -43,8 +43,16 @@ function offline(): Plugin {
 const VUE = /[\\/]node_modules[\\/](?:vue|@vue|vue-router)[\\/]|[\\/]src[\\/]shared[\\/]/
 const CITIZEN = /[\\/](?:src[\\/]citizen|node_modules[\\/](?:vant|@vant))[\\/]/
 const COMMON_LIBS = /[\\/]node_modules[\\/](?:vue|@vue|vue-router|vant|@vant)[\\/]/
+// The supervisors' dashboard and ECharts are chunks of their own: no other staff page grows by them, and
+// ECharts loads only when a chart is drawn.
+const DASHBOARD = /[\\/]src[\\/]staff[\\/]dashboard[\\/]/
+const CHARTS = /[\\/]node_modules[\\/](?:echarts|zrender)[\\/]|[\\/]src[\\/]staff[\\/]dashboard[\\/]charts\.ts$/
+// Element Plus's date picker (and dayjs) only the dashboard uses: in its chunk, not every staff page's.
+const DASHBOARD_LIBS =
+  /[\\/]node_modules[\\/](?:dayjs[\\/]|element-plus[\\/](?:es[\\/]components|theme-chalk)[\\/](?:el-)?(?:date-picker|date-picker-panel|time-picker)(?:[\\/]|\.css))/
 const isStaff = (id: string) =>
-  /[\\/]src[\\/]staff[\\/]/.test(id) || (/[\\/]node_modules[\\/]/.test(id) && !COMMON_LIBS.test(id))
+  (/[\\/]src[\\/]staff[\\/]/.test(id) && !DASHBOARD.test(id))
+  || (/[\\/]node_modules[\\/]/.test(id) && !COMMON_LIBS.test(id) && !CHARTS.test(id) && !DASHBOARD_LIBS.test(id))
 
 export default defineConfig(({ mode }) => {
   const env = loadEnv(mode, fileURLToPath(new URL('.', import.meta.url)), 'VITE_')
@@ -82,7 +90,11 @@ export default defineConfig(({ mode }) => {
               // virtual helpers (`\0plugin-vue:export-helper`, the preload helper) go with Vue
               { name: 'vue', test: (id: string) => VUE.test(id) || id.startsWith('\0'), priority: 3 },
               { name: 'citizen', test: CITIZEN, priority: 2 },
+              { name: 'charts', test: CHARTS, priority: 2 },
               { name: 'staff', test: isStaff, priority: 1 },
+              // after the staff group, so the libraries the dashboard uses stay in the staff chunk (a group
+              // takes along the dependencies of what it captures)
+              { name: 'dashboard', test: (id: string) => DASHBOARD.test(id) || DASHBOARD_LIBS.test(id), priority: 0 },
             ],
           },
         },

@@ -7,19 +7,22 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from services.notify.adapters.notifier import FakeNotifier
+from services.notify.adapters.tables import LEASES, OUTBOUND_MESSAGES
 from services.notify.domain.clocks import SlaPolicy
 from services.notify.domain.commands import SweepSlaClocks
 from services.notify.domain.metrics import Targets
-from services.notify.domain.notifications import Notifier
 from services.notify.entrypoints.api import build_router
 from services.notify.service_layer.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
 from services.notify.service_layer.uow import SOURCE, NotifyUnitOfWork
 from services.notify.settings import NotifySettings
 from shared.clock import Clock
 from shared.contracts import topics
+from shared.lease import Lease, under_lease
 from shared.messagebus import MessageBus
 from shared.migrations import upgrade
+from shared.outbound import Channel as Via
+from shared.outbound import OutboundSender, OutboundStore, Plain, Sender, SendPolicy
+from shared.outbound_http import GroupRobot, LoggingSender
 from shared.runtime import PeriodicWorker, ServiceContext, ServiceRuntime
 from shared.uow import uow_factory
 
@@ -40,15 +43,21 @@ def seed(engine: Engine, settings: NotifySettings, clock: Clock) -> None:
     """Nothing to seed: notify's tables fill from events (department names too); targets and limits are settings."""
 
 
-def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Notifier | None = None) -> ServiceRuntime:
-    """`notifier` defaults to the in-memory FakeNotifier until the SMS gateway adapter exists."""
+def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = None) -> ServiceRuntime:
+    """`notifier` delivers departments' and supervisors' messages: the group robots of ROBOT_WEBHOOKS
+    by default (none configured: kept, not sent); a test may pass its own."""
     settings, clock = ctx.settings, ctx.clock
+    outbound = OutboundStore(OUTBOUND_MESSAGES, Plain())  # groups' names and case facts: nothing personal
+    if notifier is None:
+        notifier = (GroupRobot({group: str(url) for group, url in settings.robot_webhooks.items()})
+                    if settings.robot_webhooks else LoggingSender("robot"))
+    sender = OutboundSender(ctx.engine, outbound, {Via.robot: notifier}, clock,
+                            SendPolicy(max_attempts=settings.outbound_max_attempts))
     bus = MessageBus(
-        uow_factory(NotifyUnitOfWork, ctx.engine, clock=clock, source=SOURCE),
+        uow_factory(NotifyUnitOfWork, ctx.engine, clock=clock, source=SOURCE, outbound=outbound),
         group=NAME, topics=(topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE),
         commands=COMMAND_HANDLERS, events=EVENT_HANDLERS,
         ports={
-            "notifier": notifier if notifier is not None else FakeNotifier(keep=settings.fake_notifier_keep),
             "policy": SlaPolicy(yellow_ratio=settings.yellow_ratio,
                                 escalate_after=timedelta(seconds=settings.escalation_grace_seconds)),
             "targets": Targets(settings.target_assignment_rate, settings.target_on_time_reply_rate,
@@ -59,10 +68,14 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Notifier | None 
     def sweep_sla_clocks() -> None:
         bus.handle(SweepSlaClocks(at=clock.now()))
 
+    lease = Lease(ctx.engine, LEASES, "sla-sweeper", clock, ttl=timedelta(seconds=settings.sla_sweep_lease_seconds))
+
     return ServiceRuntime(
         name=NAME,
         router=build_router(settings, bus),
         bus=bus,
         consumers=[bus.consumer()],
-        workers=[PeriodicWorker("sla-sweeper", sweep_sla_clocks, settings.sla_sweep_interval_seconds)],
+        workers=[PeriodicWorker("sla-sweeper", under_lease(lease, sweep_sla_clocks),
+                                settings.sla_sweep_interval_seconds, on_stop=lease.release),
+                 PeriodicWorker("robot-sender", sender.run_once, settings.outbound_send_interval_seconds)],
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, HttpUrl, model_validator
 
 from shared.settings import CommonSettings
 
@@ -10,6 +10,9 @@ from shared.settings import CommonSettings
 class NotifySettings(CommonSettings):
     # How often the SLA sweeper looks for deadlines that are near, due or missed.
     sla_sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    # One replica sweeps at a time: it holds a lease it renews on each sweep; when it dies, another
+    # takes over once this has passed without a renewal (at least two sweep intervals).
+    sla_sweep_lease_seconds: float = Field(default=180.0, gt=0)
     # Yellow warning (黄灯) once this share of the allowed time is used.
     yellow_ratio: float = Field(default=0.75, gt=0, lt=1)
     # Escalation (督办) once a deadline is missed by more than this; 0 = as soon as it is overdue.
@@ -18,5 +21,15 @@ class NotifySettings(CommonSettings):
     target_assignment_rate: float = Field(default=1.0, ge=0, le=1)
     target_on_time_reply_rate: float = Field(default=1.0, ge=0, le=1)
     target_satisfaction_rate: float = Field(default=0.98, ge=0, le=1)
-    # Messages the in-memory notifier keeps (the demo and tests read them; older ones are dropped).
-    fake_notifier_keep: int = Field(default=1000, gt=0)
+    # Group robots (企业微信/钉钉群机器人) that get departments' and supervisors' messages (new case,
+    # warnings, escalations), as JSON: {"ecology_env": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?
+    # key=...", "supervisors": "..."}; a group with no webhook gets nothing (its messages are kept, dead).
+    # Unset: messages are kept, not sent (`complaints outbound list --service notify`).
+    robot_webhooks: dict[str, HttpUrl] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_sweep(self) -> NotifySettings:
+        if self.sla_sweep_lease_seconds < 2 * self.sla_sweep_interval_seconds:
+            raise ValueError("SLA_SWEEP_LEASE_SECONDS must be at least twice SLA_SWEEP_INTERVAL_SECONDS, or the "
+                             "sweeping replica loses its lease between two sweeps")
+        return self

@@ -217,6 +217,23 @@ class CaseRepliedV1(ComplaintEvent):
     by: str
 
 
+class CaseReopenedV1(ComplaintEvent):
+    """重办: the citizen was not satisfied with the reply of `previous_round`; the same department handles
+    it again in a new round. Followed by a `CaseAssignedV1` of the new round with its deadlines."""
+
+    event_type = TYPE_PREFIX + "case.reopened.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str
+    previous_round: int
+    reply_round: int
+    reply_due: datetime
+    reason: str
+    via: str  # how the rating came: citizen | callback_link | phone_callback
+    reopened_at: datetime
+
+
 class CaseReturnedV1(ComplaintEvent):
     """The department returned a wrongly routed case with a reason (退单); it goes back to triage."""
 
@@ -329,6 +346,7 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         CaseAcceptedV1,
         CaseRepliedV1,
         CaseReturnedV1,
+        CaseReopenedV1,
         ExtensionRequestedV1,
         ExtensionDecidedV1,
         SlaWarningV1,

@@ -50,7 +50,7 @@ ROUTES = {
 }
 # The pages (web/) are served by intake's process: the ingress paths that lead to them.
 PAGES = {"/": "intake", "/track": "intake", "/r": "intake", "/hotline": "intake", "/patrol": "intake",
-         "/desk": "intake", "/assets": "intake", "/favicon.svg": "intake"}
+         "/desk": "intake", "/dashboard": "intake", "/assets": "intake", "/favicon.svg": "intake"}
 # Requests a client makes, and the service that must get them (None: not published).
 SAMPLE_REQUESTS = [
     ("/api/v1/complaints", "intake"),
@@ -88,6 +88,11 @@ SAMPLE_REQUESTS = [
     ("/trackx", None),
     ("/desk", "intake"),
     ("/deskx", None),
+    ("/dashboard", "intake"),
+    ("/dashboardx", None),
+    ("/api/v1/metrics/sla/trend", "notify"),
+    ("/api/v1/metrics/sla/cases", "notify"),
+    ("/api/v1/metrics/deadlines", "notify"),
     ("/open311/v2/discovery.json", "intake"),
     ("/open311/v2/services.json", "intake"),
     ("/open311/v2/requests/HC261130-7KQ2XM4P.json", "intake"),

@@ -43,10 +43,23 @@ def feed(runtime, clock) -> Callable[..., CloudEvent]:
     return deliver
 
 
+def send_due(runtime: ServiceRuntime) -> int:
+    """One round of the robot sender (the worker that sends the messages the sweep and events wrote)."""
+    [sender] = [w for w in runtime.workers if w.name == "robot-sender"]
+    return sender.job()  # type: ignore[no-any-return]
+
+
 @pytest.fixture
 def sweep(runtime, clock) -> Callable[[], list[Alert]]:
-    """One SLA sweep at the clock's time, through the bus as the sweeper worker sends it."""
-    return lambda: runtime.bus.handle(SweepSlaClocks(at=clock.now()))
+    """One SLA sweep at the clock's time, through the bus as the sweeper worker sends it; then the
+    messages it wrote are sent, as the robot sender would."""
+
+    def run() -> list[Alert]:
+        alerts = runtime.bus.handle(SweepSlaClocks(at=clock.now()))
+        send_due(runtime)
+        return alerts
+
+    return run
 
 
 @pytest.fixture

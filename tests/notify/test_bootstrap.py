@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.notify.adapters.tables import AlertRow, CaseRow
 from services.notify.bootstrap import NAME, bootstrap
 from services.notify.domain.commands import ListAlerts, ReportSlaTargets, SweepSlaClocks
+from services.notify.domain.dashboard import ListDeadlineCases, ListFigureCases, ReportSlaTrend
 from shared.contracts import topics
 from shared.eventbus.dblog import DbLogBus
 from shared.eventbus.tables import DeadLetter, InboxRecord
 from shared.messagebus import MessageBus
+from shared.outbound import ListOutbound, ReplayOutbound
 from shared.runtime import PeriodicWorker
 from shared.uow import SqlUnitOfWork
 from tests.notify.conftest import SETTINGS
@@ -43,11 +45,14 @@ def test_notify_consumes_received_lifecycle_and_reference_as_its_own_group_and_s
                                         engine, clock))
     assert runtime.name == NAME == "notify"
     assert isinstance(runtime.bus, MessageBus) and runtime.bus.group == "notify"
-    assert set(runtime.bus.command_handlers) == {SweepSlaClocks, ReportSlaTargets, ListAlerts}
+    assert set(runtime.bus.command_handlers) == {SweepSlaClocks, ReportSlaTargets, ListAlerts,
+                                                 ReportSlaTrend, ListFigureCases, ListDeadlineCases,
+                                                 ListOutbound, ReplayOutbound}
     [spec] = runtime.consumers
     assert (spec.group, spec.topics) == ("notify", (topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE))
-    [worker] = runtime.workers
-    assert isinstance(worker, PeriodicWorker) and worker.name == "sla-sweeper" and worker.interval == 30
+    sweeper, sender = runtime.workers
+    assert isinstance(sweeper, PeriodicWorker) and sweeper.name == "sla-sweeper" and sweeper.interval == 30
+    assert isinstance(sender, PeriodicWorker) and sender.name == "robot-sender"
 
 
 def test_events_on_the_embedded_log_reach_notify_and_its_own_warnings_are_skipped(runtime, engine, clock, notifier):
@@ -63,8 +68,9 @@ def test_events_on_the_embedded_log_reach_notify_and_its_own_warnings_are_skippe
     clock.set(T0 + timedelta(hours=80))
     runtime.workers[0].job()  # one round of the sweeper, as its worker runs it
     runtime.workers[0].job()
-    assert count(engine, AlertRow) == 1 and len(notifier.sent) == 1
-    assert "区生态环境局" in notifier.sent[0].message
+    runtime.workers[1].job()  # and of the robot sender: the new case's message, then the warning
+    assert count(engine, AlertRow) == 1 and len(notifier.sent) == 2
+    assert "【新案件】" in notifier.sent[0].message and "区生态环境局" in notifier.sent[1].message
 
     consumer.poll_once()  # reads the sweeper's own sla_warning event: no handler, nothing parked
     assert count(engine, InboxRecord, InboxRecord.group_id == "notify") == before + 3

@@ -59,7 +59,7 @@ def test_a_new_department_named_by_routing_shows_in_the_alerts_and_the_messages(
 
     [alert] = client.get("/api/v1/alerts", headers=SUPERVISOR).json()["alerts"]
     assert (alert["department"], alert["department_name"]) == ("noise_office", "区噪声污染防治办公室")
-    [message] = notifier.to(department_recipient("noise_office"))
+    [message] = notifier.to(department_recipient("noise_office"), cause="alert")
     assert "请区噪声污染防治办公室抓紧办理" in message
 
 
@@ -67,6 +67,6 @@ def test_a_department_routing_has_not_named_is_shown_by_its_code(feed, sweep, cl
     overdue_case_of(feed, sweep, clock, "noise_office")
     [alert] = client.get("/api/v1/alerts", headers=SUPERVISOR).json()["alerts"]
     assert alert["department_name"] == "noise_office"
-    assert "请noise_office抓紧办理" in notifier.to(department_recipient("noise_office"))[0]
+    assert "请noise_office抓紧办理" in notifier.to(department_recipient("noise_office"), cause="alert")[0]
     groups = client.get("/api/v1/metrics/sla", params={"group_by": "department"}, headers=SUPERVISOR).json()["groups"]
     assert [(g["key"], g["name"]) for g in groups] == [("noise_office", "noise_office")]

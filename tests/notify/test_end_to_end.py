@@ -21,7 +21,7 @@ def test_a_routed_complaint_counts_for_assignment_and_is_escalated_when_nobody_s
     assert figures["assignment_rate"]["cases"] == [complaint["id"]]
 
     system.clock.advance(timedelta(days=10))
-    [sweeper] = system.runtimes[NAME].workers
+    [sweeper] = [w for w in system.runtimes[NAME].workers if w.name == "sla-sweeper"]
     sweeper.job()
     alerts = system.client.get("/api/v1/alerts", headers=supervisor).json()["alerts"]
     escalated = {(a["clock"], a["level"]) for a in alerts if a["complaint_id"] == complaint["id"]}

@@ -69,7 +69,8 @@ def test_a_reply_clock_goes_yellow_red_and_escalated_each_once_as_time_passes(fe
         clock_row = session.get(ClockRow, ("c1", "reply"))
     assert (clock_row.cycle, clock_row.last_level) == (1, "escalated")
 
-    to_department = notifier.to(department_recipient("ecology_env"))
+    assert [m[:5] for m in notifier.to(department_recipient("ecology_env"), cause="assigned")] == ["【新案件】"]
+    to_department = notifier.to(department_recipient("ecology_env"), cause="alert")
     assert len(to_department) == 3 and "黄灯" in to_department[0] and "HCc1" in to_department[0]
     assert "红灯" in to_department[1] and "督办" in to_department[2]
     assert notifier.to(SUPERVISORS) == [to_department[2]]
@@ -78,7 +79,7 @@ def test_a_reply_clock_goes_yellow_red_and_escalated_each_once_as_time_passes(fe
 def test_the_sweeper_worker_sends_the_command_at_the_clock_s_time(runtime, feed, clock, engine):
     accepted_at_once(feed, "c1")
     clock.set(T0 + 80 * HOUR)
-    [worker] = runtime.workers
+    worker, _ = runtime.workers  # the sweeper (and the robot sender)
     worker.job()
     worker.job()
     assert alerts(engine) == [("c1", "reply", "yellow")]
@@ -136,8 +137,8 @@ def test_escalation_waits_for_the_configured_grace(feed, engine, clock, notifier
 
 
 class BrokenGateway:
-    def send(self, recipient, message):
-        raise ConnectionError("SMS gateway down")
+    def send(self, key, recipient, body):
+        raise ConnectionError("robot webhook down")
 
 
 def test_a_failing_notifier_does_not_lose_the_alert_or_stop_the_sweep(feed, engine, clock):
@@ -163,7 +164,7 @@ def test_an_alert_already_on_record_rolls_back_only_its_own_case(feed, sweep, cl
     clock.set(T0 + 80 * HOUR)
     assert [a.complaint_id for a in sweep()] == ["c2"]
     assert [data["complaint_id"] for _t, _k, data in published(engine)] == ["c2"]
-    assert len(notifier.sent) == 1
+    assert len(notifier.to(department_recipient("ecology_env"), cause="alert")) == 1  # c2's only
     with Session(engine) as session:
         assert session.get(ClockRow, ("c1", "reply")).last_level == "none"
         assert session.get(ClockRow, ("c2", "reply")).last_level == "yellow"

@@ -16,6 +16,7 @@ from shared.contracts.events import (
     CaseAcceptedV1,
     CaseAssignedV1,
     CaseDispatchedV1,
+    CaseReopenedV1,
     CaseRepliedV1,
     CaseReturnedV1,
     CaseTriagedV1,
@@ -281,3 +282,35 @@ def test_a_refused_transition_records_nothing():
         case.return_case("太晚了", by="li", at=DUE.return_due + HOUR, assign_due=NOW)
 
     assert case.pull_events() == []
+
+
+def replied_case() -> Case:
+    case = assigned_case()
+    case.reply("已责令停工", by="li", at=NOW + 5 * HOUR)
+    case.pull_events()
+    return case
+
+
+def test_an_unsatisfied_rating_of_the_reply_reopens_the_case_in_a_new_round():
+    case = replied_case()
+    later = NOW + timedelta(days=2)
+    again = Deadlines(accept_due=later + timedelta(days=1), return_due=later + timedelta(days=4),
+                      reply_due=later + timedelta(days=7))
+    assert case.reopen(rated_round=1, via="citizen", comment="还在施工", at=later, deadlines=again)
+    assert (case.status, case.reply_round, case.department) == (Status.assigned, 2, "housing_construction")
+    assert (case.reply_due, case.return_due, case.replied_at) == (again.reply_due, later, None)
+    reopened, assigned, dispatched = case.pull_events()
+    assert isinstance(reopened, CaseReopenedV1) and isinstance(assigned, CaseAssignedV1)
+    assert isinstance(dispatched, CaseDispatchedV1)
+    assert (reopened.previous_round, reopened.reply_round, reopened.reason) == (1, 2, "市民不满意，重办：还在施工")
+    assert (assigned.reply_round, assigned.rule, assigned.reply_due) == (2, "reopen", again.reply_due)
+    with pytest.raises(IllegalTransition):
+        case.return_case("不归我们管", by="li", at=later + HOUR, assign_due=later + timedelta(days=1))
+
+
+@pytest.mark.parametrize("rated_round", [0, 2])
+def test_a_rating_of_another_round_or_of_an_unreplied_case_reopens_nothing(rated_round):
+    case = replied_case()
+    assert not case.reopen(rated_round=rated_round, via="citizen", comment=None, at=NOW + HOUR, deadlines=DUE)
+    assert not assigned_case().reopen(rated_round=1, via="citizen", comment=None, at=NOW + HOUR, deadlines=DUE)
+    assert case.pull_events() == [] and case.reply_round == 1

@@ -48,6 +48,20 @@ export const router = createRouter({
       ],
     },
     {
+      // The supervisors' dashboard (综合监管看板): the three targets, trends, by department and town, deadlines;
+      // `?wall=1` is the command-centre wall (大屏). ECharts is its own chunk, loaded when a chart is drawn.
+      path: '/dashboard',
+      component: () => import('./staff/StaffLayout.vue'),
+      children: [
+        {
+          path: '',
+          name: 'dashboard',
+          component: () => import('./staff/dashboard/DashboardPage.vue'),
+          meta: { title: '综合监管看板', roles: ['supervisor'] },
+        },
+      ],
+    },
+    {
       // Grid workers (网格员) on patrol: a phone page of its own (Vant), signed in.
       path: '/patrol',
       name: 'patrol',

@@ -33,6 +33,7 @@ from shared.contracts.codes import Channel, Rating
 from shared.contracts.events import (
     CaseAcceptedV1,
     CaseAssignedV1,
+    CaseReopenedV1,
     CaseRepliedV1,
     CaseReturnedV1,
     CaseTriagedV1,
@@ -370,16 +371,26 @@ class Complaint(Aggregate):
         """Apply one of routing's lifecycle events to what the citizen sees (others change nothing)."""
         apply = {CaseTriagedV1: self.on_triaged, CaseAssignedV1: self.on_assigned,
                  CaseAcceptedV1: self.on_accepted, CaseRepliedV1: self.on_replied,
-                 CaseReturnedV1: self.on_returned, ExtensionDecidedV1: self.on_extension_decided}.get(type(event))
+                 CaseReturnedV1: self.on_returned, ExtensionDecidedV1: self.on_extension_decided,
+                 CaseReopenedV1: self.on_reopened}.get(type(event))
         if apply is not None:
             apply(event)  # type: ignore[operator]
 
     def on_triaged(self, event: CaseTriagedV1) -> None:
         self._note(event.at, "正在确定承办单位", Status.triage)
 
+    def on_reopened(self, event: CaseReopenedV1) -> None:
+        self.reply_due = event.reply_due
+        self._note(event.reopened_at, f"您的不满意评价已收到，已交{DEPARTMENT}重新办理（第 {event.reply_round} 轮），"
+                   f"期限 {event.reply_due.astimezone(SHANGHAI):%Y-%m-%d %H:%M}", Status.accepted,
+                   department=event.department)
+
     def on_assigned(self, event: CaseAssignedV1) -> None:
         self.department, self.category, self.subcategory = event.department, event.category, event.subcategory
         self.reply_due = event.reply_due
+        if event.rule == "reopen":  # the new round of a reopening: told by on_reopened already
+            self.status = Status.accepted
+            return
         self._note(event.assigned_at, f"已交办至{DEPARTMENT}（{type_label(event.category, event.subcategory)}）",
                    Status.assigned, department=event.department)
 

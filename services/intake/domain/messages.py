@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from shared.clock import SHANGHAI
 from shared.contracts.codes import Channel
 from shared.outbound import Channel as Via
 from shared.outbound import OutboundMessage, quiet_hours_release
@@ -68,3 +69,16 @@ def replied(sms: CitizenSms, *, complaint_id: str, tracking_code: str, channel: 
             + (f"查看回复并评价：{link}" if link else "请凭查询码和手机号后四位查看回复并评价。"))
     return OutboundMessage(key=f"reply:{complaint_id}:{reply_round}", channel=Via.sms, recipient=number, body=body,
                            kind="reply", not_before=quiet_hours_release(at, sms.quiet_hours))
+
+
+def reopened(sms: CitizenSms, *, complaint_id: str, tracking_code: str, channel: Channel, anonymous: bool,
+             phone: str | None, reply_round: int, reply_due: datetime, at: datetime) -> OutboundMessage | None:
+    """重办: the citizen said the reply was not good enough; the department is handling it again."""
+    number = _may_tell(sms, channel, anonymous, phone)
+    if number is None:
+        return None
+    due = reply_due.astimezone(SHANGHAI).strftime("%m月%d日")
+    body = (f"{SIGNATURE}您对投诉（查询码 {tracking_code}）回复的不满意评价已收到，已交承办单位重新办理，"
+            f"将于 {due} 前再次回复。")
+    return OutboundMessage(key=f"reopened:{complaint_id}:{reply_round}", channel=Via.sms, recipient=number,
+                           body=body, kind="reopened", not_before=quiet_hours_release(at, sms.quiet_hours))

@@ -136,15 +136,16 @@ def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Ci
         reported_by=cmd.reported_by,
     )
     uow.complaints.add(complaint)
+    # Before the keys: a racing twin's key must fail at commit (commit_first), not in this query's autoflush.
+    if (note := messages.receipt(sms, complaint_id=complaint.complaint_id, tracking_code=complaint.tracking_code,
+                                 channel=complaint.channel, anonymous=complaint.anonymous, phone=cmd.reporter.phone,
+                                 token=cipher.decrypt(complaint.citizen_token_enc), at=now)) is not None:
+        uow.enqueue(note)
     if cmd.idempotency_key:
         uow.idempotency_keys.add(IdempotencyKey(cmd.idempotency_key, cmd.request_fingerprint or "",
                                                 complaint.complaint_id, now))
     if cmd.channel_ref:
         uow.channel_refs.add(cmd.channel.value, cmd.channel_ref, complaint.complaint_id, now)
-    if (note := messages.receipt(sms, complaint_id=complaint.complaint_id, tracking_code=complaint.tracking_code,
-                                 channel=complaint.channel, anonymous=complaint.anonymous, phone=cmd.reporter.phone,
-                                 token=cipher.decrypt(complaint.citizen_token_enc), at=now)) is not None:
-        uow.enqueue(note)
     if (winner := uow.commit_first(lambda: _earlier(cmd, uow))) is not None:
         return Received.of(winner, replayed=True, cipher=cipher)
     return Received.of(complaint, replayed=False, cipher=cipher)
@@ -347,6 +348,11 @@ def follow_lifecycle(event: ev.ComplaintEvent, uow: IntakeUnitOfWork, cipher: Ci
             token=cipher.decrypt(complaint.citizen_token_enc), reply_round=event.reply_round,
             at=uow.clock.now())) is not None:
         uow.enqueue(note)
+    if isinstance(event, ev.CaseReopenedV1) and (note := messages.reopened(
+            sms, complaint_id=complaint.complaint_id, tracking_code=complaint.tracking_code, channel=complaint.channel,
+            anonymous=complaint.anonymous, phone=cipher.decrypt(complaint.reporter_phone_enc),
+            reply_round=event.reply_round, reply_due=event.reply_due, at=uow.clock.now())) is not None:
+        uow.enqueue(note)
     uow.commit()
 
 
@@ -393,5 +399,6 @@ EVENT_HANDLERS: dict[type[ev.EventPayload], list[Callable[..., None]]] = {
     ev.CaseRepliedV1: [follow_lifecycle],
     ev.CaseReturnedV1: [follow_lifecycle],
     ev.ExtensionDecidedV1: [follow_lifecycle],
+    ev.CaseReopenedV1: [follow_lifecycle],
     ev.DepartmentsChangedV1: [on_departments_changed],
 }

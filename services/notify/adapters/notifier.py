@@ -1,5 +1,5 @@
-"""Notification adapters. `FakeNotifier` keeps messages in memory (tests, the embedded demo);
-a real SMS gateway adapter comes later behind the same `Notifier` port."""
+"""`FakeNotifier`: the group-robot port (`shared.outbound.Sender`) keeping messages in memory, for tests
+that read what departments and supervisors were told. The real adapter is `shared.outbound_http.GroupRobot`."""
 
 from __future__ import annotations
 
@@ -14,19 +14,22 @@ log = logging.getLogger(__name__)
 
 class FakeNotifier:
     def __init__(self, keep: int = 1000) -> None:
-        self._sent: deque[Notification] = deque(maxlen=keep)
+        self._sent: deque[tuple[str, Notification]] = deque(maxlen=keep)
         self._lock = threading.Lock()
 
-    def send(self, recipient: str, message: str) -> None:
-        log.info("notification to %s: %s", recipient, message)
+    def send(self, key: str, recipient: str, body: str) -> None:
+        log.info("notification %s to %s", key, recipient)
         with self._lock:
-            self._sent.append(Notification(recipient, message))
+            self._sent.append((key, Notification(recipient, body)))
 
     @property
     def sent(self) -> list[Notification]:
         with self._lock:
-            return list(self._sent)
+            return [note for _, note in self._sent]
 
-    def to(self, recipient: str) -> list[str]:
-        """The messages one recipient got, oldest first."""
-        return [n.message for n in self.sent if n.recipient == recipient]
+    def to(self, recipient: str, *, cause: str | None = None) -> list[str]:
+        """The messages one recipient got, oldest first; `cause` keeps those of one kind of cause
+        (the message key's first part: "alert" for warnings and escalations, "assigned" for new cases)."""
+        with self._lock:
+            return [note.message for key, note in self._sent
+                    if note.recipient == recipient and (cause is None or key.split(":", 1)[0] == cause)]

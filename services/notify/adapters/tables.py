@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from shared.db import AwareDateTime, BigIntId
+from shared.lease import lease_table
+from shared.outbound import outbound_table
 
 
 def _at(*, index: bool = False, nullable: bool = True) -> sa.Column:  # type: ignore[type-arg]
@@ -114,3 +116,10 @@ class DepartmentNameRow(SQLModel, table=True):
 
 TABLES = [CaseRow.__table__, ClockRow.__table__, ReplyRoundRow.__table__, RatingRow.__table__,  # type: ignore[attr-defined]
           AlertRow.__table__, DepartmentNameRow.__table__]  # type: ignore[attr-defined]
+
+
+# Messages to departments' and supervisors' group robots (shared/outbound.py); no personal data in them.
+OUTBOUND_MESSAGES = outbound_table("notify_outbound_messages")
+
+# Who runs the SLA sweeper now, among notify's replicas (shared/lease.py).
+LEASES = lease_table("notify_leases")

@@ -1,28 +1,29 @@
-"""Notifications out (通知): the port, who gets what, and the words they read.
+"""Notifications out (通知): who gets what, and the words they read.
 
-The real adapter (an SMS gateway) comes later; `adapters.notifier.FakeNotifier` records messages
-in memory for the tests and the embedded demo.
+Departments and supervisors are told in their group chats (企业微信/钉钉 group robots: a recipient
+is a group's name, a department's code or "supervisors"). A handler turns these into outbound
+messages (`shared.outbound`) in the transaction of the change, keyed by their cause, so a message is
+written once and sent once however often a sweep or an event comes again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
 
 from services.notify.domain.case import Alert
 from services.notify.domain.clocks import CLOCK_NAMES_ZH, Level
 from services.notify.domain.departments import DepartmentDirectory
 from shared.clock import SHANGHAI
+from shared.contracts.codes import CATEGORY_NAMES
+from shared.outbound import Channel, OutboundMessage
 
-SUPERVISORS = "role:supervisor"  # the district bureau's supervisors (督办)
-
-
-class Notifier(Protocol):
-    def send(self, recipient: str, message: str) -> None: ...
+SUPERVISORS = "supervisors"  # the district bureau's supervisors' group (督办)
 
 
 def department_recipient(department: str) -> str:
-    return f"department:{department}"
+    """A department's group: named by its code (the key of ROBOT_WEBHOOKS)."""
+    return department
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,29 @@ def sla_notifications(alert: Alert, directory: DepartmentDirectory) -> list[Noti
     actor = department_recipient(alert.department) if alert.department else SUPERVISORS
     recipients = [actor] if alert.level is not Level.escalated else list(dict.fromkeys([SUPERVISORS, actor]))
     return [Notification(recipient, text) for recipient in recipients]
+
+
+def alert_messages(alert: Alert, directory: DepartmentDirectory) -> list[OutboundMessage]:
+    """An alert's notifications as outbound messages: one per recipient, keyed by the alert itself
+    (clock, cycle, level), which is raised at most once."""
+    cause = f"alert:{alert.complaint_id}:{alert.clock.value}:{alert.cycle}:{alert.level.value}"
+    return [OutboundMessage(key=f"{cause}:{note.recipient}", channel=Channel.robot, recipient=note.recipient,
+                            body=note.message, kind=f"sla_{alert.level.value}")
+            for note in sla_notifications(alert, directory)]
+
+
+def new_case_message(*, complaint_id: str, tracking_code: str, department: str, category: str | None,
+                     reply_due: datetime, assigned_at: datetime, directory: DepartmentDirectory,
+                     reopened: bool = False) -> OutboundMessage:
+    """交办 (or 重办, a new round after an unsatisfied rating): the department's group hears at once."""
+    due = reply_due.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    what = CATEGORY_NAMES.get(category or "", "待定类型")
+    if reopened:
+        text = (f"【重办】{directory.unit(department)}：投诉 {tracking_code}（{what}）市民对回复不满意，"
+                f"已退回重新办理，回复时限 {due}。")
+    else:
+        text = (f"【新案件】{directory.unit(department)}：投诉 {tracking_code}（{what}）已交办，请及时签收，"
+                f"回复时限 {due}。")
+    key = f"assigned:{complaint_id}:{department}:{assigned_at.isoformat()}"
+    return OutboundMessage(key=key, channel=Channel.robot, recipient=department_recipient(department), body=text,
+                           kind="assigned")

@@ -1,4 +1,6 @@
-"""HTTP routes of notify: the three targets (supervisors) and the alerts (supervisors, dispatchers).
+"""HTTP routes of notify: the three targets (supervisors) and the alerts (supervisors, dispatchers); for the
+supervisors' dashboard also the targets per week or month, the cases behind any figure, and the overdue and
+due-soon lists.
 
 Each route parses, builds a query, hands it to the bus and shapes the JSON; domain errors become
 their status in shared.http.
@@ -6,12 +8,22 @@ their status in shared.http.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
 from services.notify.domain.commands import ListAlerts, ReportSlaTargets
-from services.notify.domain.metrics import Figures, Rate
+from services.notify.domain.dashboard import ListDeadlineCases, ListFigureCases, ReportSlaTrend, days
+from services.notify.domain.errors import InvalidReportRequest
+from services.notify.domain.metrics import Figures, Period, Rate
+from services.notify.service_layer.dashboard import (
+    CaseLine,
+    DeadlineLine,
+    DeadlinesView,
+    FigureCasesView,
+    TrendView,
+)
 from services.notify.service_layer.views import AlertView, TargetsView
 from services.notify.settings import NotifySettings
 from shared.auth import Principal
@@ -53,7 +65,60 @@ def build_router(settings: NotifySettings, bus: MessageBus[Any]) -> APIRouter:
         query = ListAlerts.seen_by(user, department=department, clock=clock_name, level=level, limit=limit)
         return {"alerts": [alert_json(v) for v in bus.handle(query)]}
 
+    @router.get("/metrics/sla/trend")
+    def sla_trend(
+        interval: str = Query("month", max_length=16, description="week | month"),
+        first_day: str | None = Query(None, alias="from", description="YYYY-MM-DD (default: 12 weeks or months back)"),
+        last_day: str | None = Query(None, alias="to", description="YYYY-MM-DD, inclusive (default: today)"),
+        department: str | None = Query(None, max_length=64, description="one department only"),
+        town: str | None = Query(None, max_length=32, description="one town only"),
+        _user: Principal = Depends(deps.role("supervisor")),
+    ) -> dict[str, Any]:
+        """The three targets per week or month (趋势), each with its numerator and denominator."""
+        query = ReportSlaTrend(interval=interval, department=department or None, town=town or None,
+                               **days(first_day, last_day))
+        return trend_json(bus.handle(query))
+
+    @router.get("/metrics/sla/cases")
+    def sla_cases(
+        figure: str = Query(..., max_length=32, description="assignment_rate | on_time_reply_rate | satisfaction_rate"),
+        outcome: str = Query("missed", max_length=16, description="missed | met | all"),
+        first_day: str | None = Query(None, alias="from", description="YYYY-MM-DD (default: 1st of the month)"),
+        last_day: str | None = Query(None, alias="to", description="YYYY-MM-DD, inclusive (default: today)"),
+        group_by: str | None = Query(None, max_length=16, description="department | type | town | channel"),
+        group: str | None = Query(None, max_length=64, description="with group_by: the group's key (empty: none)"),
+        offset: int = Query(0),
+        limit: int = Query(50),
+        _user: Principal = Depends(deps.role("supervisor")),
+    ) -> dict[str, Any]:
+        """The cases behind a figure of `GET /metrics/sla` (the same period and group), a page at a time."""
+        if (group_by is None) != (group is None):
+            raise InvalidReportRequest("group_by 与 group 需同时给出 / group_by and group go together")
+        query = ListFigureCases(figure=figure, outcome=outcome, group_by=group_by, group=group or None,
+                                offset=offset, limit=limit, **days(first_day, last_day))
+        return figure_cases_json(bus.handle(query))
+
+    @router.get("/metrics/deadlines")
+    def deadlines(
+        state: str = Query("overdue", max_length=16, description="overdue | due_soon"),
+        department: str | None = Query(None, max_length=64),
+        offset: int = Query(0),
+        limit: int = Query(20),
+        _user: Principal = Depends(deps.role("supervisor")),
+    ) -> dict[str, Any]:
+        """超期 and 临期 (75% of the allowed time used) cases of the running clocks, most urgent first."""
+        query = ListDeadlineCases(state=state, department=department or None, offset=offset, limit=limit)
+        return deadlines_json(bus.handle(query))
+
     return router
+
+
+def _at(when: datetime | None) -> str | None:
+    return when.astimezone(SHANGHAI).isoformat() if when is not None else None
+
+
+def _period_json(period: Period) -> dict[str, str]:
+    return {"from": period.first_day.isoformat(), "to": period.last_day.isoformat()}
 
 
 def rate_json(rate: Rate) -> dict[str, Any]:
@@ -104,4 +169,63 @@ def alert_json(alert: AlertView) -> dict[str, Any]:
         "reply_round": alert.reply_round,
         "due": alert.due.astimezone(SHANGHAI).isoformat(),
         "at": alert.at.astimezone(SHANGHAI).isoformat(),
+    }
+
+
+def _count_json(rate: Rate) -> dict[str, Any]:
+    return {"numerator": rate.numerator, "denominator": rate.denominator,
+            "rate": None if rate.rate is None else round(rate.rate, 4), "target": rate.target, "met": rate.met}
+
+
+def trend_json(view: TrendView) -> dict[str, Any]:
+    return {
+        "interval": view.interval,
+        "period": _period_json(view.period),
+        "as_of": _at(view.now),
+        "department": view.department, "department_name": view.department_name,
+        "town": view.town, "town_name": view.town_name,
+        "points": [{"key": bucket.key, **_period_json(bucket.period),
+                    "assignment_rate": _count_json(figures.assignment_rate),
+                    "on_time_reply_rate": _count_json(figures.on_time_reply_rate),
+                    "satisfaction_rate": _count_json(figures.satisfaction_rate)}
+                   for bucket, figures in view.points],
+    }
+
+
+def case_line_json(line: CaseLine) -> dict[str, Any]:
+    return {
+        "complaint_id": line.complaint_id, "tracking_code": line.tracking_code,
+        "department": line.department, "department_name": line.department_name,
+        "category": line.category, "category_name": line.category_name,
+        "town": line.town, "town_name": line.town_name,
+        "channel": line.channel, "channel_name": line.channel_name,
+        "reply_round": line.reply_round, "due": _at(line.due), "done_at": _at(line.done_at),
+        "met": line.met, "rating": line.rating,
+    }
+
+
+def figure_cases_json(view: FigureCasesView) -> dict[str, Any]:
+    query = view.query
+    return {
+        "figure": query.figure, "outcome": query.outcome, "period": _period_json(view.period), "as_of": _at(view.now),
+        "group_by": query.group_by, "group": query.group, "group_name": view.group_name,
+        "total": view.total, "offset": query.offset, "limit": query.limit,
+        "cases": [case_line_json(line) for line in view.cases],
+    }
+
+
+def deadline_json(line: DeadlineLine) -> dict[str, Any]:
+    return case_line_json(line.case) | {
+        "clock": line.clock, "clock_name": line.clock_name, "state": line.state,
+        "started_at": _at(line.started_at), "due": _at(line.due), "seconds_left": line.seconds_left,
+        "urgent": line.urgent, "escalated": line.escalated,
+    }
+
+
+def deadlines_json(view: DeadlinesView) -> dict[str, Any]:
+    query = view.query
+    return {
+        "state": query.state, "department": query.department, "as_of": _at(view.now), "counts": view.counts,
+        "total": view.total, "offset": query.offset, "limit": query.limit,
+        "cases": [deadline_json(line) for line in view.cases],
     }

@@ -1,8 +1,9 @@
 """notify's handlers: one per command, query and consumed event; the tables at the bottom.
 
 Event handlers load (or create) the aggregate, call it, commit: the consumer's inbox row commits with
-them, so a redelivered event changes nothing. The sweep takes one transaction per case and notifies
-after each commit. Queries read through `views` and never commit.
+them, so a redelivered event changes nothing. The sweep takes one transaction per case; the messages
+it causes are written in it (shared/outbound.py) and sent after it commits. Queries read through
+`views` and never commit.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from services.notify.domain import dashboard as dash
 from services.notify.domain.case import Alert, SlaCase
 from services.notify.domain.clocks import SlaPolicy
 from services.notify.domain.commands import ListAlerts, ReportSlaTargets, SweepSlaClocks
 from services.notify.domain.metrics import Targets
-from services.notify.domain.notifications import Notification, Notifier, sla_notifications
+from services.notify.domain.notifications import alert_messages, new_case_message
 from services.notify.domain.rating import RoundRating
-from services.notify.service_layer import views
+from services.notify.service_layer import dashboard, views
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.contracts.events import (
     CaseAcceptedV1,
@@ -32,6 +34,7 @@ from shared.contracts.events import (
     EventPayload,
     ExtensionDecidedV1,
 )
+from shared.outbound import ListOutbound, ReplayOutbound, list_outbound, replay_outbound
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,11 @@ def follow_lifecycle(event: ComplaintEvent, uow: NotifyUnitOfWork) -> None:
             return  # e.g. an acceptance of a case notify never saw assigned: no clock to stop
         case = uow.cases.add(SlaCase(event.complaint_id))
     case.follow(event)
+    if isinstance(event, CaseAssignedV1):
+        uow.enqueue(new_case_message(complaint_id=event.complaint_id, tracking_code=event.tracking_code,
+                                     department=event.department, category=event.category,
+                                     reply_due=event.reply_due, assigned_at=event.assigned_at,
+                                     directory=uow.departments.get(), reopened=event.rule == "reopen"))
     uow.commit()
 
 
@@ -77,9 +85,9 @@ def departments_changed(event: DepartmentsChangedV1, uow: NotifyUnitOfWork) -> N
 # --- commands -------------------------------------------------------------------------------------
 
 
-def sweep_sla_clocks(command: SweepSlaClocks, uow: NotifyUnitOfWork, notifier: Notifier,
-                     policy: SlaPolicy) -> list[Alert]:
-    """One pass over the running clocks; each case is its own transaction, so one bad row stops nothing."""
+def sweep_sla_clocks(command: SweepSlaClocks, uow: NotifyUnitOfWork, policy: SlaPolicy) -> list[Alert]:
+    """One pass over the running clocks; each case is its own transaction, so one bad row stops nothing.
+    Its alerts' messages are written in that transaction (sent by the robot sender after it commits)."""
     candidates = uow.cases.with_open_clocks()
     directory = uow.departments.get()  # the names the messages use
     uow.rollback()  # end the read; each case below takes its own transaction (and row lock)
@@ -91,23 +99,16 @@ def sweep_sla_clocks(command: SweepSlaClocks, uow: NotifyUnitOfWork, notifier: N
             if not alerts:
                 uow.rollback()
                 continue
+            for alert in alerts:
+                for message in alert_messages(alert, directory):
+                    uow.enqueue(message)
             uow.commit()
         except Exception:  # noqa: BLE001 - log, keep sweeping; the next pass tries it again
             log.exception("SLA sweep failed for complaint %s", complaint_id)
             uow.rollback()
             continue
         raised += alerts
-        _deliver(notifier, [note for alert in alerts for note in sla_notifications(alert, directory)])
     return raised
-
-
-def _deliver(notifier: Notifier, outgoing: list[Notification]) -> None:
-    # After the commit: the alert is on record even if the gateway fails (it shows in /alerts).
-    for note in outgoing:
-        try:
-            notifier.send(note.recipient, note.message)
-        except Exception:  # noqa: BLE001 - a failed SMS must not undo or stop the sweep
-            log.exception("could not notify %s", note.recipient)
 
 
 # --- queries (never commit) -----------------------------------------------------------------------
@@ -127,6 +128,11 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     SweepSlaClocks: sweep_sla_clocks,
     ReportSlaTargets: report_sla_targets,
     ListAlerts: list_alerts,
+    dash.ReportSlaTrend: dashboard.report_sla_trend,
+    dash.ListFigureCases: dashboard.list_figure_cases,
+    dash.ListDeadlineCases: dashboard.list_deadline_cases,
+    ListOutbound: list_outbound,
+    ReplayOutbound: replay_outbound,
 }
 
 # notify's own SlaWarningV1 / CaseEscalatedV1 come back on the lifecycle topic: no handler, so skipped.

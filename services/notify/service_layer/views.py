@@ -55,7 +55,7 @@ def group_name(group_by: str | None, key: str | None, directory: DepartmentDirec
         return UNGROUPED
     if group_by == "department":
         return directory.name_of(key)
-    if group_by == "category":
+    if group_by in ("category", "type"):
         return CATEGORY_NAMES.get(key, key)
     if group_by == "channel":
         return CHANNEL_NAMES.get(key, key)

@@ -22,6 +22,7 @@ from shared.contracts.events import (
     CaseAcceptedV1,
     CaseAssignedV1,
     CaseDispatchedV1,
+    CaseReopenedV1,
     CaseRepliedV1,
     CaseReturnedV1,
     CaseTriagedV1,
@@ -161,6 +162,27 @@ class Case(Aggregate):
         self._log("replied", by, at, department=self.department, reply_round=self.reply_round,
                   late=bool(self.reply_due and at > self.reply_due))
         self.record(CaseRepliedV1, reply=text, by=by)
+
+    def reopen(self, *, rated_round: int, via: str, comment: str | None, at: datetime,
+               deadlines: Deadlines) -> bool:
+        """重办: an unsatisfied rating of the current round's reply sends the case back to the department
+        that replied, in a new round with fresh accept and reply deadlines (no return window: it is theirs).
+        A rating of an earlier round, or of a case not replied, changes nothing (False)."""
+        if self.status != Status.replied or rated_round != self.reply_round or self.department is None:
+            return False
+        previous = self.reply_round
+        self.reply_round += 1
+        self.status, self.assigned_at, self.accepted_at = Status.assigned, at, None
+        self.replied_at = None
+        self.accept_due, self.reply_due = deadlines.accept_due, deadlines.reply_due
+        self.return_due = at  # the department replied once: it cannot return it now
+        reason = "市民不满意，重办" + (f"：{comment}" if comment else "")
+        self._log("reopened", SYSTEM, at, department=self.department, reply_round=self.reply_round, via=via,
+                  reason=reason, reply_due=deadlines.reply_due.isoformat())
+        self.record(CaseReopenedV1, previous_round=previous, reason=reason, via=via, reopened_at=at)
+        self.record(CaseAssignedV1, rule="reopen", by=SYSTEM)
+        self.record(CaseDispatchedV1)
+        return True
 
     def return_case(self, reason: str, *, by: str, at: datetime, assign_due: datetime) -> None:
         """退单: not this department's case. Back to triage, with the rule that misrouted it recorded."""

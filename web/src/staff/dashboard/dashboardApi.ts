@@ -1,0 +1,148 @@
+// notify's API for the supervisors' dashboard (README / OpenAPI at /docs): the three targets for a period
+// (overall and grouped), their trend per week or month, the cases behind any figure, and the overdue and
+// due-soon lists. Supervisors only.
+import { request } from '@/shared/api'
+
+export type FigureKey = 'assignment_rate' | 'on_time_reply_rate' | 'satisfaction_rate'
+export type Outcome = 'met' | 'missed' | 'all'
+export type GroupBy = 'department' | 'town' | 'type' | 'channel'
+export type Interval = 'week' | 'month'
+export type DeadlineState = 'overdue' | 'due_soon'
+
+export const FIGURE_KEYS: FigureKey[] = ['assignment_rate', 'on_time_reply_rate', 'satisfaction_rate']
+
+/** One figure: numerator ÷ denominator against its target (rate and met are null when nothing was due). */
+export interface Count {
+  numerator: number
+  denominator: number
+  rate: number | null
+  target: number
+  met: boolean | null
+}
+
+export interface Figure extends Count {
+  cases: string[]
+  misses: string[]
+  valid_callback_rate?: number | null
+  note?: string
+}
+
+export interface Figures {
+  assignment_rate: Figure
+  on_time_reply_rate: Figure
+  satisfaction_rate: Figure
+}
+
+export interface Group extends Figures {
+  key: string | null
+  name: string
+}
+
+export interface Report extends Figures {
+  period: { from: string; to: string }
+  as_of: string
+  targets: Record<FigureKey, number>
+  group_by: GroupBy | null
+  groups: Group[]
+}
+
+export interface TrendPoint {
+  key: string
+  from: string
+  to: string
+  assignment_rate: Count
+  on_time_reply_rate: Count
+  satisfaction_rate: Count
+}
+
+export interface Trend {
+  interval: Interval
+  period: { from: string; to: string }
+  as_of: string
+  points: TrendPoint[]
+}
+
+export interface CaseLine {
+  complaint_id: string
+  tracking_code: string | null
+  department: string | null
+  department_name: string | null
+  category: string | null
+  category_name: string | null
+  town: string | null
+  town_name: string | null
+  channel: string | null
+  channel_name: string | null
+  reply_round: number
+  due: string | null
+  done_at: string | null
+  met: boolean | null
+  rating: string | null
+}
+
+export interface FigureCases {
+  figure: FigureKey
+  outcome: Outcome
+  period: { from: string; to: string }
+  group_name: string | null
+  total: number
+  offset: number
+  limit: number
+  cases: CaseLine[]
+}
+
+export interface DeadlineLine extends CaseLine {
+  clock: 'assign' | 'accept' | 'reply'
+  clock_name: string
+  state: DeadlineState
+  started_at: string
+  due: string
+  seconds_left: number
+  urgent: boolean
+  escalated: boolean
+}
+
+export interface Deadlines {
+  state: DeadlineState
+  as_of: string
+  counts: Record<DeadlineState, number>
+  total: number
+  offset: number
+  limit: number
+  cases: DeadlineLine[]
+}
+
+/** What a click on a number asks for: the cases one figure counted, in a period (and a group). */
+export interface CasesRequest {
+  figure: FigureKey
+  outcome: Outcome
+  from: string
+  to: string
+  groupBy?: GroupBy
+  group?: string | null
+  title: string
+}
+
+function query(params: Record<string, string | number | null | undefined>): string {
+  const q = new URLSearchParams()
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== null) q.set(name, String(value))
+  return q.toString()
+}
+
+export const dashboardApi = {
+  report: (token: string, from: string, to: string, groupBy?: GroupBy, signal?: AbortSignal) =>
+    request<Report>(`/api/v1/metrics/sla?${query({ from, to, group_by: groupBy })}`, { token, signal }),
+
+  trend: (token: string, interval: Interval, to: string, signal?: AbortSignal) =>
+    request<Trend>(`/api/v1/metrics/sla/trend?${query({ interval, to })}`, { token, signal }),
+
+  cases: (token: string, ask: CasesRequest, offset: number, limit: number, signal?: AbortSignal) =>
+    request<FigureCases>(`/api/v1/metrics/sla/cases?${query({
+      figure: ask.figure, outcome: ask.outcome, from: ask.from, to: ask.to, group_by: ask.groupBy,
+      // the cases in no group are asked for with an empty key
+      group: ask.groupBy ? ask.group ?? '' : undefined, offset, limit,
+    })}`, { token, signal }),
+
+  deadlines: (token: string, state: DeadlineState, offset: number, limit: number, signal?: AbortSignal) =>
+    request<Deadlines>(`/api/v1/metrics/deadlines?${query({ state, offset, limit })}`, { token, signal }),
+}
