@@ -261,6 +261,26 @@ def cmd_outbound(args: argparse.Namespace) -> int:
     return _administer(args.service, run)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """月报: the monthly report (.xlsx) of notify, as `GET /api/v1/reports/monthly` gives it."""
+    from pathlib import Path
+
+    from services.notify.adapters.workbook import filename, monthly_workbook
+    from services.notify.domain.disclosure import ReportMonth
+
+    def run(bus: Any) -> None:
+        view = bus.handle(ReportMonth(args.month))
+        out = Path(args.out or filename(str(view.month)))
+        out.write_bytes(monthly_workbook(view))
+        overall = view.overall
+        print(f"wrote {out}: {view.month}, {view.received} received; assignment "
+              f"{overall.assignment_rate.numerator}/{overall.assignment_rate.denominator}, on-time reply "
+              f"{overall.on_time_reply_rate.numerator}/{overall.on_time_reply_rate.denominator}, satisfaction "
+              f"{overall.satisfaction_rate.numerator}/{overall.satisfaction_rate.denominator}")
+
+    return _administer("notify", run)
+
+
 def cmd_fake_gateway(args: argparse.Namespace) -> int:
     """The fake SMS gateway and group robots (services/fakes/gateway.py), for a demo without a real one."""
     import uvicorn
@@ -336,6 +356,11 @@ def parser() -> argparse.ArgumentParser:
     outbound.add_argument("--status", choices=["pending", "sending", "sent", "dead"])
     outbound.add_argument("--limit", type=int, default=50, choices=range(1, 1001), metavar="N")
     outbound.set_defaults(func=cmd_outbound)
+    report = sub.add_parser("report", help="the monthly report (月报) as .xlsx: the three targets, by department, "
+                                           "type and town, overdue cases, the problem list")
+    report.add_argument("--month", required=True, help="YYYY-MM, e.g. 2026-11")
+    report.add_argument("--out", help="the file to write (default: hechuan-complaints-<month>.xlsx)")
+    report.set_defaults(func=cmd_report)
     fake = sub.add_parser("fake-gateway", help="run a fake SMS gateway and group robots (demo, development)")
     fake.add_argument("--host", default="127.0.0.1")
     fake.add_argument("--port", type=int, default=9100)

@@ -8,13 +8,18 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from services.notify.adapters.tables import LEASES, OUTBOUND_MESSAGES
+from services.notify.domain.callbacks import CallbackPolicy
 from services.notify.domain.clocks import SlaPolicy
 from services.notify.domain.commands import SweepSlaClocks
+from services.notify.domain.hotspots import HotspotRules
 from services.notify.domain.metrics import Targets
 from services.notify.entrypoints.api import build_router
+from services.notify.entrypoints.callbacks import build_callbacks_router
+from services.notify.entrypoints.reports import build_reports_router
 from services.notify.service_layer.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
 from services.notify.service_layer.uow import SOURCE, NotifyUnitOfWork
 from services.notify.settings import NotifySettings
+from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.contracts import topics
 from shared.lease import Lease, under_lease
@@ -62,6 +67,13 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
                                 escalate_after=timedelta(seconds=settings.escalation_grace_seconds)),
             "targets": Targets(settings.target_assignment_rate, settings.target_on_time_reply_rate,
                                settings.target_satisfaction_rate),
+            "callbacks": CallbackPolicy(share=settings.callback_share, shares=dict(settings.callback_shares),
+                                        seed=settings.callback_seed,
+                                        due_working_days=settings.callback_due_working_days,
+                                        max_attempts=settings.callback_max_attempts),
+            "calendar": WorkingCalendar(settings.calendar),
+            "hotspot_rules": HotspotRules(settings.hotspot_min_cases, settings.hotspot_window_days,
+                                          settings.hotspot_rising_factor),
         },
     )
 
@@ -70,9 +82,12 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
 
     lease = Lease(ctx.engine, LEASES, "sla-sweeper", clock, ttl=timedelta(seconds=settings.sla_sweep_lease_seconds))
 
+    router = build_router(settings, bus)
+    router.include_router(build_callbacks_router(settings.jwt_key, bus))  # /api/v1/callbacks: 抽查回访
+    router.include_router(build_reports_router(settings.jwt_key, bus))  # /api/v1/hotspots, reports, public
     return ServiceRuntime(
         name=NAME,
-        router=build_router(settings, bus),
+        router=router,
         bus=bus,
         consumers=[bus.consumer()],
         workers=[PeriodicWorker("sla-sweeper", under_lease(lease, sweep_sla_clocks),

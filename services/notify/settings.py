@@ -27,6 +27,23 @@ class NotifySettings(CommonSettings):
     # Unset: messages are kept, not sent (`complaints outbound list --service notify`).
     robot_webhooks: dict[str, HttpUrl] = Field(default_factory=dict)
 
+    # Satisfaction callbacks (抽查回访): the share of replies drawn (per department in CALLBACK_SHARES,
+    # JSON {"ecology_env": 0.5}), the seed that makes the draw reproducible (an audit redoes it), how
+    # many working days after the reply a callback is due, and how many unanswered calls make the
+    # citizen unreachable. Every department has at least one callback a week; every reply rated
+    # unsatisfied online is called back.
+    callback_share: float = Field(default=0.3, ge=0, le=1)
+    callback_shares: dict[str, float] = Field(default_factory=dict)
+    callback_seed: str = Field(default="hechuan", min_length=1, max_length=100)
+    callback_due_working_days: int = Field(default=3, ge=1, le=30)
+    callback_max_attempts: int = Field(default=3, ge=1, le=10)
+    # The problem list (问题清单): N+ cases of one town and type (or of night noise in one town) within
+    # the window flag a hotspot; a type rises when its last 7 days hold N+ cases and this many times the
+    # weekly average of the 4 weeks before.
+    hotspot_min_cases: int = Field(default=3, ge=2, le=1000)
+    hotspot_window_days: int = Field(default=30, ge=7, le=365)
+    hotspot_rising_factor: float = Field(default=2.0, ge=1, le=100)
+
     @model_validator(mode="after")
     def _lease_outlives_a_sweep(self) -> NotifySettings:
         if self.sla_sweep_lease_seconds < 2 * self.sla_sweep_interval_seconds:

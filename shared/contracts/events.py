@@ -276,6 +276,38 @@ class ExtensionDecidedV1(ComplaintEvent):
 # --- notify ---------------------------------------------------------------------------------------
 
 
+class CallbackDueV1(ComplaintEvent):
+    """A reply round is to be called back (抽查回访): intake sends the citizen the rating link."""
+
+    event_type = TYPE_PREFIX + "callback.due.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str | None = None
+    reply_round: int
+    department: str | None = None
+    reason: str  # sampled | weekly_minimum | unsatisfied_online
+    due_at: datetime
+    created_at: datetime
+
+
+class CallbackCompletedV1(ComplaintEvent):
+    """Staff finished a callback by phone: the citizen's rating of the round, or unreachable.
+
+    An unsatisfied outcome reopens the case (routing), as an unsatisfied rating online does.
+    """
+
+    event_type = TYPE_PREFIX + "callback.completed.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str | None = None
+    reply_round: int
+    department: str | None = None
+    outcome: str  # satisfied | basically_satisfied | unsatisfied | unreachable
+    completed_by: str
+    completed_at: datetime
+    note: str | None = None
+
+
 class SlaWarningV1(ComplaintEvent):
     """A deadline is near (yellow, 75% of the allowed time used) or due now (red) (预警)."""
 
@@ -347,6 +379,8 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         CaseRepliedV1,
         CaseReturnedV1,
         CaseReopenedV1,
+        CallbackDueV1,
+        CallbackCompletedV1,
         ExtensionRequestedV1,
         ExtensionDecidedV1,
         SlaWarningV1,

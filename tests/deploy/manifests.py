@@ -47,10 +47,15 @@ ROUTES = {
     "/api/v1/departments": "routing",
     "/api/v1/metrics": "notify",
     "/api/v1/alerts": "notify",
+    "/api/v1/callbacks": "notify",
+    "/api/v1/hotspots": "notify",
+    "/api/v1/reports": "notify",
+    "/api/v1/public": "notify",
 }
 # The pages (web/) are served by intake's process: the ingress paths that lead to them.
 PAGES = {"/": "intake", "/track": "intake", "/r": "intake", "/hotline": "intake", "/patrol": "intake",
-         "/desk": "intake", "/dashboard": "intake", "/assets": "intake", "/favicon.svg": "intake"}
+         "/desk": "intake", "/dashboard": "intake", "/public": "intake", "/assets": "intake",
+         "/favicon.svg": "intake"}
 # Requests a client makes, and the service that must get them (None: not published).
 SAMPLE_REQUESTS = [
     ("/api/v1/complaints", "intake"),
@@ -72,7 +77,12 @@ SAMPLE_REQUESTS = [
     ("/api/v1/departments/town_taihe", "routing"),
     ("/api/v1/metrics/sla", "notify"),
     ("/api/v1/alerts", "notify"),
-    ("/api/v1/hotspots", None),  # not built yet: the gateway routes only to what exists
+    ("/api/v1/callbacks/c1/1", "notify"),
+    ("/api/v1/hotspots", "notify"),
+    ("/api/v1/hotspots/recurring:taihe:noise", "notify"),
+    ("/api/v1/reports/monthly", "notify"),
+    ("/api/v1/public/monthly", "notify"),
+    ("/api/v1/publicx", None),
     ("/api/v1/channels/wechat", "intake"),
     ("/api/v1/channels/hotline", "intake"),
     ("/", "intake"),  # the pages (web/), served by intake's process
@@ -90,6 +100,8 @@ SAMPLE_REQUESTS = [
     ("/deskx", None),
     ("/dashboard", "intake"),
     ("/dashboardx", None),
+    ("/public", "intake"),
+    ("/publicx", None),
     ("/api/v1/metrics/sla/trend", "notify"),
     ("/api/v1/metrics/sla/cases", "notify"),
     ("/api/v1/metrics/deadlines", "notify"),

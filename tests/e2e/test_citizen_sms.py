@@ -68,8 +68,10 @@ def test_the_reply_is_told_once_even_when_the_event_comes_again(told, gateway):
     told.drain()
     send_due(told)
     contents = [m["content"] for m in gateway.messages("sms")]
-    assert len(contents) == 2 and "已受理" in contents[0] and "已有办理回复" in contents[1]
+    # the receipt, the reply, and the rating link of the callback (the department's first reply this week)
+    assert len(contents) == 3 and "已受理" in contents[0] and "已有办理回复" in contents[1]
     assert accepted["tracking_code"] in contents[1] and f"{BASE}/r/{accepted['citizen_token']}" in contents[1]
+    assert "诚邀您评价办理结果" in contents[2]
 
 
 def test_nobody_is_told_who_did_not_ask(told, gateway):

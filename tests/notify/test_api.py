@@ -64,7 +64,10 @@ def test_the_targets_match_the_events_fed_in(client, november):
     satisfaction = body["satisfaction_rate"]
     assert (satisfaction["numerator"], satisfaction["denominator"], satisfaction["rate"]) == (1, 2, 0.5)
     assert satisfaction["cases"] == ["a1"] and satisfaction["misses"] == ["a5"] and satisfaction["met"] is False
-    assert satisfaction["valid_callback_rate"] is None and "callback" in satisfaction["note"]
+    # both rated rounds were called back (each its department's first reply of the week), and the
+    # citizens' own ratings completed those callbacks
+    assert satisfaction["valid_callback_rate"] == {"numerator": 2, "denominator": 2, "rate": 1.0}
+    assert "callback" in satisfaction["note"]
     assert body["groups"] == []
 
 

@@ -8,8 +8,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.notify.adapters.tables import AlertRow, CaseRow
 from services.notify.bootstrap import NAME, bootstrap
-from services.notify.domain.commands import ListAlerts, ReportSlaTargets, SweepSlaClocks
+from services.notify.domain.commands import (
+    GetCallback,
+    ListAlerts,
+    ListCallbacks,
+    RecordCallbackCall,
+    ReportSlaTargets,
+    SweepSlaClocks,
+)
 from services.notify.domain.dashboard import ListDeadlineCases, ListFigureCases, ReportSlaTrend
+from services.notify.domain.disclosure import PublicMonthly, ReportMonth
+from services.notify.domain.hotspots import ListHotspots, UpdateHotspot
 from shared.contracts import topics
 from shared.eventbus.dblog import DbLogBus
 from shared.eventbus.tables import DeadLetter, InboxRecord
@@ -47,7 +56,9 @@ def test_notify_consumes_received_lifecycle_and_reference_as_its_own_group_and_s
     assert isinstance(runtime.bus, MessageBus) and runtime.bus.group == "notify"
     assert set(runtime.bus.command_handlers) == {SweepSlaClocks, ReportSlaTargets, ListAlerts,
                                                  ReportSlaTrend, ListFigureCases, ListDeadlineCases,
-                                                 ListOutbound, ReplayOutbound}
+                                                 ListOutbound, ReplayOutbound, ListCallbacks, GetCallback,
+                                                 RecordCallbackCall, ListHotspots, UpdateHotspot, ReportMonth,
+                                                 PublicMonthly}
     [spec] = runtime.consumers
     assert (spec.group, spec.topics) == ("notify", (topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE))
     sweeper, sender = runtime.workers

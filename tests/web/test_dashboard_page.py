@@ -182,3 +182,29 @@ def test_a_supervisor_sees_the_targets_opens_the_cases_behind_a_number_and_the_w
     desktop.shot("staff-dashboard-tablet")
     assert desktop.console_errors == []
 
+
+
+def test_the_dashboard_exports_the_months_report_as_a_workbook(desktop: Tab, api: Api) -> None:
+    import io
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    answer = handled_case(api, "南园路的锻造厂夜里锤击声很大")
+    supervisor = api.login("supervisor")
+    report = counted(api, supervisor, answer["id"])
+    page = desktop.open("/dashboard")
+    sign_in(page, "supervisor")
+    with page.expect_download() as downloading:
+        page.get_by_test_id("export-report").click()
+    download = downloading.value
+    month = report["period"]["to"][:7]
+    assert download.suggested_filename == f"合川区生态环境投诉处理月报-{month}.xlsx"
+    book = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))  # the saved file has no .xlsx name
+    assert book.sheetnames == ["三项指标", "按承办单位", "按类型", "按镇街", "超期案件", "问题清单"]
+    [reply] = [row for row in book["三项指标"].iter_rows(min_row=6, max_row=8, values_only=True)
+               if row[0] == "按时回复率"]
+    now = api.http.get("/api/v1/metrics/sla", headers=supervisor,
+                       params={"from": f"{month}-01", "to": report["period"]["to"]}).json()["on_time_reply_rate"]
+    assert reply[1:3] == (now["numerator"], now["denominator"])
+    assert desktop.console_errors == []

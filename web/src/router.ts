@@ -12,6 +12,8 @@ export const router = createRouter({
       children: [
         { path: '', name: 'report', component: () => import('./citizen/ReportPage.vue'), meta: { title: '我要投诉' } },
         { path: 'track', name: 'track', component: () => import('./citizen/TrackPage.vue'), meta: { title: '查询进度' } },
+        // 主动公开: the district's monthly figures and handled cases, with nothing that points to a person
+        { path: 'public', name: 'public', component: () => import('./public/PublicPage.vue'), meta: { title: '办理公开' } },
         {
           path: 'r/:token',
           name: 'private-link',

@@ -118,6 +118,15 @@ class GetHotlineHistory:
 
 
 @dataclass(frozen=True)
+class GetCallbackContact:
+    """Query (callback staff): the reporter's name and number in clear, to call them back (回访).
+    Every read is logged with who read it (never the number)."""
+
+    complaint_id: str
+    read_by: str
+
+
+@dataclass(frozen=True)
 class ListPatrolReports:
     """Query (a grid worker): the patrol findings they reported themselves, newest first."""
 

@@ -31,6 +31,8 @@ from services.intake.domain.views import CitizenView, TimelineLine
 from shared.clock import SHANGHAI
 from shared.contracts.codes import Channel, Rating
 from shared.contracts.events import (
+    CallbackCompletedV1,
+    CallbackDueV1,
     CaseAcceptedV1,
     CaseAssignedV1,
     CaseReopenedV1,
@@ -372,12 +374,24 @@ class Complaint(Aggregate):
         apply = {CaseTriagedV1: self.on_triaged, CaseAssignedV1: self.on_assigned,
                  CaseAcceptedV1: self.on_accepted, CaseRepliedV1: self.on_replied,
                  CaseReturnedV1: self.on_returned, ExtensionDecidedV1: self.on_extension_decided,
-                 CaseReopenedV1: self.on_reopened}.get(type(event))
+                 CaseReopenedV1: self.on_reopened, CallbackCompletedV1: self.on_callback_completed,
+                 CallbackDueV1: self.on_callback_due}.get(type(event))
         if apply is not None:
             apply(event)  # type: ignore[operator]
 
     def on_triaged(self, event: CaseTriagedV1) -> None:
         self._note(event.at, "正在确定承办单位", Status.triage)
+
+    def on_callback_due(self, event: CallbackDueV1) -> None:
+        if event.reason != "unsatisfied_online":  # the citizen who rated online is called, not asked again
+            self._note(event.created_at, "您的投诉已被抽中回访，欢迎评价办理结果")
+
+    def on_callback_completed(self, event: CallbackCompletedV1) -> None:
+        """A phone callback's rating is the round's rating, as if given here (unreachable: nothing changes)."""
+        if event.outcome not in RATING_LABELS or event.reply_round != self.reply_round:
+            return
+        self.rating = Rating(event.outcome)
+        self._note(event.completed_at, f"电话回访：{RATING_LABELS[self.rating]}", Status.closed)
 
     def on_reopened(self, event: CaseReopenedV1) -> None:
         self.reply_due = event.reply_due

@@ -234,3 +234,10 @@ class DirectoryNotSynced(Conflict):
     def __init__(self) -> None:
         super().__init__("部门目录尚未从分拨服务同步：请先启动一次系统（complaints serve）再导入 / intake has not "
                          "received routing's department directory yet: start the system once, then import")
+
+
+class NoContact(NotFound):
+    """An anonymous report, a patrol finding, or no number given: nobody to call back."""
+
+    def __init__(self) -> None:
+        super().__init__("该投诉为匿名或未留联系电话，无法电话回访 / anonymous or no number: nobody to call back")

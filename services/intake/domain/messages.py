@@ -82,3 +82,16 @@ def reopened(sms: CitizenSms, *, complaint_id: str, tracking_code: str, channel:
             f"将于 {due} 前再次回复。")
     return OutboundMessage(key=f"reopened:{complaint_id}:{reply_round}", channel=Via.sms, recipient=number,
                            body=body, kind="reopened", not_before=quiet_hours_release(at, sms.quiet_hours))
+
+
+def callback_link(sms: CitizenSms, *, complaint_id: str, tracking_code: str, channel: Channel, anonymous: bool,
+                  phone: str | None, token: str | None, reply_round: int, at: datetime) -> OutboundMessage | None:
+    """抽查回访: the round was drawn for a callback; the citizen may rate it by the link (or we call)."""
+    number = _may_tell(sms, channel, anonymous, phone)
+    link = sms.link(token) if token else None
+    if number is None or link is None:
+        return None  # without a link there is nothing to open: the phone call does it
+    body = (f"{SIGNATURE}您的投诉（查询码 {tracking_code}）已办理回复，诚邀您评价办理结果：{link} "
+            "我们也可能电话回访，感谢支持。")
+    return OutboundMessage(key=f"callback:{complaint_id}:{reply_round}", channel=Via.sms, recipient=number,
+                           body=body, kind="callback", not_before=quiet_hours_release(at, sms.quiet_hours))

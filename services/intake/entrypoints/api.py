@@ -15,6 +15,7 @@ from services.intake.domain.commands import (
     AddAttachment,
     Authenticate,
     GetAttachment,
+    GetCallbackContact,
     GetCitizenView,
     GetCitizenViewByToken,
     GetReference,
@@ -109,6 +110,7 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
     router = APIRouter(prefix="/api/v1", tags=["intake"])
     limits = attachment_limits or AttachmentLimits()
     signed_in = auth_deps(jwt_key).optional
+    callers = auth_deps(jwt_key).role("operator", "supervisor")  # (and admin) who call citizens back
 
     @router.post("/complaints", status_code=201, response_model=ComplaintAccepted,
                  summary="提交投诉 / report a complaint (web; app with X-API-Key)")
@@ -138,6 +140,14 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
         """Needs the last four phone digits when the reporter gave a phone. An unknown code and wrong
         digits get the same 404; too many failures for a code or from a client get 429."""
         return citizen_json(bus.handle(GetCitizenView(tracking_code, phone_last4, client_of(request))))
+
+    @router.get("/complaints/{complaint_id}/contact", summary="回访联系方式 / the number to call back (staff)")
+    def get_contact(complaint_id: Annotated[str, Path(max_length=64)],
+                    principal: Principal = Depends(callers)) -> dict[str, Any]:
+        """For operators and supervisors making satisfaction callbacks: the reporter's name and number in
+        clear. Each read is logged with the reader; anonymous reporters and patrol findings have none (404)."""
+        contact = bus.handle(GetCallbackContact(complaint_id, principal.username))
+        return {"tracking_code": contact.tracking_code, "name": contact.name, "phone": contact.phone}
 
     @router.post("/complaints/{tracking_code}/rating", status_code=201, summary="评价回复 / rate the reply")
     def post_rating(tracking_code: Annotated[str, Path(max_length=100)], body: CodeRatingIn,

@@ -7,6 +7,7 @@ handler reads and returns without committing. Events are recorded by the aggrega
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +36,7 @@ from services.intake.domain.errors import (
     ComplaintNotFound,
     HistoryNeedsAQuestion,
     IdempotencyKeyReused,
+    NoContact,
     PrivateLinkNotFound,
     RatingRefused,
     TooManyGuesses,
@@ -49,6 +51,7 @@ from services.intake.service_layer.uow import IntakeUnitOfWork
 from shared.auth import mask_name, mask_phone
 from shared.clock import SHANGHAI
 from shared.contracts import events as ev
+from shared.contracts.codes import Channel
 from shared.outbound import ListOutbound, ReplayOutbound, list_outbound, replay_outbound
 
 
@@ -96,6 +99,8 @@ class MediaPreparer(Protocol):
 
     def prepare(self, data: bytes, content_type: str, *, read_location: bool = False) -> PreparedMedia: ...
 
+
+audit = logging.getLogger("complaints.audit")  # who read which citizen's contact (never the contact itself)
 
 # --- complaints ------------------------------------------------------------------------------------
 
@@ -324,6 +329,25 @@ def hotline_history(query: c.GetHotlineHistory, uow: IntakeUnitOfWork, cipher: C
     )
 
 
+@dataclass(frozen=True)
+class CallbackContact:
+    tracking_code: str
+    name: str | None
+    phone: str
+
+
+def callback_contact(query: c.GetCallbackContact, uow: IntakeUnitOfWork, cipher: Cipher) -> CallbackContact:
+    """回访: the number to call, for staff who call citizens back; anonymous reporters are never called."""
+    complaint = uow.complaints.get(query.complaint_id)
+    if complaint is None:
+        raise ComplaintNotFound()
+    phone = cipher.decrypt(complaint.reporter_phone_enc)
+    if complaint.anonymous or complaint.channel is Channel.grid or not phone:
+        raise NoContact()
+    audit.info("callback contact of complaint %s read by %s", complaint.complaint_id, query.read_by)
+    return CallbackContact(complaint.tracking_code, cipher.decrypt(complaint.reporter_name_enc), phone)
+
+
 def patrol_reports(query: c.ListPatrolReports, uow: IntakeUnitOfWork) -> list[PastComplaint]:
     """A grid worker's own patrol findings (channel grid, reported by them), newest first."""
     return uow.history.by_reporter(query.reported_by, limit=min(max(query.limit, 1), HISTORY_LIMIT))
@@ -347,6 +371,13 @@ def follow_lifecycle(event: ev.ComplaintEvent, uow: IntakeUnitOfWork, cipher: Ci
             anonymous=complaint.anonymous, phone=cipher.decrypt(complaint.reporter_phone_enc),
             token=cipher.decrypt(complaint.citizen_token_enc), reply_round=event.reply_round,
             at=uow.clock.now())) is not None:
+        uow.enqueue(note)
+    if isinstance(event, ev.CallbackDueV1) and event.reason != "unsatisfied_online" and (
+            note := messages.callback_link(
+                sms, complaint_id=complaint.complaint_id, tracking_code=complaint.tracking_code,
+                channel=complaint.channel, anonymous=complaint.anonymous,
+                phone=cipher.decrypt(complaint.reporter_phone_enc), token=cipher.decrypt(complaint.citizen_token_enc),
+                reply_round=event.reply_round, at=uow.clock.now())) is not None:
         uow.enqueue(note)
     if isinstance(event, ev.CaseReopenedV1) and (note := messages.reopened(
             sms, complaint_id=complaint.complaint_id, tracking_code=complaint.tracking_code, channel=complaint.channel,
@@ -374,6 +405,7 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     c.GetHotlineHistory: hotline_history,
     c.ListPatrolReports: patrol_reports,
     c.GetReference: get_reference,
+    c.GetCallbackContact: callback_contact,
     c.ImportHistory: imports.import_history,
     ListOutbound: list_outbound,
     ReplayOutbound: replay_outbound,
@@ -400,5 +432,7 @@ EVENT_HANDLERS: dict[type[ev.EventPayload], list[Callable[..., None]]] = {
     ev.CaseReturnedV1: [follow_lifecycle],
     ev.ExtensionDecidedV1: [follow_lifecycle],
     ev.CaseReopenedV1: [follow_lifecycle],
+    ev.CallbackDueV1: [follow_lifecycle],
+    ev.CallbackCompletedV1: [follow_lifecycle],
     ev.DepartmentsChangedV1: [on_departments_changed],
 }

@@ -6,11 +6,24 @@ events go out), and at commit the unit of work has them write the aggregates tha
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col, delete, select
 
-from services.notify.adapters.tables import AlertRow, CaseRow, ClockRow, DepartmentNameRow, RatingRow, ReplyRoundRow
+from services.notify.adapters.tables import (
+    AlertRow,
+    CallbackAttemptRow,
+    CallbackRow,
+    CaseRow,
+    ClockRow,
+    DepartmentNameRow,
+    RatingRow,
+    ReplyRoundRow,
+)
+from services.notify.domain.callbacks import Callback, CallbackStatus, Reason
 from services.notify.domain.case import WAITING_ON_DEPARTMENT, ReplyRound, SlaCase
 from services.notify.domain.clocks import CaseStatus, ClockName, ClockState, Level
 from services.notify.domain.departments import DepartmentDirectory, DepartmentName
@@ -143,3 +156,85 @@ class DepartmentRepository(Repository[DepartmentDirectory]):
         for d in directory.names.values():
             self.session.merge(DepartmentNameRow(code=d.code, name=d.name, active=d.active,
                                                  changed_at=directory.changed_at, revision=directory.revision))
+
+
+class CallbackRepository(Repository[Callback]):
+    """Callbacks and the calls made on them (the calls are only ever added)."""
+
+    def get(self, complaint_id: str, reply_round: int, *, for_update: bool = False) -> Callback | None:
+        key = (complaint_id, reply_round)
+        if (held := self.held(key)) is not None and not for_update:
+            return held
+        query = select(CallbackRow).where(col(CallbackRow.complaint_id) == complaint_id,
+                                          col(CallbackRow.reply_round) == reply_round)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+        if row is None:
+            return None
+        callback = Callback(
+            complaint_id=row.complaint_id, reply_round=row.reply_round, tracking_code=row.tracking_code,
+            department=row.department, reason=Reason(row.reason), replied_at=row.replied_at, due_at=row.due_at,
+            created_at=row.created_at, draw=row.draw, status=CallbackStatus(row.status), outcome=row.outcome,
+            attempts=row.attempts, completed_at=row.completed_at, completed_by=row.completed_by)
+        return self._hold(key, callback, new=False)
+
+    def add(self, callback: Callback) -> Callback:
+        return self._hold((callback.complaint_id, callback.reply_round), callback, new=True)
+
+    def department_called_between(self, department: str | None, start: datetime, end: datetime) -> bool:
+        """Has the department a callback for a reply made in [start, end) (the week's minimum)?"""
+        found = self.session.scalars(select(CallbackRow.complaint_id).where(
+            col(CallbackRow.department) == department, col(CallbackRow.replied_at) >= start,
+            col(CallbackRow.replied_at) < end).limit(1)).first()
+        held = any(c.department == department and start <= c.replied_at < end
+                   for c, _ in self._held.values())
+        return found is not None or held
+
+    def listed(self, *, status: str | None, department: str | None, limit: int,
+               offset: int) -> tuple[list[CallbackRow], int]:
+        """A page of callbacks, the most urgent first (earliest due), and how many there are in all."""
+        where = []
+        if status is not None:
+            where.append(col(CallbackRow.status) == status)
+        if department is not None:
+            where.append(col(CallbackRow.department) == department)
+        total = self.session.scalar(select(sa.func.count()).select_from(CallbackRow).where(*where)) or 0
+        rows = self.session.scalars(select(CallbackRow).where(*where)
+                                    .order_by(col(CallbackRow.due_at), col(CallbackRow.complaint_id))
+                                    .offset(offset).limit(limit)).all()
+        return list(rows), total
+
+    def _write(self, callback: Callback, before: Callback | None) -> None:
+        values: dict[str, Any] = {"tracking_code": callback.tracking_code, "department": callback.department,
+                  "reason": callback.reason.value, "draw": callback.draw, "replied_at": callback.replied_at,
+                  "due_at": callback.due_at, "status": callback.status.value, "outcome": callback.outcome,
+                  "attempts": callback.attempts, "completed_at": callback.completed_at,
+                  "completed_by": callback.completed_by, "created_at": callback.created_at}
+        row = self.session.get(CallbackRow, (callback.complaint_id, callback.reply_round))
+        if row is None:
+            self.session.add(CallbackRow(complaint_id=callback.complaint_id, reply_round=callback.reply_round,
+                                         **values))
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+        self.session.add_all([CallbackAttemptRow(complaint_id=callback.complaint_id, reply_round=callback.reply_round,
+                                                 at=a.at, by=a.by, outcome=a.outcome, note=a.note)
+                              for a in callback.calls])
+        callback.calls.clear()
+        self.session.flush()
+
+
+def completed_callbacks(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
+    """(rated, unreachable): callbacks completed in [start, end), for the valid-callback rate."""
+    rows = session.execute(select(CallbackRow.status, sa.func.count()).where(
+        col(CallbackRow.completed_at) >= start, col(CallbackRow.completed_at) < end)
+        .group_by(col(CallbackRow.status))).all()
+    counts = {status: count for status, count in rows}
+    return counts.get(CallbackStatus.done.value, 0), counts.get(CallbackStatus.unreachable.value, 0)
+
+
+def callback_calls(session: Session, complaint_id: str, reply_round: int) -> list[CallbackAttemptRow]:
+    return list(session.scalars(select(CallbackAttemptRow).where(
+        col(CallbackAttemptRow.complaint_id) == complaint_id, col(CallbackAttemptRow.reply_round) == reply_round)
+        .order_by(col(CallbackAttemptRow.id))))

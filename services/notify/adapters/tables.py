@@ -118,8 +118,73 @@ TABLES = [CaseRow.__table__, ClockRow.__table__, ReplyRoundRow.__table__, Rating
           AlertRow.__table__, DepartmentNameRow.__table__]  # type: ignore[attr-defined]
 
 
+class CallbackRow(SQLModel, table=True):
+    """A satisfaction callback (抽查回访) of one reply round: why it was chosen, and how it ended."""
+
+    __tablename__ = "notify_callbacks"
+
+    complaint_id: str = Field(primary_key=True, max_length=64)
+    reply_round: int = Field(primary_key=True)
+    tracking_code: str | None = Field(default=None, max_length=32)
+    department: str | None = Field(default=None, max_length=64, index=True)
+    reason: str = Field(max_length=24)  # sampled | weekly_minimum | unsatisfied_online
+    draw: float | None = None  # the reproducible draw that chose it (sampled), for the audit
+    replied_at: datetime = Field(sa_column=_at(nullable=False))
+    due_at: datetime = Field(sa_column=_at(index=True, nullable=False))
+    status: str = Field(max_length=16, index=True)  # pending | done | unreachable
+    outcome: str | None = Field(default=None, max_length=24)  # the rating, or unreachable
+    attempts: int = 0
+    completed_at: datetime | None = Field(default=None, sa_column=_at(index=True))
+    completed_by: str | None = Field(default=None, max_length=80)
+    created_at: datetime = Field(sa_column=_at(nullable=False))
+
+
+class CallbackAttemptRow(SQLModel, table=True):
+    """One call of a callback (回访记录): who called, when, and what came of it."""
+
+    __tablename__ = "notify_callback_attempts"
+
+    id: int | None = Field(default=None, sa_column=sa.Column(BigIntId, primary_key=True, autoincrement=True))
+    complaint_id: str = Field(max_length=64, index=True)
+    reply_round: int
+    at: datetime = Field(sa_column=_at(nullable=False))
+    by: str = Field(max_length=80)
+    outcome: str = Field(max_length=24)  # satisfied | basically_satisfied | unsatisfied | no_answer | refused
+    note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
 # Messages to departments' and supervisors' group robots (shared/outbound.py); no personal data in them.
 OUTBOUND_MESSAGES = outbound_table("notify_outbound_messages")
 
 # Who runs the SLA sweeper now, among notify's replicas (shared/lease.py).
 LEASES = lease_table("notify_leases")
+
+
+class HotspotRow(SQLModel, table=True):
+    """What the bureau decided about one hotspot of the problem list (问题清单): its owner (领导包案), plan
+    and closure (销号). The hotspots themselves are computed from the cases; only decisions are kept."""
+
+    __tablename__ = "notify_hotspots"
+
+    key: str = Field(primary_key=True, max_length=100)  # recurring:taihe:noise | rising:odor | ...
+    kind: str = Field(max_length=16, index=True)
+    status: str = Field(max_length=16, index=True)  # open | in_progress | resolved
+    owner: str | None = Field(default=None, max_length=40)
+    plan: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    created_at: datetime = Field(sa_column=_at(nullable=False))
+    updated_at: datetime = Field(sa_column=_at(nullable=False))
+    updated_by: str = Field(max_length=80)
+    resolved_at: datetime | None = Field(default=None, sa_column=_at())
+    resolved_by: str | None = Field(default=None, max_length=80)
+
+
+class ReplySummaryRow(SQLModel, table=True):
+    """The public summary of a case's latest reply (主动公开), scrubbed of personal data before it is written."""
+
+    __tablename__ = "notify_reply_summaries"
+
+    complaint_id: str = Field(primary_key=True, max_length=64)
+    reply_round: int
+    summary: str = Field(max_length=200)
+    replied_at: datetime = Field(sa_column=_at(index=True, nullable=False))

@@ -85,3 +85,42 @@ def _day(text: str, name: str) -> date:
     except ValueError:
         raise InvalidReportRequest(
             f"日期格式应为 YYYY-MM-DD / '{name}' must be a date as YYYY-MM-DD, not {text!r}") from None
+
+
+# --- callbacks (抽查回访) ------------------------------------------------------------------------------
+
+CALLBACK_STATUSES = ("pending", "done", "unreachable")
+
+
+@dataclass(frozen=True)
+class ListCallbacks:
+    """Query: callbacks, the earliest due first; by status (default: pending) and department."""
+
+    status: str | None = "pending"
+    department: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in CALLBACK_STATUSES:
+            raise InvalidReportRequest(f"status 只能是 {'|'.join(CALLBACK_STATUSES)} / status must be one of "
+                                       f"{', '.join(CALLBACK_STATUSES)}, not {self.status!r}")
+
+
+@dataclass(frozen=True)
+class GetCallback:
+    """Query: one callback with its calls."""
+
+    complaint_id: str
+    reply_round: int
+
+
+@dataclass(frozen=True)
+class RecordCallbackCall:
+    """One phone call of a callback: its outcome (a rating, no_answer or refused) and a note."""
+
+    complaint_id: str
+    reply_round: int
+    outcome: str
+    by: str
+    note: str | None = None

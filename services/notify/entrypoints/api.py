@@ -32,9 +32,10 @@ from shared.http import auth_deps
 from shared.messagebus import MessageBus
 
 SATISFACTION_NOTE = (
-    "valid_callback_rate 暂为 null：电话回访尚未接入，满意度按各轮次最新评价计算 / "
-    "valid_callback_rate is null for now: phone callbacks are not connected yet; satisfaction counts "
-    "each reply round once, with its latest rating (callback link, phone callback or tracking page)"
+    "满意度按各轮次最新评价计算（回访链接、电话回访或查询页）；有效回访率 = 回访完成且有评价 ÷ 回访完成（含联系不上），"
+    "只按全区统计 / satisfaction counts each reply round once, with its latest rating (callback link, phone "
+    "callback or tracking page); valid_callback_rate = callbacks completed with a rating ÷ callbacks completed "
+    "(rated or unreachable) in the period, district-wide only (null in groups)"
 )
 
 
@@ -133,8 +134,13 @@ def rate_json(rate: Rate) -> dict[str, Any]:
     }
 
 
-def _figures_json(figures: Figures) -> dict[str, Any]:
-    satisfaction = rate_json(figures.satisfaction_rate) | {"valid_callback_rate": None, "note": SATISFACTION_NOTE}
+def _figures_json(figures: Figures, callbacks: tuple[int, int] | None = None) -> dict[str, Any]:
+    valid = None
+    if callbacks is not None:
+        rated, unreachable = callbacks
+        done = rated + unreachable
+        valid = {"numerator": rated, "denominator": done, "rate": round(rated / done, 4) if done else None}
+    satisfaction = rate_json(figures.satisfaction_rate) | {"valid_callback_rate": valid, "note": SATISFACTION_NOTE}
     return {
         "assignment_rate": rate_json(figures.assignment_rate),
         "on_time_reply_rate": rate_json(figures.on_time_reply_rate),
@@ -150,7 +156,7 @@ def report_json(view: TargetsView) -> dict[str, Any]:
         "targets": {"assignment_rate": report.targets.assignment_rate,
                     "on_time_reply_rate": report.targets.on_time_reply_rate,
                     "satisfaction_rate": report.targets.satisfaction_rate},
-        **_figures_json(report.overall),
+        **_figures_json(report.overall, view.callbacks),
         "group_by": report.group_by,
         "groups": [{"key": key, "name": view.group_names[key], **_figures_json(figures)}
                    for key, figures in report.groups],

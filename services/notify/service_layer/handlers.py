@@ -13,14 +13,26 @@ from collections.abc import Callable
 from typing import Any
 
 from services.notify.domain import dashboard as dash
+from services.notify.domain import disclosure, hotspots
+from services.notify.domain.callbacks import CallbackPolicy
 from services.notify.domain.case import Alert, SlaCase
 from services.notify.domain.clocks import SlaPolicy
-from services.notify.domain.commands import ListAlerts, ReportSlaTargets, SweepSlaClocks
+from services.notify.domain.commands import (
+    GetCallback,
+    ListAlerts,
+    ListCallbacks,
+    RecordCallbackCall,
+    ReportSlaTargets,
+    SweepSlaClocks,
+)
 from services.notify.domain.metrics import Targets
 from services.notify.domain.notifications import alert_messages, new_case_message
 from services.notify.domain.rating import RoundRating
-from services.notify.service_layer import dashboard, views
+from services.notify.service_layer import callbacks as callback_handlers
+from services.notify.service_layer import dashboard, reports, views
+from services.notify.service_layer import hotspots as hotspot_handlers
 from services.notify.service_layer.uow import NotifyUnitOfWork
+from shared.calendar import WorkingCalendar
 from shared.contracts.events import (
     CaseAcceptedV1,
     CaseAssignedV1,
@@ -43,10 +55,15 @@ log = logging.getLogger(__name__)
 
 def follow_lifecycle(event: ComplaintEvent, uow: NotifyUnitOfWork) -> None:
     """Routing's lifecycle events move the case's clocks; a case is opened by the first that can open it."""
+    _follow(event, uow)
+    uow.commit()
+
+
+def _follow(event: ComplaintEvent, uow: NotifyUnitOfWork) -> SlaCase | None:
     case = uow.cases.get(event.complaint_id)
     if case is None:
         if not isinstance(event, SlaCase.OPENED_BY):
-            return  # e.g. an acceptance of a case notify never saw assigned: no clock to stop
+            return None  # e.g. an acceptance of a case notify never saw assigned: no clock to stop
         case = uow.cases.add(SlaCase(event.complaint_id))
     case.follow(event)
     if isinstance(event, CaseAssignedV1):
@@ -54,6 +71,14 @@ def follow_lifecycle(event: ComplaintEvent, uow: NotifyUnitOfWork) -> None:
                                      department=event.department, category=event.category,
                                      reply_due=event.reply_due, assigned_at=event.assigned_at,
                                      directory=uow.departments.get(), reopened=event.rule == "reopen"))
+    return case
+
+
+def case_replied(event: CaseRepliedV1, uow: NotifyUnitOfWork, callbacks: CallbackPolicy,
+                 calendar: WorkingCalendar) -> None:
+    """回复: the reply clock stops, and the round is sampled for a callback, in one transaction."""
+    case = _follow(event, uow)
+    callback_handlers.sample_reply(event, case, uow, callbacks, calendar)
     uow.commit()
 
 
@@ -64,13 +89,17 @@ def complaint_received(event: ComplaintReceivedV1, uow: NotifyUnitOfWork) -> Non
     uow.commit()
 
 
-def complaint_rated(event: ComplaintRatedV1, uow: NotifyUnitOfWork) -> None:
+def complaint_rated(event: ComplaintRatedV1, uow: NotifyUnitOfWork, callbacks: CallbackPolicy,
+                    calendar: WorkingCalendar) -> None:
+    """评价: the round's latest rating (the satisfaction rate); it completes a pending callback, and an
+    unsatisfied one is called back."""
     rating = uow.ratings.get(event.complaint_id, event.reply_round)
     if rating is None:
         uow.ratings.add(RoundRating(event.complaint_id, event.reply_round, event.tracking_code, event.rating,
                                     event.via, event.rated_at))
     else:
         rating.rate_again(event.rating, event.via, event.rated_at)
+    callback_handlers.rated_online(event, uow, callbacks, calendar)
     uow.commit()
 
 
@@ -133,6 +162,13 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     dash.ListDeadlineCases: dashboard.list_deadline_cases,
     ListOutbound: list_outbound,
     ReplayOutbound: replay_outbound,
+    ListCallbacks: callback_handlers.list_callbacks,
+    GetCallback: callback_handlers.get_callback,
+    RecordCallbackCall: callback_handlers.record_callback_call,
+    hotspots.ListHotspots: hotspot_handlers.list_hotspots,
+    hotspots.UpdateHotspot: hotspot_handlers.update_hotspot,
+    disclosure.ReportMonth: reports.monthly_report,
+    disclosure.PublicMonthly: reports.public_monthly,
 }
 
 # notify's own SlaWarningV1 / CaseEscalatedV1 come back on the lifecycle topic: no handler, so skipped.
@@ -141,7 +177,7 @@ EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     CaseTriagedV1: [follow_lifecycle],
     CaseAssignedV1: [follow_lifecycle],
     CaseAcceptedV1: [follow_lifecycle],
-    CaseRepliedV1: [follow_lifecycle],
+    CaseRepliedV1: [hotspot_handlers.note_reply, case_replied],  # note_reply leaves the commit to case_replied
     CaseReturnedV1: [follow_lifecycle],
     ExtensionDecidedV1: [follow_lifecycle],
     ComplaintRatedV1: [complaint_rated],

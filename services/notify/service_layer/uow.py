@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from services.notify.adapters.issues import HotspotRepository, IssueQueries, ReplySummaryRepository
 from services.notify.adapters.queries import ReportQueries
-from services.notify.adapters.repository import CaseRepository, DepartmentRepository, RatingRepository
+from services.notify.adapters.repository import (
+    CallbackRepository,
+    CaseRepository,
+    DepartmentRepository,
+    RatingRepository,
+)
 from shared.uow import SqlUnitOfWork
 
 SOURCE = "/hechuan/notify"
@@ -16,9 +22,17 @@ class NotifyUnitOfWork(SqlUnitOfWork):
     ratings: RatingRepository
     departments: DepartmentRepository
     reports: ReportQueries
+    callbacks: CallbackRepository
+    hotspots: HotspotRepository  # the problem list's decisions (问题清单)
+    reply_summaries: ReplySummaryRepository  # public disclosure (主动公开)
+    issues: IssueQueries
 
     def open_repositories(self, session: Session) -> None:
         self.cases = self.repository(CaseRepository, clock=self.clock)
         self.ratings = self.repository(RatingRepository)
         self.departments = self.repository(DepartmentRepository)
         self.reports = ReportQueries(session)
+        self.callbacks = self.repository(CallbackRepository)
+        self.hotspots = self.repository(HotspotRepository)
+        self.reply_summaries = self.repository(ReplySummaryRepository)
+        self.issues = IssueQueries(session)

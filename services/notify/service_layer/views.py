@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.notify.adapters.repository import completed_callbacks
 from services.notify.domain.commands import ListAlerts, ReportSlaTargets
 from services.notify.domain.departments import DepartmentDirectory
 from services.notify.domain.metrics import SlaReport, Targets, sla_report
@@ -25,6 +26,7 @@ CHANNEL_NAMES = {"web": "网站", "app": "App", "hotline": "热线", "wechat": "
 class TargetsView:
     report: SlaReport
     group_names: dict[str | None, str]  # each group's key → the name it is shown with
+    callbacks: tuple[int, int] = (0, 0)  # callbacks completed in the period: (rated, unreachable)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ def sla_targets(query: ReportSlaTargets, uow: NotifyUnitOfWork, targets: Targets
     report = sla_report(uow.reports.assignment_records(period), uow.reports.reply_records(period),
                         uow.reports.rating_records(period), period, now, targets, query.group_by)
     directory = uow.departments.get()
-    return TargetsView(report, {key: group_name(report.group_by, key, directory) for key, _ in report.groups})
+    return TargetsView(report, {key: group_name(report.group_by, key, directory) for key, _ in report.groups},
+                       completed_callbacks(uow.session, period.start, period.end))
 
 
 def group_name(group_by: str | None, key: str | None, directory: DepartmentDirectory) -> str:

@@ -38,7 +38,7 @@ from shared.auth import mask_phone
 from shared.clock import SHANGHAI
 from shared.contracts import topics
 from shared.contracts.codes import TRIAGE, is_known_type
-from shared.contracts.events import ComplaintRatedV1, ComplaintReceivedV1, EventPayload
+from shared.contracts.events import CallbackCompletedV1, ComplaintRatedV1, ComplaintReceivedV1, EventPayload
 
 MANUAL = "manual"  # the rule recorded when a supervisor routes by hand
 
@@ -240,17 +240,22 @@ def _minute(uow: RoutingUnitOfWork) -> str:
     return uow.clock.now().replace(second=0, microsecond=0).isoformat()
 
 
-def reopen_if_unsatisfied(event: ComplaintRatedV1, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> None:
-    """重办: an unsatisfied rating of the current reply (the citizen's own, or a callback's) sends the case
-    back to the department that replied, with new deadlines; other ratings change nothing here."""
-    if event.rating != "unsatisfied":
+def reopen_if_unsatisfied(event: ComplaintRatedV1 | CallbackCompletedV1, uow: RoutingUnitOfWork, *,
+                          deadlines: DeadlinePolicy) -> None:
+    """重办: an unsatisfied rating of the current reply (the citizen's own, or a phone callback's) sends the
+    case back to the department that replied, with new deadlines; other ratings change nothing here."""
+    if isinstance(event, CallbackCompletedV1):
+        rating, via, comment = event.outcome, "phone_callback", event.note
+    else:
+        rating, via, comment = event.rating, event.via, event.comment
+    if rating != "unsatisfied":
         return
     case = uow.cases.get(event.complaint_id, for_update=True)
     if case is None:
         return  # a complaint routing never routed (history): nothing to reopen
     now = uow.clock.now()
     due = deadlines.after_assignment(now, pick_limit(uow.limits.all(), case.category, case.urgent))
-    if case.reopen(rated_round=event.reply_round, via=event.via, comment=event.comment, at=now, deadlines=due):
+    if case.reopen(rated_round=event.reply_round, via=via, comment=comment, at=now, deadlines=due):
         uow.commit()
 
 
@@ -272,6 +277,7 @@ Handler = Callable[..., Any]
 EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     ComplaintReceivedV1: [route_complaint],
     ComplaintRatedV1: [reopen_if_unsatisfied],
+    CallbackCompletedV1: [reopen_if_unsatisfied],
 }
 
 COMMAND_HANDLERS: dict[type, Handler] = {

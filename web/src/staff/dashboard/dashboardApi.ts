@@ -23,7 +23,8 @@ export interface Count {
 export interface Figure extends Count {
   cases: string[]
   misses: string[]
-  valid_callback_rate?: number | null
+  // district-wide only (null in groups): callbacks completed with a rating ÷ callbacks completed
+  valid_callback_rate?: { numerator: number; denominator: number; rate: number | null } | null
   note?: string
 }
 

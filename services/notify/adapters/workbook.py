@@ -1,0 +1,142 @@
+"""The monthly report as an .xlsx workbook (openpyxl), for the bureau's meetings: one sheet per part.
+
+Sheets: 三项指标 (each target: numerator, denominator, rate, target, met), 按承办单位 / 按类型 / 按镇街 (the
+three targets per group), 超期案件 (the month's cases that missed the assignment or reply deadline) and
+问题清单 (the hotspots as at the month's end, with owner, plan and status). Times are Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from services.notify.domain.metrics import Rate
+from services.notify.service_layer.reports import MonthlyReportView
+from shared.clock import SHANGHAI
+
+FIGURES = (("assignment_rate", "交办率"), ("on_time_reply_rate", "按时回复率"), ("satisfaction_rate", "回访满意度"))
+FIGURE_NAMES = dict(FIGURES)
+HEADER = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1D5FBF")
+MISSED_FILL = PatternFill("solid", fgColor="FDECEA")
+PERCENT = "0.00%"
+MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def filename(month: str) -> str:
+    return f"hechuan-complaints-{month}.xlsx"
+
+
+def _local(when: datetime | None) -> datetime | None:
+    """openpyxl writes naive datetimes: the Shanghai wall time."""
+    return when.astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0) if when is not None else None
+
+
+def _met(rate: Rate) -> str:
+    return "—" if rate.met is None else ("达标" if rate.met else "未达标")
+
+
+def _table(sheet: Worksheet, first_row: int, header: list[str], rows: list[list[Any]],
+           widths: list[int] | None = None) -> None:
+    for column, title in enumerate(header, start=1):
+        cell = sheet.cell(first_row, column, title)
+        cell.font, cell.fill = HEADER, HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for r, row in enumerate(rows, start=first_row + 1):
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(r, column, value)
+            if isinstance(value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+    for column, width in enumerate(widths or [], start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = f"A{first_row + 1}"
+
+
+def _rate_cells(rate: Rate) -> list[Any]:
+    return [rate.numerator, rate.denominator, rate.rate if rate.rate is not None else "—"]
+
+
+def _percent_columns(sheet: Worksheet, first_row: int, columns: list[int]) -> None:
+    for row in sheet.iter_rows(min_row=first_row + 1):
+        for column in columns:
+            cell = row[column - 1]
+            if isinstance(cell.value, float):
+                cell.number_format = PERCENT
+
+
+def monthly_workbook(view: MonthlyReportView) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "三项指标"
+    month = f"{view.month.year}年{view.month.month}月"
+    sheet["A1"] = f"合川区生态环境投诉处理月报（{month}）"
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A2"] = f"统计期 {view.period.first_day.isoformat()} 至 {view.period.last_day.isoformat()}"
+    sheet["A3"] = f"数据截至 {_local(view.now):%Y-%m-%d %H:%M}（北京时间）；本月受理 {view.received} 件"
+    rows = []
+    for key, name in FIGURES:
+        rate: Rate = getattr(view.overall, key)
+        rows.append([name, rate.numerator, rate.denominator, rate.rate if rate.rate is not None else "—",
+                     rate.target, _met(rate)])
+    _table(sheet, 5, ["指标", "分子（达标数）", "分母（应统计数）", "比率", "目标", "是否达标"], rows,
+           [16, 16, 18, 12, 10, 12])
+    _percent_columns(sheet, 5, [4, 5])
+    sheet["A10"] = ("口径：交办率 = 按时交办件数 ÷ 本月受理且交办期限已到或已交办件数；"
+                    "按时回复率 = 回复期限（含批准延期）在本月或本月回复的轮次中按时回复数 ÷ 全部此类轮次"
+                    "（逾期未回复计为超期）；回访满意度 = 本月评价为满意或基本满意的轮次 ÷ 本月有评价的轮次"
+                    "（每轮以最新评价为准）。")
+    sheet["A10"].alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.merge_cells("A10:F12")
+
+    for grouped in view.groups:
+        part = book.create_sheet(grouped.title)
+        what = {"department": "承办单位", "type": "类型", "town": "镇街"}[grouped.group_by]
+        header = [what]
+        for _, name in FIGURES:
+            header += [f"{name}·分子", f"{name}·分母", name]
+        lines = [[name, *_rate_cells(figures.assignment_rate), *_rate_cells(figures.on_time_reply_rate),
+                  *_rate_cells(figures.satisfaction_rate)] for _, name, figures in grouped.rows]
+        _table(part, 1, header, lines, [22] + [11] * 9)
+        _percent_columns(part, 1, [4, 7, 10])
+
+    overdue = book.create_sheet("超期案件")
+    lines = []
+    for missed in view.missed:
+        case = missed.case
+        late = None
+        if case.due is not None:
+            end = case.done_at or view.now
+            late = round((end - case.due).total_seconds() / 3600, 1)
+        lines.append([FIGURE_NAMES[missed.figure], case.tracking_code or case.complaint_id,
+                      case.category_name or "未分类", case.town_name or "—", case.department_name or "待分拨",
+                      case.reply_round, _local(case.due), _local(case.done_at) or "未完成", late])
+    _table(overdue, 1, ["指标", "查询码", "类型", "镇街", "承办单位", "轮次", "期限", "完成时间", "超时（小时）"],
+           lines, [12, 22, 12, 14, 22, 6, 18, 18, 12])
+    for row in overdue.iter_rows(min_row=2):
+        for cell in row:
+            cell.fill = MISSED_FILL
+
+    spots = book.create_sheet("问题清单")
+    lines = []
+    for v in view.hotspots:
+        state = v.state
+        lines.append([v.kind_name, v.title, v.hotspot.count, v.hotspot.reason, "是" if v.hotspot.flagged else "否",
+                      v.status_name, state.owner if state else None, state.plan if state else None,
+                      state.note if state else None,
+                      "、".join(line.case.tracking_code or line.case.complaint_id for line in v.cases)])
+    _table(spots, 1, ["类别", "问题", "件数", "预警原因", "当前预警", "状态", "包案领导", "整改方案", "办结说明",
+                      "相关案件"], lines, [16, 24, 8, 48, 10, 12, 12, 36, 36, 48])
+    spots.cell(len(lines) + 3, 1,
+               f"问题清单为 {_local(view.hotspots_at):%Y-%m-%d %H:%M} 时的情况（含已包案、已销号的条目）")
+
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+

@@ -1,0 +1,317 @@
+"""The problem list and early warning (问题清单 / 预警): places and types where complaints recur, and what
+the bureau does about each (领导包案, 整改方案, 销号).
+
+Four rules over notify's own projection of the cases, for a moment `now` and a window of `window_days`
+(default 30) ending at it:
+- recurring (同地同类反复投诉): one town and one type with `min_cases`+ cases received in the window;
+- rising (投诉量上升): one type, district-wide, whose last 7 days hold `min_cases`+ cases and at least
+  `rising_factor` × the weekly average of the 4 weeks before them;
+- night_noise (夜间噪声集中): one town with `min_cases`+ noise complaints received 22:00–06:00 (Asia/Shanghai)
+  in the window;
+- reopened (多次重办): one case in its `reopen_rounds`th (default third) reply round or later, reopened in
+  the window or not yet answered.
+Each hotspot has a stable key (`recurring:taihe:noise`, `rising:odor`, `night_noise:taihe`,
+`reopened:<complaint id>`), the cases behind it, its counts and the reason it is flagged. What the bureau
+decides about a key (its owner, plan, closure) is a `HotspotState`, kept whether or not it is flagged now.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from services.notify.domain.errors import HotspotNotFound, InvalidHotspotChange, InvalidReportRequest
+from shared.clock import SHANGHAI
+from shared.contracts.codes import CATEGORY_NAMES, TOWNS
+from shared.domain import Aggregate
+
+KINDS = ("recurring", "rising", "night_noise", "reopened")
+KIND_NAMES = {"recurring": "同地同类反复投诉", "rising": "投诉量上升", "night_noise": "夜间噪声集中",
+              "reopened": "多次重办"}
+STATUSES = ("open", "in_progress", "resolved")
+STATUS_NAMES = {"open": "待包案", "in_progress": "包案整改中", "resolved": "已销号"}
+VIEWS = ("active", "resolved", "all")  # the list: flagged or being worked on | closed | everything
+NOISE = "noise"
+WEEK = timedelta(days=7)
+RISING_WEEKS = 4  # "this week" is compared with the weekly average of the four weeks before it
+KEY = re.compile(r"^(recurring:[a-z_]{1,32}:[a-z_]{1,32}|rising:[a-z_]{1,32}|night_noise:[a-z_]{1,32}"
+                 r"|reopened:[A-Za-z0-9_-]{1,64})$")
+OWNER_MAX, TEXT_MAX = 40, 2000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class HotspotRules:
+    """The thresholds (settings: HOTSPOT_MIN_CASES, HOTSPOT_WINDOW_DAYS, HOTSPOT_RISING_FACTOR)."""
+
+    min_cases: int = 3
+    window_days: int = 30
+    rising_factor: float = 2.0
+    reopen_rounds: int = 3
+    night_from_hour: int = 22  # 22:00 …
+    night_until_hour: int = 6  # … to 06:00, Asia/Shanghai
+
+    @property
+    def lookback(self) -> timedelta:
+        """How far back the rules look at all: the window, or the five weeks the rising rule compares."""
+        return max(timedelta(days=self.window_days), WEEK * (RISING_WEEKS + 1))
+
+    def at_night(self, when: datetime) -> bool:
+        hour = when.astimezone(SHANGHAI).hour
+        return hour >= self.night_from_hour or hour < self.night_until_hour
+
+
+@dataclass(frozen=True)
+class HotspotCase:
+    """What the rules read of one case (notify's projection: no text, no address, nobody's name)."""
+
+    complaint_id: str
+    tracking_code: str | None
+    category: str | None
+    subcategory: str | None
+    town: str | None
+    department: str | None
+    status: str
+    received_at: datetime
+    reply_round: int = 1
+    last_assigned_at: datetime | None = None
+    replied_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    key: str
+    kind: str
+    town: str | None
+    category: str | None
+    window_start: datetime
+    window_end: datetime
+    cases: tuple[HotspotCase, ...]  # newest first
+    flagged: bool
+    reason: str  # why it is flagged (or what it would take), in Chinese
+    figures: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return len(self.cases)
+
+    def received_after(self, moment: datetime) -> int:
+        return sum(1 for c in self.cases if c.received_at > moment)
+
+
+def town_name(code: str | None) -> str:
+    if not code:
+        return "未定镇街"
+    town = TOWNS.get(code)
+    return town.name if town else code
+
+
+def type_name(code: str | None) -> str:
+    return CATEGORY_NAMES.get(code, code) if code else "未分类"
+
+
+def check_key(key: str) -> str:
+    if not KEY.match(key):
+        raise HotspotNotFound(f"没有这个问题清单条目 / no hotspot {key!r}")
+    return key
+
+
+def parse_key(key: str) -> tuple[str, str | None, str | None]:
+    """(kind, town, category) of a key; the town or category is None where the kind has none."""
+    kind, _, rest = check_key(key).partition(":")
+    if kind == "recurring":
+        town, _, category = rest.partition(":")
+        return kind, town, category
+    if kind == "rising":
+        return kind, None, rest
+    if kind == "night_noise":
+        return kind, rest, NOISE
+    return kind, None, None
+
+
+# --- the rules -----------------------------------------------------------------------------------------
+
+
+def assess(cases: Iterable[HotspotCase], now: datetime, rules: HotspotRules = HotspotRules()) -> dict[str, Hotspot]:
+    """Every candidate key with at least one case, flagged or not (a key being worked on is shown even
+    when it has calmed down); `flagged` says whether it meets its rule now."""
+    start = now - timedelta(days=rules.window_days)
+    seen = [c for c in cases if c.received_at <= now]
+    in_window = [c for c in seen if c.received_at > start]
+    found: dict[str, Hotspot] = {}
+
+    recurring: dict[tuple[str, str], list[HotspotCase]] = {}
+    for c in in_window:
+        if c.town and c.category:
+            recurring.setdefault((c.town, c.category), []).append(c)
+    for (town, category), group in recurring.items():
+        flagged = len(group) >= rules.min_cases
+        reason = (f"{town_name(town)}{rules.window_days}天内{type_name(category)}类投诉{len(group)}件"
+                  f"（达到{rules.min_cases}件即预警）")
+        found[f"recurring:{town}:{category}"] = _hotspot(f"recurring:{town}:{category}", "recurring", town, category,
+                                                         start, now, group, flagged, reason)
+
+    week_start, base_start = now - WEEK, now - WEEK * (RISING_WEEKS + 1)
+    rising: dict[str, tuple[list[HotspotCase], int]] = {}
+    for c in seen:
+        if c.category and c.received_at > base_start:
+            this_week, before = rising.get(c.category, ([], 0))
+            if c.received_at > week_start:
+                this_week.append(c)
+            else:
+                before += 1
+            rising[c.category] = (this_week, before)
+    for category, (this_week, before) in rising.items():
+        if not this_week:
+            continue
+        average = before / RISING_WEEKS
+        flagged = len(this_week) >= rules.min_cases and len(this_week) >= rules.rising_factor * average
+        reason = (f"近7天{type_name(category)}类投诉{len(this_week)}件，前4周平均每周{average:g}件"
+                  f"（达到{rules.min_cases}件且为平均的{rules.rising_factor:g}倍以上即预警）")
+        found[f"rising:{category}"] = _hotspot(f"rising:{category}", "rising", None, category, week_start, now,
+                                               this_week, flagged, reason,
+                                               {"this_week": len(this_week), "previous_weekly_average": average})
+
+    night: dict[str, list[HotspotCase]] = {}
+    for c in in_window:
+        if c.category == NOISE and c.town and rules.at_night(c.received_at):
+            night.setdefault(c.town, []).append(c)
+    for town, group in night.items():
+        flagged = len(group) >= rules.min_cases
+        reason = (f"{town_name(town)}{rules.window_days}天内夜间（{rules.night_from_hour}:00—"
+                  f"{rules.night_until_hour:02d}:00）噪声投诉{len(group)}件（达到{rules.min_cases}件即预警）")
+        found[f"night_noise:{town}"] = _hotspot(f"night_noise:{town}", "night_noise", town, NOISE, start, now, group,
+                                                flagged, reason)
+
+    for c in seen:
+        if c.reply_round < 2:
+            continue
+        reopened_lately = c.last_assigned_at is not None and start < c.last_assigned_at <= now
+        flagged = c.reply_round >= rules.reopen_rounds and (reopened_lately or c.status != "replied")
+        reason = (f"该件已第{c.reply_round}轮办理（群众不满意重办{c.reply_round - 1}次；"
+                  f"第{rules.reopen_rounds}轮起预警）")
+        key = f"reopened:{c.complaint_id}"
+        found[key] = _hotspot(key, "reopened", c.town, c.category, start, now, [c], flagged, reason,
+                              {"reply_round": c.reply_round})
+    return found
+
+
+def _hotspot(key: str, kind: str, town: str | None, category: str | None, start: datetime, end: datetime,
+             cases: list[HotspotCase], flagged: bool, reason: str, figures: dict[str, float] | None = None) -> Hotspot:
+    ordered = tuple(sorted(cases, key=lambda c: (c.received_at, c.complaint_id), reverse=True))
+    return Hotspot(key, kind, town, category, start, end, ordered, flagged, reason,
+                   dict(figures or {"cases": len(cases)}))
+
+
+def quiet(key: str, now: datetime, rules: HotspotRules = HotspotRules()) -> Hotspot:
+    """A key with a state but no case left in its window: shown with nothing behind it."""
+    kind, town, category = parse_key(key)
+    start = now - (WEEK if kind == "rising" else timedelta(days=rules.window_days))
+    return Hotspot(key, kind, town, category, start, now, (), False, "统计期内已无相关投诉", {"cases": 0})
+
+
+# --- the bureau's decisions about a key -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListHotspots:
+    """The problem list: `view` active (flagged now, or being worked on), resolved, or all; one kind or all."""
+
+    view: str = "active"
+    kind: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.view not in VIEWS:
+            raise InvalidReportRequest(f"status 只能是 {'|'.join(VIEWS)} / status must be one of "
+                                       f"{', '.join(VIEWS)}, not {self.view!r}")
+        if self.kind is not None and self.kind not in KINDS:
+            raise InvalidReportRequest(f"kind 只能是 {'|'.join(KINDS)} / kind must be one of {', '.join(KINDS)}, "
+                                       f"not {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class UpdateHotspot:
+    """A supervisor gives a hotspot its owner (包案领导) and plan, or moves its status; None = unchanged,
+    "" clears the owner or the plan. Resolving (销号) takes a note of what was done."""
+
+    key: str
+    by: str
+    owner: str | None = None
+    plan: str | None = None
+    status: str | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        check_key(self.key)
+        if self.owner is None and self.plan is None and self.status is None and self.note is None:
+            raise InvalidHotspotChange("请至少修改一项 / give at least one of owner, plan, status, note")
+        if self.status is not None and self.status not in STATUSES:
+            raise InvalidHotspotChange(f"status 只能是 {'|'.join(STATUSES)} / status must be one of "
+                                       f"{', '.join(STATUSES)}, not {self.status!r}")
+        if self.owner is not None:
+            owner = self.owner.strip()
+            if len(owner) > OWNER_MAX or _CONTROL.search(owner):
+                raise InvalidHotspotChange(f"包案领导姓名不超过{OWNER_MAX}个字、不能换行 / owner: at most "
+                                           f"{OWNER_MAX} characters on one line")
+            object.__setattr__(self, "owner", owner)
+        for name in ("plan", "note"):
+            value = getattr(self, name)
+            if value is not None:
+                value = value.strip()
+                if len(value) > TEXT_MAX or re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
+                    raise InvalidHotspotChange(f"{name} 不超过{TEXT_MAX}个字 / {name}: at most {TEXT_MAX} "
+                                               "characters of text")
+                object.__setattr__(self, name, value)
+        if self.status == "resolved" and not self.note:
+            raise InvalidHotspotChange("销号须填写办结说明 / resolving a hotspot takes a note of what was done")
+
+
+@dataclass
+class HotspotState(Aggregate):
+    """What the bureau decided about one hotspot key: who leads it (领导包案), the plan, and its closure."""
+
+    key: str
+    kind: str
+    created_at: datetime
+    updated_at: datetime
+    status: str = "open"
+    owner: str | None = None
+    plan: str | None = None
+    note: str | None = None  # 办结说明, when resolved
+    updated_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+
+    @classmethod
+    def new(cls, key: str, at: datetime) -> HotspotState:
+        return cls(key=key, kind=parse_key(key)[0], created_at=at, updated_at=at)
+
+    def change(self, command: UpdateHotspot, at: datetime) -> None:
+        if command.owner is not None:
+            self.owner = command.owner or None
+        if command.plan is not None:
+            self.plan = command.plan or None
+        status = command.status
+        if status is None and command.owner and self.status == "open":
+            status = "in_progress"  # giving it an owner is taking it on
+        if status == "resolved":
+            if not self.owner:
+                raise InvalidHotspotChange("销号前须指定包案领导 / a hotspot is resolved by its owner: give one first")
+            if self.status != "resolved":
+                self.resolved_at, self.resolved_by = at, command.by
+            self.note = command.note
+        elif status is not None:
+            if status == "in_progress" and not self.owner:
+                raise InvalidHotspotChange("包案整改须指定包案领导 / in_progress needs an owner")
+            if self.status == "resolved":  # reopened: the closure no longer stands
+                self.resolved_at = self.resolved_by = None
+                self.note = None
+        if command.note is not None and status != "resolved":
+            self.note = command.note or None
+        if status is not None:
+            self.status = status
+        if self.status == "in_progress" and not self.owner:
+            raise InvalidHotspotChange("包案整改中的问题须有包案领导 / a hotspot in progress keeps an owner")
+        self.updated_at, self.updated_by = at, command.by

@@ -1,0 +1,147 @@
+"""HTTP routes of the problem list (问题清单, supervisors), the monthly report (.xlsx, supervisors) and the
+public disclosure (主动公开, no sign-in).
+
+Each route parses, builds a command or query, hands it to the bus and shapes the answer; domain errors
+become their status in shared.http.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.notify.adapters.workbook import MEDIA_TYPE, filename, monthly_workbook
+from services.notify.domain.disclosure import PublicMonthly, ReportMonth
+from services.notify.domain.hotspots import OWNER_MAX, TEXT_MAX, ListHotspots, UpdateHotspot
+from services.notify.domain.metrics import Figures, Rate
+from services.notify.service_layer.hotspots import HotspotList, HotspotView
+from services.notify.service_layer.reports import MonthlyReportView, PublicMonthlyView
+from shared.auth import Principal
+from shared.clock import SHANGHAI
+from shared.http import auth_deps
+from shared.messagebus import MessageBus
+
+HotspotKey = Path(min_length=3, max_length=100, description="如 recurring:taihe:noise")
+PRIVACY_NOTE = ("公开内容不含投诉人姓名、电话、地址、投诉原文及查询码；"
+                "办理情况摘要已去除电话、证件号、人名、门牌号等个人信息。"
+                " / No names, phone numbers, addresses, complaint texts or tracking codes; reply summaries are "
+                "scrubbed of phone and ID numbers, names and house numbers.")
+
+
+class HotspotPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    owner: str | None = Field(None, max_length=OWNER_MAX, description="包案领导姓名（空字符串：取消）")
+    plan: str | None = Field(None, max_length=TEXT_MAX, description="整改方案")
+    status: str | None = Field(None, max_length=16, description="open | in_progress | resolved")
+    note: str | None = Field(None, max_length=TEXT_MAX, description="办结说明（销号时必填）")
+
+
+def build_reports_router(jwt_key: str, bus: MessageBus[Any]) -> APIRouter:
+    """Paths relative to notify's `/api/v1` router, which includes this one (an included router's own
+    prefix would be added to the includer's: /api/v1/api/v1/...)."""
+    router = APIRouter(tags=["hotspots and reports"])
+    deps = auth_deps(jwt_key)
+
+    @router.get("/hotspots", summary="问题清单与预警 / the problem list")
+    def hotspots(
+        status: str = Query("active", max_length=16, description="active | resolved | all"),
+        kind: str | None = Query(None, max_length=16, description="recurring | rising | night_noise | reopened"),
+        _user: Principal = Depends(deps.role("supervisor")),
+    ) -> dict[str, Any]:
+        found: HotspotList = bus.handle(ListHotspots(view=status, kind=kind or None))
+        rules = found.rules
+        return {"as_of": _at(found.as_of), "total": len(found.hotspots),
+                "rules": {"min_cases": rules.min_cases, "window_days": rules.window_days,
+                          "rising_factor": rules.rising_factor, "reopen_rounds": rules.reopen_rounds},
+                "hotspots": [hotspot_json(v) for v in found.hotspots]}
+
+    @router.patch("/hotspots/{key}", summary="领导包案、整改方案、销号 / owner, plan, status of a hotspot")
+    def update_hotspot(body: HotspotPatch, key: str = HotspotKey,
+                       user: Principal = Depends(deps.role("supervisor"))) -> dict[str, Any]:
+        command = UpdateHotspot(key=key, by=user.username, owner=body.owner, plan=body.plan, status=body.status,
+                                note=body.note)
+        return hotspot_json(bus.handle(command))
+
+    @router.get("/reports/monthly", summary="月报 (.xlsx)", response_class=Response,
+                responses={200: {"content": {MEDIA_TYPE: {}}}})
+    def monthly_report(month_text: str | None = Query(None, alias="month", max_length=16, description="YYYY-MM"),
+                       _user: Principal = Depends(deps.role("supervisor"))) -> Response:
+        view: MonthlyReportView = bus.handle(ReportMonth(month_text or None))
+        content = monthly_workbook(view)
+        name = filename(str(view.month))
+        return Response(content, media_type=MEDIA_TYPE, headers={
+            "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "no-store",
+        })
+
+    @router.get("/public/monthly", summary="主动公开：本区月度投诉办理情况 / public monthly disclosure")
+    def public_monthly(month_text: str | None = Query(None, alias="month", max_length=16, description="YYYY-MM"),
+                       offset: int = Query(0), limit: int = Query(20)) -> dict[str, Any]:
+        return public_json(bus.handle(PublicMonthly(month_text or None, offset=offset, limit=limit)))
+
+    return router
+
+
+def _at(when: datetime | None) -> str | None:
+    return when.astimezone(SHANGHAI).isoformat() if when is not None else None
+
+
+def hotspot_json(view: HotspotView) -> dict[str, Any]:
+    hotspot, state = view.hotspot, view.state
+    return {
+        "key": hotspot.key, "kind": hotspot.kind, "kind_name": view.kind_name, "title": view.title,
+        "town": hotspot.town, "town_name": view.town_name,
+        "category": hotspot.category, "category_name": view.category_name,
+        "flagged": hotspot.flagged, "reason": hotspot.reason, "count": hotspot.count,
+        "figures": hotspot.figures,
+        "window": {"from": _at(hotspot.window_start), "to": _at(hotspot.window_end)},
+        "status": view.status, "status_name": view.status_name,
+        "owner": state.owner if state else None, "plan": state.plan if state else None,
+        "note": state.note if state else None,
+        "updated_at": _at(state.updated_at) if state else None, "updated_by": state.updated_by if state else None,
+        "resolved_at": _at(state.resolved_at) if state else None,
+        "resolved_by": state.resolved_by if state else None,
+        "since_resolved": view.since_resolved,
+        "cases": [{"complaint_id": line.case.complaint_id, "tracking_code": line.case.tracking_code,
+                   "category": line.case.category, "category_name": line.category_name,
+                   "town": line.case.town, "town_name": line.town_name,
+                   "department": line.case.department, "department_name": line.department_name,
+                   "status": line.case.status, "reply_round": line.case.reply_round,
+                   "received_at": _at(line.case.received_at)} for line in view.cases],
+    }
+
+
+def _public_rate(rate: Rate) -> dict[str, Any]:
+    """A figure without the cases behind it: the public sees counts, never case ids."""
+    return {"numerator": rate.numerator, "denominator": rate.denominator,
+            "rate": None if rate.rate is None else round(rate.rate, 4), "target": rate.target, "met": rate.met}
+
+
+def _public_figures(figures: Figures) -> dict[str, Any]:
+    return {"assignment_rate": _public_rate(figures.assignment_rate),
+            "on_time_reply_rate": _public_rate(figures.on_time_reply_rate),
+            "satisfaction_rate": _public_rate(figures.satisfaction_rate)}
+
+
+def public_json(view: PublicMonthlyView) -> dict[str, Any]:
+    query = view.query
+    return {
+        "month": str(view.month),
+        "period": {"from": view.period.first_day.isoformat(), "to": view.period.last_day.isoformat()},
+        "as_of": _at(view.now),
+        "received": view.received,
+        "handled": view.handled,
+        "by_type": [{"key": c.key, "name": c.name, "count": c.count} for c in view.by_type],
+        "by_town": [{"key": c.key, "name": c.name, "count": c.count} for c in view.by_town],
+        **_public_figures(view.overall),
+        "cases": [{"received_month": c.received_month, "type_name": c.type_name, "town_name": c.town_name,
+                   "department_name": c.department_name, "status_name": c.status_name, "replied_on": c.replied_on,
+                   "reopened": c.reopened, "summary": c.summary} for c in view.cases],
+        "total": view.handled, "offset": query.offset, "limit": query.limit,
+        "privacy": PRIVACY_NOTE,
+    }

@@ -1,0 +1,141 @@
+"""The problem list (问题清单) and the public reply summaries: handlers registered in handlers.py's tables.
+
+- `list_hotspots` (query): the rules of `domain.hotspots` over notify's projection, with the bureau's
+  decision on each key; never commits.
+- `update_hotspot` (command): a supervisor's owner (领导包案), plan or status for a key that is flagged now
+  or was worked on before.
+- `note_reply` (event, CaseRepliedV1): keeps the scrubbed summary of the latest reply for the public list.
+  It writes in the consumer's transaction and leaves the commit to the case's own handler after it in the
+  table (or to the inbox when there is none), so the summary and the case's clocks are one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.notify.domain.departments import DepartmentDirectory
+from services.notify.domain.disclosure import ReplySummary
+from services.notify.domain.errors import HotspotNotFound
+from services.notify.domain.hotspots import (
+    KIND_NAMES,
+    STATUS_NAMES,
+    Hotspot,
+    HotspotCase,
+    HotspotRules,
+    HotspotState,
+    ListHotspots,
+    UpdateHotspot,
+    assess,
+    quiet,
+    town_name,
+    type_name,
+)
+from services.notify.service_layer.uow import NotifyUnitOfWork
+from shared.contracts.events import CaseRepliedV1
+
+_STATUS_ORDER = {"open": 0, "in_progress": 1, "resolved": 2}
+
+
+@dataclass(frozen=True)
+class HotspotCaseLine:
+    case: HotspotCase
+    department_name: str | None
+    category_name: str
+    town_name: str
+
+
+@dataclass(frozen=True)
+class HotspotView:
+    hotspot: Hotspot
+    state: HotspotState | None
+    title: str
+    kind_name: str
+    town_name: str | None
+    category_name: str | None
+    cases: list[HotspotCaseLine]
+
+    @property
+    def status(self) -> str:
+        return self.state.status if self.state else "open"
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES[self.status]
+
+    @property
+    def since_resolved(self) -> int:
+        """Cases received after it was resolved (销号后又出现)."""
+        if self.state is None or self.state.resolved_at is None:
+            return 0
+        return self.hotspot.received_after(self.state.resolved_at)
+
+
+def hotspots_at(uow: NotifyUnitOfWork, now: datetime, rules: HotspotRules) -> list[HotspotView]:
+    """Every hotspot flagged at `now` and every key with a decision, flagged ones first, the largest first."""
+    found = assess(uow.issues.hotspot_cases(now - rules.lookback, rules.reopen_rounds), now, rules)
+    states = {s.key: s for s in uow.hotspots.all()}
+    keys = {k for k, h in found.items() if h.flagged} | set(states)
+    directory = uow.departments.get()
+    views = [view(found.get(key) or quiet(key, now, rules), states.get(key), directory) for key in keys]
+    views.sort(key=lambda v: (not v.hotspot.flagged, _STATUS_ORDER[v.status], -v.hotspot.count, v.hotspot.key))
+    return views
+
+
+@dataclass(frozen=True)
+class HotspotList:
+    as_of: datetime
+    rules: HotspotRules
+    hotspots: list[HotspotView]
+
+
+def list_hotspots(query: ListHotspots, uow: NotifyUnitOfWork, hotspot_rules: HotspotRules) -> HotspotList:
+    now = uow.clock.now()
+    views = hotspots_at(uow, now, hotspot_rules)
+    if query.kind is not None:
+        views = [v for v in views if v.hotspot.kind == query.kind]
+    if query.view == "active":  # flagged and not closed, being worked on, or back after it was closed
+        views = [v for v in views if v.status != "resolved" and (v.hotspot.flagged or v.status == "in_progress")
+                 or v.status == "resolved" and v.hotspot.flagged and v.since_resolved > 0]
+    elif query.view == "resolved":
+        views = [v for v in views if v.status == "resolved"]
+    return HotspotList(now, hotspot_rules, views)
+
+
+def update_hotspot(command: UpdateHotspot, uow: NotifyUnitOfWork, hotspot_rules: HotspotRules) -> HotspotView:
+    now = uow.clock.now()
+    state = uow.hotspots.get(command.key)
+    current = {v.hotspot.key: v for v in hotspots_at(uow, now, hotspot_rules)}
+    if state is None:
+        if command.key not in current:
+            raise HotspotNotFound(f"问题清单中没有 {command.key} / no hotspot {command.key!r} is flagged now")
+        state = uow.hotspots.add(HotspotState.new(command.key, now))
+    state.change(command, now)
+    uow.commit()
+    shown = current.get(command.key)
+    return view(shown.hotspot if shown else quiet(command.key, now, hotspot_rules), state, uow.departments.get())
+
+
+def view(hotspot: Hotspot, state: HotspotState | None, directory: DepartmentDirectory) -> HotspotView:
+    town = town_name(hotspot.town) if hotspot.town else None
+    category = type_name(hotspot.category) if hotspot.category else None
+    if hotspot.kind == "recurring":
+        title = f"{town} · {category}"
+    elif hotspot.kind == "rising":
+        title = f"全区 · {category}"
+    elif hotspot.kind == "night_noise":
+        title = f"{town} · 夜间噪声"
+    else:
+        code = hotspot.cases[0].tracking_code if hotspot.cases else None
+        title = f"{code or hotspot.key.partition(':')[2]} · 第{int(hotspot.figures.get('reply_round', 0))}轮办理"
+    lines = [HotspotCaseLine(c, directory.name_of(c.department) if c.department else None, type_name(c.category),
+                             town_name(c.town)) for c in hotspot.cases]
+    return HotspotView(hotspot, state, title, KIND_NAMES[hotspot.kind], town, category, lines)
+
+
+def note_reply(event: CaseRepliedV1, uow: NotifyUnitOfWork) -> None:
+    summary = uow.reply_summaries.get(event.complaint_id)
+    if summary is None:
+        uow.reply_summaries.add(ReplySummary.of(event.complaint_id, event.reply_round, event.reply, event.replied_at))
+    else:
+        summary.replied_again(event.reply_round, event.reply, event.replied_at)
