@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -25,6 +25,7 @@ from shared.eventbus.port import EventBus, Worker
 from shared.http import BodyLimitMiddleware, error_body, install_error_handlers
 from shared.metrics import REGISTRY, http_requests
 from shared.runtime import ServiceRuntime, WorkerSet
+from shared.sessions import SessionGuard
 
 
 def process_workers(runtimes: list[ServiceRuntime], bus: EventBus, engines: list[Engine]) -> list[Worker]:
@@ -38,9 +39,42 @@ def process_workers(runtimes: list[ServiceRuntime], bus: EventBus, engines: list
     return workers
 
 
+# On every answer. Pages: scripts only from this origin (Vite's build has no inline script); styles
+# keep 'unsafe-inline' because ECharts writes its tooltips as HTML with style attributes. API answers
+# are data, never a document: nothing may load or frame them. The OpenAPI pages (/docs, /redoc) load
+# Swagger UI and ReDoc from their CDN with an inline script, so they get no CSP (not routed by the gateway).
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+            "font-src 'self' data:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; "
+            "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+DOCS_PATHS = ("/docs", "/redoc")
+# Metrics labels come from a fixed set: a made-up method or an unknown path must not add series.
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def secure(response: Response, path: str) -> None:
+    """The security headers, unless the route set its own (an attachment's)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if path.startswith(DOCS_PATHS):
+        return
+    page = response.headers.get("content-type", "").startswith("text/html")
+    response.headers.setdefault("Content-Security-Policy", PAGE_CSP if page else API_CSP)
+
+
+def metric_labels(request: Request) -> tuple[str, str]:
+    """(method, route): OTHER for a method HTTP does not define, "unmatched" for a path no route has."""
+    method = request.method if request.method in HTTP_METHODS else "OTHER"
+    route = request.scope.get("route")
+    return method, getattr(route, "path", None) or "unmatched"
+
+
 def create_app(runtimes: list[ServiceRuntime], bus: EventBus, engines: list[Engine], *,
                max_body_bytes: int = 256 * 1024, start_workers: bool = True, title: str | None = None,
-               web_dist: Path | None = None) -> FastAPI:
+               web_dist: Path | None = None, expose_docs: bool = True, expose_metrics: bool = True) -> FastAPI:
+    """`expose_docs` / `expose_metrics` (EXPOSE_DOCS, EXPOSE_METRICS): serve /docs, /redoc, /openapi.json
+    and /metrics on this port, or answer 404 there."""
     names = "+".join(rt.name for rt in runtimes)
 
     @asynccontextmanager
@@ -55,7 +89,10 @@ def create_app(runtimes: list[ServiceRuntime], bus: EventBus, engines: list[Engi
             workers.stop()
             bus.close()
 
-    app = FastAPI(title=title or f"合川区生态环境投诉处理 ({names})", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title=title or f"合川区生态环境投诉处理 ({names})", version="0.1.0", lifespan=lifespan,
+                  docs_url="/docs" if expose_docs else None, redoc_url="/redoc" if expose_docs else None,
+                  openapi_url="/openapi.json" if expose_docs else None)
+    app.state.sessions = SessionGuard(engines)  # ended sessions refuse their tokens (shared/sessions.py)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, form_paths=(TOKEN_URL,),
                        media_types={path: types for rt in runtimes for path, types in rt.media_types.items()},
@@ -70,10 +107,11 @@ def create_app(runtimes: list[ServiceRuntime], bus: EventBus, engines: list[Engi
             response = await call_next(request)
         finally:
             ctx.correlation_id.reset(token)
-        route = request.scope.get("route")
-        http_requests.labels(method=request.method, route=getattr(route, "path", "unmatched"),
-                             status=str(response.status_code)).observe(time.perf_counter() - started)
+        method, route = metric_labels(request)
+        http_requests.labels(method=method, route=route, status=str(response.status_code)).observe(
+            time.perf_counter() - started)
         response.headers["x-correlation-id"] = cid
+        secure(response, request.url.path)
         return response
 
     for rt in runtimes:
@@ -97,11 +135,12 @@ def create_app(runtimes: list[ServiceRuntime], bus: EventBus, engines: list[Engi
             return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
         return JSONResponse({"status": "ready", "services": names})
 
-    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
-    def metrics() -> PlainTextResponse:
-        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+    if expose_metrics:
+        @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+        def metrics() -> PlainTextResponse:
+            from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-        return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+            return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     mount_pages(app, web_dist or web_dist_dir())
     return app
@@ -112,7 +151,8 @@ def create_app(runtimes: list[ServiceRuntime], bus: EventBus, engines: list[Engi
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Every path of the single-page app (web/src/router.ts): each answers with its index.html, so a reload
 # or a link sent by text message opens the right page.
-PAGE_PATHS: tuple[str, ...] = ("/", "/track", "/r/{token}", "/hotline", "/patrol", "/desk", "/dashboard", "/public")
+PAGE_PATHS: tuple[str, ...] = ("/", "/track", "/r/{token}", "/hotline", "/patrol", "/desk", "/dashboard", "/callbacks",
+                               "/public")
 # What the pages must never answer for (a test checks): the APIs, the OpenAPI pages, the probes.
 RESERVED_PREFIXES: tuple[str, ...] = ("/api", "/open311", "/docs", "/redoc", "/openapi.json", "/healthz",
                                       "/readyz", "/metrics")

@@ -52,7 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         process.migrate_and_seed()
     host, port = args.host or first.host, args.port or first.port
     _banner(args.target, first, host, port)
-    uvicorn.run(process.app, host=host, port=port, log_config=None, access_log=False,
+    uvicorn.run(process.app, host=host, port=port, log_config=None, access_log=False, server_header=False,
                 proxy_headers=True, forwarded_allow_ips=first.forwarded_allow_ips)
     return 0
 
@@ -147,6 +147,34 @@ def cmd_departments(args: argparse.Namespace) -> int:
         else:
             _print_json(bus.handle(DefineDepartment(args.code, args.name, args.kind, actor="cli")))
 
+    return _administer("routing", run)
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    """Routing's rule book: list, add, switch off or on, history (every change audited with `--by`)."""
+    from services.routing.domain.commands import ChangeRule, DefineRule, ListRules, RuleHistory
+    from services.routing.domain.rules import RuleSpec
+
+    def run(bus: Any) -> None:
+        if args.action == "list":
+            for rule in bus.handle(ListRules(include_inactive=args.all))["rules"]:
+                print(f"{rule['label']}{'' if rule['active'] else '  (停用 / off)'}"
+                      + (f"  — {rule['note']}" if rule["note"] else ""))
+        elif args.action == "history":
+            _print_json(bus.handle(RuleHistory(args.id, 100))["changes"])
+        elif args.action == "add":
+            spec = RuleSpec(args.category, args.department, args.subcategory, args.area, args.town, args.note)
+            _print_json(bus.handle(DefineRule(spec, args.by, args.reason))["rule"])
+        else:
+            _print_json(bus.handle(ChangeRule(args.id, args.by, active=args.action == "on",
+                                              reason=args.reason))["rule"])
+
+    if args.action in ("on", "off") and args.id is None:
+        print(f"complaints rules {args.action} needs the rule's number (see: complaints rules list)", file=sys.stderr)
+        return 2
+    if args.action == "add" and not (args.category and args.department):
+        print("complaints rules add needs --category and --department", file=sys.stderr)
+        return 2
     return _administer("routing", run)
 
 
@@ -340,6 +368,19 @@ def parser() -> argparse.ArgumentParser:
     add_department.add_argument("--name", required=True, help="its Chinese name, e.g. 区应急管理局")
     add_department.add_argument("--kind", choices=["district", "town"], default="district")
     departments.set_defaults(func=cmd_departments)
+    rules = sub.add_parser("rules", help="routing rules: list, add, off/on ID, history [ID] (audited)")
+    rules.add_argument("action", choices=["list", "add", "off", "on", "history"])
+    rules.add_argument("id", nargs="?", type=int, help="off/on/history: the rule's number (as `rules list` shows)")
+    rules.add_argument("--all", action="store_true", help="list: switched-off rules too")
+    rules.add_argument("--category", help="add: the type, e.g. noise")
+    rules.add_argument("--subcategory", help="add: the subtype, e.g. construction")
+    rules.add_argument("--area", choices=["streets", "towns"], help="add: streets (街道) or towns (镇) only")
+    rules.add_argument("--town", help="add: one town only (its code, e.g. taihe)")
+    rules.add_argument("--department", help="add: a department code, town (属地) or triage (人工分拨)")
+    rules.add_argument("--note")
+    rules.add_argument("--reason", help="why (kept in the audit)")
+    rules.add_argument("--by", default="cli", help="who is making the change (kept in the audit)")
+    rules.set_defaults(func=cmd_rules)
     imports = sub.add_parser("import", help="load cases exported from the older system (CSV or .xlsx) with a "
                                             "column mapping: finished ones as history, open ones to be handled")
     imports.add_argument("file", help="the export: .csv (encoding as the mapping says) or .xlsx")
@@ -380,8 +421,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ValidationError as exc:
-        print(f"configuration error:\n{exc}", file=sys.stderr)
+        print(f"configuration error:\n{configuration_errors(exc)}", file=sys.stderr)
         return 2
+
+
+def configuration_errors(exc: ValidationError) -> str:
+    """Each setting's problem in a line: never the values (pydantic would echo the secrets given)."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        where = ".".join(str(part) for part in error["loc"]).upper()
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"  {where}: {message}" if where else f"  {message}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

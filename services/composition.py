@@ -133,6 +133,6 @@ def build_process(target: str, clock: Clock | None = None, *, client_id: str | N
         for name in names
     }
     app = create_app(list(runtimes.values()), bus, list(engines.values()), max_body_bytes=first.max_body_bytes,
-                     web_dist=web_dist_dir(first.web_dist),
-                     start_workers=start_workers)
+                     web_dist=web_dist_dir(first.web_dist), expose_docs=first.expose_docs,
+                     expose_metrics=first.expose_metrics, start_workers=start_workers)
     return Process(names, settings, engines, bus, runtimes, app)

@@ -17,16 +17,19 @@ BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """hide_parameters: an error's message names the SQL but never the values (complaint text, names,
+    phones would otherwise reach the logs with any failed statement)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, echo=echo, hide_parameters=True,
+                               connect_args={"check_same_thread": False, "timeout": 30})
         _sqlite_serialised_writers(engine)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(parsed, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def _sqlite_serialised_writers(engine: Engine) -> None:

@@ -30,6 +30,7 @@ from shared.errors import (
     Unauthorized,
     UnsupportedMedia,
 )
+from shared.logging import describe_exception
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +95,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _data(_request: Request, exc: DataError) -> JSONResponse:
         # A value the database refuses (a character or size no validator anticipated): nothing was
         # written (the transaction rolled back), and it is the request's fault, not the server's.
-        log.warning("database refused a value: %s", exc.orig)
+        log.warning("database refused a value: %s", type(exc.orig).__name__)  # its message may quote the value
         return JSONResponse(error_body("invalid", "数据格式不被接受 / a value was not accepted (characters or size)"),
                             status_code=422)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
+        # The type and the frames only: the message may quote the request (see describe_exception).
+        log.error("unhandled error %s\n%s", type(exc).__name__, describe_exception(exc))
         return JSONResponse(error_body("internal", "服务内部错误，请稍后再试 / internal error, please retry"),
                             status_code=500)
 
@@ -148,6 +150,7 @@ class BodyLimitMiddleware:
             await _reject(send, 415, "请使用 application/json / send the body as application/json")
             return
         seen = 0
+        too_large = f"请求体过大 / the request body is larger than {max_bytes} bytes"
 
         async def limited_receive():  # type: ignore[no-untyped-def]
             nonlocal seen
@@ -155,17 +158,21 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > max_bytes:
-                    raise _TooLarge()
+                    raise _TooLarge(too_large)
             return message
 
         try:
             await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await _reject(send, 413, f"请求体过大 / the request body is larger than {max_bytes} bytes")
+        except _TooLarge:  # read outside a route (a route's reading becomes the 413 answer itself)
+            await _reject(send, 413, too_large)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(StarletteHTTPException):
+    """A body (e.g. chunked, without Content-Length) that passes the limit while it is read. An HTTP error,
+    so that FastAPI passes it on as it is rather than as "There was an error parsing the body" (400)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(413, message)
 
 
 T = TypeVar("T")
@@ -211,12 +218,21 @@ class AuthDeps:
 
 
 def auth_deps(key: str) -> AuthDeps:
-    def optional(token: str | None = Depends(_bearer)) -> Principal | None:
-        return read_token(token, key=key) if token else None
+    """A token is good when its signature is and its session has not ended: the process's session guard
+    (`app.state.sessions`, shared/sessions.py) refuses tokens of a deactivated user, after a password
+    change or a sign-out."""
 
-    def principal(token: str | None = Depends(_bearer)) -> Principal:
+    def read(request: Request, token: str) -> Principal:
+        principal = read_token(token, key=key)
+        guard = getattr(request.app.state, "sessions", None)
+        return guard.check(principal) if guard is not None else principal
+
+    def optional(request: Request, token: str | None = Depends(_bearer)) -> Principal | None:
+        return read(request, token) if token else None
+
+    def principal(request: Request, token: str | None = Depends(_bearer)) -> Principal:
         if not token:
             raise Unauthorized("请先登录 / sign in first")
-        return read_token(token, key=key)
+        return read(request, token)
 
     return AuthDeps(principal=principal, optional=optional)

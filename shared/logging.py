@@ -6,7 +6,9 @@ import contextvars
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
+from types import TracebackType
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 complaint_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("complaint_id", default=None)
@@ -24,9 +26,28 @@ class JsonFormatter(logging.Formatter):
             entry["correlation_id"] = cid
         if complaint := complaint_id.get():
             entry["complaint_id"] = complaint
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None:
+            entry["exc"] = describe_exception(record.exc_info[1])
         return json.dumps(entry, ensure_ascii=False)
+
+
+def describe_exception(exc: BaseException) -> str:
+    """The exception's type and where it was raised (the frames), for each exception in its chain, but
+    not its message: messages quote input (a validation error's value, a database's "Key (phone)=(...)"),
+    and personal data or complaint text must not reach a log line."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        parts.append(f"{type(current).__module__}.{type(current).__qualname__}\n{_frames(current.__traceback__)}")
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return "\nwhich was caused by: ".join(parts)
+
+
+def _frames(tb: TracebackType | None) -> str:
+    return "".join(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+                   for frame in traceback.extract_tb(tb))
 
 
 def configure(level: str = "INFO", json_logs: bool = True) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+from cryptography.fernet import Fernet
 from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -37,6 +38,10 @@ class CommonSettings(BaseSettings):
     jwt_secret: SecretStr | None = None
     encryption_key: SecretStr | None = None
     access_token_minutes: int = 8 * 60
+    # The OpenAPI pages (/docs, /redoc, /openapi.json) and the Prometheus figures (/metrics) on the
+    # service port. The gateway routes neither (deploy/); turn them off where the port itself is reachable.
+    expose_docs: bool = True
+    expose_metrics: bool = True
     log_level: str = "INFO"
     log_json: bool = True
     embedded_poll_interval: float = 0.2
@@ -57,6 +62,7 @@ class CommonSettings(BaseSettings):
                 self.jwt_secret = SecretStr(DEMO_JWT_SECRET)
             if self.encryption_key is None:
                 self.encryption_key = SecretStr(DEMO_ENCRYPTION_KEY)
+            check_encryption_key(self.encryption_key.get_secret_value())
             return self
         missing = [name.upper() for name in ("jwt_secret", "encryption_key") if getattr(self, name) is None]
         if missing:
@@ -65,8 +71,8 @@ class CommonSettings(BaseSettings):
         if self.jwt_secret.get_secret_value() == DEMO_JWT_SECRET or \
                 self.encryption_key.get_secret_value() == DEMO_ENCRYPTION_KEY:
             raise ValueError("the demo secrets are refused when DEMO_MODE is off")
-        if len(self.jwt_secret.get_secret_value()) < 32:
-            raise ValueError("JWT_SECRET must be at least 32 characters")
+        check_jwt_secret(self.jwt_secret.get_secret_value())
+        check_encryption_key(self.encryption_key.get_secret_value())
         return self
 
     @field_validator("calendar_overrides")
@@ -83,6 +89,31 @@ class CommonSettings(BaseSettings):
     def jwt_key(self) -> str:
         assert self.jwt_secret is not None
         return self.jwt_secret.get_secret_value()
+
+
+MIN_JWT_SECRET_LENGTH = 32
+MIN_JWT_SECRET_DISTINCT = 8  # "aaaa…" or "abab…" is long but guessable
+
+
+def check_jwt_secret(secret: str) -> None:
+    """JWT_SECRET signs every sign-in: long and not a repetition (e.g. `openssl rand -base64 48`)."""
+    if len(secret) < MIN_JWT_SECRET_LENGTH:
+        raise ValueError(f"JWT_SECRET must be at least {MIN_JWT_SECRET_LENGTH} characters "
+                         "(e.g. the output of `openssl rand -base64 48`)")
+    if len(set(secret)) < MIN_JWT_SECRET_DISTINCT:
+        raise ValueError(f"JWT_SECRET must not be a repetition of a few characters (it has {len(set(secret))} "
+                         f"different ones, at least {MIN_JWT_SECRET_DISTINCT} are needed): use a random one, "
+                         "e.g. `openssl rand -base64 48`")
+
+
+def check_encryption_key(key: str) -> None:
+    """ENCRYPTION_KEY is a Fernet key; said at start-up, not as a traceback at the first encryption."""
+    try:
+        Fernet(key.encode())
+    except (ValueError, TypeError):
+        raise ValueError("ENCRYPTION_KEY must be a Fernet key: 44 characters, urlsafe base64 of 32 random bytes "
+                         "(make one with: python -c 'from cryptography.fernet import Fernet; "
+                         "print(Fernet.generate_key().decode())')") from None
 
 
 def parse_calendar_overrides(value: str) -> dict[date, bool]:

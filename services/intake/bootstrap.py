@@ -13,14 +13,15 @@ from services.intake.adapters.attachment_store import FolderStore, S3Store, s3_c
 from services.intake.adapters.crypto import FieldCipher
 from services.intake.adapters.media import PillowMedia
 from services.intake.adapters.tables import OUTBOUND_MESSAGES
-from services.intake.adapters.throttle import SlidingWindowThrottle
+from services.intake.adapters.throttle import SIGN_IN_PER_CLIENT, SIGN_IN_PER_USER, SlidingWindowThrottle
 from services.intake.domain.attachments import AttachmentLimits
 from services.intake.domain.messages import CitizenSms
 from services.intake.entrypoints.api import UPLOAD_PATH, UPLOAD_TYPES, build_router, upload_body_limit
 from services.intake.entrypoints.open311 import build_open311_router
 from services.intake.entrypoints.wechat import PATH as WECHAT_PATH
 from services.intake.entrypoints.wechat import XML_TYPES, build_wechat_router
-from services.intake.seed import seed_demo
+from services.intake.seed import retire_demo, seed_demo
+from services.intake.service_layer.accounts import Passwords, SignInThrottle
 from services.intake.service_layer.handlers import (
     COMMAND_HANDLERS,
     EVENT_HANDLERS,
@@ -30,6 +31,7 @@ from services.intake.service_layer.handlers import (
 )
 from services.intake.service_layer.uow import IntakeUnitOfWork
 from services.intake.settings import IntakeSettings
+from shared.auth import BoundedHasher
 from shared.clock import Clock
 from shared.contracts import topics
 from shared.messagebus import MessageBus
@@ -56,9 +58,12 @@ def migrate(engine: Engine) -> None:
 
 def seed(engine: Engine, settings: IntakeSettings, clock: Clock) -> None:
     """Intake has no reference data of its own (department names come from routing's events);
-    demo accounts and the demo API key only in DEMO_MODE."""
+    demo accounts and the demo API key only in DEMO_MODE, deactivated and revoked without it."""
+    factory = uow_factory(IntakeUnitOfWork, engine, clock=clock, source=SOURCE)
     if settings.demo_mode:
-        seed_demo(uow_factory(IntakeUnitOfWork, engine, clock=clock, source=SOURCE))
+        seed_demo(factory)
+    else:
+        retire_demo(factory)  # a database seeded in demo mode keeps no demo way in
 
 
 def _with(*routers: APIRouter) -> APIRouter:
@@ -93,18 +98,24 @@ def attachment_store(settings: IntakeSettings) -> AttachmentStore:
 
 def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None = None,
               throttle: GuessThrottle | None = None, attachments: AttachmentStore | None = None,
-              media: MediaPreparer | None = None, sms_gateway: Sender | None = None) -> ServiceRuntime:
+              media: MediaPreparer | None = None, sms_gateway: Sender | None = None,
+              sign_in_throttle: SignInThrottle | None = None, passwords: Passwords | None = None) -> ServiceRuntime:
     """The intake runtime. `cipher` encrypts personal data at rest; `throttle` counts wrong guesses of
     codes, phone digits and tokens (in this process's memory by default); `attachments` keeps the bytes
     of citizens' photos and videos (a folder or an S3-compatible bucket); `media` re-encodes images without EXIF;
-    `sms_gateway` delivers citizens' SMS (the gateway at SMS_GATEWAY_URL; none: kept, not sent).
-    A test may pass its own."""
+    `sms_gateway` delivers citizens' SMS (the gateway at SMS_GATEWAY_URL; none: kept, not sent);
+    `sign_in_throttle` counts wrong passwords per username and per client; `passwords` hashes them, at most
+    PASSWORD_HASH_CONCURRENCY at a time. A test may pass its own."""
     settings = ctx.settings
     if cipher is None:
         assert settings.encryption_key is not None  # the settings refuse to load without one
         cipher = FieldCipher(settings.encryption_key.get_secret_value())
     if throttle is None:
         throttle = SlidingWindowThrottle()
+    if sign_in_throttle is None:
+        sign_in_throttle = SlidingWindowThrottle(per_target=SIGN_IN_PER_USER, per_client=SIGN_IN_PER_CLIENT)
+    if passwords is None:
+        passwords = BoundedHasher(concurrency=settings.password_hash_concurrency)
     if attachments is None:
         attachments = attachment_store(settings)
     limits = attachment_limits(settings)
@@ -113,7 +124,9 @@ def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None
                      group=NAME, topics=(topics.LIFECYCLE, topics.REFERENCE), commands=COMMAND_HANDLERS,
                      events=EVENT_HANDLERS,
                      ports={"cipher": cipher, "throttle": throttle, "attachments": attachments,
-                            "media": media or PillowMedia(), "attachment_limits": limits, "sms": citizen_sms(settings)})
+                            "media": media or PillowMedia(), "attachment_limits": limits, "sms": citizen_sms(settings),
+                            "sign_in_throttle": sign_in_throttle, "passwords": passwords,
+                            "demo_mode": settings.demo_mode})
     if sms_gateway is None:
         sms_gateway = (HttpSmsGateway(settings.sms_gateway_url, settings.sms_gateway_secret.get_secret_value())
                        if settings.sms_gateway_url and settings.sms_gateway_secret else LoggingSender("sms"))

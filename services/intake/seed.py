@@ -5,15 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from services.intake.domain.accounts import ApiKey, User, hash_api_key
+from services.intake.domain.accounts import DEMO_API_KEY, DEMO_PASSWORD, ApiKey, User, hash_api_key
 from services.intake.service_layer.uow import IntakeUnitOfWork
-from shared.auth import hash_password
+from shared.auth import hash_password, verify_password
 from shared.contracts.codes import DEPARTMENTS, TOWNS, Role
 
 log = logging.getLogger(__name__)
 
-DEMO_PASSWORD = "demo"
-DEMO_API_KEY = "demo-key"
+__all__ = ["DEMO_API_KEY", "DEMO_PASSWORD", "demo_accounts", "retire_demo", "seed_demo"]
 
 
 GRID_TOWN = "taihe"  # the demo grid worker patrols 太和镇
@@ -58,3 +57,31 @@ def seed_demo(uow_factory: Callable[[], IntakeUnitOfWork]) -> int:
     if added:
         log.info("seeded %d demo accounts/keys", added)
     return added
+
+
+def retire_demo(uow_factory: Callable[[], IntakeUnitOfWork]) -> int:
+    """Without DEMO_MODE: every demo account still opened by the demo password is deactivated (its tokens
+    refused everywhere) and the demo key revoked; returns how many. An account of a demo name that was
+    given a real password (`complaints users passwd`) is left alone. Idempotent."""
+    retired = 0
+    with uow_factory() as uow:
+        now = uow.clock.now()
+        opened_by_demo: dict[str, bool] = {}  # by hash: the seeded accounts share one, verified once
+        for username, *_ in demo_accounts():
+            user = uow.users.get(username)
+            if user is None or not user.active:
+                continue
+            if user.password_hash not in opened_by_demo:
+                opened_by_demo[user.password_hash] = verify_password(user.password_hash, DEMO_PASSWORD)
+            if opened_by_demo[user.password_hash]:
+                user.deactivate(at=now)
+                uow.ended_sessions.end(user.username, user.token_version)
+                retired += 1
+        key = uow.api_keys.by_hash(hash_api_key(DEMO_API_KEY))
+        if key is not None and key.active:
+            key.revoke()
+            retired += 1
+        uow.commit()
+    if retired:
+        log.warning("DEMO_MODE is off: deactivated %d demo accounts/keys left from a demo database", retired)
+    return retired

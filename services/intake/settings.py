@@ -7,7 +7,7 @@ import binascii
 import re
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from shared.outbound import parse_quiet_hours
 from shared.settings import CommonSettings
@@ -46,6 +46,10 @@ class IntakeSettings(CommonSettings):
     sms_gateway_url: str | None = None
     sms_gateway_secret: SecretStr | None = None
     sms_quiet_hours: str = "22:00-08:00"
+
+    # Sign-in: at most this many password hashes (argon2, 64 MiB each) at a time; more get 429 at once
+    # rather than queueing a flood.
+    password_hash_concurrency: int = Field(default=4, ge=1, le=64)
 
     @model_validator(mode="after")
     def _wechat(self) -> IntakeSettings:

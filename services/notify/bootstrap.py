@@ -60,7 +60,7 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
                             SendPolicy(max_attempts=settings.outbound_max_attempts))
     bus = MessageBus(
         uow_factory(NotifyUnitOfWork, ctx.engine, clock=clock, source=SOURCE, outbound=outbound),
-        group=NAME, topics=(topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE),
+        group=NAME, topics=(topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE, topics.ACCOUNTS),
         commands=COMMAND_HANDLERS, events=EVENT_HANDLERS,
         ports={
             "policy": SlaPolicy(yellow_ratio=settings.yellow_ratio,

@@ -10,6 +10,7 @@ from services.routing import seed as seed_data
 from services.routing.domain.commands import ListDepartments
 from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.entrypoints.api import build_router
+from services.routing.entrypoints.rules import build_rules_router
 from services.routing.service_layer.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, TopicAdmin
 from services.routing.service_layer.uow import RoutingUnitOfWork
 from services.routing.settings import RoutingSettings
@@ -52,13 +53,15 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
         "topic_admin": topic_admin or ctx.transport,
     }
     bus = MessageBus(uow_factory(RoutingUnitOfWork, ctx.engine, clock=ctx.clock, source=SOURCE), group=NAME,
-                     topics=(topics.RECEIVED, topics.LIFECYCLE), commands=COMMAND_HANDLERS, events=EVENT_HANDLERS,
-                     ports=ports)
+                     topics=(topics.RECEIVED, topics.LIFECYCLE, topics.ACCOUNTS), commands=COMMAND_HANDLERS,
+                     events=EVENT_HANDLERS, ports=ports)
 
     def dispatch_topics() -> list[str]:
         """One topic per active department, read from routing_departments."""
         listed = bus.handle(ListDepartments())["departments"]
         return [topics.dispatch(d["code"]) for d in listed if d["active"]]
 
-    return ServiceRuntime(name=NAME, router=build_router(bus, jwt_key=settings.jwt_key), bus=bus,
+    router = build_router(bus, jwt_key=settings.jwt_key)
+    router.include_router(build_rules_router(bus, jwt_key=settings.jwt_key))  # /api/v1/rules: 分拨规则
+    return ServiceRuntime(name=NAME, router=router, bus=bus,
                           consumers=[bus.consumer()], topics=dispatch_topics)

@@ -52,9 +52,9 @@ def seed_reference_data(session: Session, data: dict[str, list[dict[str, Any]]])
     added: list[Any] = []
     have = set(session.scalars(select(col(RoutingTown.code))))
     added += [RoutingTown(code=t.code, name=t.name, kind=t.kind) for t in TOWNS.values() if t.code not in have]
-    rule_keys = {(r.category, r.subcategory, r.area) for r in session.scalars(select(RoutingRuleRow))}
+    rule_keys = {(r.category, r.subcategory, r.area, r.town) for r in session.scalars(select(RoutingRuleRow))}
     for rule in data["rules"]:
-        key = (rule["category"], rule.get("subcategory"), rule.get("area"))
+        key = (rule["category"], rule.get("subcategory"), rule.get("area"), None)
         if key not in rule_keys:
             rule_keys.add(key)
             added.append(RoutingRuleRow(category=key[0], subcategory=key[1], area=key[2],

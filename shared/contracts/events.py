@@ -366,6 +366,26 @@ class DepartmentsChangedV1(EventPayload):
         return "departments"
 
 
+# --- accounts (intake) -------------------------------------------------------------------------------
+
+
+class SessionsEndedV1(EventPayload):
+    """A staff member's sessions ended (deactivated, password changed, signed out): tokens of theirs with
+    a version below `token_version` are refused. Every service keeps the highest version per user."""
+
+    event_type = TYPE_PREFIX + "account.sessions_ended.v1"
+    topic = topics.ACCOUNTS
+
+    username: str
+    token_version: int
+    reason: str  # deactivated | password_changed | signed_out
+    ended_at: datetime
+
+    @property
+    def subject(self) -> str:
+        return self.username[:64]  # the event key's length; only ordering depends on it
+
+
 PAYLOADS: dict[str, type[EventPayload]] = {
     cls.event_type: cls
     for cls in (
@@ -386,6 +406,7 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         SlaWarningV1,
         CaseEscalatedV1,
         DepartmentsChangedV1,
+        SessionsEndedV1,
     )
 }
 

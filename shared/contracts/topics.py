@@ -7,6 +7,7 @@ import re
 RECEIVED = "complaints.received"
 LIFECYCLE = "complaints.lifecycle"
 REFERENCE = "complaints.reference"  # routing's reference data (departments), for the others' read models
+ACCOUNTS = "complaints.accounts"  # intake's staff accounts: ended sessions, for the others' token checks
 DISPATCH_PREFIX = "complaints.dispatch."
 DLQ_SUFFIX = ".dlq"
 
@@ -25,7 +26,7 @@ def dlq(topic: str) -> str:
     return topic + DLQ_SUFFIX
 
 
-CONSUMED = (RECEIVED, LIFECYCLE, REFERENCE)  # topics some service consumes: each has a dead-letter topic
+CONSUMED = (RECEIVED, LIFECYCLE, REFERENCE, ACCOUNTS)  # topics some service consumes: each has a dead-letter topic
 
 
 def fixed_topics() -> list[str]:

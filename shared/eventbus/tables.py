@@ -67,7 +67,18 @@ class DeadLetter(SQLModel, table=True):
     replayed_at: datetime | None = Field(default=None, sa_column=sa.Column(AwareDateTime()))
 
 
+class EndedSessionRow(SQLModel, table=True):
+    """Tokens of `username` issued with a version below `token_version` are refused (shared/sessions.py)."""
+
+    __tablename__ = "auth_ended_sessions"
+
+    username: str = Field(primary_key=True, max_length=80)
+    token_version: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+
+
+# With them, migrated in the same environment: the ended sessions every service checks tokens against
+# (shared/sessions.py), infrastructure of every service's database like the tables above.
 EVENTBUS_TABLES: list[sa.Table] = [
     SQLModel.metadata.tables[name]
-    for name in ("event_outbox", "event_consumer_offset", "event_inbox", "event_dead_letter")
+    for name in ("event_outbox", "event_consumer_offset", "event_inbox", "event_dead_letter", "auth_ended_sessions")
 ]

@@ -15,7 +15,7 @@ from sqlmodel import col
 from shared import metrics
 from shared.clock import FakeClock
 from shared.contracts.envelope import CONTENT_TYPE, CloudEvent
-from shared.contracts.topics import LIFECYCLE, RECEIVED, REFERENCE
+from shared.contracts.topics import ACCOUNTS, LIFECYCLE, RECEIVED, REFERENCE
 from shared.eventbus.consumer import ConsumerSpec
 from shared.eventbus.kafka_bus import KafkaBus
 from shared.eventbus.tables import OutboxRecord
@@ -93,7 +93,8 @@ def test_topics_are_created_explicitly_with_the_configured_partitions(kafka_brok
     finally:
         bus.close()
 
-    assert fixed == {RECEIVED, LIFECYCLE, REFERENCE, *(f"{t}.dlq" for t in (RECEIVED, LIFECYCLE, REFERENCE))}
+    assert fixed == {RECEIVED, LIFECYCLE, REFERENCE, ACCOUNTS,
+                     *(f"{t}.dlq" for t in (RECEIVED, LIFECYCLE, REFERENCE, ACCOUNTS))}
     assert set(report) == set(names) == fixed | {"complaints.dispatch.town_new"}
     assert {status.partitions for status in report.values()} == {2}
 

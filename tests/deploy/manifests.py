@@ -43,6 +43,7 @@ ROUTES = {
     "/api/v1/cases": "routing",
     "/api/v1/triage": "routing",
     "/api/v1/extensions": "routing",
+    "/api/v1/rules": "routing",
     "/api/v1/classify": "routing",
     "/api/v1/departments": "routing",
     "/api/v1/metrics": "notify",
@@ -54,7 +55,7 @@ ROUTES = {
 }
 # The pages (web/) are served by intake's process: the ingress paths that lead to them.
 PAGES = {"/": "intake", "/track": "intake", "/r": "intake", "/hotline": "intake", "/patrol": "intake",
-         "/desk": "intake", "/dashboard": "intake", "/public": "intake", "/assets": "intake",
+         "/desk": "intake", "/dashboard": "intake", "/callbacks": "intake", "/public": "intake", "/assets": "intake",
          "/favicon.svg": "intake"}
 # Requests a client makes, and the service that must get them (None: not published).
 SAMPLE_REQUESTS = [
@@ -72,6 +73,7 @@ SAMPLE_REQUESTS = [
     ("/api/v1/cases/42/extension/approve", "routing"),
     ("/api/v1/triage", "routing"),
     ("/api/v1/extensions", "routing"),
+    ("/api/v1/rules/history", "routing"),
     ("/api/v1/classify", "routing"),
     ("/api/v1/departments", "routing"),
     ("/api/v1/departments/town_taihe", "routing"),
@@ -100,6 +102,13 @@ SAMPLE_REQUESTS = [
     ("/deskx", None),
     ("/dashboard", "intake"),
     ("/dashboardx", None),
+    # the callback desk page is intake's; the callbacks API of the same name is notify's, neither shadows the other
+    ("/callbacks", "intake"),
+    ("/callbacksx", None),
+    ("/api/v1/callbacks", "notify"),
+    ("/api/v1/callbacks/c1/1/calls", "notify"),
+    ("/api/v1/callbacksx", None),
+    ("/api/callbacks", None),
     ("/public", "intake"),
     ("/publicx", None),
     ("/api/v1/metrics/sla/trend", "notify"),

@@ -26,7 +26,7 @@ from tests.distributed.conftest import (
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
-ROUTING_PARTITIONS = {(topic, p) for topic in ("complaints.received", "complaints.lifecycle")
+ROUTING_PARTITIONS = {(topic, p) for topic in ("complaints.received", "complaints.lifecycle", "complaints.accounts")
                       for p in range(PARTITIONS)}
 
 

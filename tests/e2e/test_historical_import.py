@@ -9,7 +9,7 @@ received and routed like any other complaint, broken rows are reported with reas
 from __future__ import annotations
 
 import csv
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -19,6 +19,7 @@ from sqlalchemy import func, select, text
 from bench.history_import import HEADERS, mapping_text, write_export
 from services.cli import main
 from services.intake.adapters.tables import ComplaintRow
+from shared.clock import SHANGHAI
 
 ROWS = 40
 
@@ -94,8 +95,9 @@ def test_finished_cases_become_history_open_ones_are_routed_and_broken_rows_repo
     with system.engine.connect() as conn:
         timed = {row[0] for row in conn.execute(text("SELECT complaint_id FROM notify_cases"))}
     assert timed == {ids[code] for _, _, code, _ in opened}
-    metrics = system.http.get("/api/v1/metrics/sla", params={"from": "2026-11-01", "to": "2026-11-30"},
-                              headers=supervisor).json()
+    today = datetime.now(SHANGHAI).date()  # the open imports were received by the command line, on the real clock
+    metrics = system.http.get("/api/v1/metrics/sla", params={"from": (today - timedelta(days=1)).isoformat(),
+                                                             "to": today.isoformat()}, headers=supervisor).json()
     counted = set(metrics["assignment_rate"]["cases"]) | set(metrics["assignment_rate"]["misses"])
     assert counted == {ids[code] for _, _, code, _ in opened}
 

@@ -44,10 +44,20 @@ def test_registration_refuses_what_would_make_a_broken_account(given, error, wor
 def test_a_password_change_follows_the_same_rule_and_a_deactivated_user_stays_so():
     user = register()
     with pytest.raises(WeakPassword):
-        user.set_password("short", lambda p: p)
-    user.set_password("another-long-one", lambda p: f"h:{p}")
-    user.deactivate()
+        user.set_password("short", lambda p: p, at=NOW)
+    user.set_password("another-long-one", lambda p: f"h:{p}", at=NOW)
+    user.deactivate(at=NOW)
     assert user.password_hash == "h:another-long-one" and not user.active
+
+
+def test_a_new_password_and_deactivation_each_end_the_sessions_so_far():
+    user = register()
+    assert user.token_version == 0 and user.may_sign_in_with(0)
+    user.set_password("another-long-one", lambda p: f"h:{p}", at=NOW)
+    user.deactivate(at=NOW)
+    ended = user.pull_events()
+    assert [(e.reason, e.token_version) for e in ended] == [("password_changed", 1), ("deactivated", 2)]
+    assert not user.may_sign_in_with(0) and not user.may_sign_in_with(2)  # inactive: no version goes on
 
 
 def test_an_api_key_is_random_stored_as_its_hash_and_can_be_revoked():

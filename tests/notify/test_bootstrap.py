@@ -60,7 +60,8 @@ def test_notify_consumes_received_lifecycle_and_reference_as_its_own_group_and_s
                                                  RecordCallbackCall, ListHotspots, UpdateHotspot, ReportMonth,
                                                  PublicMonthly}
     [spec] = runtime.consumers
-    assert (spec.group, spec.topics) == ("notify", (topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE))
+    assert (spec.group, spec.topics) == ("notify", (topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE,
+                                                    topics.ACCOUNTS))
     sweeper, sender = runtime.workers
     assert isinstance(sweeper, PeriodicWorker) and sweeper.name == "sla-sweeper" and sweeper.interval == 30
     assert isinstance(sender, PeriodicWorker) and sender.name == "robot-sender"

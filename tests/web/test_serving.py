@@ -13,7 +13,8 @@ import pytest
 from services.app import PAGE_PATHS, RESERVED_PREFIXES
 from tests.processes import ServedProcess
 
-PAGES = ["/", "/track", "/r/Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4", "/hotline", "/patrol", "/desk", "/dashboard", "/public"]
+PAGES = ["/", "/track", "/r/Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4", "/hotline", "/patrol", "/desk", "/dashboard",
+         "/callbacks", "/public"]
 # Hosts of the public CDNs a front end might reach for; none may appear anywhere in the build.
 CDN = re.compile(r"(jsdelivr|unpkg|cdnjs|alicdn|bootcdn|staticfile|googleapis|gstatic|cloudflare|bdstatic)\.",
                  re.IGNORECASE)
@@ -48,7 +49,7 @@ def test_hashed_assets_are_cached_for_long(server: ServedProcess, built_pages: P
     ("/healthz", "application/json"), ("/readyz", "application/json"), ("/metrics", "text/plain"),
     ("/openapi.json", "application/json"), ("/api/v1/reference", "application/json"),
     ("/api/v1/no-such-thing", "application/json"), ("/open311/v2/services.json", "application/json"),
-    ("/docs", "text/html"),
+    ("/docs", "text/html"), ("/api/v1/callbacks", "application/json"), ("/api/v1/public/monthly", "application/json"),
 ])
 def test_the_api_and_probes_are_not_shadowed(server: ServedProcess, path: str, kind: str) -> None:
     answer = httpx.get(server.base_url + path)

@@ -64,6 +64,19 @@ export const router = createRouter({
       ],
     },
     {
+      // The callback desk (回访工作台): satisfaction callbacks due, earliest first; operators call, supervisors too.
+      path: '/callbacks',
+      component: () => import('./staff/StaffLayout.vue'),
+      children: [
+        {
+          path: '',
+          name: 'callbacks',
+          component: () => import('./staff/callbacks/CallbacksPage.vue'),
+          meta: { title: '回访工作台', roles: ['operator', 'supervisor'] },
+        },
+      ],
+    },
+    {
       // Grid workers (网格员) on patrol: a phone page of its own (Vant), signed in.
       path: '/patrol',
       name: 'patrol',

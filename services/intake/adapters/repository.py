@@ -279,7 +279,8 @@ class ComplaintHistory:
                 for r in rows]
 
 
-_USER_COLUMNS = ("username", "password_hash", "created_at", "department", "display_name", "active", "town")
+_USER_COLUMNS = ("username", "password_hash", "created_at", "department", "display_name", "active", "town",
+                 "token_version")
 
 
 class UserRepository(Repository[User]):

@@ -140,6 +140,7 @@ class UserRow(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(sa_column=_ts())
     town: str | None = Field(default=None, max_length=40)  # a grid worker's town
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ApiKeyRow(SQLModel, table=True):

@@ -1,5 +1,6 @@
 """The guess throttle: wrong tracking codes, phone digits and private tokens are counted, and too many in
-a sliding window get "try later" (429) instead of another answer.
+a sliding window get "try later" (429) instead of another answer. Sign-in uses another one: wrong
+passwords per username and per client.
 
 `SlidingWindowThrottle` keeps its counts in this process's memory (thread-safe). It is per process: with
 N intake processes behind a load balancer a guesser may get up to N times the limits, and a restart
@@ -22,6 +23,10 @@ from datetime import timedelta
 
 PER_TARGET = 5  # failures per tracking code
 PER_CLIENT = 20  # failures per client (address)
+# Sign-in (the same shape, its own counts): wrong passwords per username (a lock-out of that account for
+# the window, the right password included) and per client (address).
+SIGN_IN_PER_USER = 5
+SIGN_IN_PER_CLIENT = 20
 WINDOW = timedelta(minutes=15)
 _MAX_KEYS = 100_000  # beyond this, expired entries are swept before a new key is added
 

@@ -22,10 +22,16 @@ from services.intake.domain.errors import (
     WeakPassword,
 )
 from shared.contracts.codes import TOWNS, Role
+from shared.contracts.events import SessionsEndedV1
 from shared.domain import Aggregate
 
 MIN_PASSWORD_LENGTH = 10
 MAX_KEY_NAME_LENGTH = 100
+MAX_USERNAME_LENGTH = 80
+# The demo accounts' password and the demo client key (DEMO_MODE only): public, in the README. The
+# password is shorter than MIN_PASSWORD_LENGTH, so no account can be given it except by the demo seed.
+DEMO_PASSWORD = "demo"
+DEMO_API_KEY = "demo-key"
 
 PasswordHasher = Callable[[str], str]
 
@@ -45,6 +51,7 @@ class User(Aggregate):
     display_name: str | None = None
     active: bool = True
     town: str | None = None  # a grid worker's town (one of the 30 codes): where they patrol and report
+    token_version: int = 0  # goes up when the user's sessions end; tokens carry the version they got
 
     @classmethod
     def register(cls, *, username: str, password: str, role: str, department: str | None,
@@ -64,12 +71,24 @@ class User(Aggregate):
         return cls(username=username, password_hash=hash_password(password), role=Role(role), created_at=at,
                    department=department, display_name=display_name, town=town)
 
-    def set_password(self, password: str, hash_password: PasswordHasher) -> None:
+    def set_password(self, password: str, hash_password: PasswordHasher, *, at: datetime) -> None:
         check_password(password)
         self.password_hash = hash_password(password)
+        self.end_sessions("password_changed", at=at)
 
-    def deactivate(self) -> None:
+    def deactivate(self, *, at: datetime) -> None:
         self.active = False
+        self.end_sessions("deactivated", at=at)
+
+    def end_sessions(self, reason: str, *, at: datetime) -> None:
+        """Every token issued so far stops working (退出登录, a new password, deactivation): tokens carry the
+        version they were issued with, and every service refuses a version below this one."""
+        self.token_version += 1
+        self.record(SessionsEndedV1, reason=reason, ended_at=at)
+
+    def may_sign_in_with(self, version: int) -> bool:
+        """A token of this version may be renewed: the account is active and its sessions have not ended."""
+        return self.active and version == self.token_version
 
 
 def hash_api_key(key: str) -> str:

@@ -157,10 +157,28 @@ class GetReference:
 
 @dataclass(frozen=True)
 class Authenticate:
-    """Query: the principal of a username and password (a token is issued by the HTTP edge)."""
+    """Query: the principal of a username and password (a token is issued by the HTTP edge). Failures
+    are counted per username and per client (the request's address)."""
 
     username: str
-    password: str
+    password: str = field(repr=False)
+    client: str | None = None
+
+
+@dataclass(frozen=True)
+class RenewToken:
+    """Query: the principal to issue a fresh token to, for a token of `version` (refused if it ended)."""
+
+    username: str
+    version: int
+
+
+@dataclass(frozen=True)
+class EndSessions:
+    """退出登录: every token of the user issued with `version` (or before) stops working."""
+
+    username: str
+    version: int
 
 
 @dataclass(frozen=True)

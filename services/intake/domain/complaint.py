@@ -23,6 +23,7 @@ from services.intake.domain.errors import (
     ComplaintClosedForAttachments,
     NotRatable,
     OccurredInFuture,
+    OccurredTooLongAgo,
     ReportedByMismatch,
 )
 from services.intake.domain.imports import HistoricalRecord
@@ -58,6 +59,8 @@ CODE_LENGTH = 8  # random characters after the day: 8 × 5 = 40 bits
 TRACKING_CODE = re.compile(r"^HC\d{6}-(?:[0-9A-HJKMNP-TV-Z]{8}|[0-9A-HJKMNP-TV-Z]{6})$")
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 CLOCK_SKEW = timedelta(minutes=5)  # an occurred_at this far ahead of our clock is still "now"
+# Nothing reported here happened before this; earlier is a typing slip (and year 1 overflows in UTC).
+EARLIEST_OCCURRENCE = datetime(2000, 1, 1, tzinfo=SHANGHAI)
 DEPARTMENT = "{department}"  # in a timeline text: the department's name, filled in when it is shown
 # What a citizen may misread in a code: Crockford's decoding maps them back to the digit meant.
 _MISREAD = str.maketrans({"I": "1", "L": "1", "O": "0"})
@@ -248,6 +251,8 @@ class Complaint(Aggregate):
         """
         if occurred_at is not None and occurred_at > at + CLOCK_SKEW:
             raise OccurredInFuture()
+        if occurred_at is not None and occurred_at < EARLIEST_OCCURRENCE:
+            raise OccurredTooLongAgo(EARLIEST_OCCURRENCE.year)
         if (Channel(channel) is Channel.grid) != bool(reported_by):
             raise ReportedByMismatch()  # a patrol finding names its grid worker; nothing else names staff
         token = new_citizen_token()

@@ -96,6 +96,11 @@ class OccurredInFuture(InvalidInput):
         super().__init__("发生时间不能晚于现在 / occurred_at is in the future")
 
 
+class OccurredTooLongAgo(InvalidInput):
+    def __init__(self, earliest_year: int) -> None:
+        super().__init__(f"发生时间不能早于 {earliest_year} 年 / occurred_at is before {earliest_year}: check the date")
+
+
 # --- client systems (API keys) ---------------------------------------------------------------------
 
 
@@ -121,6 +126,20 @@ class ApiKeyNotFound(NotFound):
 class WrongCredentials(Unauthorized):
     def __init__(self) -> None:
         super().__init__("用户名或密码错误 / wrong username or password")
+
+
+class TooManySignIns(TooManyRequests):
+    """Too many wrong passwords for this username or from this client: locked for a while (锁定)."""
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(f"密码错误次数过多，请约 {minutes} 分钟后再试 / too many wrong passwords: retry in about "
+                         f"{minutes} minute{'s' if minutes > 1 else ''}", retry_after=retry_after)
+
+
+class SessionEnded(Unauthorized):
+    def __init__(self) -> None:
+        super().__init__("登录已失效，请重新登录 / this session has ended: sign in again")
 
 
 class UnknownRole(InvalidInput):

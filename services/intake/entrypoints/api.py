@@ -14,6 +14,7 @@ from services.intake.domain.attachments import Attachment, AttachmentLimits
 from services.intake.domain.commands import (
     AddAttachment,
     Authenticate,
+    EndSessions,
     GetAttachment,
     GetCallbackContact,
     GetCitizenView,
@@ -21,6 +22,7 @@ from services.intake.domain.commands import (
     GetReference,
     RateComplaint,
     ReceiveComplaint,
+    RenewToken,
     Reporter,
 )
 from services.intake.domain.complaint import Complaint
@@ -110,6 +112,7 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
     router = APIRouter(prefix="/api/v1", tags=["intake"])
     limits = attachment_limits or AttachmentLimits()
     signed_in = auth_deps(jwt_key).optional
+    signed_in_user = auth_deps(jwt_key).principal
     callers = auth_deps(jwt_key).role("operator", "supervisor")  # (and admin) who call citizens back
 
     @router.post("/complaints", status_code=201, response_model=ComplaintAccepted,
@@ -201,14 +204,29 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
         reference: Reference = bus.handle(GetReference())
         return dict(reference)
 
-    @router.post(TOKEN_URL.removeprefix("/api/v1"), response_model=TokenOut, tags=["auth"],
-                 summary="登录 / OAuth2 password flow")
-    def token(form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
-        principal: Principal = bus.handle(Authenticate(form.username, form.password))
+    def token_out(principal: Principal) -> TokenOut:
         # Token lifetimes are security, measured on the wall clock, not the (injectable) business clock.
         access = issue_token(principal, key=jwt_key, now=SystemClock().now(), ttl=token_ttl)
         return TokenOut(access_token=access, expires_in=int(token_ttl.total_seconds()), role=principal.role,
                         department=principal.department, town=principal.town)
+
+    @router.post(TOKEN_URL.removeprefix("/api/v1"), response_model=TokenOut, tags=["auth"],
+                 summary="登录 / OAuth2 password flow")
+    def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request) -> TokenOut:
+        """5 wrong passwords for a username, or 20 from one address, within 15 minutes lock it for the rest
+        of the window (429 with Retry-After)."""
+        return token_out(bus.handle(Authenticate(form.username, form.password, client_of(request))))
+
+    @router.post("/auth/refresh", response_model=TokenOut, tags=["auth"], summary="续期 / a fresh token")
+    def refresh(principal: Principal = Depends(signed_in_user)) -> TokenOut:
+        """A new token for a signed-in user whose session goes on (401 once deactivated or signed out)."""
+        return token_out(bus.handle(RenewToken(principal.username, principal.version)))
+
+    @router.post("/auth/logout", status_code=204, tags=["auth"], summary="退出登录 / sign out")
+    def logout(principal: Principal = Depends(signed_in_user)) -> Response:
+        """Ends the user's sessions: every token of theirs is refused from now on, in every service."""
+        bus.handle(EndSessions(principal.username, principal.version))
+        return Response(status_code=204)
 
     router.include_router(build_hotline_router(bus, jwt_key=jwt_key))
     router.include_router(build_grid_router(bus, jwt_key=jwt_key))

@@ -28,7 +28,7 @@ from services.intake.service_layer.handlers import Received
 from shared.contracts.codes import Channel
 from shared.errors import DomainError, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from shared.messagebus import MessageBus
-from shared.text import visible_text
+from shared.text import seen_length, visible_text
 
 PREFIX = "/open311/v2"
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -184,9 +184,9 @@ def _text(name: str, value: str | None, maximum: int, minimum: int = 1) -> str |
     if value is None:
         return None
     cleaned = visible_text(value)
-    if not cleaned:
+    if not seen_length(cleaned):
         return None
-    if len(cleaned) < minimum:
+    if seen_length(cleaned) < minimum:
         raise InvalidInput(f"{name} 至少 {minimum} 个字 / {name} needs at least {minimum} characters")
     if len(cleaned) > maximum:
         raise InvalidInput(f"{name} 最多 {maximum} 个字 / {name} is longer than {maximum} characters")

@@ -122,7 +122,8 @@ class Received:
                    complaint.received_at.astimezone(SHANGHAI), replayed, cipher.decrypt(complaint.citizen_token_enc))
 
 
-def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Cipher, sms: CitizenSms) -> Received:
+def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Cipher, sms: CitizenSms,
+                      demo_mode: bool = False) -> Received:
     """受理: the complaint, its timeline and its `complaint.received` event in one transaction.
 
     The same Idempotency-Key (with the same request) or the same channel reference returns the complaint
@@ -130,7 +131,7 @@ def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Ci
     becomes the winner's answer.
     """
     if needs_api_key(cmd.channel):
-        active_key(uow, cmd.api_key, channel=cmd.channel)
+        active_key(uow, cmd.api_key, channel=cmd.channel, demo_mode=demo_mode)
     if (earlier := _earlier(cmd, uow)) is not None:
         return Received.of(earlier, replayed=True, cipher=cipher)
     now = uow.clock.now()
@@ -179,7 +180,8 @@ def seal_reporter(reporter: c.Reporter, cipher: Cipher) -> SealedReporter:
     name = reporter.kept_name
     number = normalize_phone(reporter.phone)
     return SealedReporter(name_enc=cipher.encrypt(name), phone_enc=cipher.encrypt(reporter.phone),
-                          name_masked=mask_name(name), phone_masked=mask_phone(reporter.phone),
+                          name_masked=mask_name(name),
+                          phone_masked=mask_phone(reporter.phone, anonymous=reporter.anonymous),
                           phone_last4=phone_last4(reporter.phone), anonymous=reporter.anonymous,
                           phone_hmac=cipher.index(number) if number else None)
 
@@ -410,6 +412,8 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     ListOutbound: list_outbound,
     ReplayOutbound: replay_outbound,
     c.Authenticate: accounts.authenticate,
+    c.RenewToken: accounts.renew_token,
+    c.EndSessions: accounts.end_sessions,
     c.AddUser: accounts.add_user,
     c.SetPassword: accounts.set_password,
     c.DeactivateUser: accounts.deactivate_user,

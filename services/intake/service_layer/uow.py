@@ -19,6 +19,7 @@ from services.intake.adapters.repository import (
     UserRepository,
 )
 from services.intake.adapters.wechat_store import WechatSessionRepository
+from shared.sessions import EndedSessions
 from shared.uow import SqlUnitOfWork
 
 T = TypeVar("T")
@@ -34,6 +35,7 @@ class IntakeUnitOfWork(SqlUnitOfWork):
     department_names: DepartmentNameRepository
     wechat_sessions: WechatSessionRepository
     attachments: AttachmentRepository
+    ended_sessions: EndedSessions
 
     def open_repositories(self, session: Session) -> None:
         self.complaints = self.repository(ComplaintRepository, clock=self.clock)
@@ -45,6 +47,7 @@ class IntakeUnitOfWork(SqlUnitOfWork):
         self.department_names = DepartmentNameRepository(session)
         self.wechat_sessions = WechatSessionRepository(session)
         self.attachments = AttachmentRepository(session)
+        self.ended_sessions = EndedSessions(session)
 
     def commit_first(self, earlier: Callable[[], T | None]) -> T | None:
         """Commit; if a unique constraint says a concurrent transaction wrote the same key first, roll

@@ -45,8 +45,10 @@ from shared.contracts.events import (
     DepartmentsChangedV1,
     EventPayload,
     ExtensionDecidedV1,
+    SessionsEndedV1,
 )
 from shared.outbound import ListOutbound, ReplayOutbound, list_outbound, replay_outbound
+from shared.sessions import record_ended_sessions
 
 log = logging.getLogger(__name__)
 
@@ -182,4 +184,5 @@ EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     ExtensionDecidedV1: [follow_lifecycle],
     ComplaintRatedV1: [complaint_rated],
     DepartmentsChangedV1: [departments_changed],
+    SessionsEndedV1: [record_ended_sessions],  # intake's accounts: tokens of ended sessions are refused
 }

@@ -24,11 +24,14 @@ from services.routing.adapters.tables import (
     RoutingRuleRow,
     RoutingTimeLimit,
     RoutingTown,
+    RuleBookRow,
+    RuleChangeRow,
 )
 from services.routing.domain.case import Case, Extension, ExtensionStatus, HistoryEntry, Status
 from services.routing.domain.deadlines import TimeLimit
 from services.routing.domain.departments import Department, DepartmentDirectory
 from services.routing.domain.routing import RoutingRule
+from services.routing.domain.rules import RuleBook, RuleChange
 from shared.contracts.codes import Town
 from shared.repository import Repository
 
@@ -47,6 +50,16 @@ CaseList = list[Case]  # (inside the repository, `list` names its method)
 class CaseRepository(Repository[Case]):
     def add(self, case: Case) -> None:
         self._hold(case.complaint_id, case, new=True)
+
+    def typed_since(self, since: datetime) -> list[tuple[str, str, str, str | None, str | None, str | None]]:
+        """(id, tracking code, type, subtype, town, department) of the cases received since `since` that
+        have a type, oldest first: what a dry run of the rules replays."""
+        rows = self.session.execute(
+            select(col(RoutingCase.complaint_id), col(RoutingCase.tracking_code), col(RoutingCase.category),
+                   col(RoutingCase.subcategory), col(RoutingCase.town), col(RoutingCase.department))
+            .where(col(RoutingCase.received_at) >= since, col(RoutingCase.category).is_not(None))
+            .order_by(col(RoutingCase.received_at)))
+        return [tuple(row) for row in rows]  # type: ignore[misc]
 
     def get(self, complaint_id: str, *, for_update: bool = False) -> Case | None:
         """The case with its history and extensions; `for_update` locks the row until commit."""
@@ -215,8 +228,57 @@ class RuleRepository:
     def active(self) -> list[RoutingRule]:
         rows = self.session.scalars(select(RoutingRuleRow).where(col(RoutingRuleRow.active).is_(True))
                                     .order_by(col(RoutingRuleRow.id)))
-        return [RoutingRule(id=r.id, category=r.category, subcategory=r.subcategory, area=r.area,
-                            department=r.department, active=r.active, note=r.note) for r in rows]
+        return [_rule(r) for r in rows]
+
+
+def _rule(row: RoutingRuleRow) -> RoutingRule:
+    return RoutingRule(id=row.id, category=row.category, subcategory=row.subcategory, area=row.area,
+                       department=row.department, active=row.active, note=row.note, town=row.town)
+
+
+class RuleBookRepository(Repository[RuleBook]):
+    """The rule book: every rule and the revision, taken with a row lock (one change at a time); written
+    back with the rules it created or changed and the lines of its audit."""
+
+    def book(self, *, for_update: bool = False) -> RuleBook:
+        query = select(RuleBookRow).where(col(RuleBookRow.id) == 1)
+        if for_update:
+            query = query.with_for_update()
+        head = self.session.scalars(query).one()
+        rules = [_rule(r) for r in self.session.scalars(select(RoutingRuleRow).order_by(col(RoutingRuleRow.id)))]
+        return self._hold("book", RuleBook(rules, head.revision), new=False)
+
+    def next_id(self) -> int:
+        return (self.session.scalar(select(func.max(RoutingRuleRow.id))) or 0) + 1
+
+    def history(self, *, rule_id: int | None = None, limit: int = 100) -> list[RuleChange]:
+        query = select(RuleChangeRow).order_by(col(RuleChangeRow.revision).desc()).limit(limit)
+        if rule_id is not None:
+            query = query.where(col(RuleChangeRow.rule_id) == rule_id)
+        return [RuleChange(r.revision, r.rule_id, r.action, json.loads(r.before) if r.before else None,
+                           json.loads(r.after), r.by, r.at, r.reason) for r in self.session.scalars(query)]
+
+    def _write(self, book: RuleBook, before: RuleBook | None) -> None:
+        created = {rule.id for rule in book.new_rules}
+        for rule in book.new_rules:
+            self.session.add(RoutingRuleRow(id=rule.id, category=rule.category, subcategory=rule.subcategory,
+                                            area=rule.area, town=rule.town, department=rule.department,
+                                            active=rule.active, note=rule.note))
+        self.session.flush()
+        for change in book.changes:
+            if change.rule_id not in created:
+                row = self.session.get_one(RoutingRuleRow, change.rule_id)
+                rule = book.get(change.rule_id)
+                row.department, row.active, row.note = rule.department, rule.active, rule.note
+            self.session.add(RuleChangeRow(revision=change.revision, rule_id=change.rule_id, action=change.action,
+                                           before=json.dumps(change.before, ensure_ascii=False)
+                                           if change.before is not None else None,
+                                           after=json.dumps(change.after, ensure_ascii=False), by=change.by,
+                                           at=change.at, reason=change.reason))
+        self.session.get_one(RuleBookRow, 1).revision = book.revision
+        book.new_rules.clear()
+        book.changes.clear()
+        self.session.flush()
 
 
 class TimeLimitRepository:

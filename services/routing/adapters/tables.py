@@ -51,6 +51,32 @@ class RoutingRuleRow(SQLModel, table=True):
     department: str = Field(max_length=64)  # a department code, "town" (属地) or "triage"
     active: bool = True
     note: str | None = Field(default=None, max_length=500)
+    town: str | None = Field(default=None, max_length=40)  # one town's code: the rule applies there only
+
+
+class RuleBookRow(SQLModel, table=True):
+    """The rule book's revision (one row): changes take it with a row lock, one at a time."""
+
+    __tablename__ = "routing_rule_book"
+
+    id: int = Field(primary_key=True)
+    revision: int = 0
+
+
+class RuleChangeRow(SQLModel, table=True):
+    """The audit of the rules (谁在何时改了什么): each change with the rule before and after (JSON)."""
+
+    __tablename__ = "routing_rule_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    revision: int = Field(sa_column_kwargs={"unique": True})
+    rule_id: int = Field(index=True)
+    action: str = Field(max_length=16)
+    before: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    after: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    by: str = Field(max_length=80)
+    at: datetime = Field(sa_column=sa.Column(AwareDateTime(), nullable=False))
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class RoutingTimeLimit(SQLModel, table=True):

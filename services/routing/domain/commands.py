@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from services.routing.domain.case import OPEN, Status
+from services.routing.domain.rules import RuleSpec
 
 
 @dataclass(frozen=True)
@@ -165,3 +166,52 @@ class Classify:
 @dataclass(frozen=True)
 class ListDepartments:
     """The department directory, inactive departments included."""
+
+
+# --- the rule book (分拨规则) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListRules:
+    """The rules, most recently numbered last; inactive ones too when asked."""
+
+    include_inactive: bool = False
+
+
+@dataclass(frozen=True)
+class DefineRule:
+    """新增规则 (admin): where cases of a type (and subtype), anywhere or in an area or one town, go."""
+
+    spec: RuleSpec
+    actor: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeRule:
+    """修改规则 (admin): another department, a note, or switched off / on; the audit keeps the old rule."""
+
+    rule_id: int
+    actor: str
+    department: str | None = None
+    note: str | None = None
+    active: bool | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleHistory:
+    """The audit of rule changes, newest first (one rule's, or all)."""
+
+    rule_id: int | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class DryRunRules:
+    """试运行: the cases received in the last `days` days, routed by today's rules and by today's rules
+    with `add` added and `switch_off` switched off — which would have gone elsewhere. Changes nothing."""
+
+    add: tuple[RuleSpec, ...] = ()
+    switch_off: tuple[int, ...] = ()
+    days: int = 30

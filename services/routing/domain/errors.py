@@ -27,3 +27,11 @@ class DepartmentNotFound(NotFound):
 
 class DuplicateDepartment(Conflict):
     """A department with this code exists already."""
+
+
+class RuleNotFound(NotFound):
+    """No routing rule with this id."""
+
+
+class DuplicateRule(Conflict):
+    """An active rule with the same type and place exists: change it instead of adding another."""

@@ -1,7 +1,9 @@
 """Routing rules (分拨规则): which department leads on a type of complaint, in which kind of area.
 
-Rules are data (editable at run time). The most specific matching rule wins:
-category+subcategory+area > category+subcategory > category+area > category.
+Rules are data (editable at run time: rules.py). The most specific matching rule wins: a rule for one
+named town (3) outweighs a subtype (2), which outweighs an area (1, streets or towns); the points add
+up, and among equals the oldest rule (lowest id) wins:
+noise/construction@taihe > noise@taihe > noise/construction@towns > noise/construction > noise@towns > noise.
 A department of "town" means the street/town where the problem is (属地管理); "triage" means a
 person routes it. Nothing uncertain is ever guessed: it goes to triage with the reason.
 """
@@ -26,6 +28,7 @@ class RoutingRule:
     area: str | None = None  # None (anywhere), "streets" (街道) or "towns" (镇)
     active: bool = True
     note: str | None = None
+    town: str | None = None  # one town's code: the rule applies there only (a local exception)
 
     def matches(self, category: str, subcategory: str | None, town: Town | None) -> bool:
         if not self.active or self.category != category:
@@ -34,16 +37,18 @@ class RoutingRule:
             return False
         if self.area is not None and (town is None or AREAS.get(self.area) != town.kind):
             return False
+        if self.town is not None and (town is None or town.code != self.town):
+            return False
         return True
 
     @property
-    def specificity(self) -> tuple[int, int]:
-        return (self.subcategory is not None, self.area is not None)
+    def specificity(self) -> int:
+        return 3 * (self.town is not None) + 2 * (self.subcategory is not None) + (self.area is not None)
 
     @property
     def label(self) -> str:
         """How the rule is named in events and explanations: `#3 noise/social_life@towns -> town`."""
-        where = f"@{self.area}" if self.area else ""
+        where = f"@{self.town or self.area}" if (self.town or self.area) else ""
         return f"#{self.id} {self.category}/{self.subcategory or '*'}{where} -> {self.department}"
 
 
@@ -64,7 +69,7 @@ def best_rule(rules: Iterable[RoutingRule], category: str, subcategory: str | No
     if not matching:
         return None
     # Most specific first; among equals the oldest rule (lowest id) wins, so edits are predictable.
-    return min(matching, key=lambda r: (-r.specificity[0], -r.specificity[1], r.id or 0))
+    return min(matching, key=lambda r: (-r.specificity, r.id or 0))
 
 
 def route(rules: Iterable[RoutingRule], *, category: str | None, subcategory: str | None, town: Town | None,

@@ -147,8 +147,9 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
         return view
 
     @router.get("/cases/{complaint_id}")
-    def case_detail(complaint_id: CaseId, principal: Principal = Depends(staff)) -> dict[str, Any]:
-        return bus.handle(CaseDetail(complaint_id, _acting_for(principal)))
+    def case_detail(complaint_id: CaseId, principal: Principal = Depends(operators)) -> dict[str, Any]:
+        # Operators read any case (read only) to call the citizen back (回访) with the reply in front of them.
+        return bus.handle(CaseDetail(complaint_id, None if principal.role == "operator" else _acting_for(principal)))
 
     @router.post("/cases/{complaint_id}/accept")
     def accept(complaint_id: CaseId, principal: Principal = Depends(staff)) -> dict[str, Any]:

@@ -15,30 +15,42 @@ from services.routing.domain.commands import (
     AcceptCase,
     AssignCase,
     CaseDetail,
+    ChangeRule,
     Classify,
     DecideExtension,
     DefineDepartment,
+    DefineRule,
     DepartmentQueue,
+    DryRunRules,
     ListDepartments,
+    ListRules,
     PendingExtensions,
     PendingExtensionsVersion,
     QueueVersion,
     ReplyCase,
     RequestExtension,
     ReturnCase,
+    RuleHistory,
     TriageList,
     UpdateDepartment,
 )
 from services.routing.domain.deadlines import DeadlinePolicy, pick_limit
 from services.routing.domain.errors import CaseNotFound, DepartmentNotFound, InvalidRequest, NotYourDepartment
-from services.routing.service_layer import views
+from services.routing.service_layer import rules, views
 from services.routing.service_layer.analysis import analyse
 from services.routing.service_layer.uow import RoutingUnitOfWork
-from shared.auth import mask_phone
+from shared.auth import ANONYMOUS, mask_phone
 from shared.clock import SHANGHAI
 from shared.contracts import topics
 from shared.contracts.codes import TRIAGE, is_known_type
-from shared.contracts.events import CallbackCompletedV1, ComplaintRatedV1, ComplaintReceivedV1, EventPayload
+from shared.contracts.events import (
+    CallbackCompletedV1,
+    ComplaintRatedV1,
+    ComplaintReceivedV1,
+    EventPayload,
+    SessionsEndedV1,
+)
+from shared.sessions import record_ended_sessions
 
 MANUAL = "manual"  # the rule recorded when a supervisor routes by hand
 
@@ -261,7 +273,7 @@ def reopen_if_unsatisfied(event: ComplaintRatedV1 | CallbackCompletedV1, uow: Ro
 
 def _masked(phone: str | None) -> str | None:
     """Intake sends it masked; mask again if it ever arrives in clear, so staff never see it."""
-    return phone if not phone or "*" in phone else mask_phone(phone)
+    return phone if not phone or "*" in phone or phone == ANONYMOUS else mask_phone(phone)
 
 
 def _assign(uow: RoutingUnitOfWork, case: Case, *, department: str, category: str, subcategory: str | None,
@@ -278,6 +290,7 @@ EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     ComplaintReceivedV1: [route_complaint],
     ComplaintRatedV1: [reopen_if_unsatisfied],
     CallbackCompletedV1: [reopen_if_unsatisfied],
+    SessionsEndedV1: [record_ended_sessions],  # intake's accounts: tokens of ended sessions are refused
 }
 
 COMMAND_HANDLERS: dict[type, Handler] = {
@@ -298,4 +311,9 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     PendingExtensionsVersion: pending_extensions_version,
     Classify: classify,
     ListDepartments: list_departments,
+    ListRules: rules.list_rules,
+    DefineRule: rules.define_rule,
+    ChangeRule: rules.change_rule,
+    RuleHistory: rules.rule_history,
+    DryRunRules: rules.dry_run_rules,
 }

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from services.routing.adapters.repository import (
     CaseRepository,
     DepartmentRepository,
+    RuleBookRepository,
     RuleRepository,
     TimeLimitRepository,
     TownRepository,
@@ -17,6 +18,7 @@ from shared.uow import SqlUnitOfWork
 class RoutingUnitOfWork(SqlUnitOfWork):
     cases: CaseRepository
     rules: RuleRepository
+    rule_book: RuleBookRepository
     limits: TimeLimitRepository
     departments: DepartmentRepository
     towns: TownRepository
@@ -24,6 +26,7 @@ class RoutingUnitOfWork(SqlUnitOfWork):
     def open_repositories(self, session: Session) -> None:
         self.cases = self.repository(CaseRepository)
         self.rules = RuleRepository(session)
+        self.rule_book = self.repository(RuleBookRepository)
         self.limits = TimeLimitRepository(session)
         self.departments = self.repository(DepartmentRepository)
         self.towns = TownRepository(session)
