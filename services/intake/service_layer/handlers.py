@@ -143,9 +143,7 @@ def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Ci
     )
     uow.complaints.add(complaint)
     # Before the keys: a racing twin's key must fail at commit (commit_first), not in this query's autoflush.
-    if (note := messages.receipt(sms, complaint_id=complaint.complaint_id, tracking_code=complaint.tracking_code,
-                                 channel=complaint.channel, anonymous=complaint.anonymous, phone=cmd.reporter.phone,
-                                 token=cipher.decrypt(complaint.citizen_token_enc), at=now)) is not None:
+    if (note := messages.receipt(sms, citizen(complaint, cipher), at=now)) is not None:
         uow.enqueue(note)
     if cmd.idempotency_key:
         uow.idempotency_keys.add(IdempotencyKey(cmd.idempotency_key, cmd.request_fingerprint or "",
@@ -173,6 +171,12 @@ def _earlier(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork) -> Complaint | None
     earlier = uow.complaints.get(complaint_id)
     assert earlier is not None  # the key's and the reference's foreign keys keep their complaint
     return earlier
+
+
+def citizen(complaint: Complaint, cipher: Cipher) -> messages.Citizen:
+    """The complaint's reporter as a message needs them: number and private token decrypted."""
+    return messages.Citizen(complaint.complaint_id, complaint.tracking_code, complaint.channel, complaint.anonymous,
+                            cipher.decrypt(complaint.reporter_phone_enc), cipher.decrypt(complaint.citizen_token_enc))
 
 
 def seal_reporter(reporter: c.Reporter, cipher: Cipher) -> SealedReporter:
@@ -368,23 +372,15 @@ def follow_lifecycle(event: ev.ComplaintEvent, uow: IntakeUnitOfWork, cipher: Ci
     if complaint is None:
         raise UnknownComplaint(event.complaint_id)  # retried, then parked: never silently lost
     complaint.follow(event)
-    if isinstance(event, ev.CaseRepliedV1) and (note := messages.replied(
-            sms, complaint_id=complaint.complaint_id, tracking_code=complaint.tracking_code, channel=complaint.channel,
-            anonymous=complaint.anonymous, phone=cipher.decrypt(complaint.reporter_phone_enc),
-            token=cipher.decrypt(complaint.citizen_token_enc), reply_round=event.reply_round,
-            at=uow.clock.now())) is not None:
-        uow.enqueue(note)
-    if isinstance(event, ev.CallbackDueV1) and event.reason != "unsatisfied_online" and (
-            note := messages.callback_link(
-                sms, complaint_id=complaint.complaint_id, tracking_code=complaint.tracking_code,
-                channel=complaint.channel, anonymous=complaint.anonymous,
-                phone=cipher.decrypt(complaint.reporter_phone_enc), token=cipher.decrypt(complaint.citizen_token_enc),
-                reply_round=event.reply_round, at=uow.clock.now())) is not None:
-        uow.enqueue(note)
-    if isinstance(event, ev.CaseReopenedV1) and (note := messages.reopened(
-            sms, complaint_id=complaint.complaint_id, tracking_code=complaint.tracking_code, channel=complaint.channel,
-            anonymous=complaint.anonymous, phone=cipher.decrypt(complaint.reporter_phone_enc),
-            reply_round=event.reply_round, reply_due=event.reply_due, at=uow.clock.now())) is not None:
+    now, about = uow.clock.now(), citizen(complaint, cipher)
+    note = None
+    if isinstance(event, ev.CaseRepliedV1):
+        note = messages.replied(sms, about, reply_round=event.reply_round, at=now)
+    elif isinstance(event, ev.CallbackDueV1) and event.reason != "unsatisfied_online":
+        note = messages.callback_link(sms, about, reply_round=event.reply_round, at=now)
+    elif isinstance(event, ev.CaseReopenedV1):
+        note = messages.reopened(sms, about, reply_round=event.reply_round, reply_due=event.reply_due, at=now)
+    if note is not None:
         uow.enqueue(note)
     uow.commit()
 
