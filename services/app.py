@@ -23,7 +23,7 @@ from shared import logging as ctx
 from shared.auth import TOKEN_URL
 from shared.eventbus.port import EventBus, Worker
 from shared.http import BodyLimitMiddleware, error_body, install_error_handlers
-from shared.metrics import REGISTRY, http_requests
+from shared.metrics import REGISTRY, http_requests, runtime_registry
 from shared.runtime import ServiceRuntime, WorkerSet
 from shared.sessions import SessionGuard
 
@@ -136,11 +136,13 @@ def create_app(runtimes: list[ServiceRuntime], bus: EventBus, engines: list[Engi
         return JSONResponse({"status": "ready", "services": names})
 
     if expose_metrics:
+        work = runtime_registry([rt.gauges for rt in runtimes])  # queue sizes, deadlines: read when scraped
+
         @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
         def metrics() -> PlainTextResponse:
             from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-            return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+            return PlainTextResponse(generate_latest(REGISTRY) + generate_latest(work), media_type=CONTENT_TYPE_LATEST)
 
     mount_pages(app, web_dist or web_dist_dir())
     return app

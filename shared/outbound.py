@@ -217,6 +217,11 @@ class OutboundStore:
             query = query.where(t.c.kind == kind)
         return [self._message(row) for row in session.execute(query).mappings().all()]
 
+    def counts(self, session: Session) -> dict[str, int]:
+        """How many messages are in each status (the /metrics gauge)."""
+        rows = session.execute(sa.select(self.table.c.status, sa.func.count()).group_by(self.table.c.status))
+        return {status: count for status, count in rows}
+
     def _message(self, row: Any) -> StoredMessage:
         return StoredMessage(
             key=row["key"], channel=Channel(row["channel"]), recipient=self.sealer.decrypt(row["recipient_enc"]) or "",
@@ -317,3 +322,14 @@ def replay_outbound(command: ReplayOutbound, uow: Any) -> None:
 
         raise NotFound(f"没有这条失败的消息 / no dead message {command.key!r} (see: complaints outbound list)")
     uow.commit()
+
+
+def outbound_samples(engine: Engine, store: OutboundStore, service: str) -> list[Any]:
+    """`outbound_messages{service, status}`: what waits, what was sent, what is dead (to be replayed)."""
+    from shared.metrics import Sample
+
+    with Session(engine) as session:
+        counts = store.counts(session)
+    return [Sample("outbound_messages", "Messages out (SMS, group robots) by status", {"service": service,
+                                                                                       "status": status.value},
+                   counts.get(status.value, 0)) for status in MessageStatus]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from shared.clock import Clock
 from shared.eventbus.consumer import ConsumerSpec
 from shared.eventbus.port import EventBus, Worker
+from shared.metrics import Sample
 from shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ class ServiceRuntime:
     media_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Paths (may hold {parameters}) → their own body-size limit in bytes (uploads); others keep MAX_BODY_BYTES.
     body_limits: dict[str, int] = field(default_factory=dict)
+    # The state of the service's work for /metrics (queue sizes, deadlines, messages out), read at scrape time.
+    gauges: Callable[[], Iterable[Sample]] = lambda: ()
 
 
 class PeriodicWorker:

@@ -37,7 +37,7 @@ from shared.contracts import topics
 from shared.messagebus import MessageBus
 from shared.migrations import upgrade
 from shared.outbound import Channel as Via
-from shared.outbound import OutboundSender, OutboundStore, Sender, SendPolicy, parse_quiet_hours
+from shared.outbound import OutboundSender, OutboundStore, Sender, SendPolicy, outbound_samples, parse_quiet_hours
 from shared.outbound_http import HttpSmsGateway, LoggingSender
 from shared.runtime import PeriodicWorker, ServiceContext, ServiceRuntime
 from shared.uow import uow_factory
@@ -137,6 +137,7 @@ def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None
     router = _with(router, build_open311_router(bus))  # /open311/v2: Open311 GeoReport v2
     router = _with(router, build_wechat_router(bus, settings))  # /api/v1/channels/wechat: the official account
     return ServiceRuntime(name=NAME, router=router, bus=bus, consumers=[bus.consumer()],
+                          gauges=lambda: outbound_samples(ctx.engine, outbound, NAME),
                           workers=[PeriodicWorker("sms-sender", sender.run_once,
                                                   settings.outbound_send_interval_seconds)],
                           media_types={WECHAT_PATH: XML_TYPES, UPLOAD_PATH: UPLOAD_TYPES},

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 from services.notify.adapters.tables import LEASES, OUTBOUND_MESSAGES
 from services.notify.domain.callbacks import CallbackPolicy
 from services.notify.domain.clocks import SlaPolicy
-from services.notify.domain.commands import SweepSlaClocks
+from services.notify.domain.commands import ListCallbacks, SweepSlaClocks
+from services.notify.domain.dashboard import ListDeadlineCases
 from services.notify.domain.hotspots import HotspotRules
 from services.notify.domain.metrics import Targets
 from services.notify.entrypoints.api import build_router
@@ -24,9 +25,10 @@ from shared.clock import Clock
 from shared.contracts import topics
 from shared.lease import Lease, under_lease
 from shared.messagebus import MessageBus
+from shared.metrics import Sample
 from shared.migrations import upgrade
 from shared.outbound import Channel as Via
-from shared.outbound import OutboundSender, OutboundStore, Plain, Sender, SendPolicy
+from shared.outbound import OutboundSender, OutboundStore, Plain, Sender, SendPolicy, outbound_samples
 from shared.outbound_http import GroupRobot, LoggingSender
 from shared.runtime import PeriodicWorker, ServiceContext, ServiceRuntime
 from shared.uow import uow_factory
@@ -82,12 +84,25 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
 
     lease = Lease(ctx.engine, LEASES, "sla-sweeper", clock, ttl=timedelta(seconds=settings.sla_sweep_lease_seconds))
 
+    def gauges() -> list[Sample]:
+        deadlines = bus.handle(ListDeadlineCases(state="overdue", limit=1)).counts
+        callbacks = bus.handle(ListCallbacks(status=None, limit=1))
+        pending = bus.handle(ListCallbacks(status="pending", limit=1))["total"]
+        return [
+            *[Sample("sla_deadlines", "Running deadlines overdue or due soon (75% of the time used)",
+                     {"state": state}, count) for state, count in deadlines.items()],
+            Sample("callbacks_pending", "Satisfaction callbacks waiting for a call", {}, pending),
+            Sample("callbacks_total", "Satisfaction callbacks ever opened", {}, callbacks["total"]),
+            *outbound_samples(ctx.engine, outbound, NAME),
+        ]
+
     router = build_router(settings, bus)
     router.include_router(build_callbacks_router(settings.jwt_key, bus))  # /api/v1/callbacks: 抽查回访
     router.include_router(build_reports_router(settings.jwt_key, bus))  # /api/v1/hotspots, reports, public
     return ServiceRuntime(
         name=NAME,
         router=router,
+        gauges=gauges,
         bus=bus,
         consumers=[bus.consumer()],
         workers=[PeriodicWorker("sla-sweeper", under_lease(lease, sweep_sla_clocks),

@@ -18,6 +18,7 @@ from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.contracts import topics
 from shared.messagebus import MessageBus
+from shared.metrics import Sample
 from shared.migrations import upgrade
 from shared.runtime import ServiceContext, ServiceRuntime
 from shared.uow import uow_factory
@@ -63,5 +64,11 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
 
     router = build_router(bus, jwt_key=settings.jwt_key)
     router.include_router(build_rules_router(bus, jwt_key=settings.jwt_key))  # /api/v1/rules: 分拨规则
-    return ServiceRuntime(name=NAME, router=router, bus=bus,
+    def gauges() -> list[Sample]:
+        with bus.uow_factory() as uow:
+            counts = uow.cases.open_counts()
+        return [Sample("cases_open", "Cases not replied yet, by status (triage, assigned, accepted)",
+                       {"status": status}, counts.get(status, 0)) for status in ("triage", "assigned", "accepted")]
+
+    return ServiceRuntime(name=NAME, router=router, bus=bus, gauges=gauges,
                           consumers=[bus.consumer()], topics=dispatch_topics)

@@ -51,6 +51,13 @@ class CaseRepository(Repository[Case]):
     def add(self, case: Case) -> None:
         self._hold(case.complaint_id, case, new=True)
 
+    def open_counts(self) -> dict[str, int]:
+        """How many cases are in each status that still waits for someone (the /metrics gauge)."""
+        rows = self.session.execute(select(col(RoutingCase.status), func.count())
+                                    .where(col(RoutingCase.status).in_(("triage", "assigned", "accepted")))
+                                    .group_by(col(RoutingCase.status)))
+        return {status: count for status, count in rows}
+
     def typed_since(self, since: datetime) -> list[tuple[str, str, str, str | None, str | None, str | None]]:
         """(id, tracking code, type, subtype, town, department) of the cases received since `since` that
         have a type, oldest first: what a dry run of the rules replays."""
