@@ -30,6 +30,7 @@ from sqlmodel import SQLModel
 
 from shared.clock import SHANGHAI, Clock
 from shared.db import AwareDateTime
+from shared.metrics import Sample
 
 log = logging.getLogger(__name__)
 
@@ -324,10 +325,8 @@ def replay_outbound(command: ReplayOutbound, uow: Any) -> None:
     uow.commit()
 
 
-def outbound_samples(engine: Engine, store: OutboundStore, service: str) -> list[Any]:
+def outbound_samples(engine: Engine, store: OutboundStore, service: str) -> list[Sample]:
     """`outbound_messages{service, status}`: what waits, what was sent, what is dead (to be replayed)."""
-    from shared.metrics import Sample
-
     with Session(engine) as session:
         counts = store.counts(session)
     return [Sample("outbound_messages", "Messages out (SMS, group robots) by status", {"service": service,

@@ -5,17 +5,13 @@ POST) and for the error cases."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 import requests
-import uvicorn
 from georeport import GeoReport
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,7 +25,7 @@ from shared.contracts import events as ev
 from shared.contracts.codes import CATEGORY_NAMES, SUBCATEGORIES
 from shared.settings import DEMO_ENCRYPTION_KEY
 from tests.intake.conftest import EXAMPLE, Intake, directory
-from tests.pg import free_port
+from tests.processes import serve_in_thread
 
 V2 = "/open311/v2"
 PHONE = "13812345678"
@@ -41,28 +37,10 @@ REPORT = {"api_key": DEMO_API_KEY, "service_code": "noise.construction",
           "media_url": "http://example.com/photo.jpg", "attribute[WHISPAWN]": "123456"}
 
 
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """The process's app on a real port (lifespan off, as TestClient leaves it): what a client reaches."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}{V2}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 @pytest.fixture
 def endpoint(intake: Intake) -> Iterator[str]:
-    with serve(intake.process.app) as url:
-        yield url
+    with serve_in_thread(intake.process.app) as base:
+        yield base + V2
 
 
 def post(intake: Intake, fmt: str = "json", **fields: str) -> Any:

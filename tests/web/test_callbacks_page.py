@@ -9,12 +9,12 @@ Each test uses a town government no other browser test replies for, so the weekl
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.waiting import wait_for
 from tests.web.conftest import Api, Tab
 
 TABLET = {"width": 768, "height": 1024}  # an iPad held upright: the narrowest screen the desk is used on
@@ -26,15 +26,6 @@ def sign_in(page: Any, username: str) -> None:
     page.get_by_role("button", name="登录").click()
 
 
-def eventually(check: Any, what: str, timeout: float = 20) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"never happened: {what}")
-
-
 def replied_callback(api: Api, town: str, department: str, reply: str, **reporter: Any) -> dict[str, Any]:
     """A cooking-fume complaint in a town (routed to the town government), replied by its dispatcher, and
     the callback notify opened for that reply (the department's first reply of the week)."""
@@ -43,8 +34,8 @@ def replied_callback(api: Api, town: str, department: str, reply: str, **reporte
                         reporter=reporter or {"anonymous": True})
     dispatcher = api.login(f"dispatcher-{department}")
     case = f"/api/v1/cases/{answer['id']}"
-    eventually(lambda: api.http.get(case, headers=dispatcher).status_code == 200,
-               f"routing assigned it to {department}")
+    wait_for(lambda: api.http.get(case, headers=dispatcher).status_code == 200,
+             what=f"routing assigned it to {department}")
     assert api.http.post(f"{case}/accept", headers=dispatcher).status_code == 200
     replied = api.http.post(f"{case}/reply", headers=dispatcher, json={"reply": reply})
     assert replied.status_code == 200, replied.text
@@ -55,7 +46,7 @@ def replied_callback(api: Api, town: str, department: str, reply: str, **reporte
                               params={"status": "all", "department": department}).json()["callbacks"]
         return next((c for c in listed if c["complaint_id"] == answer["id"]), None)
 
-    callback = eventually(opened, f"notify opened a callback for {department}'s reply")
+    callback = wait_for(opened, what=f"notify opened a callback for {department}'s reply")
     assert callback["status"] == "pending" and callback["reason"] in ("sampled", "weekly_minimum"), callback
     return {**answer, "callback": callback}
 

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.waiting import wait_for
 from tests.web.conftest import Api, Tab
 
 CODE = re.compile(r"^HC\d{6}-[0-9A-Z]{8}$")
 NOISE = "合阳城街道南屏大道一工地凌晨两点还在打桩，噪音太大，吵得睡不着"
-
-
-def wait_for(check: Any, what: str, timeout: float = 20) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_report_shows_the_guess_then_the_code_and_the_private_link(phone: Tab) -> None:
@@ -152,7 +142,7 @@ def test_after_the_department_replies_the_citizen_rates_by_the_private_link(phon
         view = api.http.get(f"/api/v1/r/{token}").json()
         return view if view["status"] == "assigned" and view["department"] else None
 
-    view = wait_for(routed, "the complaint to be routed to a department")
+    view = wait_for(routed, what="the complaint to be routed to a department")
     department = view["department"]
     dispatcher = api.login(f"dispatcher-{department}")
     case = f"/api/v1/cases/{reported['id']}"
@@ -160,7 +150,8 @@ def test_after_the_department_replies_the_citizen_rates_by_the_private_link(phon
     reply = "经现场核查，该餐馆已安装油烟净化设施并整改到位，排放口已改至楼顶。"
     answer = api.http.post(f"{case}/reply", headers=dispatcher, json={"reply": reply})
     assert answer.status_code == 200, answer.text
-    wait_for(lambda: api.http.get(f"/api/v1/r/{token}").json()["can_rate"], "the reply to reach the citizen view")
+    wait_for(lambda: api.http.get(f"/api/v1/r/{token}").json()["can_rate"],
+             what="the reply to reach the citizen view")
 
     page = phone.open(reported["private_link"])
     expect(page.get_by_test_id("status-reply")).to_contain_text(reply)

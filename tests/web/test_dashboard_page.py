@@ -6,12 +6,12 @@ itself without a reload."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.waiting import wait_for
 from tests.web.conftest import DESKTOP, Api, Tab
 
 DEPT = "ecology_env"
@@ -26,22 +26,13 @@ def sign_in(page: Any, username: str) -> None:
     expect(page.get_by_test_id("staff-user")).to_contain_text(username)
 
 
-def eventually(check: Any, what: str, timeout: float = 20) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"never happened: {what}")
-
-
 def handled_case(api: Api, text: str) -> dict[str, Any]:
     """A citizen's complaint routed to the ecology bureau, signed for and replied to by its dispatcher."""
     answer = api.report(content=f"{text}（编号{uuid.uuid4().hex[:6]}）", town="合阳城街道",
                         address="合阳城街道南园路12号", category="noise", subcategory="industrial")
     dispatcher = api.login(DISPATCHER)
-    eventually(lambda: api.http.get(f"/api/v1/cases/{answer['id']}", headers=dispatcher).status_code == 200,
-               "routing assigned the case")
+    wait_for(lambda: api.http.get(f"/api/v1/cases/{answer['id']}", headers=dispatcher).status_code == 200,
+             what="routing assigned the case")
     accepted = api.http.post(f"/api/v1/cases/{answer['id']}/accept", headers=dispatcher)
     assert accepted.status_code == 200, accepted.text
     replied = api.http.post(f"/api/v1/cases/{answer['id']}/reply", headers=dispatcher,
@@ -58,7 +49,7 @@ def counted(api: Api, supervisor: dict[str, str], complaint_id: str) -> dict[str
         if complaint_id in [c["complaint_id"] for c in cases["cases"]]:
             return api.http.get("/api/v1/metrics/sla", headers=supervisor).json()
         return None
-    return eventually(check, f"notify counted {complaint_id} as replied on time")
+    return wait_for(check, what=f"notify counted {complaint_id} as replied on time")
 
 
 def percent(rate: float | None) -> str:

@@ -10,8 +10,8 @@ import uuid
 
 from playwright.sync_api import expect
 
+from tests.waiting import wait_for
 from tests.web.conftest import Api, Tab
-from tests.web.test_dashboard_page import eventually
 
 DISPATCHER = "dispatcher-ecology_env"
 REPLY = "经联系投诉人王小明（电话13987654321），已现场核查南园路化工厂夜间排气问题，责令其加装消声器，张先生表示认可。"
@@ -23,8 +23,8 @@ def replied_case(api: Api) -> dict:
                         address="合阳城街道南园路8号", category="noise", subcategory="industrial",
                         reporter={"name": "王小明", "phone": "13987654321", "anonymous": False})
     dispatcher = api.login(DISPATCHER)
-    eventually(lambda: api.http.get(f"/api/v1/cases/{answer['id']}", headers=dispatcher).status_code == 200,
-               "routing assigned the case")
+    wait_for(lambda: api.http.get(f"/api/v1/cases/{answer['id']}", headers=dispatcher).status_code == 200,
+             what="routing assigned the case")
     assert api.http.post(f"/api/v1/cases/{answer['id']}/accept", headers=dispatcher).status_code == 200
     reply = api.http.post(f"/api/v1/cases/{answer['id']}/reply", headers=dispatcher, json={"reply": REPLY})
     assert reply.status_code == 200, reply.text
@@ -39,7 +39,7 @@ def test_anyone_sees_the_months_figures_and_handled_cases_without_personal_data(
         return body if any("王小明" not in (c["summary"] or "") and "化工厂夜间排气" in (c["summary"] or "")
                            for c in body["cases"]) else None
 
-    body = eventually(published, "notify published the replied case")
+    body = wait_for(published, what="notify published the replied case")
 
     page = phone.open("/public")
     expect(page).to_have_title(re.compile("办理公开"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
+from services.intake.domain.complaint import normalize_phone  # the one spelling of a number
 from shared.clock import SHANGHAI
 from shared.contracts.codes import Channel
 from shared.outbound import Channel as Via
@@ -33,8 +34,6 @@ class CitizenSms:
 
 def mobile(phone: str | None) -> str | None:
     """The number an SMS can reach (a Chinese mobile, digits only), or None (a landline, nothing)."""
-    from services.intake.domain.complaint import normalize_phone  # the one spelling of a number
-
     number = normalize_phone(phone)
     return number if number is not None and len(number) == 11 and number.startswith("1") else None
 

@@ -130,36 +130,40 @@ class ImportReport:
 
     dry_run: bool
     read: int = 0
-    history: int = 0
-    opened: int = 0
     already: int = 0
     imported: list[tuple[int, str, str, str]] = field(default_factory=list)  # line, number, code, kind
     rejected: list[tuple[int, str, str]] = field(default_factory=list)  # line, number, reasons
     lines_of: dict[str, int] = field(default_factory=dict)  # number → the line of this file that took it
 
+    @property
+    def history(self) -> int:
+        return sum(1 for row in self.imported if row[3] == "history")
+
+    @property
+    def opened(self) -> int:
+        return len(self.imported) - self.history
+
     def add(self, outcome: BatchOutcome, rows: int) -> None:
         self.read += rows
         for row in outcome.imported:
             if (earlier := self.lines_of.get(row.legacy_id)) is not None:  # a dry run stores nothing between batches
-                self.rejected.append((row.line, row.legacy_id.partition(":")[2],
-                                      f"编号与第 {earlier} 行重复 / the same number as line {earlier}"))
+                self._same_number(row.line, row.legacy_id, earlier)
                 continue
             self.lines_of[row.legacy_id] = row.line
             self.imported.append((row.line, row.legacy_id.partition(":")[2], row.tracking_code,
                                   "history" if row.finished else "open"))
-            if row.finished:
-                self.history += 1
-            else:
-                self.opened += 1
         for skipped in outcome.already:
             earlier = skipped.earlier_in_batch or self.lines_of.get(skipped.legacy_id)
             if earlier is not None:
-                self.rejected.append((skipped.line, skipped.legacy_id.partition(":")[2],
-                                      f"编号与第 {earlier} 行重复 / the same number as line {earlier}"))
+                self._same_number(skipped.line, skipped.legacy_id, earlier)
             else:
                 self.already += 1
         for refused in outcome.rejected:
             self.rejected.append((refused.line, refused.number, "；".join(refused.reasons)))
+
+    def _same_number(self, line: int, legacy_id: str, earlier: int) -> None:
+        self.rejected.append((line, legacy_id.partition(":")[2],
+                              f"编号与第 {earlier} 行重复 / the same number as line {earlier}"))
 
 
 def run_import(bus: Any, path: Path, mapping: ImportMapping, *, dry_run: bool = False, batch_size: int = BATCH_SIZE,
@@ -203,7 +207,7 @@ class Progress:
             head = f"[{bar:<30}] {report.read:,}/{self.total:,} {share:4.0%}"
         else:
             head = f"{report.read:,} 行"
-        return (f"{head}  {rate:,.0f} 行/秒  导入 {report.history + report.opened:,}  已有 {report.already:,}  "
+        return (f"{head}  {rate:,.0f} 行/秒  导入 {len(report.imported):,}  已有 {report.already:,}  "
                 f"拒绝 {len(report.rejected):,}")
 
     def show(self, report: ImportReport) -> None:

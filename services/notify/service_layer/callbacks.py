@@ -94,9 +94,9 @@ def _view(row: Any, uow: NotifyUnitOfWork, now: datetime, calls: tuple[dict[str,
     return CallbackView(
         complaint_id=row.complaint_id, reply_round=row.reply_round, tracking_code=row.tracking_code,
         department=row.department, department_name=directory.name_of(row.department) if row.department else None,
-        reason=str(row.reason.value if hasattr(row.reason, "value") else row.reason), draw=row.draw,
+        reason=str(row.reason), draw=row.draw,
         replied_at=row.replied_at, due_at=row.due_at, overdue=row.status == "pending" and now > row.due_at,
-        status=str(row.status.value if hasattr(row.status, "value") else row.status), outcome=row.outcome,
+        status=str(row.status), outcome=row.outcome,
         outcome_label=OUTCOME_LABELS.get(row.outcome or ""), attempts=row.attempts, completed_at=row.completed_at,
         completed_by=row.completed_by, calls=calls)
 

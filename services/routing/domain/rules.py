@@ -10,7 +10,7 @@ elsewhere, before anyone commits to the change.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -62,7 +62,7 @@ class RuleBook(Aggregate):
         self.new_rules: list[RoutingRule] = []  # created in this transaction (ids given by the database)
         self.changes: list[RuleChange] = []
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[RoutingRule]:
         return iter(sorted(self._rules.values(), key=lambda r: r.id or 0))
 
     def active(self) -> list[RoutingRule]:

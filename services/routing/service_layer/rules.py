@@ -60,12 +60,13 @@ def dry_run_rules(query: DryRunRules, uow: RoutingUnitOfWork) -> dict[str, Any]:
     cases = [PastCase(cid, code, category, subcategory, towns.get(town) if town else None, department)
              for cid, code, category, subcategory, town, department in uow.cases.typed_since(since)]
     result = dry_run(cases, book.active(), proposed)
+    existing = {rule.id for rule in book}
     return {
         "days": query.days, "since": since.isoformat(), "cases": result.cases, "moved": len(result.moved),
         "flows": [{"from": before, "to": after, "cases": count}
                   for (before, after), count in result.flows.most_common()],
         "moved_cases": [asdict(m) for m in result.moved[:SHOWN_MOVES]],
-        "proposed_rules": [rule_view(r) for r in proposed if r.id not in {x.id for x in book}],
+        "proposed_rules": [rule_view(r) for r in proposed if r.id not in existing],
     }
 
 
