@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 from services import composition
 from services.intake.seed import DEMO_API_KEY
 from tests import templates
-from tests.intake.test_open311 import V2, serve
+from tests.intake.test_open311 import V2
 from tests.pg import PostgresServer
+from tests.processes import serve_in_thread
 
 PHONE = "13912345678"
 
@@ -48,8 +49,8 @@ def test_a_request_posted_through_open311_is_routed_and_its_agency_and_deadline_
     dispatcher = system.login("dispatcher-housing_construction")
     queue = system.client.get("/api/v1/queues/housing_construction", headers=dispatcher).json()
     case = next(c for c in queue["cases"] if c["tracking_code"] == code)
-    with serve(system.app) as endpoint:
-        client = GeoReport(endpoint)
+    with serve_in_thread(system.app) as base:
+        client = GeoReport(base + V2)
         found = client.get_service_request(code)
         assert found["agency_responsible"] == "区住房城乡建委"
         assert found["expected_datetime"] is not None
