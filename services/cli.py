@@ -262,8 +262,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_outbound(args: argparse.Namespace) -> int:
-    """Messages out (SMS to citizens from intake, group robots from notify): list, or replay a dead one.
-    Citizens' numbers are masked and private links cut short in the listing."""
+    """Messages out (SMS and WeChat to citizens from intake, group robots from notify): list, or replay a
+    dead one. Citizens' numbers and OpenIDs are masked and private links cut short in the listing."""
     import re
 
     from shared.auth import mask_phone
@@ -276,7 +276,8 @@ def cmd_outbound(args: argparse.Namespace) -> int:
             return
         status = MessageStatus(args.status) if args.status else None
         rows = [{"key": m.key, "channel": m.channel.value, "kind": m.kind, "status": m.status.value,
-                 "to": mask_phone(m.recipient) if m.channel is Channel.sms else m.recipient,
+                 "to": mask_phone(m.recipient) if m.channel is Channel.sms
+                 else f"openid …{m.recipient[-4:]}" if m.channel is Channel.wechat else m.recipient,
                  "text": re.sub(r"/r/[A-Za-z0-9_-]+", "/r/…", m.body), "attempts": m.attempts,
                  "created_at": m.created_at, "next_attempt_at": m.next_attempt_at, "sent_at": m.sent_at,
                  "last_error": m.last_error}

@@ -1,4 +1,5 @@
-"""Messages out to people (SMS, group robots): written with the change that causes them, sent after.
+"""Messages out to people (SMS, WeChat template messages, group robots): written with the change that
+causes them, sent after.
 
 The same shape as the event outbox, for the world outside: a handler `enqueue`s a message in its unit
 of work, so the message exists exactly when the change committed (a redelivered event, a restarted
@@ -45,13 +46,14 @@ class MessageStatus(StrEnum):
 class Channel(StrEnum):
     sms = "sms"  # a phone number
     robot = "robot"  # a group robot webhook (WeCom 企业微信 / DingTalk 钉钉): the recipient names the group
+    wechat = "wechat"  # a WeChat template message (公众号模板消息): the recipient is the citizen's OpenID
 
 
 @dataclass(frozen=True)
 class OutboundMessage:
     key: str  # idempotency: the cause (event id, alert) and the recipient; a second enqueue is a no-op
     channel: Channel
-    recipient: str  # a phone number, or a group's name (department code, "supervisors")
+    recipient: str  # a phone number, a WeChat OpenID, or a group's name (department code, "supervisors")
     body: str
     kind: str  # receipt, reply, sla_yellow, ... (for people reading the log, and the tests)
     not_before: datetime | None = None
@@ -166,11 +168,15 @@ class OutboundStore:
         """Add the message unless its key is there already; True when added. Part of the caller's transaction."""
         if session.execute(sa.select(self.table.c.key).where(self.table.c.key == message.key)).first():
             return False
-        session.execute(self.table.insert().values(
-            key=message.key, channel=message.channel.value, recipient_enc=self.sealer.encrypt(message.recipient),
-            body_enc=self.sealer.encrypt(message.body), kind=message.kind, status=MessageStatus.pending.value,
-            attempts=0, created_at=now, next_attempt_at=message.not_before or now))
+        session.execute(self.table.insert().values(**self.new_row(message, now=now)))
         return True
+
+    def new_row(self, message: OutboundMessage, *, now: datetime) -> dict[str, Any]:
+        """The message's row as written (sealed), pending from `not_before` or now."""
+        return {"key": message.key, "channel": message.channel.value,
+                "recipient_enc": self.sealer.encrypt(message.recipient), "body_enc": self.sealer.encrypt(message.body),
+                "kind": message.kind, "status": MessageStatus.pending.value, "attempts": 0, "created_at": now,
+                "next_attempt_at": message.not_before or now}
 
     def claim(self, session: Session, *, now: datetime, lease: timedelta, limit: int) -> list[StoredMessage]:
         """Due messages (pending and due, or sending with an expired lease), marked as this sender's."""

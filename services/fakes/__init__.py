@@ -1,1 +1,1 @@
-"""Fakes of outside services we cannot run here (an SMS gateway, group robots), for tests and the demo."""
+"""Fakes of outside services we cannot run here (an SMS gateway, group robots, WeChat's API), for tests and the demo."""

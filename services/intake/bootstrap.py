@@ -38,7 +38,7 @@ from shared.messagebus import MessageBus
 from shared.migrations import upgrade
 from shared.outbound import Channel as Via
 from shared.outbound import OutboundSender, OutboundStore, Sender, SendPolicy, outbound_samples, parse_quiet_hours
-from shared.outbound_http import HttpSmsGateway, LoggingSender
+from shared.outbound_http import HttpSmsGateway, LoggingSender, WechatApiClient, WechatTemplates
 from shared.runtime import PeriodicWorker, ServiceContext, ServiceRuntime
 from shared.uow import uow_factory
 
@@ -82,7 +82,19 @@ def attachment_limits(settings: IntakeSettings) -> AttachmentLimits:
 
 def citizen_sms(settings: IntakeSettings) -> CitizenSms:
     return CitizenSms(enabled=settings.citizen_sms, base_url=settings.public_base_url,
-                      quiet_hours=parse_quiet_hours(settings.sms_quiet_hours))
+                      quiet_hours=parse_quiet_hours(settings.sms_quiet_hours),
+                      wechat=frozenset(settings.wechat_template_ids))
+
+
+def wechat_templates(settings: IntakeSettings) -> Sender:
+    """The official account's template messages (WECHAT_TEMPLATE_IDS), or, without templates, nothing
+    leaves (no WeChat message is ever written then)."""
+    if not settings.wechat_template_ids:
+        return LoggingSender("wechat")
+    assert settings.wechat_app_id and settings.wechat_app_secret  # the settings refuse templates without them
+    client = WechatApiClient(settings.wechat_app_id, settings.wechat_app_secret.get_secret_value(),
+                             api_base_url=settings.wechat_api_base_url)
+    return WechatTemplates(settings.wechat_template_ids, settings.wechat_template_fields, client=client)
 
 
 def attachment_store(settings: IntakeSettings) -> AttachmentStore:
@@ -99,11 +111,13 @@ def attachment_store(settings: IntakeSettings) -> AttachmentStore:
 def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None = None,
               throttle: GuessThrottle | None = None, attachments: AttachmentStore | None = None,
               media: MediaPreparer | None = None, sms_gateway: Sender | None = None,
-              sign_in_throttle: SignInThrottle | None = None, passwords: Passwords | None = None) -> ServiceRuntime:
+              wechat_sender: Sender | None = None, sign_in_throttle: SignInThrottle | None = None,
+              passwords: Passwords | None = None) -> ServiceRuntime:
     """The intake runtime. `cipher` encrypts personal data at rest; `throttle` counts wrong guesses of
     codes, phone digits and tokens (in this process's memory by default); `attachments` keeps the bytes
     of citizens' photos and videos (a folder or an S3-compatible bucket); `media` re-encodes images without EXIF;
     `sms_gateway` delivers citizens' SMS (the gateway at SMS_GATEWAY_URL; none: kept, not sent);
+    `wechat_sender` their WeChat template messages (WeChat's API with WECHAT_APP_ID/SECRET);
     `sign_in_throttle` counts wrong passwords per username and per client; `passwords` hashes them, at most
     PASSWORD_HASH_CONCURRENCY at a time. A test may pass its own."""
     settings = ctx.settings
@@ -130,7 +144,9 @@ def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None
     if sms_gateway is None:
         sms_gateway = (HttpSmsGateway(settings.sms_gateway_url, settings.sms_gateway_secret.get_secret_value())
                        if settings.sms_gateway_url and settings.sms_gateway_secret else LoggingSender("sms"))
-    sender = OutboundSender(ctx.engine, outbound, {Via.sms: sms_gateway}, ctx.clock,
+    if wechat_sender is None:
+        wechat_sender = wechat_templates(settings)
+    sender = OutboundSender(ctx.engine, outbound, {Via.sms: sms_gateway, Via.wechat: wechat_sender}, ctx.clock,
                             SendPolicy(max_attempts=settings.outbound_max_attempts))
     router = build_router(bus, jwt_key=settings.jwt_key,
                           token_ttl=timedelta(minutes=settings.access_token_minutes), attachment_limits=limits)

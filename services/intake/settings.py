@@ -9,18 +9,32 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
+from services.intake.domain.messages import CARD_FIELDS, KINDS
 from shared.outbound import parse_quiet_hours
 from shared.settings import CommonSettings
+
+# Our message's fields → the keywords of a template from WeChat's library (模板库: 投诉/工单 进度通知):
+# tracking code (character_string ≤ 32), status (phrase ≤ 5), time, note (thing ≤ 20).
+DEFAULT_TEMPLATE_FIELDS = {"code": "character_string1", "status": "phrase2", "time": "time3", "note": "thing4"}
+_KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 
 
 class IntakeSettings(CommonSettings):
     # WeChat official account (公众号) server settings, used by the WeChat channel
     # (/api/v1/channels/wechat; off while WECHAT_TOKEN is unset). Safe mode (安全模式) needs the
-    # EncodingAESKey and the AppID as well; the AppSecret is for calling WeChat's APIs (not used yet).
+    # EncodingAESKey and the AppID as well; the AppID and AppSecret call WeChat's APIs (template messages).
     wechat_token: SecretStr | None = None
     wechat_app_id: str | None = None
     wechat_encoding_aes_key: SecretStr | None = None
     wechat_app_secret: SecretStr | None = None
+    # Template messages (模板消息) to citizens who reported through the official account, as JSON
+    # {"receipt": "<template id>", "reply": ..., "callback": ..., "reopened": ...}: a kind left out is not
+    # sent by WeChat; empty (the default): no template messages. The fields of our message (tracking code,
+    # status, time, note) go to the template's keywords named in WECHAT_TEMPLATE_FIELDS. The API's address
+    # is WeChat's own unless an egress proxy (or the fake, services/fakes/wechat.py) stands in for it.
+    wechat_template_ids: dict[str, str] = Field(default_factory=dict)
+    wechat_template_fields: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TEMPLATE_FIELDS))
+    wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
     # Where citizens open links (https://complaints.example.gov.cn): the WeChat reply's private link.
     # Unset, the link starts with the address the request came to.
     public_base_url: str | None = None
@@ -66,6 +80,7 @@ class IntakeSettings(CommonSettings):
                 ok = False
             if not ok:
                 raise ValueError("WECHAT_ENCODING_AES_KEY must be the 43 characters WeChat shows (32 bytes, base64)")
+        self._wechat_templates()
         if self.attachment_store == "s3" and not self.s3_bucket:
             raise ValueError("ATTACHMENT_STORE=s3 needs S3_BUCKET (and S3_ENDPOINT_URL for a store other than AWS)")
         if self.sms_gateway_url and not self.sms_gateway_secret:
@@ -74,3 +89,22 @@ class IntakeSettings(CommonSettings):
         if self.public_base_url is not None:
             self.public_base_url = self.public_base_url.rstrip("/") or None
         return self
+
+    def _wechat_templates(self) -> None:
+        if not self.wechat_template_ids:
+            return
+        if unknown := sorted(set(self.wechat_template_ids) - set(KINDS)):
+            raise ValueError(f"WECHAT_TEMPLATE_IDS: unknown kinds {unknown}; the kinds are {list(KINDS)}")
+        if not all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", t) for t in self.wechat_template_ids.values()):
+            raise ValueError("WECHAT_TEMPLATE_IDS: a template id is the letters, digits, - and _ WeChat shows")
+        if not self.wechat_app_id or not self.wechat_app_secret:
+            raise ValueError("WECHAT_TEMPLATE_IDS needs WECHAT_APP_ID and WECHAT_APP_SECRET (to get an access token)")
+        if unknown := sorted(set(self.wechat_template_fields) - set(CARD_FIELDS)):
+            raise ValueError(f"WECHAT_TEMPLATE_FIELDS: unknown fields {unknown}; the fields are {list(CARD_FIELDS)}")
+        keywords = self.wechat_template_fields.values()
+        if not keywords or not all(_KEYWORD.fullmatch(keyword) for keyword in keywords):
+            raise ValueError("WECHAT_TEMPLATE_FIELDS maps our fields to the template's keywords, e.g. "
+                             '{"code": "character_string1"}')
+        if not self.wechat_api_base_url.startswith(("https://", "http://")):
+            raise ValueError("WECHAT_API_BASE_URL must be an http(s) address")
+        self.wechat_api_base_url = self.wechat_api_base_url.rstrip("/") + "/"

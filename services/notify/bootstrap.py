@@ -52,11 +52,12 @@ def seed(engine: Engine, settings: NotifySettings, clock: Clock) -> None:
 
 def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = None) -> ServiceRuntime:
     """`notifier` delivers departments' and supervisors' messages: the group robots of ROBOT_WEBHOOKS
-    by default (none configured: kept, not sent); a test may pass its own."""
+    by default (DingTalk's signed with ROBOT_SECRETS; none configured: kept, not sent); a test may pass its own."""
     settings, clock = ctx.settings, ctx.clock
     outbound = OutboundStore(OUTBOUND_MESSAGES, Plain())  # groups' names and case facts: nothing personal
     if notifier is None:
-        notifier = (GroupRobot({group: str(url) for group, url in settings.robot_webhooks.items()})
+        notifier = (GroupRobot({group: str(url) for group, url in settings.robot_webhooks.items()},
+                               secrets={group: s.get_secret_value() for group, s in settings.robot_secrets.items()})
                     if settings.robot_webhooks else LoggingSender("robot"))
     sender = OutboundSender(ctx.engine, outbound, {Via.robot: notifier}, clock,
                             SendPolicy(max_attempts=settings.outbound_max_attempts))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, HttpUrl, model_validator
+from pydantic import Field, HttpUrl, SecretStr, model_validator
 
 from shared.settings import CommonSettings
 
@@ -26,6 +26,9 @@ class NotifySettings(CommonSettings):
     # key=...", "supervisors": "..."}; a group with no webhook gets nothing (its messages are kept, dead).
     # Unset: messages are kept, not sent (`complaints outbound list --service notify`).
     robot_webhooks: dict[str, HttpUrl] = Field(default_factory=dict)
+    # DingTalk robots with the signature security setting (加签) per group, as JSON {"supervisors": "SEC..."}:
+    # their requests carry `timestamp` and `sign` (docs/notifications.md). A group must have a webhook.
+    robot_secrets: dict[str, SecretStr] = Field(default_factory=dict)
 
     # Satisfaction callbacks (抽查回访): the share of replies drawn (per department in CALLBACK_SHARES,
     # JSON {"ecology_env": 0.5}), the seed that makes the draw reproducible (an audit redoes it), how
@@ -49,4 +52,8 @@ class NotifySettings(CommonSettings):
         if self.sla_sweep_lease_seconds < 2 * self.sla_sweep_interval_seconds:
             raise ValueError("SLA_SWEEP_LEASE_SECONDS must be at least twice SLA_SWEEP_INTERVAL_SECONDS, or the "
                              "sweeping replica loses its lease between two sweeps")
+        if unknown := sorted(set(self.robot_secrets) - set(self.robot_webhooks)):
+            raise ValueError(f"ROBOT_SECRETS names groups without a webhook in ROBOT_WEBHOOKS: {unknown}")
+        if any(not secret.get_secret_value().strip() for secret in self.robot_secrets.values()):
+            raise ValueError("ROBOT_SECRETS: a robot's secret must not be empty")
         return self

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from services.routing import seed as seed_data
 from services.routing.domain.commands import ListDepartments
 from services.routing.domain.deadlines import DeadlinePolicy
+from services.routing.domain.duplicates import DuplicatePolicy
 from services.routing.entrypoints.api import build_router
 from services.routing.entrypoints.rules import build_rules_router
 from services.routing.service_layer.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, TopicAdmin
@@ -52,6 +53,10 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
         "min_confidence": settings.routing_min_confidence if min_confidence is None else min_confidence,
         "max_extension_days": max_extension_days or settings.routing_max_extension_days,
         "topic_admin": topic_admin or ctx.transport,
+        "assist_days": settings.routing_assist_working_days,
+        "backlog_days": settings.routing_backlog_days,
+        "duplicates": DuplicatePolicy(window_days=settings.routing_duplicate_days,
+                                      radius_m=settings.routing_duplicate_radius_m),
     }
     bus = MessageBus(uow_factory(RoutingUnitOfWork, ctx.engine, clock=ctx.clock, source=SOURCE), group=NAME,
                      topics=(topics.RECEIVED, topics.LIFECYCLE, topics.ACCOUNTS), commands=COMMAND_HANDLERS,

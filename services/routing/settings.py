@@ -12,3 +12,12 @@ class RoutingSettings(CommonSettings):
     routing_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     # 延期: at most this many working days in total per case, asked before the reply deadline.
     routing_max_extension_days: int = Field(default=10, ge=1, le=60)
+    # 并单: a new case of the same type within this many days, and (with coordinates) metres, of an open
+    # case with similar text is suggested as its duplicate.
+    routing_duplicate_days: int = Field(default=30, ge=1, le=365)
+    routing_duplicate_radius_m: float = Field(default=300.0, ge=10.0, le=5000.0)
+    # 协办: an assisting department answers the lead within this many working days (never after the lead's
+    # own reply deadline).
+    routing_assist_working_days: int = Field(default=3, ge=1, le=30)
+    # 积案: an open case older than this many days (or past its deadline, or reopened twice) is long-standing.
+    routing_backlog_days: int = Field(default=30, ge=1, le=365)

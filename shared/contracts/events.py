@@ -247,6 +247,93 @@ class CaseReturnedV1(ComplaintEvent):
     by: str
 
 
+class CaseRejectedV1(ComplaintEvent):
+    """不予受理: not a complaint the bureau handles (spam, nothing to act on); the reason is what the
+    citizen reads. A rejected case leaves the denominator of every target."""
+
+    event_type = TYPE_PREFIX + "case.rejected.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    reason: str
+    rejected_at: datetime
+    by: str
+
+
+class CaseForwardedV1(ComplaintEvent):
+    """转办: not an environmental matter; a supervisor forwarded it to the body that handles it (人社, 住建,
+    交通 ...). The bureau's part ends here: forwarding within the assignment time limit counts as assigned
+    on time, and no reply round starts."""
+
+    event_type = TYPE_PREFIX + "case.forwarded.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    body: str  # the receiving body, as the citizen reads it
+    note: str | None = None
+    forwarded_at: datetime
+    by: str
+
+
+class CaseMergedV1(ComplaintEvent):
+    """并单: this case is a duplicate of the open case `master_id`; it is handled there and counts once,
+    with its master. Its citizen follows the master's progress and reply, and may rate it."""
+
+    event_type = TYPE_PREFIX + "case.merged.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    master_id: str
+    master_tracking_code: str
+    department: str | None = None  # the duplicate's department before the merge (its queue loses it)
+    reason: str | None = None
+    merged_at: datetime
+    by: str
+
+
+class AssistRequestedV1(ComplaintEvent):
+    """协办: the lead department (主办) or a supervisor asked another department to assist; it replies to
+    the lead by `due`. The lead's reply still closes the case."""
+
+    event_type = TYPE_PREFIX + "case.assist_requested.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str  # the assisting department
+    lead_department: str
+    due: datetime
+    note: str | None = None
+    requested_at: datetime
+    by: str
+
+
+class AssistRepliedV1(ComplaintEvent):
+    """An assisting department's answer to the lead (协办意见)."""
+
+    event_type = TYPE_PREFIX + "case.assist_replied.v1"
+    topic = topics.LIFECYCLE
+
+    department: str
+    lead_department: str
+    due: datetime
+    replied_at: datetime
+    by: str
+
+
+class LeaderAssignedV1(ComplaintEvent):
+    """领导包案: a long-standing case (积案) is given to a named leader, who owns it to closure."""
+
+    event_type = TYPE_PREFIX + "case.leader_assigned.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str | None = None
+    leader: str
+    plan: str
+    assigned_at: datetime
+    by: str
+
+
 class ExtensionRequestedV1(ComplaintEvent):
     """The department asked for more time before the reply deadline (延期申请)."""
 
@@ -398,6 +485,12 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         CaseAcceptedV1,
         CaseRepliedV1,
         CaseReturnedV1,
+        CaseRejectedV1,
+        CaseForwardedV1,
+        CaseMergedV1,
+        AssistRequestedV1,
+        AssistRepliedV1,
+        LeaderAssignedV1,
         CaseReopenedV1,
         CallbackDueV1,
         CallbackCompletedV1,

@@ -72,8 +72,9 @@ def test_a_reply_clock_goes_yellow_red_and_escalated_each_once_as_time_passes(fe
     assert [m[:5] for m in notifier.to(department_recipient("ecology_env"), cause="assigned")] == ["【新案件】"]
     to_department = notifier.to(department_recipient("ecology_env"), cause="alert")
     assert len(to_department) == 3 and "黄灯" in to_department[0] and "HCc1" in to_department[0]
-    assert "红灯" in to_department[1] and "督办" in to_department[2]
-    assert notifier.to(SUPERVISORS) == [to_department[2]]
+    assert "红灯" in to_department[1] and to_department[2].startswith("【催办】")  # the department is reminded
+    [escalation] = notifier.to(SUPERVISORS)  # the supervisors are told to supervise it (督办)
+    assert escalation.startswith("【督办】") and "HCc1" in escalation and "责任单位" in escalation
 
 
 def test_the_sweeper_worker_sends_the_command_at_the_clock_s_time(runtime, feed, clock, engine):

@@ -41,7 +41,7 @@ _COMPLAINT_COLUMNS = (
     "tracking_code", "content", "category", "subcategory", "town", "address", "lat", "lon", "occurred_at",
     "urgent", "reporter_name_enc", "reporter_phone_enc", "phone_last4", "anonymous", "received_at",
     "department", "reply", "replied_at", "reply_round", "reporter_phone_hmac", "citizen_token_hash",
-    "citizen_token_enc", "reply_due", "reported_by", "legacy_id",
+    "citizen_token_enc", "reply_due", "reported_by", "legacy_id", "merged_into", "master_tracking_code",
 )
 
 # What the public feed (Open311) reads of a complaint: never a reporter's column.
@@ -91,6 +91,12 @@ class ComplaintRepository(Repository[Complaint]):
 
     def by_tracking_code(self, tracking_code: str, *, for_update: bool = False) -> Complaint | None:
         return self._one(col(ComplaintRow.tracking_code) == tracking_code, for_update)
+
+    def merged_into(self, master_id: str, *, for_update: bool = False) -> list[Complaint]:
+        """The complaints merged into `master_id` (并单): they follow its handling."""
+        ids = self.session.scalars(select(col(ComplaintRow.id)).where(col(ComplaintRow.merged_into) == master_id)
+                                   .order_by(col(ComplaintRow.id)))
+        return [found for complaint_id in list(ids) if (found := self.get(complaint_id, for_update=for_update))]
 
     def imported_already(self, legacy_ids: Iterable[str]) -> set[str]:
         """Which of these older-system numbers have been imported (importing twice adds nothing)."""

@@ -52,6 +52,9 @@ class ComplaintRow(SQLModel, table=True):
     reply_due: datetime | None = Field(default=None, sa_column=_ts(nullable=True))  # the department's deadline
     reply_round: int = 0
     rating: str | None = Field(default=None, max_length=30)
+    # 并单: the master this complaint was merged into (its citizen follows the master's handling).
+    merged_into: str | None = Field(default=None, max_length=36, index=True)
+    master_tracking_code: str | None = Field(default=None, max_length=20)
     updated_at: datetime = Field(sa_column=_ts())
 
 
@@ -78,6 +81,21 @@ class WechatSessionRow(SQLModel, table=True):
     openid: str = Field(primary_key=True, max_length=64)
     draft: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     updated_at: datetime = Field(sa_column=_ts())
+
+
+class WechatRecipientRow(SQLModel, table=True):
+    """Who reported a complaint through the official account, to send them its template messages.
+
+    The OpenID is personal data: encrypted like the reporter's phone, with a keyed hash (like
+    `reporter_phone_hmac`) to find a user's rows when they unfollow the account. It never leaves intake.
+    """
+
+    __tablename__ = "intake_wechat_recipients"
+
+    complaint_id: str = Field(primary_key=True, max_length=36, foreign_key="intake_complaints.id")
+    openid_enc: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    openid_hmac: str = Field(max_length=64, index=True)
+    created_at: datetime = Field(sa_column=_ts())
 
 
 class AttachmentRow(SQLModel, table=True):
@@ -171,5 +189,5 @@ TABLES: list[sa.Table] = [
     SQLModel.metadata.tables[name]
     for name in ("intake_complaints", "intake_timeline", "intake_ratings", "intake_idempotency_keys", "intake_users",
                  "intake_api_keys", "intake_department_names", "intake_channel_refs", "intake_wechat_sessions",
-                 "intake_attachments")
+                 "intake_wechat_recipients", "intake_attachments")
 ]

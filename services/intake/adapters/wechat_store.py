@@ -1,6 +1,8 @@
-"""The WeChat conversation's rows: unfinished reports (`intake_wechat_sessions`) and who reported what.
+"""The WeChat conversation's rows: unfinished reports (`intake_wechat_sessions`), who reported what, and
+whom to send a complaint's template messages (`intake_wechat_recipients`).
 
-Rows are keyed by `user_key(openid)` (a digest): intake never stores a WeChat OpenID in clear.
+Rows are keyed by `user_key(openid)` (a digest) or hold the OpenID encrypted by intake's cipher (with
+its keyed hash): intake never stores a WeChat OpenID in clear.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from services.intake.adapters.tables import ChannelRefRow, WechatSessionRow
+from services.intake.adapters.tables import ChannelRefRow, WechatRecipientRow, WechatSessionRow
 from services.intake.domain.wechat import Draft
 from shared.contracts.codes import Channel
 
@@ -54,3 +56,20 @@ class WechatSessionRepository:
         return list(self.session.scalars(
             select(col(ChannelRefRow.ref)).where(col(ChannelRefRow.channel) == Channel.wechat.value,
                                                  col(ChannelRefRow.complaint_id) == complaint_id)))
+
+    # --- whom a complaint's template messages go to (the OpenID sealed by the caller: ciphertext and hash)
+
+    def add_recipient(self, complaint_id: str, openid_enc: str, openid_hmac: str, at: datetime) -> None:
+        self.session.add(WechatRecipientRow(complaint_id=complaint_id, openid_enc=openid_enc,
+                                            openid_hmac=openid_hmac, created_at=at))
+
+    def recipient(self, complaint_id: str) -> str | None:
+        """The encrypted OpenID of the user who reported the complaint through the official account."""
+        return self.session.scalars(select(col(WechatRecipientRow.openid_enc))
+                                    .where(col(WechatRecipientRow.complaint_id) == complaint_id)).one_or_none()
+
+    def forget_recipient(self, openid_hmac: str) -> int:
+        """The user unfollowed the account: no more template messages about any of their complaints."""
+        done = self.session.execute(delete(WechatRecipientRow)
+                                    .where(col(WechatRecipientRow.openid_hmac) == openid_hmac))
+        return int(getattr(done, "rowcount", 0) or 0)

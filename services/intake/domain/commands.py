@@ -49,6 +49,9 @@ class ReceiveComplaint:
     channel_ref: str | None = None
     # 网格巡查 (channel grid): the username of the grid worker who found it; there is no citizen reporter.
     reported_by: str | None = None
+    # The WeChat user who reported it through the official account: kept encrypted, to send them the
+    # complaint's template messages (WECHAT_TEMPLATE_IDS). Never in an event or a log.
+    wechat_openid: str | None = field(default=None, repr=False)
 
 
 # Queries and commands a citizen sends carry `client` (the request's address): wrong guesses are

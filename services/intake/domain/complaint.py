@@ -36,6 +36,9 @@ from shared.contracts.events import (
     CallbackDueV1,
     CaseAcceptedV1,
     CaseAssignedV1,
+    CaseForwardedV1,
+    CaseMergedV1,
+    CaseRejectedV1,
     CaseReopenedV1,
     CaseRepliedV1,
     CaseReturnedV1,
@@ -232,6 +235,9 @@ class Complaint(Aggregate):
     reply_due: datetime | None = None
     reply_round: int = 0
     rating: Rating | None = None
+    # 并单: merged into this master (its id and code); the citizen follows the master's handling and rates it.
+    merged_into: str | None = None
+    master_tracking_code: str | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
     ratings: list[GivenRating] = field(default_factory=list)
 
@@ -315,9 +321,11 @@ class Complaint(Aggregate):
 
     def shown_to(self, phone_last4: str | None) -> bool:
         """Viewing by tracking code: a complaint reported with a phone needs its last four digits too;
-        one reported without a phone has nothing to check (the code alone). Compared in constant time."""
+        one reported without a phone has nothing to check (the code alone). Compared in constant time.
+        An Open311 request's code is public (the feed lists it as service_request_id): alone it opens nothing,
+        or anyone could read the unredacted text the feed masks (docs/access.md)."""
         if self.phone_last4 is None:
-            return True
+            return self.channel is not Channel.open311
         return same_secret(phone_last4, self.phone_last4)
 
     def holds_token(self, token: str | None) -> bool:
@@ -337,7 +345,12 @@ class Complaint(Aggregate):
         self.rating = rating
         self.ratings.append(GivenRating(self.reply_round, rating, comment, via, at))
         self._note(at, f"您的评价：{RATING_LABELS[rating]}", Status.closed)
-        self.record(ComplaintRatedV1, comment=comment, via=via, rated_at=at)
+        if self.merged_into is not None and self.master_tracking_code is not None:
+            # merged (并单): the reply rated is the master's, and the rating counts for the master's round
+            self.record(ComplaintRatedV1, complaint_id=self.merged_into, tracking_code=self.master_tracking_code,
+                        comment=comment, via=via, rated_at=at)
+        else:
+            self.record(ComplaintRatedV1, comment=comment, via=via, rated_at=at)
 
     # --- attachments (photos and videos as evidence) --------------------------------------------------
 
@@ -370,6 +383,7 @@ class Complaint(Aggregate):
                       for e in self.timeline],
             reply_due=self.reply_due.astimezone(SHANGHAI) if self.reply_due else None,
             attachments=tuple(attachments), can_attach=self.accepts_attachments,
+            merged_with=self.master_tracking_code if self.merged_into else None,
         )
 
     # --- the handling, as routing reports it ---------------------------------------------------------
@@ -380,9 +394,32 @@ class Complaint(Aggregate):
                  CaseAcceptedV1: self.on_accepted, CaseRepliedV1: self.on_replied,
                  CaseReturnedV1: self.on_returned, ExtensionDecidedV1: self.on_extension_decided,
                  CaseReopenedV1: self.on_reopened, CallbackCompletedV1: self.on_callback_completed,
-                 CallbackDueV1: self.on_callback_due}.get(type(event))
+                 CallbackDueV1: self.on_callback_due, CaseRejectedV1: self.on_rejected,
+                 CaseForwardedV1: self.on_forwarded}.get(type(event))
         if apply is not None:
             apply(event)  # type: ignore[operator]
+
+    def on_rejected(self, event: CaseRejectedV1) -> None:
+        self.department = self.reply_due = None
+        self._note(event.rejected_at, f"不予受理：{event.reason}", Status.rejected)
+
+    def on_forwarded(self, event: CaseForwardedV1) -> None:
+        self.department = self.reply_due = None
+        note = f"（{event.note}）" if event.note else ""
+        self._note(event.forwarded_at, f"您反映的问题不属于生态环境部门职责，已转交{event.body}办理{note}",
+                   Status.forwarded)
+
+    def merge_into(self, master: Complaint, event: CaseMergedV1) -> None:
+        """并单: from now on this complaint shows the master's handling (status, department, reply, deadline);
+        the events about the master reach it too (the handler passes them on)."""
+        self.merged_into, self.master_tracking_code = master.complaint_id, master.tracking_code
+        self.department, self.reply_due = master.department, master.reply_due
+        self.reply, self.replied_at, self.reply_round, self.rating = (master.reply, master.replied_at,
+                                                                      master.reply_round, None)
+        status = master.status if master.status not in (Status.received, Status.closed) else (
+            Status.replied if master.status is Status.closed else Status.triage)
+        self._note(event.merged_at, f"您反映的问题与查询码 {master.tracking_code} 的投诉为同一问题，已合并办理，"
+                   "办理进展和回复在此同步显示", status, department=master.department)
 
     def on_triaged(self, event: CaseTriagedV1) -> None:
         self._note(event.at, "正在确定承办单位", Status.triage)

@@ -15,11 +15,13 @@ class Status(StrEnum):
     replied = "replied"  # 已回复
     closed = "closed"  # 已办结 (rated)
     rejected = "rejected"  # 不予受理
+    forwarded = "forwarded"  # 已转办 (to the body that handles it, outside the bureau)
 
 
 STATUS_LABELS = {
     Status.received: "已受理", Status.triage: "分拨中", Status.assigned: "已交办", Status.accepted: "办理中",
     Status.replied: "已回复", Status.closed: "已办结", Status.rejected: "不予受理",
+    Status.forwarded: "已转办",
 }
 
 RATING_LABELS = {Rating.satisfied: "满意", Rating.basically_satisfied: "基本满意", Rating.unsatisfied: "不满意"}

@@ -40,6 +40,7 @@ class CitizenView:
     reply_due: datetime | None = None  # the department's deadline to reply (Open311's expected_datetime)
     attachments: tuple[AttachmentInfo, ...] = ()  # the citizen's photos and videos, oldest first
     can_attach: bool = False  # more files may be added (the complaint is not closed)
+    merged_with: str | None = None  # 并单: the tracking code of the complaint it is handled with
 
     @property
     def status_label(self) -> str:

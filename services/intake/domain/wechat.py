@@ -95,7 +95,8 @@ class HandleWechatMessage:
 def user_key(openid: str) -> str:
     """What intake stores instead of the OpenID (sessions, channel references): its sha256.
 
-    The reply goes to the OpenID in the message itself, so intake never needs it back.
+    The reply goes to the OpenID in the message itself; only a submitted complaint keeps it, encrypted,
+    for its template messages (`intake_wechat_recipients`).
     """
     return hashlib.sha256(f"wechat-openid:{openid}".encode()).hexdigest()
 

@@ -52,7 +52,7 @@ from shared.auth import mask_name, mask_phone
 from shared.clock import SHANGHAI
 from shared.contracts import events as ev
 from shared.contracts.codes import Channel
-from shared.outbound import ListOutbound, ReplayOutbound, list_outbound, replay_outbound
+from shared.outbound import ListOutbound, OutboundMessage, ReplayOutbound, list_outbound, replay_outbound
 
 
 class Cipher(Protocol):
@@ -143,13 +143,16 @@ def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Ci
     )
     uow.complaints.add(complaint)
     # Before the keys: a racing twin's key must fail at commit (commit_first), not in this query's autoflush.
-    if (note := messages.receipt(sms, citizen(complaint, cipher), at=now)) is not None:
+    for note in messages.receipt(sms, citizen(complaint, cipher, openid=cmd.wechat_openid), at=now):
         uow.enqueue(note)
     if cmd.idempotency_key:
         uow.idempotency_keys.add(IdempotencyKey(cmd.idempotency_key, cmd.request_fingerprint or "",
                                                 complaint.complaint_id, now))
     if cmd.channel_ref:
         uow.channel_refs.add(cmd.channel.value, cmd.channel_ref, complaint.complaint_id, now)
+    if cmd.wechat_openid:  # sealed like the phone: its template messages need it, nothing else may read it
+        uow.wechat_sessions.add_recipient(complaint.complaint_id, cipher.encrypt(cmd.wechat_openid) or "",
+                                          cipher.index(cmd.wechat_openid), now)
     if (winner := uow.commit_first(lambda: _earlier(cmd, uow))) is not None:
         return Received.of(winner, replayed=True, cipher=cipher)
     return Received.of(complaint, replayed=False, cipher=cipher)
@@ -173,10 +176,18 @@ def _earlier(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork) -> Complaint | None
     return earlier
 
 
-def citizen(complaint: Complaint, cipher: Cipher) -> messages.Citizen:
-    """The complaint's reporter as a message needs them: number and private token decrypted."""
+def citizen(complaint: Complaint, cipher: Cipher, *, openid: str | None = None) -> messages.Citizen:
+    """The complaint's reporter as a message needs them: number, private token (and OpenID) decrypted."""
     return messages.Citizen(complaint.complaint_id, complaint.tracking_code, complaint.channel, complaint.anonymous,
-                            cipher.decrypt(complaint.reporter_phone_enc), cipher.decrypt(complaint.citizen_token_enc))
+                            cipher.decrypt(complaint.reporter_phone_enc), cipher.decrypt(complaint.citizen_token_enc),
+                            openid)
+
+
+def _reporter(complaint: Complaint, uow: IntakeUnitOfWork, cipher: Cipher) -> messages.Citizen:
+    """`citizen()`, with the WeChat user who reported it (looked up for WeChat's complaints only)."""
+    openid = (cipher.decrypt(uow.wechat_sessions.recipient(complaint.complaint_id))
+              if complaint.channel is Channel.wechat else None)
+    return citizen(complaint, cipher, openid=openid)
 
 
 def seal_reporter(reporter: c.Reporter, cipher: Cipher) -> SealedReporter:
@@ -367,22 +378,38 @@ def get_reference(_query: c.GetReference, _uow: IntakeUnitOfWork) -> Reference:
 
 
 def follow_lifecycle(event: ev.ComplaintEvent, uow: IntakeUnitOfWork, cipher: Cipher, sms: CitizenSms) -> None:
-    """Routing's lifecycle events keep the citizen's view of the complaint current; a reply is told by SMS."""
+    """Routing's lifecycle events keep the citizen's view of the complaint current, and of the complaints
+    merged into it (并单), whose citizens follow its handling; a reply is told (SMS, WeChat) to each of them."""
     complaint = uow.complaints.get(event.complaint_id, for_update=True)
     if complaint is None:
         raise UnknownComplaint(event.complaint_id)  # retried, then parked: never silently lost
-    complaint.follow(event)
-    now, about = uow.clock.now(), citizen(complaint, cipher)
-    note = None
-    if isinstance(event, ev.CaseRepliedV1):
-        note = messages.replied(sms, about, reply_round=event.reply_round, at=now)
-    elif isinstance(event, ev.CallbackDueV1) and event.reason != "unsatisfied_online":
-        note = messages.callback_link(sms, about, reply_round=event.reply_round, at=now)
-    elif isinstance(event, ev.CaseReopenedV1):
-        note = messages.reopened(sms, about, reply_round=event.reply_round, reply_due=event.reply_due, at=now)
-    if note is not None:
-        uow.enqueue(note)
+    if isinstance(event, ev.CaseMergedV1):
+        master = uow.complaints.get(event.master_id)
+        if master is None:
+            raise UnknownComplaint(event.master_id)
+        if complaint.merged_into is None:  # a redelivery changes nothing
+            complaint.merge_into(master, event)
+        uow.commit()
+        return
+    now = uow.clock.now()
+    for followed in [complaint, *uow.complaints.merged_into(complaint.complaint_id, for_update=True)]:
+        followed.follow(event)
+        for note in _citizen_messages(event, followed, uow, cipher, sms, now):
+            uow.enqueue(note)
     uow.commit()
+
+
+def _citizen_messages(event: ev.ComplaintEvent, complaint: Complaint, uow: IntakeUnitOfWork, cipher: Cipher,
+                      sms: CitizenSms, now: datetime) -> list[OutboundMessage]:
+    """What the event tells the complaint's citizen (SMS, WeChat), if anything."""
+    if isinstance(event, ev.CaseRepliedV1):
+        return messages.replied(sms, _reporter(complaint, uow, cipher), reply_round=event.reply_round, at=now)
+    if isinstance(event, ev.CallbackDueV1) and event.reason != "unsatisfied_online":
+        return messages.callback_link(sms, _reporter(complaint, uow, cipher), reply_round=event.reply_round, at=now)
+    if isinstance(event, ev.CaseReopenedV1):
+        return messages.reopened(sms, _reporter(complaint, uow, cipher), reply_round=event.reply_round,
+                                 reply_due=event.reply_due, at=now)
+    return []
 
 
 def on_departments_changed(event: ev.DepartmentsChangedV1, uow: IntakeUnitOfWork) -> None:
@@ -430,6 +457,9 @@ EVENT_HANDLERS: dict[type[ev.EventPayload], list[Callable[..., None]]] = {
     ev.CaseAcceptedV1: [follow_lifecycle],
     ev.CaseRepliedV1: [follow_lifecycle],
     ev.CaseReturnedV1: [follow_lifecycle],
+    ev.CaseRejectedV1: [follow_lifecycle],
+    ev.CaseForwardedV1: [follow_lifecycle],
+    ev.CaseMergedV1: [follow_lifecycle],
     ev.ExtensionDecidedV1: [follow_lifecycle],
     ev.CaseReopenedV1: [follow_lifecycle],
     ev.CallbackDueV1: [follow_lifecycle],

@@ -2,7 +2,8 @@
 
 The conversation itself is pure (`domain/wechat.py`); here it meets the draft store and intake's
 one way of receiving a complaint (`handlers.receive_complaint`, the handler of `ReceiveComplaint`),
-run in this unit of work so the complaint and the end of the draft commit together.
+run in this unit of work so the complaint, the end of the draft and the sealed OpenID its template
+messages go to commit together. Unfollowing the account forgets the user's OpenIDs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from services.intake.domain.wechat import (
     NOT_FOUND,
     SESSION_TTL,
     Draft,
+    Event,
     HandleWechatMessage,
     Query,
     Say,
@@ -53,6 +55,13 @@ def handle_wechat_message(cmd: HandleWechatMessage, uow: IntakeUnitOfWork, ciphe
     if ref is not None and uow.channel_refs.get(Channel.wechat.value, ref) is not None:
         # WeChat's retry of the message that submitted: the channel reference gives the same answer.
         return _submit(uow, cipher, sms, cmd, ref, Draft())
+    if isinstance(cmd.body, Event) and cmd.body.name == "unsubscribe":
+        # Unfollowed: WeChat delivers them no template message any more, and intake keeps no way to reach
+        # them (their complaints stay; the private link still opens them).
+        uow.wechat_sessions.forget_recipient(cipher.index(cmd.openid))
+        uow.wechat_sessions.discard(user)
+        uow.commit()
+        return WechatAnswer(None)
     now = uow.clock.now()
     stored = uow.wechat_sessions.get(user, for_update=True)
     draft = current(*stored, now) if stored is not None else None
@@ -84,7 +93,7 @@ def _submit(uow: IntakeUnitOfWork, cipher: Cipher, sms: CitizenSms, cmd: HandleW
 
     received = receive_complaint(ReceiveComplaint(
         channel=Channel.wechat, channel_ref=ref, content=draft.full_content, town=draft.town,
-        address=draft.address, lat=draft.lat, lon=draft.lon,
+        address=draft.address, lat=draft.lat, lon=draft.lon, wechat_openid=cmd.openid,
     ), uow, cipher, sms)
     link = f"{cmd.link_base.rstrip('/')}/r/{received.citizen_token}"
     return WechatAnswer(submitted_text(received.tracking_code, link), received.tracking_code, received.replayed)

@@ -11,12 +11,17 @@ from sqlmodel import col, select
 
 from services.notify.adapters.tables import AlertRow, CaseRow, ClockRow, RatingRow, ReplyRoundRow
 from services.notify.domain.case import WAITING_ON_DEPARTMENT, SlaCase
-from services.notify.domain.clocks import CaseStatus, ClockName, ClockState, Level
+from services.notify.domain.clocks import CLOSED, NOT_COUNTED, CaseStatus, ClockName, ClockState, Level
 from services.notify.domain.metrics import AssignmentRecord, Period, RatingRecord, ReplyRecord
 
 
 def _within(column: Any, period: Period) -> sa.ColumnElement[bool]:
     return sa.and_(column >= period.start, column < period.end)
+
+
+def _counted(case: type[CaseRow]) -> sa.ColumnElement[bool]:
+    """Not rejected (不予受理) and not merged into a master (并单): what the targets count (DESIGN.md)."""
+    return col(case.status).not_in(NOT_COUNTED)
 
 
 class ReportQueries:
@@ -31,7 +36,7 @@ class ReportQueries:
         query = (select(CaseRow, col(ClockRow.due), col(ReplyRoundRow.department))
                  .outerjoin(ClockRow, assign_clock)
                  .outerjoin(ReplyRoundRow, first_round)
-                 .where(_within(col(CaseRow.received_at), period)))
+                 .where(_within(col(CaseRow.received_at), period), _counted(CaseRow)))
         return [
             AssignmentRecord(
                 complaint_id=c.complaint_id, received_at=c.received_at, assign_due=assign_due,
@@ -49,7 +54,7 @@ class ReportQueries:
                            _within(col(ReplyRoundRow.replied_at), period))
         query = (select(ReplyRoundRow, CaseRow)
                  .join(CaseRow, col(CaseRow.complaint_id) == col(ReplyRoundRow.complaint_id))
-                 .where(in_period))
+                 .where(in_period, _counted(CaseRow)))
         return [
             ReplyRecord(
                 complaint_id=r.complaint_id, reply_round=r.reply_round, reply_due=r.reply_due,
@@ -67,7 +72,8 @@ class ReportQueries:
         query = (select(RatingRow, CaseRow, col(ReplyRoundRow.department))
                  .outerjoin(CaseRow, col(CaseRow.complaint_id) == col(RatingRow.complaint_id))
                  .outerjoin(ReplyRoundRow, same_round)
-                 .where(_within(col(RatingRow.rated_at), period)))
+                 .where(_within(col(RatingRow.rated_at), period),
+                        sa.or_(col(CaseRow.status).is_(None), _counted(CaseRow))))
         return [
             RatingRecord(
                 complaint_id=r.complaint_id, reply_round=r.reply_round, rating=r.rating, rated_at=r.rated_at,
@@ -98,7 +104,8 @@ class ReportQueries:
         unassigned = sa.and_(col(CaseRow.assigned_at).is_(None), col(CaseRow.complaint_id).in_(has_assign_clock))
         waiting = sa.and_(col(CaseRow.status).in_([s.value for s in WAITING_ON_DEPARTMENT]),
                           sa.or_(col(CaseRow.accepted_at).is_(None), col(CaseRow.replied_at).is_(None)))
-        query = select(CaseRow).where(sa.or_(unassigned, waiting))
+        query = select(CaseRow).where(sa.or_(unassigned, waiting),
+                                      col(CaseRow.status).not_in([s.value for s in CLOSED]))
         if department is not None:
             query = query.where(col(CaseRow.department) == department)
         rows = list(self.session.scalars(query).all())

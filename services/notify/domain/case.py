@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.notify.domain.clocks import CaseStatus, ClockName, ClockState, Level, SlaPolicy
+from services.notify.domain.clocks import CLOSED, CaseStatus, ClockName, ClockState, Level, SlaPolicy
 from shared.contracts.events import (
     CaseAcceptedV1,
     CaseAssignedV1,
     CaseEscalatedV1,
+    CaseForwardedV1,
+    CaseMergedV1,
+    CaseRejectedV1,
     CaseRepliedV1,
     CaseReturnedV1,
     CaseTriagedV1,
@@ -94,7 +97,9 @@ class SlaCase(Aggregate):
 
     def running_clocks(self) -> list[ClockState]:
         """The clocks still running: what the case is waiting for, and by when."""
-        running = []
+        running: list[ClockState] = []
+        if self.status in CLOSED:
+            return running  # rejected, forwarded or merged: nobody owes anything
         assign = self.clocks.get(ClockName.assign)
         if self.assigned_at is None and assign is not None:
             running.append(assign)
@@ -130,13 +135,15 @@ class SlaCase(Aggregate):
         self.tracking_code = self.tracking_code or event.tracking_code
 
     # Events that open a case notify has not seen yet; the others only move a case it follows.
-    OPENED_BY = (CaseTriagedV1, CaseAssignedV1, CaseRepliedV1)
+    OPENED_BY = (CaseTriagedV1, CaseAssignedV1, CaseRepliedV1, CaseRejectedV1, CaseForwardedV1, CaseMergedV1)
 
     def follow(self, event: ComplaintEvent) -> None:
         """Apply one of routing's lifecycle events to the clocks (others change nothing)."""
         apply = {CaseTriagedV1: self.on_triaged, CaseAssignedV1: self.on_assigned,
                  CaseAcceptedV1: self.on_accepted, CaseRepliedV1: self.on_replied,
-                 CaseReturnedV1: self.on_returned, ExtensionDecidedV1: self.on_extension_decided}.get(type(event))
+                 CaseReturnedV1: self.on_returned, ExtensionDecidedV1: self.on_extension_decided,
+                 CaseRejectedV1: self.on_rejected, CaseForwardedV1: self.on_forwarded,
+                 CaseMergedV1: self.on_merged}.get(type(event))
         if apply is not None:
             apply(event)  # type: ignore[operator]
 
@@ -210,6 +217,23 @@ class SlaCase(Aggregate):
             return
         self.department = None
         self.status = CaseStatus.returned
+
+    def on_rejected(self, event: CaseRejectedV1) -> None:
+        """不予受理: the case leaves every target's denominator; its clocks stop."""
+        self.tracking_code = self.tracking_code or event.tracking_code
+        self.department, self.status = None, CaseStatus.rejected
+
+    def on_forwarded(self, event: CaseForwardedV1) -> None:
+        """转办 outside the bureau: the bureau's part ends; forwarding counts as the assignment (on time when
+        it came before the assignment deadline), and no reply round starts."""
+        self.tracking_code = self.tracking_code or event.tracking_code
+        self.assigned_at = self.assigned_at or event.forwarded_at
+        self.department, self.status = None, CaseStatus.forwarded
+
+    def on_merged(self, event: CaseMergedV1) -> None:
+        """并单: the duplicate counts once, with its master; its own clocks stop."""
+        self.tracking_code = self.tracking_code or event.tracking_code
+        self.department, self.status = None, CaseStatus.merged
 
     def on_extension_decided(self, event: ExtensionDecidedV1) -> None:
         """延期: an approved extension moves the reply deadline (and its warnings start over)."""

@@ -46,6 +46,13 @@ class CaseStatus(StrEnum):
     accepted = "accepted"  # 已签收
     replied = "replied"  # 已回复
     returned = "returned"  # 已退单, waiting to be routed again
+    rejected = "rejected"  # 不予受理: out of every target
+    forwarded = "forwarded"  # 已转办 outside the bureau: counts as assigned, no reply round of ours
+    merged = "merged"  # 并单: counts once, with its master
+
+
+CLOSED = (CaseStatus.rejected, CaseStatus.forwarded, CaseStatus.merged)  # no clock runs any more
+NOT_COUNTED = (CaseStatus.rejected.value, CaseStatus.merged.value)  # left out of the targets (DESIGN.md)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ Each figure carries the ids behind its numerator (`cases`) and the ids that miss
 Every rule judges by the times the events carry, never by when they arrived: a late-delivered reply
 made before its deadline is on time, and an older rating delivered late does not replace a newer one.
 
-Not counted yet, because notify receives no event for them (routing publishes none today): rejected
-complaints (they would leave every denominator) and merged duplicates (they would count once, with
-their master). Both return here with the events that carry them.
+Valid cases only: a rejected complaint (不予受理) leaves every denominator, and a duplicate merged into
+its master (并单) counts once, with its master (its citizen's rating counts for the master's round). A
+case forwarded outside the bureau (转办) counts for the assignment rate, forwarding being its assignment,
+and has no reply round. The queries leave the uncounted out (adapters/queries.py).
 """
 
 from __future__ import annotations
@@ -192,9 +193,6 @@ class Judged:
 
     hits: tuple[Record, ...]
     misses: tuple[Record, ...]
-
-
-# "Valid" (not rejected) and "merged counts with its master" return with the events that carry them.
 
 
 def judge_assignments(records: Iterable[AssignmentRecord], period: Period, now: datetime) -> Judged:

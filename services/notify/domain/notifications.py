@@ -33,21 +33,24 @@ class Notification:
 
 
 def sla_notifications(alert: Alert, directory: DepartmentDirectory) -> list[Notification]:
-    """Yellow and red go to whoever must act (the department, or triage); escalation to supervisors too."""
+    """Yellow and red go to whoever must act (the department, or triage). Overdue is escalated (督办) to
+    the supervisors, and the department gets a reminder (催办) to act now and say why it is late."""
     what = CLOCK_NAMES_ZH[alert.clock]
     when = alert.due.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     code, unit = alert.tracking_code or alert.complaint_id, directory.unit(alert.department)
-    if alert.level is Level.yellow:
-        text = f"【黄灯预警】投诉 {code} 的{what}时限将于 {when} 到期，请{unit}抓紧办理。"
-    elif alert.level is Level.red:
-        text = f"【红灯预警】投诉 {code} 的{what}时限已于 {when} 到期，请{unit}立即办理。"
-    elif alert.level is Level.escalated:
-        text = f"【督办】投诉 {code} 的{what}已超期（时限 {when}），责任单位：{unit}，请督促办理。"
-    else:
-        return []
     actor = department_recipient(alert.department) if alert.department else SUPERVISORS
-    recipients = [actor] if alert.level is not Level.escalated else list(dict.fromkeys([SUPERVISORS, actor]))
-    return [Notification(recipient, text) for recipient in recipients]
+    if alert.level is Level.yellow:
+        return [Notification(actor, f"【黄灯预警】投诉 {code} 的{what}时限将于 {when} 到期，请{unit}抓紧办理。")]
+    if alert.level is Level.red:
+        return [Notification(actor, f"【红灯预警】投诉 {code} 的{what}时限已于 {when} 到期，请{unit}立即办理。")]
+    if alert.level is not Level.escalated:
+        return []
+    escalation = Notification(SUPERVISORS, f"【督办】投诉 {code} 的{what}已超期（时限 {when}），责任单位：{unit}，"
+                                           "请督促办理。")
+    if actor == SUPERVISORS:
+        return [escalation]
+    return [escalation, Notification(actor, f"【催办】投诉 {code} 的{what}已超期（时限 {when}），请{unit}立即办理，"
+                                            "并向督办人员说明超期原因。")]
 
 
 def alert_messages(alert: Alert, directory: DepartmentDirectory) -> list[OutboundMessage]:

@@ -36,6 +36,9 @@ from shared.calendar import WorkingCalendar
 from shared.contracts.events import (
     CaseAcceptedV1,
     CaseAssignedV1,
+    CaseForwardedV1,
+    CaseMergedV1,
+    CaseRejectedV1,
     CaseRepliedV1,
     CaseReturnedV1,
     CaseTriagedV1,
@@ -181,6 +184,9 @@ EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     CaseAcceptedV1: [follow_lifecycle],
     CaseRepliedV1: [hotspot_handlers.note_reply, case_replied],  # note_reply leaves the commit to case_replied
     CaseReturnedV1: [follow_lifecycle],
+    CaseRejectedV1: [follow_lifecycle],
+    CaseForwardedV1: [follow_lifecycle],
+    CaseMergedV1: [follow_lifecycle],
     ExtensionDecidedV1: [follow_lifecycle],
     ComplaintRatedV1: [complaint_rated],
     DepartmentsChangedV1: [departments_changed],

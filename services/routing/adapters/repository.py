@@ -8,15 +8,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from services.routing.adapters.tables import (
+    RoutingAssist,
     RoutingCase,
     RoutingCaseHistory,
     RoutingDepartment,
@@ -27,16 +28,27 @@ from services.routing.adapters.tables import (
     RuleBookRow,
     RuleChangeRow,
 )
-from services.routing.domain.case import Case, Extension, ExtensionStatus, HistoryEntry, Status
+from services.routing.domain.case import (
+    MERGEABLE,
+    OPEN,
+    Assist,
+    AssistStatus,
+    Case,
+    Extension,
+    ExtensionStatus,
+    HistoryEntry,
+    Status,
+)
 from services.routing.domain.deadlines import TimeLimit
 from services.routing.domain.departments import Department, DepartmentDirectory
+from services.routing.domain.duplicates import Candidate
 from services.routing.domain.routing import RoutingRule
 from services.routing.domain.rules import RuleBook, RuleChange
 from shared.contracts.codes import Town
 from shared.repository import Repository
 
 # Case fields stored in a column of the same name; the rest are mapped by hand below.
-_SPECIAL = {"explanation", "status", "reply_text", "history", "extensions"}
+_SPECIAL = {"explanation", "status", "reply_text", "history", "extensions", "assists"}
 _PLAIN = [f.name for f in fields(Case) if f.name not in _SPECIAL]
 
 
@@ -45,6 +57,8 @@ def _to_json(value: dict) -> str:
 
 
 CaseList = list[Case]  # (inside the repository, `list` names its method)
+Candidates = list[Candidate]
+Pairs = list[tuple[str, str]]
 
 
 class CaseRepository(Repository[Case]):
@@ -87,6 +101,9 @@ class CaseRepository(Repository[Case]):
                                           .where(col(RoutingExtension.complaint_id) == complaint_id)
                                           .order_by(col(RoutingExtension.id)))
         case.extensions = [self._extension(e) for e in extensions]
+        assists = self.session.scalars(select(RoutingAssist).where(col(RoutingAssist.complaint_id) == complaint_id)
+                                       .order_by(col(RoutingAssist.id)))
+        case.assists = [self._assist(a) for a in assists]
         return self._hold(complaint_id, case, new=False)
 
     def list(self, *, statuses: Iterable[Status], department: str | None = None) -> list[Case]:
@@ -140,6 +157,70 @@ class CaseRepository(Repository[Case]):
         count, highest, total = self.session.execute(query).one()
         return int(count or 0), int(highest or 0), int(total or 0)
 
+    def duplicate_candidates(self, *, category: str, town: str | None, since: datetime, until: datetime,
+                             box: tuple[float, float, float, float] | None, exclude: str,
+                             limit: int = 200) -> Candidates:
+        """Open cases (not replied, not closed) of `category` received in [since, until], in `town` or
+        inside `box` (min lat, max lat, min lon, max lon), the newest first: what may be duplicated."""
+        place: list[Any] = []
+        if town is not None:
+            place.append(col(RoutingCase.town) == town)
+        if box is not None:
+            place.append(and_(col(RoutingCase.lat).between(box[0], box[1]),
+                              col(RoutingCase.lon).between(box[2], box[3])))
+        if not place:
+            return []
+        rows = self.session.scalars(
+            select(RoutingCase)
+            .where(col(RoutingCase.category) == category, col(RoutingCase.received_at) >= since,
+                   col(RoutingCase.received_at) <= until, col(RoutingCase.complaint_id) != exclude,
+                   col(RoutingCase.status).in_([s.value for s in MERGEABLE]), or_(*place))
+            .order_by(col(RoutingCase.received_at).desc()).limit(limit))
+        return [Candidate(r.complaint_id, r.tracking_code, r.category, r.town, r.address, r.content, r.received_at,
+                          r.status, r.department, r.lat, r.lon) for r in rows]
+
+    def assisting(self, department: str, *, statuses: Iterable[AssistStatus], limit: int,
+                  offset: int = 0) -> tuple[CaseList, int]:
+        """The cases `department` is asked to assist (协办), the nearest assist deadline first, each with
+        only that department's assist request (read only, not held)."""
+        where = (col(RoutingAssist.department) == department,
+                 col(RoutingAssist.status).in_([s.value for s in statuses]))
+        total = self.session.scalar(select(func.count()).select_from(RoutingAssist).where(*where)) or 0
+        rows = self.session.execute(
+            select(RoutingCase, RoutingAssist)
+            .join(RoutingAssist, col(RoutingAssist.complaint_id) == col(RoutingCase.complaint_id))
+            .where(*where).order_by(col(RoutingAssist.due), col(RoutingAssist.id)).offset(offset).limit(limit))
+        cases = []
+        for case_row, assist_row in rows:
+            found = self._case(case_row)
+            found.assists = [self._assist(assist_row)]
+            cases.append(found)
+        return cases, total
+
+    def backlog(self, now: datetime, *, days: int, leader: bool | None, limit: int,
+                offset: int = 0) -> tuple[CaseList, int]:
+        """积案: open cases received more than `days` ago, past their deadline, or reopened twice; the
+        oldest first. `leader`: only those given to a leader (True) or not yet (False). Read only."""
+        open_ = col(RoutingCase.status).in_([Status.triage.value, *(s.value for s in OPEN)])
+        due = sql_case((col(RoutingCase.status) == Status.triage.value, col(RoutingCase.assign_due)),
+                       else_=col(RoutingCase.reply_due))
+        where: list[Any] = [open_, or_(col(RoutingCase.received_at) <= now - timedelta(days=days), due < now,
+                                       col(RoutingCase.reply_round) >= 3)]
+        if leader is not None:
+            where.append(col(RoutingCase.leader).is_not(None) if leader else col(RoutingCase.leader).is_(None))
+        total = self.session.scalar(select(func.count()).select_from(RoutingCase).where(*where)) or 0
+        rows = self.session.scalars(select(RoutingCase).where(*where)
+                                    .order_by(col(RoutingCase.received_at), col(RoutingCase.complaint_id))
+                                    .offset(offset).limit(limit))
+        return [self._case(row) for row in rows], total
+
+    def merged_into(self, master_id: str) -> Pairs:
+        """(id, tracking code) of the duplicates merged into `master_id` (并单), oldest first."""
+        rows = self.session.execute(select(col(RoutingCase.complaint_id), col(RoutingCase.tracking_code))
+                                    .where(col(RoutingCase.merged_into) == master_id)
+                                    .order_by(col(RoutingCase.closed_at)))
+        return [(complaint_id, code) for complaint_id, code in rows]
+
     def pending_extensions(self, complaint_ids: Iterable[str]) -> dict[str, Extension]:
         """The pending extension request (延期待审批) of each of these cases that has one."""
         ids = list(complaint_ids)
@@ -183,6 +264,11 @@ class CaseRepository(Repository[Case]):
         return values
 
     @staticmethod
+    def _assist(row: RoutingAssist) -> Assist:
+        return Assist(row.department, row.due, row.requested_at, row.requested_by, row.note, AssistStatus(row.status),
+                      row.replied_at, row.replied_by, row.reply, id=row.id)
+
+    @staticmethod
     def _extension(row: RoutingExtension) -> Extension:
         return Extension(row.working_days, row.reason, row.requested_at, row.requested_by,
                          ExtensionStatus(row.status), row.decided_at, row.decided_by, id=row.id)
@@ -220,8 +306,21 @@ class CaseRepository(Repository[Case]):
             row.status, row.decided_at, row.decided_by = (extension.status.value, extension.decided_at,
                                                           extension.decided_by)
             extensions.append((extension, row))
-        self.session.add_all([row for _, row in new_entries] + [row for _, row in extensions])
+        assists = []
+        for assist in case.assists:
+            found = self.session.get(RoutingAssist, assist.id) if assist.id is not None else None
+            if found is None:
+                found = RoutingAssist(complaint_id=case.complaint_id, department=assist.department,
+                                      status=assist.status.value, due=assist.due, note=assist.note,
+                                      requested_at=assist.requested_at, requested_by=assist.requested_by)
+            found.status, found.replied_at, found.replied_by, found.reply = (
+                assist.status.value, assist.replied_at, assist.replied_by, assist.reply)
+            assists.append((assist, found))
+        self.session.add_all([row for _, row in new_entries] + [row for _, row in extensions]
+                             + [row for _, row in assists])
         self.session.flush()
+        for assist, found in assists:
+            assist.id = found.id
         for entry, stored in new_entries:
             entry.id = stored.id
         for extension, row in extensions:

@@ -96,6 +96,7 @@ class RoutingTimeLimit(SQLModel, table=True):
 
 class RoutingCase(SQLModel, table=True):
     __tablename__ = "routing_cases"
+    __table_args__ = (sa.Index("ix_routing_cases_category_received", "category", "received_at"),)
 
     complaint_id: str = Field(primary_key=True, max_length=64)
     tracking_code: str = Field(max_length=32, index=True)
@@ -123,6 +124,16 @@ class RoutingCase(SQLModel, table=True):
     replied_at: datetime | None = _time(nullable=True)
     reply: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     reply_round: int = 1
+    lat: float | None = None
+    lon: float | None = None
+    closed_at: datetime | None = _time(nullable=True)  # rejected, forwarded or merged
+    closing_reason: str | None = Field(default=None, max_length=500)
+    forwarded_to: str | None = Field(default=None, max_length=100)  # 转办: the receiving body
+    merged_into: str | None = Field(default=None, max_length=64, index=True)  # 并单: the master
+    duplicate_of: str | None = Field(default=None, max_length=64)  # a suggested master (疑似重复)
+    leader: str | None = Field(default=None, max_length=40)  # 领导包案
+    leader_plan: str | None = Field(default=None, max_length=500)
+    leader_at: datetime | None = _time(nullable=True)
 
 
 class RoutingCaseHistory(SQLModel, table=True):
@@ -154,6 +165,24 @@ class RoutingExtension(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=100)
 
 
+class RoutingAssist(SQLModel, table=True):
+    """协办: a department asked to assist the lead department (主办) of a case, and its answer."""
+
+    __tablename__ = "routing_assists"
+
+    id: int | None = Field(default=None, sa_column=sa.Column(BigIntId, primary_key=True, autoincrement=True))
+    complaint_id: str = Field(max_length=64, foreign_key="routing_cases.complaint_id", index=True)
+    department: str = Field(max_length=64, index=True)
+    status: str = Field(max_length=16, index=True)  # requested | replied | closed
+    due: datetime = _time()
+    note: str | None = Field(default=None, max_length=500)
+    requested_at: datetime = _time()
+    requested_by: str = Field(max_length=100)
+    replied_at: datetime | None = _time(nullable=True)
+    replied_by: str | None = Field(default=None, max_length=100)
+    reply: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+
+
 TABLES: list[sa.Table] = [
     RoutingDepartment.__table__,  # type: ignore[attr-defined]
     RoutingTown.__table__,  # type: ignore[attr-defined]
@@ -162,4 +191,5 @@ TABLES: list[sa.Table] = [
     RoutingCase.__table__,  # type: ignore[attr-defined]
     RoutingCaseHistory.__table__,  # type: ignore[attr-defined]
     RoutingExtension.__table__,  # type: ignore[attr-defined]
+    RoutingAssist.__table__,  # type: ignore[attr-defined]
 ]

@@ -4,6 +4,9 @@
              -> triage (人工分拨) -> assigned
     assigned|accepted -> triage, by a return (退单) within the return window
     assigned|accepted: extension asked (延期申请) before the reply deadline, decided by a supervisor
+    assigned|accepted -> assigned to another department, by a supervisor (改派)
+    triage -> rejected (不予受理, the reason told to the citizen) | forwarded (转办, to a body outside the bureau)
+    triage|assigned|accepted -> merged (并单) into an open master case of the same problem
 
 Every transition records its timestamp and actor in the history (audit trail), and the event it
 publishes (`self.record(...)`): the unit of work writes those to the outbox at commit.
@@ -12,26 +15,33 @@ publishes (`self.record(...)`): the unit of work writes those to the outbox at c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from services.routing.domain.deadlines import Deadlines
 from services.routing.domain.errors import IllegalTransition
 from shared.contracts.events import (
+    AssistRepliedV1,
+    AssistRequestedV1,
     CaseAcceptedV1,
     CaseAssignedV1,
     CaseDispatchedV1,
+    CaseForwardedV1,
+    CaseMergedV1,
+    CaseRejectedV1,
     CaseReopenedV1,
     CaseRepliedV1,
     CaseReturnedV1,
     CaseTriagedV1,
     ExtensionDecidedV1,
     ExtensionRequestedV1,
+    LeaderAssignedV1,
 )
 from shared.domain import Aggregate
 
 SYSTEM = "system"
+TRANSFER = "transfer"  # the rule recorded when a supervisor moves a case to another department (改派)
 
 
 class Status(StrEnum):
@@ -40,9 +50,14 @@ class Status(StrEnum):
     assigned = "assigned"  # 已交办
     accepted = "accepted"  # 已签收
     replied = "replied"  # 已回复
+    rejected = "rejected"  # 不予受理
+    forwarded = "forwarded"  # 已转办 (to a body outside the bureau)
+    merged = "merged"  # 已并单 (handled as its master)
 
 
 OPEN = (Status.assigned, Status.accepted)  # a department is working on it
+MERGEABLE = (Status.triage, Status.assigned, Status.accepted)  # not replied, not closed: may be merged
+CLOSED = (Status.rejected, Status.forwarded, Status.merged)  # finished without a reply of ours
 
 
 class ExtensionStatus(StrEnum):
@@ -69,6 +84,28 @@ class Extension:
     status: ExtensionStatus = ExtensionStatus.requested
     decided_at: datetime | None = None
     decided_by: str | None = None
+    id: int | None = None
+
+
+class AssistStatus(StrEnum):
+    requested = "requested"  # 待协办
+    replied = "replied"  # 已回复主办单位
+    closed = "closed"  # no longer needed: the lead replied, or the case left the departments
+
+
+@dataclass
+class Assist:
+    """协办: another department's part in a case the lead department (主办) answers for."""
+
+    department: str
+    due: datetime
+    requested_at: datetime
+    requested_by: str
+    note: str | None = None
+    status: AssistStatus = AssistStatus.requested
+    replied_at: datetime | None = None
+    replied_by: str | None = None
+    reply: str | None = None
     id: int | None = None
 
 
@@ -100,8 +137,19 @@ class Case(Aggregate):
     replied_at: datetime | None = None
     reply_text: str | None = None  # the reply (回复) the citizen reads
     reply_round: int = 1
+    lat: float | None = None
+    lon: float | None = None
+    closed_at: datetime | None = None  # rejected, forwarded or merged
+    closing_reason: str | None = None  # the reason a rejection gives the citizen; a forward's or merge's note
+    forwarded_to: str | None = None  # 转办: the receiving body
+    merged_into: str | None = None  # 并单: the master's complaint id
+    duplicate_of: str | None = None  # the open case this one looks like a duplicate of (a suggestion)
+    leader: str | None = None  # 领导包案: the leader who owns this long-standing case (积案) to closure
+    leader_plan: str | None = None
+    leader_at: datetime | None = None
     history: list[HistoryEntry] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
+    assists: list[Assist] = field(default_factory=list)
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -116,6 +164,20 @@ class Case(Aggregate):
     @property
     def pending_extension(self) -> Extension | None:
         return next((e for e in self.extensions if e.status == ExtensionStatus.requested), None)
+
+    def pending_assist(self, department: str) -> Assist | None:
+        return next((a for a in self.assists if a.department == department and a.status == AssistStatus.requested),
+                    None)
+
+    def assisted_by(self, department: str | None) -> bool:
+        """Has `department` been asked to assist (a dispatcher of it may read the case)?"""
+        return department is not None and any(a.department == department for a in self.assists)
+
+    def _close_assists(self, at: datetime, why: str) -> None:
+        for assist in self.assists:
+            if assist.status == AssistStatus.requested:
+                assist.status = AssistStatus.closed
+                self._log("assist_closed", SYSTEM, at, department=assist.department, reason=why)
 
     def extension_days(self) -> int:
         """Working days asked or granted so far (refused ones do not count)."""
@@ -159,6 +221,7 @@ class Case(Aggregate):
             self._log("accepted", by, at, department=self.department, implied_by="reply")
             self.record(CaseAcceptedV1, by=by)
         self.status, self.reply_text, self.replied_at = Status.replied, text, at
+        self._close_assists(at, "主办单位已回复 / the lead replied")
         self._log("replied", by, at, department=self.department, reply_round=self.reply_round,
                   late=bool(self.reply_due and at > self.reply_due))
         self.record(CaseRepliedV1, reply=text, by=by)
@@ -191,6 +254,7 @@ class Case(Aggregate):
             raise IllegalTransition(f"退单期限已过（{self.return_due.isoformat()}）/ the return window has closed")
         department, rule = self.department or "", self.rule or "unknown"
         self._log("returned", by, at, department=department, rule=rule, reason=reason)
+        self._close_assists(at, "主办单位退单 / the lead returned it")
         self.record(CaseReturnedV1, department=department, rule=rule, reason=reason, returned_at=at, by=by)
         self.status, self.department, self.rule = Status.triage, None, None
         self.accept_due = self.return_due = self.reply_due = None
@@ -201,6 +265,112 @@ class Case(Aggregate):
         self.record(CaseTriagedV1, reason=self.triage_reason, at=at)
         if (pending := self.pending_extension) is not None:  # moot once the department has let go
             pending.status, pending.decided_at, pending.decided_by = ExtensionStatus.refused, at, SYSTEM
+
+    def reject(self, reason: str, *, by: str, at: datetime) -> None:
+        """不予受理: a supervisor refuses a triaged case that is no complaint for anyone (spam, nothing to act
+        on); the reason is what the citizen reads. It leaves every target's denominator."""
+        self._require("不予受理 / reject", Status.triage)
+        self.status, self.closed_at, self.closing_reason = Status.rejected, at, reason
+        self.duplicate_of = None
+        self._log("rejected", by, at, reason=reason)
+        self.record(CaseRejectedV1, reason=reason, rejected_at=at, by=by)
+
+    def forward(self, body: str, *, note: str | None, by: str, at: datetime) -> None:
+        """转办: a triaged case that is not an environmental matter goes to the body that handles it."""
+        self._require("转办 / forward", Status.triage)
+        self.status, self.closed_at, self.forwarded_to, self.closing_reason = Status.forwarded, at, body, note
+        self.duplicate_of = None
+        self._log("forwarded", by, at, body=body, note=note)
+        self.record(CaseForwardedV1, body=body, note=note, forwarded_at=at, by=by)
+
+    def merge_into(self, master: Case, *, reason: str | None, by: str, at: datetime) -> None:
+        """并单: this case is the same problem as the open case `master`, and is handled there. The caller
+        holds both rows locked (in one order: see the handler)."""
+        self._require("并单 / merge", *MERGEABLE)
+        if master.complaint_id == self.complaint_id:
+            raise IllegalTransition("不能与自身并单 / a case cannot be merged into itself")
+        if master.status not in MERGEABLE:
+            raise IllegalTransition(f"主案件状态为 {master.status.value}，只能并入未办结的案件 / "
+                                    "the master must be open (not replied, not closed)")
+        department = self.department
+        self.status, self.closed_at, self.closing_reason = Status.merged, at, reason
+        self.merged_into, self.duplicate_of = master.complaint_id, None
+        self.accept_due = self.return_due = self.reply_due = None
+        if (pending := self.pending_extension) is not None:
+            pending.status, pending.decided_at, pending.decided_by = ExtensionStatus.refused, at, SYSTEM
+        self._close_assists(at, "已并单 / merged")
+        self._log("merged", by, at, master=master.complaint_id, master_tracking_code=master.tracking_code,
+                  department=department, reason=reason)
+        self.record(CaseMergedV1, master_id=master.complaint_id, master_tracking_code=master.tracking_code,
+                    department=department, reason=reason, merged_at=at, by=by)
+        master._log("merged_in", by, at, duplicate=self.complaint_id, duplicate_tracking_code=self.tracking_code)
+
+    def transfer(self, *, department: str, reason: str, by: str, at: datetime, deadlines: Deadlines) -> None:
+        """改派: a supervisor moves a case a department is working on to another; the new department gets
+        fresh accept and reply deadlines in the same reply round (the first assignment still counts for the
+        assignment target)."""
+        self._require("改派 / transfer", *OPEN)
+        if department == self.department:
+            raise IllegalTransition("案件已在该部门 / the case is with that department already")
+        previous = self.department
+        if (pending := self.pending_extension) is not None:  # asked by the department that lets go
+            pending.status, pending.decided_at, pending.decided_by = ExtensionStatus.refused, at, SYSTEM
+        self._log("transferred", by, at, previous=previous, department=department, reason=reason)
+        if (own := self.pending_assist(department)) is not None:  # the new lead does not assist itself
+            own.status = AssistStatus.closed
+        self.status, self.department, self.rule = Status.assigned, department, TRANSFER
+        self.assigned_at, self.accepted_at = at, None
+        self.accept_due, self.return_due, self.reply_due = (deadlines.accept_due, deadlines.return_due,
+                                                            deadlines.reply_due)
+        self._log("assigned", by, at, department=department, rule=TRANSFER, category=self.category,
+                  subcategory=self.subcategory, reply_due=deadlines.reply_due.isoformat())
+        self.record(CaseAssignedV1, by=by)
+        self.record(CaseDispatchedV1)
+
+    def request_assist(self, department: str, *, due: datetime, note: str | None, by: str, at: datetime) -> Assist:
+        """协办: the lead (or a supervisor) asks another department for its part, answered by `due`."""
+        self._require("请求协办 / ask for assistance", *OPEN)
+        if department == self.department:
+            raise IllegalTransition("主办单位不能协办自己的案件 / the lead department cannot assist itself")
+        if self.pending_assist(department) is not None:
+            raise IllegalTransition("已请该部门协办，尚未回复 / that department is assisting already")
+        assist = Assist(department, due, at, by, note)
+        self.assists.append(assist)
+        self._log("assist_requested", by, at, department=department, due=due.isoformat(), note=note)
+        self.record(AssistRequestedV1, department=department, lead_department=self.department, due=due, note=note,
+                    requested_at=at, by=by)
+        return assist
+
+    def reply_assist(self, department: str, text: str, *, by: str, at: datetime) -> Assist:
+        """协办意见: the assisting department answers the lead (late answers are taken, and marked late)."""
+        assist = self.pending_assist(department)
+        if assist is None or self.status not in OPEN:
+            raise IllegalTransition("没有待回复的协办请求 / no assistance request waits for this department")
+        assist.status, assist.replied_at, assist.replied_by, assist.reply = AssistStatus.replied, at, by, text
+        self._log("assist_replied", by, at, department=department, late=at > assist.due)
+        self.record(AssistRepliedV1, department=department, lead_department=self.department, due=assist.due,
+                    replied_at=at, by=by)
+        return assist
+
+    def give_to_leader(self, leader: str, plan: str, *, by: str, at: datetime) -> None:
+        """领导包案: a named leader owns the case until it is closed (a later one takes it over)."""
+        self._require("领导包案 / give to a leader", Status.triage, *OPEN)
+        previous = self.leader
+        self.leader, self.leader_plan, self.leader_at = leader, plan, at
+        self._log("leader_assigned", by, at, leader=leader, plan=plan, previous=previous)
+        self.record(LeaderAssignedV1, leader=leader, plan=plan, assigned_at=at, by=by)
+
+    def is_backlog(self, now: datetime, *, days: int) -> bool:
+        """积案: still open and received more than `days` ago, or past its deadline, or reopened twice."""
+        if self.status not in (Status.triage, *OPEN):
+            return False
+        due = self.assign_due if self.status == Status.triage else self.reply_due
+        return (self.received_at <= now - timedelta(days=days) or (due is not None and due < now)
+                or self.reply_round >= 3)
+
+    def returned_by(self) -> list[str]:
+        """The departments that returned this case (退单), in order."""
+        return [str(h.detail.get("department")) for h in self.history if h.action == "returned"]
 
     def request_extension(self, working_days: int, reason: str, *, by: str, at: datetime,
                           max_days: int) -> Extension:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.routing.domain.case import OPEN, Status
+from services.routing.domain.case import OPEN, AssistStatus, Status
 from services.routing.domain.rules import RuleSpec
 
 
@@ -74,6 +74,80 @@ class DecideExtension:
 
 
 @dataclass(frozen=True)
+class RejectCase:
+    """不予受理 by a supervisor: the reason is what the citizen reads."""
+
+    complaint_id: str
+    reason: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class ForwardCase:
+    """转办 by a supervisor, to the body outside the bureau that handles it."""
+
+    complaint_id: str
+    body: str
+    actor: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class TransferCase:
+    """改派 by a supervisor: a case a department is working on goes to another department."""
+
+    complaint_id: str
+    department: str
+    reason: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class MergeCase:
+    """并单: `complaint_id` is a duplicate of the open case `master_id`. A dispatcher may merge only
+    within the own department (both cases), a supervisor anywhere."""
+
+    complaint_id: str
+    master_id: str
+    actor: str
+    acting_for: str | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestAssist:
+    """协办: the lead department (its dispatcher) or a supervisor asks other departments for their part."""
+
+    complaint_id: str
+    departments: tuple[str, ...]
+    actor: str
+    acting_for: str | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplyAssist:
+    """协办意见: an assisting department answers the lead. `department` is the one answering (a dispatcher's
+    own; a supervisor names it)."""
+
+    complaint_id: str
+    department: str | None
+    reply: str
+    actor: str
+    acting_for: str | None
+
+
+@dataclass(frozen=True)
+class GiveToLeader:
+    """领导包案 (supervisor): a named leader owns a long-standing case (积案) to closure."""
+
+    complaint_id: str
+    leader: str
+    plan: str
+    actor: str
+
+
+@dataclass(frozen=True)
 class DefineDepartment:
     """新增承办单位 (admin): it gets a dispatch topic, a queue, and its name everywhere."""
 
@@ -97,6 +171,34 @@ class UpdateDepartment:
 
 
 MAX_PAGE = 100  # rows of a list in one answer, at most
+
+
+@dataclass(frozen=True)
+class AssistQueue:
+    """The cases a department is asked to assist (协办), the nearest assist deadline first."""
+
+    department: str
+    acting_for: str | None
+    statuses: tuple[AssistStatus, ...] = (AssistStatus.requested,)
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """积案: open cases received long ago, past their deadline, or reopened twice, the oldest first."""
+
+    leader: bool | None = None  # only those given to a leader (True), or not yet (False)
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class DuplicateCandidates:
+    """The open cases this one may duplicate (疑似重复), best first."""
+
+    complaint_id: str
+    acting_for: str | None
 
 
 class Due(StrEnum):

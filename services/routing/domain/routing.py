@@ -10,7 +10,7 @@ person routes it. Nothing uncertain is ever guessed: it goes to triage with the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from shared.contracts.codes import TRIAGE, Town
@@ -63,37 +63,57 @@ class RouteDecision:
         return self.department is None
 
 
+def ranked_rules(rules: Iterable[RoutingRule], category: str, subcategory: str | None,
+                 town: Town | None) -> list[RoutingRule]:
+    """The rules that match, best first: most specific first; among equals the oldest rule (lowest id),
+    so edits are predictable."""
+    matching = [rule for rule in rules if rule.matches(category, subcategory, town)]
+    return sorted(matching, key=lambda r: (-r.specificity, r.id or 0))
+
+
 def best_rule(rules: Iterable[RoutingRule], category: str, subcategory: str | None,
               town: Town | None) -> RoutingRule | None:
-    matching = [rule for rule in rules if rule.matches(category, subcategory, town)]
-    if not matching:
+    ranked = ranked_rules(rules, category, subcategory, town)
+    return ranked[0] if ranked else None
+
+
+def _destination(rule: RoutingRule, town: Town | None) -> str | None:
+    """The department a rule names (the town's own for 属地), None for triage or an unknown town."""
+    if rule.department == TRIAGE:
         return None
-    # Most specific first; among equals the oldest rule (lowest id) wins, so edits are predictable.
-    return min(matching, key=lambda r: (-r.specificity, r.id or 0))
+    if rule.department == TOWN:
+        return town.department if town is not None else None
+    return rule.department
 
 
 def route(rules: Iterable[RoutingRule], *, category: str | None, subcategory: str | None, town: Town | None,
-          confidence: float, min_confidence: float, departments: Iterable[str] | None = None) -> RouteDecision:
-    """The department for a classified complaint, or triage with the reason why not."""
+          confidence: float, min_confidence: float, departments: Iterable[str] | None = None,
+          excluded: Collection[str] = ()) -> RouteDecision:
+    """The department for a classified complaint, or triage with the reason why not.
+
+    `excluded` are departments that returned the case (退单): the best rule that names another one wins."""
     if category is None:
         return RouteDecision(None, None, "未识别出问题类型，需人工分拨 / no type recognised")
     if confidence < min_confidence:
         return RouteDecision(None, None, f"分类置信度 {confidence:.2f} 低于 {min_confidence:.2f}，需人工分拨 / "
                                          "classification not confident enough")
-    rule = best_rule(rules, category, subcategory, town)
+    ranked = ranked_rules(rules, category, subcategory, town)
+    if excluded:
+        ranked = [r for r in ranked if _destination(r, town) not in excluded]
+        if not ranked:
+            return RouteDecision(None, None, f"退单部门（{'、'.join(excluded)}）之外没有适用的分拨规则，需人工分拨 / "
+                                             "no rule names a department that has not returned it")
+    rule = ranked[0] if ranked else None
     if rule is None:
         where = f"（{town.name}）" if town else "（地点不明 / no town known）"
         return RouteDecision(None, None, f"没有适用于 {category}/{subcategory or '*'}{where} 的分拨规则 / "
                                          "no routing rule matches")
     if rule.department == TRIAGE:
         return RouteDecision(None, rule, f"规则 {rule.label} 指定人工分拨 / the rule sends it to a person")
-    if rule.department == TOWN:
-        if town is None:
-            return RouteDecision(None, rule, f"规则 {rule.label} 属地管理，但地点不明 / "
-                                             "the rule needs the town, which is not known")
-        department = town.department
-    else:
-        department = rule.department
+    department = _destination(rule, town)
+    if department is None:
+        return RouteDecision(None, rule, f"规则 {rule.label} 属地管理，但地点不明 / "
+                                         "the rule needs the town, which is not known")
     if departments is not None and department not in set(departments):
         return RouteDecision(None, rule, f"规则 {rule.label} 指向的部门 {department} 未启用 / "
                                          "the rule's department is not active")

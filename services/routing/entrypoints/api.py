@@ -13,24 +13,34 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from services.routing.domain.case import OPEN, Status
+from services.routing.domain.case import OPEN, AssistStatus, Status
 from services.routing.domain.commands import (
     MAX_PAGE,
     AcceptCase,
     AssignCase,
+    AssistQueue,
+    Backlog,
     CaseDetail,
     Classify,
     DecideExtension,
     DefineDepartment,
     DepartmentQueue,
     Due,
+    DuplicateCandidates,
+    ForwardCase,
+    GiveToLeader,
     ListDepartments,
+    MergeCase,
     PendingExtensions,
     PendingExtensionsVersion,
     QueueVersion,
+    RejectCase,
+    ReplyAssist,
     ReplyCase,
+    RequestAssist,
     RequestExtension,
     ReturnCase,
+    TransferCase,
     TriageList,
     UpdateDepartment,
 )
@@ -76,6 +86,40 @@ class AssignBody(_Body):
 class ClassifyBody(_Body):
     content: Annotated[str, *_text(1, 5000)]
     address: Annotated[str, *_text(0, 500)] | None = None
+
+
+class RejectBody(_Body):
+    reason: Reason  # the citizen reads it
+
+
+class ForwardBody(_Body):
+    body: Annotated[str, *_text(2, 100)]  # the receiving body, e.g. 区人力社保局
+    note: Reason | None = None
+
+
+class TransferBody(_Body):
+    department: Code
+    reason: Reason
+
+
+class MergeBody(_Body):
+    master_id: Code
+    reason: Reason | None = None
+
+
+class AssistBody(_Body):
+    departments: list[Code] = Field(min_length=1, max_length=5)
+    note: Reason | None = None
+
+
+class AssistReplyBody(_Body):
+    reply: ReplyText
+    department: Code | None = None  # a supervisor answers for a named assisting department
+
+
+class LeaderBody(_Body):
+    leader: Annotated[str, *_text(1, 40)]  # the leader's name and post, e.g. 张三（副局长）
+    plan: Reason  # 包案方案: what will be done, by when
 
 
 class DepartmentBody(_Body):
@@ -200,6 +244,74 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
                ) -> dict[str, Any]:
         return bus.handle(AssignCase(complaint_id, body.department, principal.username, body.category,
                                      body.subcategory))
+
+    @router.post("/cases/{complaint_id}/reject")
+    def reject(complaint_id: CaseId, body: RejectBody, principal: Principal = Depends(supervisor)
+               ) -> dict[str, Any]:
+        """不予受理 (a triaged case): the reason is shown to the citizen; the case leaves the targets."""
+        return bus.handle(RejectCase(complaint_id, body.reason, principal.username))
+
+    @router.post("/cases/{complaint_id}/forward")
+    def forward(complaint_id: CaseId, body: ForwardBody, principal: Principal = Depends(supervisor)
+                ) -> dict[str, Any]:
+        """转办 (a triaged case that is not an environmental matter) to the body that handles it."""
+        return bus.handle(ForwardCase(complaint_id, body.body, principal.username, body.note))
+
+    @router.post("/cases/{complaint_id}/transfer")
+    def transfer(complaint_id: CaseId, body: TransferBody, principal: Principal = Depends(supervisor)
+                 ) -> dict[str, Any]:
+        """改派: move a case a department is working on to another department (fresh deadlines)."""
+        return bus.handle(TransferCase(complaint_id, body.department, body.reason, principal.username))
+
+    @router.get("/cases/{complaint_id}/duplicates")
+    def duplicates(complaint_id: CaseId, principal: Principal = Depends(staff)) -> dict[str, Any]:
+        """疑似重复: open cases of the same type and place with similar text, best first."""
+        return bus.handle(DuplicateCandidates(complaint_id, _acting_for(principal)))
+
+    @router.post("/cases/{complaint_id}/merge")
+    def merge(complaint_id: CaseId, body: MergeBody, principal: Principal = Depends(staff)) -> dict[str, Any]:
+        """并单: this case is a duplicate of `master_id` (a dispatcher: both in the own department)."""
+        return bus.handle(MergeCase(complaint_id, body.master_id, principal.username, _acting_for(principal),
+                                    body.reason))
+
+    @router.post("/cases/{complaint_id}/assists")
+    def request_assist(complaint_id: CaseId, body: AssistBody, principal: Principal = Depends(staff)
+                       ) -> dict[str, Any]:
+        """协办: the lead department (or a supervisor) asks other departments for their part; each answers
+        the lead by its own deadline (`ROUTING_ASSIST_WORKING_DAYS`, never after the lead's)."""
+        return bus.handle(RequestAssist(complaint_id, tuple(body.departments), principal.username,
+                                        _acting_for(principal), body.note))
+
+    @router.post("/cases/{complaint_id}/assist/reply")
+    def reply_assist(complaint_id: CaseId, body: AssistReplyBody, principal: Principal = Depends(staff)
+                     ) -> dict[str, Any]:
+        """协办意见: an assisting department's answer to the lead (the lead's reply closes the case)."""
+        acting_for = _acting_for(principal)
+        department = acting_for if acting_for is not None else body.department
+        return bus.handle(ReplyAssist(complaint_id, department, body.reply, principal.username, acting_for))
+
+    @router.get("/assists/{department}")
+    def assist_queue(department: Annotated[str, Path(max_length=64)],
+                     status: Literal["requested", "replied", "closed"] = "requested",
+                     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+                     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+                     principal: Principal = Depends(staff)) -> dict[str, Any]:
+        """The cases the department is asked to assist (协办), the nearest assist deadline first."""
+        return bus.handle(AssistQueue(department, _acting_for(principal), (AssistStatus(status),), limit, offset))
+
+    @router.get("/backlog")
+    def backlog(leader: bool | None = None, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+                offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+                principal: Principal = Depends(supervisor)) -> dict[str, Any]:
+        """积案: open cases received more than `ROUTING_BACKLOG_DAYS` ago, past their deadline, or reopened
+        twice, the oldest first; `leader=true|false` for those given to a leader or not yet."""
+        return bus.handle(Backlog(leader, limit, offset))
+
+    @router.post("/cases/{complaint_id}/leader")
+    def give_to_leader(complaint_id: CaseId, body: LeaderBody, principal: Principal = Depends(supervisor)
+                       ) -> dict[str, Any]:
+        """领导包案: a named leader owns the case to closure (a later call hands it to another)."""
+        return bus.handle(GiveToLeader(complaint_id, body.leader, body.plan, principal.username))
 
     @router.post("/classify")
     def classify(body: ClassifyBody) -> dict[str, Any]:

@@ -8,12 +8,15 @@ The tables at the bottom (`EVENT_HANDLERS`, `COMMAND_HANDLERS`) are the whole ma
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Any, Protocol
 
 from services.routing.domain.case import OPEN, SYSTEM, Case
 from services.routing.domain.commands import (
     AcceptCase,
     AssignCase,
+    AssistQueue,
+    Backlog,
     CaseDetail,
     ChangeRule,
     Classify,
@@ -22,27 +25,37 @@ from services.routing.domain.commands import (
     DefineRule,
     DepartmentQueue,
     DryRunRules,
+    DuplicateCandidates,
+    ForwardCase,
+    GiveToLeader,
     ListDepartments,
     ListRules,
+    MergeCase,
     PendingExtensions,
     PendingExtensionsVersion,
     QueueVersion,
+    RejectCase,
+    ReplyAssist,
     ReplyCase,
+    RequestAssist,
     RequestExtension,
     ReturnCase,
     RuleHistory,
+    TransferCase,
     TriageList,
     UpdateDepartment,
 )
 from services.routing.domain.deadlines import DeadlinePolicy, pick_limit
+from services.routing.domain.duplicates import DuplicatePolicy, Match, Probe, bounding_box, matches
 from services.routing.domain.errors import CaseNotFound, DepartmentNotFound, InvalidRequest, NotYourDepartment
+from services.routing.domain.routing import route
 from services.routing.service_layer import rules, views
 from services.routing.service_layer.analysis import analyse
 from services.routing.service_layer.uow import RoutingUnitOfWork
 from shared.auth import ANONYMOUS, mask_phone
 from shared.clock import SHANGHAI
 from shared.contracts import topics
-from shared.contracts.codes import TRIAGE, is_known_type
+from shared.contracts.codes import TOWNS, TRIAGE, is_known_type
 from shared.contracts.events import (
     CallbackCompletedV1,
     ComplaintRatedV1,
@@ -67,7 +80,7 @@ class TopicAdmin(Protocol):
 
 
 def route_complaint(event: ComplaintReceivedV1, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy,
-                    min_confidence: float) -> None:
+                    min_confidence: float, duplicates: DuplicatePolicy) -> None:
     """A complaint arrived: classify it, then assign it to a department or send it to triage."""
     if uow.cases.get(event.complaint_id) is not None:
         return  # routed before: the same complaint delivered again under another event id
@@ -82,8 +95,9 @@ def route_complaint(event: ComplaintReceivedV1, uow: RoutingUnitOfWork, *, deadl
         category=found.classification.category, subcategory=found.classification.subcategory,
         town=found.town.code if found.town else None, address=event.address, urgent=found.urgency.urgent,
         reporter_phone_masked=_masked(event.reporter_phone_masked),
-        confidence=found.classification.confidence, explanation=found.explanation(),
+        confidence=found.classification.confidence, explanation=found.explanation(), lat=event.lat, lon=event.lon,
     )
+    _suggest_master(uow, case, duplicates)
     decision = found.decision
     if decision.department is None or case.category is None:
         case.send_to_triage(reason=decision.reason, at=now)
@@ -136,6 +150,97 @@ def return_case(command: ReturnCase, uow: RoutingUnitOfWork, *, deadlines: Deadl
     now = uow.clock.now()
     limit = pick_limit(uow.limits.all(), case.category, case.urgent)
     case.return_case(command.reason, by=command.actor, at=now, assign_due=deadlines.assign_due(now, limit))
+    _reroute(uow, case, deadlines)
+    uow.commit()
+    return views.case_view(uow, case)
+
+
+def reject_case(command: RejectCase, uow: RoutingUnitOfWork) -> View:
+    """不予受理 (a triaged case): the citizen reads the reason; the case leaves every target."""
+    case = _load(uow, command.complaint_id, None)
+    case.reject(command.reason, by=command.actor, at=uow.clock.now())
+    uow.commit()
+    return views.case_view(uow, case)
+
+
+def forward_case(command: ForwardCase, uow: RoutingUnitOfWork) -> View:
+    """转办 (a triaged case that is not the bureau's) to the body that handles it."""
+    case = _load(uow, command.complaint_id, None)
+    case.forward(command.body, note=command.note, by=command.actor, at=uow.clock.now())
+    uow.commit()
+    return views.case_view(uow, case)
+
+
+def transfer_case(command: TransferCase, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
+    """改派: a supervisor moves a case to another department, which gets fresh deadlines."""
+    case = _load(uow, command.complaint_id, None)
+    if command.department not in uow.departments.active():
+        raise InvalidRequest(f"没有这个部门 / unknown or inactive department: {command.department}")
+    now = uow.clock.now()
+    due = deadlines.after_assignment(now, pick_limit(uow.limits.all(), case.category, case.urgent))
+    case.transfer(department=command.department, reason=command.reason, by=command.actor, at=now, deadlines=due)
+    uow.commit()
+    return views.case_view(uow, case)
+
+
+def merge_case(command: MergeCase, uow: RoutingUnitOfWork) -> View:
+    """并单: the duplicate is handled as its master. Both rows are locked in one order (the smaller id
+    first), so two people merging the same pair the other way round cannot deadlock."""
+    if command.complaint_id == command.master_id:
+        raise InvalidRequest("不能与自身并单 / a case cannot be merged into itself")
+    first, second = sorted((command.complaint_id, command.master_id))
+    locked = {first: uow.cases.get(first, for_update=True), second: uow.cases.get(second, for_update=True)}
+    duplicate, master = locked[command.complaint_id], locked[command.master_id]
+    for case, wanted in ((duplicate, command.complaint_id), (master, command.master_id)):
+        if case is None or (command.acting_for is not None and case.department != command.acting_for):
+            raise CaseNotFound(f"没有这个案件 / no such case: {wanted}")
+    assert duplicate is not None and master is not None
+    if master.merged_into is not None:
+        raise InvalidRequest(f"{master.tracking_code} 已并入其他案件，请并入其主案件 / that case is merged "
+                             "itself: merge into its master")
+    if uow.cases.merged_into(duplicate.complaint_id):
+        raise InvalidRequest(f"{duplicate.tracking_code} 已有并入的重复件，不能再并入其他案件 / a case with "
+                             "duplicates of its own cannot be merged; merge the other way round")
+    duplicate.merge_into(master, reason=command.reason, by=command.actor, at=uow.clock.now())
+    uow.commit()
+    return views.case_view(uow, duplicate)
+
+
+def request_assist(command: RequestAssist, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy,
+                   assist_days: int) -> View:
+    """协办: each department asked gets its own deadline (working days from now, never after the lead's)."""
+    case = _load(uow, command.complaint_id, command.acting_for)
+    active = uow.departments.active()
+    unknown = [d for d in command.departments if d not in active]
+    if unknown:
+        raise InvalidRequest(f"没有这个部门 / unknown or inactive department: {', '.join(unknown)}")
+    now = uow.clock.now()
+    due = deadlines.extend(now, assist_days)
+    if case.reply_due is not None:
+        due = min(due, case.reply_due)
+    for department in dict.fromkeys(command.departments):
+        case.request_assist(department, due=due, note=command.note, by=command.actor, at=now)
+    uow.commit()
+    return views.case_view(uow, case)
+
+
+def reply_assist(command: ReplyAssist, uow: RoutingUnitOfWork) -> View:
+    """协办意见 to the lead; a dispatcher answers for the own department only."""
+    if command.department is None:
+        raise InvalidRequest("请指定协办部门 / name the assisting department (department)")
+    case = uow.cases.get(command.complaint_id, for_update=True)
+    if case is None or (command.acting_for is not None and (command.department != command.acting_for
+                                                            or not case.assisted_by(command.acting_for))):
+        raise CaseNotFound(f"没有这个案件 / no such case: {command.complaint_id}")
+    case.reply_assist(command.department, command.reply, by=command.actor, at=uow.clock.now())
+    uow.commit()
+    return views.case_view(uow, case)
+
+
+def give_to_leader(command: GiveToLeader, uow: RoutingUnitOfWork) -> View:
+    """领导包案"""
+    case = _load(uow, command.complaint_id, None)
+    case.give_to_leader(command.leader, command.plan, by=command.actor, at=uow.clock.now())
     uow.commit()
     return views.case_view(uow, case)
 
@@ -206,7 +311,8 @@ def queue_version(query: QueueVersion, uow: RoutingUnitOfWork) -> View:
 def case_detail(query: CaseDetail, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy,
                 max_extension_days: int) -> View:
     case = uow.cases.get(query.complaint_id)
-    if case is None or (query.acting_for is not None and (case.department or TRIAGE) != query.acting_for):
+    if case is None or (query.acting_for is not None and (case.department or TRIAGE) != query.acting_for
+                        and not case.assisted_by(query.acting_for)):  # an assisting department reads it too
         raise CaseNotFound(f"没有这个案件 / no such case: {query.complaint_id}")
     return views.case_detail(uow, case, deadlines, max_extension_days)
 
@@ -221,6 +327,26 @@ def pending_extensions(_query: PendingExtensions, uow: RoutingUnitOfWork, *, dea
 
 def pending_extensions_version(_query: PendingExtensionsVersion, uow: RoutingUnitOfWork) -> View:
     return {"version": views.version(uow.cases.extensions_fingerprint(), _minute(uow))}
+
+
+def assist_queue(query: AssistQueue, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
+    _check_queue(uow, query.department, query.acting_for)
+    return views.assist_queue(uow, query, deadlines)
+
+
+def backlog(query: Backlog, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy, backlog_days: int) -> View:
+    return views.backlog(uow, query, deadlines, backlog_days)
+
+
+def duplicate_candidates(query: DuplicateCandidates, uow: RoutingUnitOfWork, *, duplicates: DuplicatePolicy) -> View:
+    case = uow.cases.get(query.complaint_id)
+    if case is None or (query.acting_for is not None and (case.department or TRIAGE) != query.acting_for):
+        raise CaseNotFound(f"没有这个案件 / no such case: {query.complaint_id}")
+    found = _duplicates(uow, case, duplicates)
+    if query.acting_for is not None:  # a dispatcher merges within the own department only
+        found = [m for m in found if m.candidate.department == query.acting_for]
+    return {"complaint_id": case.complaint_id, "suggested": case.duplicate_of,
+            "candidates": [m.view() for m in found[:10]]}
 
 
 def classify(query: Classify, uow: RoutingUnitOfWork, *, min_confidence: float) -> View:
@@ -271,6 +397,44 @@ def reopen_if_unsatisfied(event: ComplaintRatedV1 | CallbackCompletedV1, uow: Ro
         uow.commit()
 
 
+def _duplicates(uow: RoutingUnitOfWork, case: Case, policy: DuplicatePolicy) -> list[Match]:
+    if case.category is None:
+        return []
+    box = bounding_box(case.lat, case.lon, policy.radius_m) if case.lat is not None and case.lon is not None else None
+    window = timedelta(days=policy.window_days)
+    candidates = uow.cases.duplicate_candidates(category=case.category, town=case.town, box=box,
+                                                since=case.received_at - window, until=case.received_at + window,
+                                                exclude=case.complaint_id)
+    probe = Probe(case.complaint_id, case.category, case.town, case.address, case.content, case.received_at,
+                  case.lat, case.lon)
+    return matches(probe, candidates, policy)
+
+
+def _suggest_master(uow: RoutingUnitOfWork, case: Case, policy: DuplicatePolicy) -> None:
+    """疑似重复: the best open case this one looks like, for a person to confirm (never merged here)."""
+    found = _duplicates(uow, case, policy)
+    if found:
+        best = found[0]
+        case.duplicate_of = best.candidate.complaint_id
+        case.explanation["duplicate"] = best.view()
+
+
+def _reroute(uow: RoutingUnitOfWork, case: Case, deadlines: DeadlinePolicy) -> None:
+    """After the first return (退单) the rules route the case again, away from the department that returned
+    it; after a second, a person routes it (it stays in triage)."""
+    returned = case.returned_by()
+    if len(returned) != 1 or case.category is None:
+        return
+    towns = uow.towns.all() or dict(TOWNS)
+    decision = route(uow.rules.active(), category=case.category, subcategory=case.subcategory,
+                     town=towns.get(case.town) if case.town else None, confidence=1.0, min_confidence=0.0,
+                     departments=uow.departments.active(), excluded=returned)
+    if decision.department is None or decision.rule is None:
+        return
+    _assign(uow, case, department=decision.department, category=case.category, subcategory=case.subcategory,
+            rule=f"{decision.rule.label} (退单后改派 / after a return)", by=SYSTEM, deadlines=deadlines)
+
+
 def _masked(phone: str | None) -> str | None:
     """Intake sends it masked; mask again if it ever arrives in clear, so staff never see it."""
     return phone if not phone or "*" in phone or phone == ANONYMOUS else mask_phone(phone)
@@ -300,6 +464,13 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     ReturnCase: return_case,
     RequestExtension: request_extension,
     DecideExtension: decide_extension,
+    RejectCase: reject_case,
+    ForwardCase: forward_case,
+    TransferCase: transfer_case,
+    MergeCase: merge_case,
+    RequestAssist: request_assist,
+    ReplyAssist: reply_assist,
+    GiveToLeader: give_to_leader,
     DefineDepartment: define_department,
     UpdateDepartment: update_department,
     # queries
@@ -309,6 +480,9 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     TriageList: triage_list,
     PendingExtensions: pending_extensions,
     PendingExtensionsVersion: pending_extensions_version,
+    DuplicateCandidates: duplicate_candidates,
+    AssistQueue: assist_queue,
+    Backlog: backlog,
     Classify: classify,
     ListDepartments: list_departments,
     ListRules: rules.list_rules,

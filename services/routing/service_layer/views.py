@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from services.routing.domain.case import OPEN, Case, Status
-from services.routing.domain.commands import MAX_PAGE, DepartmentQueue, Due
+from services.routing.domain.case import MERGEABLE, OPEN, Assist, AssistStatus, Case, Status
+from services.routing.domain.commands import MAX_PAGE, AssistQueue, Backlog, DepartmentQueue, Due
 from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.domain.departments import Department
 from services.routing.service_layer.analysis import analyse
@@ -127,6 +127,15 @@ def case_summary(case: Case, now: datetime, names: Names, deadlines: DeadlinePol
         **working,
         # 退单 is allowed while the department holds the case and the return window is open
         "can_return": case.status in OPEN and case.return_due is not None and now <= case.return_due,
+        "closed_at": case.closed_at,
+        "closing_reason": case.closing_reason,
+        "forwarded_to": case.forwarded_to,
+        "merged_into": case.merged_into,
+        "duplicate_of": case.duplicate_of,  # 疑似重复: a suggested master, for a person to confirm
+        "leader": case.leader,  # 领导包案
+        "leader_plan": case.leader_plan,
+        "leader_at": case.leader_at,
+        "can_merge": case.status in MERGEABLE,
         "pending_extension": None if pending is None else {
             "working_days": pending.working_days, "reason": pending.reason,
             "requested_at": pending.requested_at, "requested_by": pending.requested_by},
@@ -152,7 +161,10 @@ def case_detail(uow: RoutingUnitOfWork, case: Case, deadlines: DeadlinePolicy, m
         "confidence": case.confidence,
         "explanation": case.explanation,
         "triage_reason": case.triage_reason,
+        "duplicates": [{"id": complaint_id, "tracking_code": code}
+                       for complaint_id, code in uow.cases.merged_into(case.complaint_id)],
         "history": [{"action": h.action, "actor": h.actor, "at": h.at, "detail": h.detail} for h in case.history],
+        "assists": [_assist_view(a, now) for a in case.assists],
         "extensions": [{"id": e.id, "working_days": e.working_days, "reason": e.reason, "status": e.status.value,
                         "requested_at": e.requested_at, "requested_by": e.requested_by,
                         "decided_at": e.decided_at, "decided_by": e.decided_by} for e in case.extensions],
@@ -177,6 +189,49 @@ def department_queue(uow: RoutingUnitOfWork, query: DepartmentQueue, deadlines: 
             "now": now, "count": total, "limit": query.limit, "offset": query.offset,
             "next_offset": following if following < total else None,
             "cases": [case_summary(c, now, names, deadlines) for c in cases]}
+
+
+def _assist_view(assist: Assist, now: datetime) -> dict[str, Any]:
+    return {"department": assist.department, "status": assist.status.value, "due": assist.due,
+            "seconds_left": _seconds_left(assist.due, now) if assist.status == AssistStatus.requested else None,
+            "note": assist.note, "requested_at": assist.requested_at, "requested_by": assist.requested_by,
+            "replied_at": assist.replied_at, "replied_by": assist.replied_by, "reply": assist.reply,
+            "late": assist.replied_at > assist.due if assist.replied_at else now > assist.due}
+
+
+def assist_queue(uow: RoutingUnitOfWork, query: AssistQueue, deadlines: DeadlinePolicy) -> dict[str, Any]:
+    """The cases a department assists (协办), the nearest assist deadline first, each with its request."""
+    now, names = uow.clock.now(), Names.of(uow)
+    cases, total = uow.cases.assisting(query.department, statuses=query.statuses, limit=query.limit,
+                                       offset=query.offset)
+    following = query.offset + len(cases)
+    return {"department": query.department, "department_name": names.departments.get(query.department),
+            "now": now, "count": total, "limit": query.limit, "offset": query.offset,
+            "next_offset": following if following < total else None,
+            "cases": [{**case_summary(c, now, names, deadlines), "assist": _assist_view(c.assists[0], now)}
+                      for c in cases]}
+
+
+def backlog(uow: RoutingUnitOfWork, query: Backlog, deadlines: DeadlinePolicy, days: int) -> dict[str, Any]:
+    """积案 (long-standing cases), the oldest first, each with why it is one and its leader if given."""
+    now, names = uow.clock.now(), Names.of(uow)
+    cases, total = uow.cases.backlog(now, days=days, leader=query.leader, limit=query.limit, offset=query.offset)
+    following = query.offset + len(cases)
+
+    def why(case: Case) -> list[str]:
+        found = []
+        if case.received_at <= now - timedelta(days=days):
+            found.append(f"受理超过 {days} 天")
+        due = case.assign_due if case.status == Status.triage else case.reply_due
+        if due is not None and due < now:
+            found.append("已超期")
+        if case.reply_round >= 3:
+            found.append(f"重办 {case.reply_round - 1} 次")
+        return found
+
+    return {"now": now, "days": days, "count": total, "limit": query.limit, "offset": query.offset,
+            "next_offset": following if following < total else None,
+            "cases": [{**case_summary(c, now, names, deadlines), "backlog_reasons": why(c)} for c in cases]}
 
 
 def triage_list(uow: RoutingUnitOfWork, deadlines: DeadlinePolicy, limit: int = MAX_PAGE) -> dict[str, Any]:
