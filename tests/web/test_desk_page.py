@@ -1,6 +1,8 @@
 """The dispatchers' desk (/desk) on a desktop, in real Chromium against the served process: a case arrives
-in the queue without a reload and is signed for and replied to; a return with its reason; an extension
-asked by a dispatcher and approved by a supervisor; a triaged case routed by a supervisor."""
+in the queue without a reload and is signed for and replied to; a return with its reason (to triage, or
+routed again by the rules); an extension asked by a dispatcher and approved by a supervisor; a triaged case
+routed by a supervisor; an off-topic case refused (不予受理) or forwarded (转办), a case moved to another
+department (改派) and a suggested duplicate merged (并单), also on a tablet."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ from tests.web.conftest import DESKTOP, Api, Tab
 DEPT = "ecology_env"
 DISPATCHER = f"dispatcher-{DEPT}"
 ARRIVAL_TIMEOUT = 30_000  # the page polls every 10 s; routing handles the event within a second or two
+TABLET = {"width": 768, "height": 1024}  # an iPad held upright: the narrowest screen the desk is used on
+# Not an environmental matter: the classifier suggests the labour bureau (人社), routing sends it to triage.
+WAGES = "公司拖欠我三个月工资一直不发，老板电话也不接，请帮忙讨薪"
 
 
 def sign_in(page: Any, username: str) -> None:
@@ -194,7 +199,7 @@ def test_a_supervisor_routes_a_triaged_case_to_a_department(desktop: Tab, api: A
 
     drawer = open_case(page, "triage-table", answer["tracking_code"])
     expect(drawer).to_contain_text("转人工原因")
-    drawer.get_by_role("button", name="分拨 / 转办").click()
+    drawer.get_by_role("button", name="分拨", exact=True).click()
     dialog = page.get_by_test_id("action-dialog")
     dialog.get_by_test_id("assign-department").click()
     page.get_by_role("option", name="太和镇人民政府").click()
@@ -203,7 +208,7 @@ def test_a_supervisor_routes_a_triaged_case_to_a_department(desktop: Tab, api: A
     dialog.get_by_test_id("assign-subcategory").click()
     page.get_by_role("option", name="社会生活噪声").click()
     desktop.shot("desk-assign", full_page=False)
-    dialog.get_by_role("button", name="提交分拨 / 转办").click()
+    dialog.get_by_role("button", name="提交分拨").click()
 
     expect(drawer.get_by_test_id("case-status")).to_have_text("待签收")
     expect(drawer.get_by_test_id("case-timeline")).to_contain_text("交办至 太和镇人民政府")
@@ -211,3 +216,250 @@ def test_a_supervisor_routes_a_triaged_case_to_a_department(desktop: Tab, api: A
     queue = api.http.get("/api/v1/queues/town_taihe", headers=api.login("dispatcher-town_taihe")).json()
     assigned = next(c for c in queue["cases"] if c["id"] == answer["id"])
     assert (assigned["category"], assigned["subcategory"], assigned["rule"]) == ("noise", "social_life", "manual")
+
+
+def off_topic(api: Api, supervisor: dict[str, str]) -> dict[str, Any]:
+    """A citizen's complaint about unpaid wages: in triage, with the classifier's suggested body."""
+    answer = api.report(content=f"{WAGES}（{uuid.uuid4().hex[:6]}）", town="合阳城街道")
+    case = routed(api, answer["id"], supervisor)
+    assert case["status"] == "triage" and case["explanation"]["suggested_body"] == "hrss", case["explanation"]
+    return answer
+
+
+def citizen_sees(api: Api, token: str, status: str) -> dict[str, Any]:
+    """The citizen's own view (the private link) once intake has heard of the change."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        view = api.http.get(f"/api/v1/r/{token}").json()
+        if view["status"] == status:
+            return view
+        time.sleep(0.2)
+    raise AssertionError(f"the citizen never saw {status}: {view}")
+
+
+def test_a_dispatchers_return_routed_again_by_the_rules_leaves_the_desk_and_says_where_it_went(
+        desktop: Tab, api: Api) -> None:
+    # rubbish-station odour in a town: the city management bureau's by the rules; after its return the
+    # rules send it to the ecology bureau, not to triage
+    answer = api.report(content=f"小区门口垃圾站臭味很大，夏天根本不敢开窗（{uuid.uuid4().hex[:6]}）", category="odor",
+                        subcategory="garbage", town="合阳城街道")
+    assert routed(api, answer["id"], api.login("supervisor"))["department"] == "urban_management"
+    page = desktop.open("/desk")
+    sign_in(page, "dispatcher-urban_management")
+    drawer = open_case(page, "queue-table", answer["tracking_code"])
+    drawer.get_by_role("button", name="退单").click()
+    reason = page.get_by_test_id("action-dialog").get_by_label("退单理由")
+    reason.fill("垃圾站臭气由生态环境局监测")
+    reason.press("Enter")
+
+    expect(page.get_by_text("已退单，案件已按规则改派至 区生态环境局")).to_be_visible()
+    expect(page.get_by_test_id("case-drawer")).to_be_hidden()  # another department's case now
+    expect(page.get_by_test_id("queue-table").locator("tr", has_text=answer["tracking_code"])).to_have_count(0)
+    case = routed(api, answer["id"], api.login(DISPATCHER))
+    assert (case["status"], case["department"]) == ("assigned", DEPT)
+    assert "退单后改派" in case["rule"]
+
+
+def test_a_supervisor_refuses_an_off_topic_case_and_the_citizen_reads_why(desktop: Tab, api: Api) -> None:
+    supervisor = api.login("supervisor")
+    answer = off_topic(api, supervisor)
+    code = answer["tracking_code"]
+    page = desktop.open("/desk")
+    sign_in(page, "supervisor")
+    page.get_by_test_id("tab-triage").click()
+    drawer = open_case(page, "triage-table", code)
+    expect(drawer.get_by_test_id("case-explanation")).to_contain_text("建议转办区人力社保局（人社）")
+    expect(drawer.get_by_role("button", name="改派")).to_have_count(0)  # nobody has it yet
+
+    # nothing like it is open: 并单 says so and cannot be sent
+    drawer.get_by_role("button", name="并单", exact=True).click()
+    dialog = page.get_by_test_id("action-dialog")
+    expect(dialog.get_by_test_id("merge-empty")).to_contain_text("没有找到可并入的相似案件")
+    expect(dialog.get_by_role("button", name="确认并单")).to_be_disabled()
+    desktop.shot("desk-merge-empty", full_page=False)
+    dialog.get_by_role("button", name="取消").click()
+    expect(dialog).to_be_hidden()
+
+    drawer.get_by_role("button", name="不予受理").click()
+    expect(dialog).to_contain_text("理由将告知投诉人")
+    reason = dialog.get_by_label("不予受理理由（投诉人可见）")
+    expect(reason).to_be_focused()
+    reason.press("Control+Enter")
+    expect(dialog.get_by_test_id("action-error")).to_contain_text("请填写不予受理的理由")
+    reason.fill("您反映的是劳动报酬问题，不属于生态环境投诉，请向区人力社保局劳动监察大队反映")
+    desktop.shot("desk-reject", full_page=False)
+    reason.press("Control+Enter")
+
+    expect(page.get_by_text(re.compile(f"已不予受理（{code}）"))).to_be_visible()
+    expect(dialog).to_be_hidden()
+    expect(drawer.get_by_test_id("case-status")).to_have_text("不予受理")
+    outcome = drawer.get_by_test_id("case-outcome")
+    expect(outcome).to_contain_text("已不予受理")
+    expect(outcome).to_contain_text("请向区人力社保局劳动监察大队反映")
+    expect(drawer.get_by_test_id("case-timeline")).to_contain_text("理由（告知投诉人）：您反映的是劳动报酬问题")
+    expect(drawer.get_by_test_id("case-actions").get_by_role("button")).to_have_count(0)  # closed: nothing to do
+    desktop.shot("desk-rejected", full_page=False)
+    expect(page.get_by_test_id("triage-table").locator("tr", has_text=code)).to_have_count(0)
+
+    case = routed(api, answer["id"], supervisor)
+    assert case["status"] == "rejected"
+    assert case["closing_reason"] == "您反映的是劳动报酬问题，不属于生态环境投诉，请向区人力社保局劳动监察大队反映"
+    assert (case["history"][-1]["action"], case["history"][-1]["actor"]) == ("rejected", "supervisor")
+    view = citizen_sees(api, answer["citizen_token"], "rejected")
+    assert "劳动监察大队" in view["timeline"][-1]["text"]
+    assert desktop.console_errors == []
+
+
+def test_a_supervisor_forwards_an_off_topic_case_to_the_body_the_classifier_suggests(desktop: Tab, api: Api) -> None:
+    supervisor = api.login("supervisor")
+    answer = off_topic(api, supervisor)
+    code = answer["tracking_code"]
+    page = desktop.open("/desk")
+    sign_in(page, "supervisor")
+    page.get_by_test_id("tab-triage").click()
+    drawer = open_case(page, "triage-table", code)
+
+    drawer.get_by_role("button", name="转办", exact=True).click()
+    dialog = page.get_by_test_id("action-dialog")
+    body = dialog.get_by_label("接收单位（局外）")
+    expect(body).to_be_focused()
+    expect(body).to_have_value("区人力社保局")  # the classifier's suggestion, without its short name
+    expect(dialog.get_by_test_id("forward-suggestion")).to_contain_text("区人力社保局（人社）")
+    body.fill("")
+    body.press("Enter")
+    expect(dialog.get_by_test_id("action-error")).to_contain_text("请填写接收单位")
+    dialog.get_by_role("button", name="采用建议").click()
+    expect(body).to_have_value("区人力社保局")
+    dialog.get_by_label("转办说明（选填）").fill("欠薪属劳动监察事项，已电话告知投诉人")
+    desktop.shot("desk-forward", full_page=False)
+    body.press("Enter")
+
+    expect(page.get_by_text(re.compile(f"已转办至 区人力社保局（{code}）"))).to_be_visible()
+    expect(drawer.get_by_test_id("case-status")).to_have_text("已转办")
+    expect(drawer.get_by_test_id("case-outcome")).to_contain_text("已转办至 区人力社保局")
+    expect(drawer.get_by_test_id("case-outcome")).to_contain_text("说明：欠薪属劳动监察事项")
+    timeline = drawer.get_by_test_id("case-timeline")
+    expect(timeline).to_contain_text("转办至 区人力社保局")
+    expect(timeline).to_contain_text("说明：欠薪属劳动监察事项，已电话告知投诉人")
+    timeline.scroll_into_view_if_needed()
+    desktop.shot("desk-forwarded", full_page=False)
+    expect(page.get_by_test_id("triage-table").locator("tr", has_text=code)).to_have_count(0)
+
+    case = routed(api, answer["id"], supervisor)
+    assert (case["status"], case["forwarded_to"]) == ("forwarded", "区人力社保局")
+    assert case["history"][-1]["detail"] == {"body": "区人力社保局", "note": "欠薪属劳动监察事项，已电话告知投诉人"}
+    assert "区人力社保局" in citizen_sees(api, answer["citizen_token"], "forwarded")["timeline"][-1]["text"]
+    assert desktop.console_errors == []
+
+
+def test_a_supervisor_transfers_an_assigned_case_to_another_department(desktop: Tab, api: Api) -> None:
+    answer = report(api, "南园路工地旁的搅拌站夜里机器轰鸣，吵得整栋楼睡不着")
+    code = answer["tracking_code"]
+    before = routed(api, answer["id"], api.login(DISPATCHER))
+    assert before["department"] == DEPT
+    page = desktop.open("/desk")
+    sign_in(page, "supervisor")
+    drawer = open_case(page, "queue-table", code)  # the supervisor's queue shows the ecology bureau first
+
+    drawer.get_by_role("button", name="改派").click()
+    dialog = page.get_by_test_id("action-dialog")
+    expect(dialog).to_contain_text("当前承办单位：区生态环境局")
+    dialog.get_by_label("改派理由").press("Enter")
+    expect(dialog.get_by_test_id("action-error")).to_contain_text("请选择改派到的承办单位")
+    dialog.get_by_test_id("transfer-department").click()
+    expect(page.get_by_role("option", name="区住房城乡建委")).to_be_visible()
+    expect(page.get_by_role("option", name="区生态环境局", exact=True)).to_have_count(0)  # it has it already
+    page.get_by_role("option", name="区城市管理局").click()
+    dialog.get_by_label("改派理由").fill("夜间施工噪声属城管执法职责")
+    desktop.shot("desk-transfer", full_page=False)
+    dialog.get_by_label("改派理由").press("Enter")
+
+    expect(page.get_by_text(re.compile(f"已改派至 区城市管理局（{code}）"))).to_be_visible()
+    expect(drawer.get_by_test_id("case-status")).to_have_text("待签收")
+    expect(drawer.get_by_role("cell", name="区城市管理局", exact=True)).to_be_visible()
+    timeline = drawer.get_by_test_id("case-timeline")
+    expect(timeline).to_contain_text("改派至 区城市管理局")
+    expect(timeline).to_contain_text("原承办单位 区生态环境局；理由：夜间施工噪声属城管执法职责")
+    expect(timeline).to_contain_text("督办改派")
+    timeline.scroll_into_view_if_needed()
+    desktop.shot("desk-transferred", full_page=False)
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("queue-table").locator("tr", has_text=code)).to_have_count(0)
+
+    after = routed(api, answer["id"], api.login("dispatcher-urban_management"))
+    assert (after["status"], after["department"], after["rule"]) == ("assigned", "urban_management", "transfer")
+    assert [h["action"] for h in after["history"]][-2:] == ["transferred", "assigned"]
+    assert after["history"][-2]["detail"]["reason"] == "夜间施工噪声属城管执法职责"
+    assert api.http.get(f"/api/v1/cases/{answer['id']}", headers=api.login(DISPATCHER)).status_code == 404
+    assert desktop.console_errors == []
+
+
+def test_a_dispatcher_merges_a_suggested_duplicate_into_its_master(desktop: Tab, api: Api) -> None:
+    housing = "dispatcher-housing_construction"
+    master = api.report(content="合阳城街道嘉陵江路某工地凌晨两点还在打桩，噪音太大睡不着", town="合阳城街道",
+                        address="嘉陵江路88号工地")
+    assert routed(api, master["id"], api.login(housing))["department"] == "housing_construction"
+    duplicate = api.report(content="嘉陵江路工地半夜打桩噪音扰民，吵得睡不着", town="合阳城街道",
+                           address="嘉陵江路88号")
+    suggested = routed(api, duplicate["id"], api.login(housing))
+    assert suggested["duplicate_of"] == master["id"] and suggested["can_merge"]
+    page = desktop.open("/desk")
+    sign_in(page, housing)
+
+    row = page.get_by_test_id("queue-table").locator("tr", has_text=duplicate["tracking_code"])
+    expect(row.get_by_test_id("row-duplicate")).to_have_text("疑似重复")
+    expect(row.get_by_test_id("row-duplicate")).to_have_attribute("title", re.compile(master["tracking_code"]))
+    master_row = page.get_by_test_id("queue-table").locator("tr", has_text=master["tracking_code"])
+    expect(master_row.get_by_test_id("row-duplicate")).to_have_count(0)
+    desktop.shot("desk-queue-duplicate", full_page=False)
+
+    drawer = open_case(page, "queue-table", duplicate["tracking_code"])
+    banner = drawer.get_by_test_id("case-duplicate")
+    expect(banner).to_contain_text(f"疑似重复：与 {master['tracking_code']} 反映的问题相似")
+    expect(banner).to_contain_text("文本相似度")
+    expect(banner).to_contain_text("嘉陵江路88号工地")
+    desktop.shot("desk-duplicate", full_page=False)
+
+    # the narrowest screen the desk is used on: the banner, the choices and the buttons still fit
+    page.set_viewport_size(TABLET)
+    desktop.shot("desk-duplicate-tablet", full_page=False)
+    drawer.get_by_test_id("case-actions").get_by_role("button", name="并单", exact=True).click()
+    dialog = page.get_by_test_id("action-dialog")
+    choice = dialog.get_by_test_id(f"merge-candidate-{master['tracking_code']}")
+    expect(choice).to_contain_text("系统建议")
+    expect(choice).to_contain_text("嘉陵江路88号工地")
+    expect(choice).to_contain_text(re.compile(r"相似度 \d+%"))
+    expect(choice.get_by_role("radio")).to_be_checked()  # the suggestion, for the dispatcher to confirm
+    expect(choice.get_by_role("radio")).to_be_focused()
+    desktop.shot("desk-merge-tablet", full_page=False)
+    page.set_viewport_size(DESKTOP)
+    dialog.get_by_label("并单理由（选填）").fill("同一工地夜间打桩")
+    desktop.shot("desk-merge", full_page=False)
+    choice.get_by_role("radio").focus()
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_text(re.compile(f"已并单，并入 {master['tracking_code']}"))).to_be_visible()
+    expect(drawer.get_by_test_id("case-status")).to_have_text("已并单")
+    expect(drawer.get_by_test_id("case-outcome")).to_contain_text(f"已并入 {master['tracking_code']}")
+    expect(drawer.get_by_test_id("case-outcome")).to_contain_text("理由：同一工地夜间打桩")
+    expect(drawer.get_by_test_id("case-duplicate")).to_have_count(0)  # confirmed: no longer a suggestion
+    desktop.shot("desk-merged", full_page=False)
+    expect(drawer.get_by_test_id("case-timeline")).to_contain_text(f"并单：并入 {master['tracking_code']}")
+    drawer.get_by_test_id("case-timeline").scroll_into_view_if_needed()
+    desktop.shot("desk-merged-timeline", full_page=False)
+    expect(page.get_by_test_id("queue-table").locator("tr", has_text=duplicate["tracking_code"])).to_have_count(0)
+
+    # the master names the duplicate merged into it
+    drawer.get_by_role("button", name="查看主案件").click()
+    expect(drawer.get_by_role("heading", name=f"案件 {master['tracking_code']}")).to_be_visible()
+    expect(drawer.get_by_test_id("case-duplicates")).to_contain_text(duplicate["tracking_code"])
+    expect(drawer.get_by_test_id("case-timeline")).to_contain_text(f"并单：{duplicate['tracking_code']} 并入本案")
+    desktop.shot("desk-master-with-duplicates", full_page=False)
+
+    merged = routed(api, duplicate["id"], api.login(housing))
+    assert (merged["status"], merged["merged_into"]) == ("merged", master["id"])
+    assert merged["closing_reason"] == "同一工地夜间打桩"
+    assert (merged["history"][-1]["action"], merged["history"][-1]["actor"]) == ("merged", housing)
+    detail = routed(api, master["id"], api.login(housing))
+    assert detail["duplicates"] == [{"id": duplicate["id"], "tracking_code": duplicate["tracking_code"]}]
+    assert desktop.console_errors == []

@@ -1,8 +1,8 @@
 // The routing API the desk uses (README / OpenAPI at /docs): queues, the case page, the dispatcher's
-// actions, and the supervisor's triage, assignment and extension decisions.
+// actions, and the supervisor's triage, assignment and extension decisions; 不予受理, 转办, 改派 and 并单.
 import { request, requestIfChanged } from '@/shared/api'
 
-export type CaseStatus = 'triage' | 'assigned' | 'accepted' | 'replied'
+export type CaseStatus = 'triage' | 'assigned' | 'accepted' | 'replied' | 'rejected' | 'forwarded' | 'merged'
 export type DeadlineKind = 'assign' | 'accept' | 'reply'
 export type DueState = 'normal' | 'soon' | 'overdue'
 
@@ -54,6 +54,17 @@ export interface CaseRow {
   working_seconds_left?: Record<string, number | null>
   deadline?: Deadline | null
   can_return: boolean
+  /** 并单 is possible (not replied, not closed). */
+  can_merge: boolean
+  /** When and why a case ended without a reply of ours (不予受理: the reason the citizen reads; 转办/并单: the note). */
+  closed_at: string | null
+  closing_reason: string | null
+  /** 转办: the body outside the bureau it went to. */
+  forwarded_to: string | null
+  /** 并单: the id of the case it is handled with. */
+  merged_into: string | null
+  /** 疑似重复: the id of the open case it looks like (a suggestion, for a person to confirm). */
+  duplicate_of: string | null
   pending_extension: PendingExtension | null
   triage_reason?: string | null
   confidence?: number | null
@@ -77,12 +88,35 @@ export interface ExtensionRecord {
   decided_by: string | null
 }
 
+/** An open case a case may duplicate, and why (GET /cases/{id}/duplicates; `explanation.duplicate`). */
+export interface DuplicateCandidate {
+  complaint_id: string
+  tracking_code: string
+  status: CaseStatus
+  department: string | null
+  received_at: string
+  address: string | null
+  score: number
+  text_similarity: number
+  address_similarity: number | null
+  distance_m: number | null
+  reasons: string[]
+}
+
+export interface DuplicateList {
+  complaint_id: string
+  suggested: string | null
+  candidates: DuplicateCandidate[]
+}
+
 export interface CaseDetail extends CaseRow {
   extension_days_left: number
   can_request_extension: boolean
   confidence: number | null
   explanation: Record<string, unknown>
   triage_reason: string | null
+  /** The cases merged into this one (并单). */
+  duplicates: { id: string; tracking_code: string }[]
   history: HistoryEntry[]
   extensions: ExtensionRecord[]
 }
@@ -156,5 +190,28 @@ export const deskApi = {
     request<CaseRow>(`/api/v1/cases/${enc(id)}/assign`, {
       token,
       json: { department, category, ...(subcategory ? { subcategory } : {}) },
+    }),
+
+  /** 不予受理 (supervisors, a case in triage): the citizen reads the reason. */
+  reject: (token: string, id: string, reason: string) =>
+    request<CaseRow>(`/api/v1/cases/${enc(id)}/reject`, { token, json: { reason } }),
+
+  /** 转办 (supervisors, a case in triage) to a body outside the bureau. */
+  forward: (token: string, id: string, body: string, note: string) =>
+    request<CaseRow>(`/api/v1/cases/${enc(id)}/forward`, { token, json: { body, ...(note ? { note } : {}) } }),
+
+  /** 改派 (supervisors, a case a department is working on) to another department. */
+  transfer: (token: string, id: string, department: string, reason: string) =>
+    request<CaseRow>(`/api/v1/cases/${enc(id)}/transfer`, { token, json: { department, reason } }),
+
+  /** 疑似重复: the open cases this one may duplicate, best first (a dispatcher: the own department's). */
+  duplicates: (token: string, id: string, signal?: AbortSignal) =>
+    request<DuplicateList>(`/api/v1/cases/${enc(id)}/duplicates`, { token, signal }),
+
+  /** 并单: this case is handled as `masterId`. */
+  merge: (token: string, id: string, masterId: string, reason: string) =>
+    request<CaseRow>(`/api/v1/cases/${enc(id)}/merge`, {
+      token,
+      json: { master_id: masterId, ...(reason ? { reason } : {}) },
     }),
 }

@@ -1,14 +1,20 @@
-// What the desk calls things, in Chinese: statuses, deadlines, timeline actions, the reply's parts.
+// What the desk calls things, in Chinese: statuses, deadlines, timeline actions, the reply's parts,
+// how a closed case ended and why a case looks like a duplicate.
 import { formatDateTime } from '@/shared/format'
-import type { CaseDetail, CaseRow, DeadlineKind, HistoryEntry } from './deskApi'
+import type { CaseDetail, CaseRow, DeadlineKind, DuplicateCandidate, HistoryEntry } from './deskApi'
 
 export const STATUS_LABELS: Record<string, string> = {
   triage: '待分拨', assigned: '待签收', accepted: '办理中', replied: '已回复',
+  rejected: '不予受理', forwarded: '已转办', merged: '已并单',
 }
 
 export const STATUS_TAG: Record<string, 'info' | 'warning' | 'primary' | 'success' | 'danger'> = {
   triage: 'danger', assigned: 'warning', accepted: 'primary', replied: 'success',
+  rejected: 'info', forwarded: 'info', merged: 'info',
 }
+
+/** Cases that ended without a reply of ours (不予受理, 转办, 并单). */
+export const CLOSED_STATUSES: readonly string[] = ['rejected', 'forwarded', 'merged']
 
 export const DEADLINE_LABELS: Record<DeadlineKind, string> = { assign: '分拨', accept: '签收', reply: '回复' }
 
@@ -18,7 +24,19 @@ export const CHANNEL_LABELS: Record<string, string> = {
 
 const ACTION_LABELS: Record<string, string> = {
   triaged: '转人工分拨', assigned: '交办', accepted: '签收', replied: '回复', returned: '退单',
-  extension_requested: '申请延期', extension_decided: '延期审批',
+  extension_requested: '申请延期', extension_decided: '延期审批', reopened: '重办',
+  rejected: '不予受理', forwarded: '转办', merged: '并单', merged_in: '重复件并入', transferred: '改派',
+}
+
+/** How a rule that assigned a case is named in the timeline. */
+function ruleText(rule: string): string {
+  if (rule === 'manual') return '人工分拨'
+  if (rule === 'transfer') return '督办改派'
+  return `规则 ${rule}`
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value)
 }
 
 export function actorLabel(actor: string): string {
@@ -28,13 +46,14 @@ export function actorLabel(actor: string): string {
 /** One line of the timeline: what happened, in words, with what the action carried. */
 export function historyText(entry: HistoryEntry, departments: Record<string, string>): { title: string; detail: string } {
   const d = entry.detail
-  const dept = typeof d.department === 'string' ? departments[d.department] ?? d.department : ''
+  const name = (code: unknown) => (typeof code === 'string' ? departments[code] ?? code : '')
+  const dept = name(d.department)
   let title = ACTION_LABELS[entry.action] ?? entry.action
   let detail = ''
   switch (entry.action) {
     case 'assigned':
       title = dept ? `交办至 ${dept}` : title
-      detail = typeof d.rule === 'string' ? (d.rule === 'manual' ? '人工分拨' : `规则 ${d.rule}`) : ''
+      detail = typeof d.rule === 'string' ? ruleText(d.rule) : ''
       if (typeof d.reply_due === 'string') detail += `${detail ? '；' : ''}回复期限 ${formatDateTime(d.reply_due)}`
       break
     case 'accepted':
@@ -55,6 +74,28 @@ export function historyText(entry: HistoryEntry, departments: Record<string, str
     case 'extension_decided':
       title = d.approved ? '批准延期' : '驳回延期'
       detail = d.approved && typeof d.reply_due === 'string' ? `回复期限延至 ${formatDateTime(d.reply_due)}` : ''
+      break
+    case 'reopened':
+      detail = text(d.reason)
+      break
+    case 'rejected':
+      detail = `理由（告知投诉人）：${text(d.reason)}`
+      break
+    case 'forwarded':
+      title = d.body ? `转办至 ${text(d.body)}` : title
+      detail = d.note ? `说明：${text(d.note)}` : ''
+      break
+    case 'merged':
+      title = d.master_tracking_code ? `并单：并入 ${text(d.master_tracking_code)}` : title
+      detail = d.reason ? `理由：${text(d.reason)}` : ''
+      break
+    case 'merged_in':
+      title = d.duplicate_tracking_code ? `并单：${text(d.duplicate_tracking_code)} 并入本案` : title
+      break
+    case 'transferred':
+      title = dept ? `改派至 ${dept}` : title
+      detail = [d.previous ? `原承办单位 ${name(d.previous)}` : '', d.reason ? `理由：${text(d.reason)}` : '']
+        .filter(Boolean).join('；')
       break
   }
   return { title, detail }
@@ -86,9 +127,13 @@ export function explanationItems(detail: CaseDetail): { label: string; value: st
     const p = typeof e.environmental_probability === 'number' ? `（概率 ${Math.round(e.environmental_probability * 100)}%）` : ''
     items.push({ label: '环境问题', value: `${e.environmental ? '是' : '否，建议转交相关部门'}${p}` })
   }
+  if (typeof e.suggested_body_name === 'string' && e.suggested_body_name) {
+    items.push({ label: '建议转办', value: e.suggested_body_name })
+  }
   if (e.town_source) items.push({ label: '镇街来源', value: e.town_source === 'text' ? '从诉求内容识别' : '投诉人填写' })
+  if (typeof e.town_reason === 'string' && e.town_reason) items.push({ label: '镇街依据', value: e.town_reason })
   const shown = new Set(['summary', 'words', 'urgent_words', 'chosen_by_citizen', 'town_source', 'environmental',
-    'environmental_probability', ...Object.keys(known)])
+    'environmental_probability', 'suggested_body', 'suggested_body_name', 'town_reason', ...Object.keys(known)])
   for (const [key, value] of Object.entries(e)) {
     if (shown.has(key) || value === null || value === '' || typeof value === 'object') continue
     items.push({ label: key, value: String(value) })
@@ -96,11 +141,56 @@ export function explanationItems(detail: CaseDetail): { label: string; value: st
   return items
 }
 
+/** 转办: the receiving body the classifier suggests, as the input is filled ('' when it has none or leaves it
+ * to a person): "区人力社保局（人社）" → "区人力社保局". */
+export function suggestedBody(detail: CaseDetail | null): { full: string; body: string } {
+  const e = detail?.explanation ?? {}
+  const full = typeof e.suggested_body_name === 'string' ? e.suggested_body_name.trim() : ''
+  if (!full || e.suggested_body === 'other') return { full, body: '' }
+  const body = full.replace(/[（(][^（）()]*[）)]\s*$/, '').trim()
+  return { full, body: body.length >= 2 ? body : full }
+}
+
+/** 疑似重复: the suggested master of a case, as the classifier found it ("explanation.duplicate"). */
+export function duplicateSuggestion(detail: CaseDetail | null): DuplicateCandidate | null {
+  if (!detail?.duplicate_of) return null
+  const found = detail.explanation?.duplicate as DuplicateCandidate | undefined
+  return found && typeof found === 'object' && found.complaint_id === detail.duplicate_of ? found : null
+}
+
+/** A similarity score (0–1) as a person reads it. */
+export function percent(score: number | null | undefined): string {
+  return typeof score === 'number' ? `${Math.round(score * 100)}%` : '—'
+}
+
+/** The master's tracking code of a merged case: from its 并单 record (the answer names it). */
+export function mergedIntoCode(detail: CaseDetail): string {
+  const entry = [...detail.history].reverse().find((h) => h.action === 'merged')
+  const code = entry?.detail.master_tracking_code
+  return typeof code === 'string' && code ? code : detail.merged_into ?? ''
+}
+
+/** How a closed case ended, in words: 已不予受理 (reason), 已转办至 X (note), 已并入 <master>; null while open. */
+export function outcome(detail: CaseDetail): { title: string; detail: string } | null {
+  switch (detail.status) {
+    case 'rejected':
+      return { title: '已不予受理', detail: `理由（投诉人可见）：${detail.closing_reason ?? '—'}` }
+    case 'forwarded':
+      return { title: `已转办至 ${detail.forwarded_to ?? '—'}`, detail: detail.closing_reason ? `说明：${detail.closing_reason}` : '' }
+    case 'merged':
+      return { title: `已并入 ${mergedIntoCode(detail)}`,
+        detail: `与主案件合并办理，投诉人可查看主案件的办理进展${detail.closing_reason ? `；理由：${detail.closing_reason}` : ''}` }
+    default:
+      return null
+  }
+}
+
 /** Why 退单 is not possible now, or '' when it is. */
 export function returnBlockedReason(c: CaseRow): string {
   if (c.can_return) return ''
   if (c.status === 'replied') return '案件已回复，不能退单'
   if (c.status === 'triage') return '案件在人工分拨中'
+  if (CLOSED_STATUSES.includes(c.status)) return '案件已办结'
   return c.return_due ? `退单期限已过（截至 ${formatDateTime(c.return_due)}），请联系督办人员转办` : '当前不能退单'
 }
 

@@ -5,11 +5,22 @@ import 'element-plus/es/components/message/style/css'
 import { errorMessage } from '@/shared/api'
 import { useStaffAuth } from '../composables/useStaffAuth'
 import {
-  deskApi, type CaseDetail, type CaseList, type CaseRow, type DepartmentInfo, type QueueFilters, type QueuePage,
+  deskApi, type CaseDetail, type CaseList, type CaseRow, type DepartmentInfo, type DuplicateCandidate,
+  type QueueFilters, type QueuePage,
 } from './deskApi'
 import { usePolledList } from './usePolledList'
 
 export const PAGE_SIZES = [20, 50, 100]
+
+/** 并单's choices: the open cases a case may duplicate, best first (loaded when the dialog opens). */
+export interface MergeCandidates {
+  loading: boolean
+  error: string | null
+  suggested: string | null
+  list: DuplicateCandidate[]
+}
+
+const NO_CANDIDATES: MergeCandidates = { loading: false, error: null, suggested: null, list: [] }
 
 /** The time countdowns are drawn at: ticks every 15 s between the server's answers. */
 export function useNow(intervalMs = 15_000) {
@@ -127,25 +138,50 @@ export function useDesk() {
     detail.value = null
   }
 
+  // --- 并单: the cases the open one may duplicate ---------------------------------------------------------
+  const candidates = shallowRef<MergeCandidates>(NO_CANDIDATES)
+  let candidatesController: AbortController | undefined
+
+  async function loadCandidates(id: string) {
+    candidatesController?.abort()
+    const mine = (candidatesController = new AbortController())
+    candidates.value = { ...NO_CANDIDATES, loading: true }
+    try {
+      const found = await deskApi.duplicates(token(), id, mine.signal)
+      if (candidatesController === mine) {
+        candidates.value = { loading: false, error: null, suggested: found.suggested, list: found.candidates }
+      }
+    } catch (err) {
+      if (candidatesController !== mine) return
+      const message = auth.handleAuthError(err) ? null : errorMessage(err)
+      candidates.value = { ...NO_CANDIDATES, error: message }
+    }
+  }
+
   // --- actions ------------------------------------------------------------------------------------------
   const acting = shallowRef<string | null>(null) // which action is being sent
   const actionError = shallowRef<string | null>(null)
 
-  /** Send one action; on success the case, the lists and a message show its effect. */
-  async function act(name: string, id: string, send: (token: string) => Promise<CaseRow>, done: string) {
+  /** Send one action; on success the case, the lists and a message show its effect (`done` may say where
+   * the case went: a return is routed again by the rules when one allows). */
+  async function act(name: string, id: string, send: (token: string) => Promise<CaseRow>,
+    done: string | ((after: CaseRow) => string)) {
     acting.value = name
     actionError.value = null
     try {
       const after = await send(token())
-      ElMessage({ message: `${done}（${after.tracking_code}）`, type: 'success', duration: 3000 })
+      const said = typeof done === 'function' ? done(after) : done
+      ElMessage({ message: `${said}（${after.tracking_code}）`, type: 'success', duration: 3000 })
       void queue.check()
       if (isSupervisor.value) {
         void triage.check()
         void extensions.check()
       }
-      // a case that left this desk (returned by a dispatcher) can no longer be read by them
+      // a case that left this desk (returned by a dispatcher: to triage, or routed to another department)
+      // can no longer be read by them
       if (openId.value === id) {
-        if (after.status === 'triage' && !isSupervisor.value) closeCase()
+        const mine = isSupervisor.value || (after.department ?? '') === (auth.session.value?.department ?? '')
+        if (!mine) closeCase()
         else await loadDetail(id)
       }
       return true
@@ -161,7 +197,7 @@ export function useDesk() {
     auth, isSupervisor, department, filters, page, pageSize, queue, fresh, arrivals,
     triage, extensions, departments, departmentNames, start,
     openId, detail, detailLoading, detailError, detailFetchedAt, openCase, closeCase, loadDetail,
-    acting, actionError, act,
+    candidates, loadCandidates, acting, actionError, act,
   }
 }
 
