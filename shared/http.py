@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
@@ -236,3 +236,21 @@ def auth_deps(key: str) -> AuthDeps:
         return read(request, token)
 
     return AuthDeps(principal=principal, optional=optional)
+
+
+UPLOAD_TYPES = ("multipart/form-data",)  # the body guard lets only this through to an upload route
+MULTIPART_OVERHEAD = 64 * 1024  # the form's boundaries and headers around the one file
+READ_CHUNK = 256 * 1024
+
+
+def read_upload(upload: UploadFile, limit: int) -> bytes:
+    """The uploaded file, read in chunks; 413 as soon as it passes `limit`."""
+    chunks: list[bytes] = []
+    size = 0
+    while block := upload.file.read(READ_CHUNK):
+        size += len(block)
+        if size > limit:
+            raise HTTPException(413, f"文件过大，不能超过 {limit // (1024 * 1024)} MB / "
+                                     f"the file is larger than {limit // (1024 * 1024)} MB")
+        chunks.append(block)
+    return b"".join(chunks)

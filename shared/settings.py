@@ -54,6 +54,17 @@ class CommonSettings(BaseSettings):
     # Working-calendar corrections for dates the calendar library does not know yet:
     # "2027-01-01=off,2027-02-07=work" (off = a holiday, work = a make-up working day 调休).
     calendar_overrides: str = ""
+    # Files kept as evidence (citizens' photos and videos in intake, departments' reply photos in routing):
+    # the bytes live in a folder (ATTACHMENT_STORE=folder, ATTACHMENT_DIR) or an S3-compatible bucket
+    # (ATTACHMENT_STORE=s3, S3_*); the databases keep only what describes them.
+    attachment_store: Literal["folder", "s3"] = "folder"
+    attachment_dir: str = "./var/attachments"
+    s3_endpoint_url: str | None = None  # e.g. http://minio.internal:9000; unset: AWS itself
+    s3_bucket: str | None = None
+    s3_prefix: str = "attachments/"
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None  # unset: boto3's own chain (instance role, AWS_* variables)
+    s3_secret_access_key: SecretStr | None = None
 
     @model_validator(mode="after")
     def _secrets(self) -> CommonSettings:
@@ -73,6 +84,12 @@ class CommonSettings(BaseSettings):
             raise ValueError("the demo secrets are refused when DEMO_MODE is off")
         check_jwt_secret(self.jwt_secret.get_secret_value())
         check_encryption_key(self.encryption_key.get_secret_value())
+        return self
+
+    @model_validator(mode="after")
+    def _store(self) -> CommonSettings:
+        if self.attachment_store == "s3" and not self.s3_bucket:
+            raise ValueError("ATTACHMENT_STORE=s3 needs S3_BUCKET (and S3_ENDPOINT_URL for a store other than AWS)")
         return self
 
     @field_validator("calendar_overrides")

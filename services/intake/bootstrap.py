@@ -9,14 +9,13 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy.engine import Engine
 
-from services.intake.adapters.attachment_store import FolderStore, S3Store, s3_client
 from services.intake.adapters.crypto import FieldCipher
 from services.intake.adapters.media import PillowMedia
 from services.intake.adapters.tables import OUTBOUND_MESSAGES
 from services.intake.adapters.throttle import SIGN_IN_PER_CLIENT, SIGN_IN_PER_USER, SlidingWindowThrottle
 from services.intake.domain.attachments import AttachmentLimits
 from services.intake.domain.messages import CitizenSms
-from services.intake.entrypoints.api import UPLOAD_PATH, UPLOAD_TYPES, build_router, upload_body_limit
+from services.intake.entrypoints.api import UPLOAD_PATH, build_router, upload_body_limit
 from services.intake.entrypoints.open311 import build_open311_router
 from services.intake.entrypoints.wechat import PATH as WECHAT_PATH
 from services.intake.entrypoints.wechat import XML_TYPES, build_wechat_router
@@ -34,6 +33,8 @@ from services.intake.settings import IntakeSettings
 from shared.auth import BoundedHasher
 from shared.clock import Clock
 from shared.contracts import topics
+from shared.filestore import open_store
+from shared.http import UPLOAD_TYPES
 from shared.messagebus import MessageBus
 from shared.migrations import upgrade
 from shared.outbound import Channel as Via
@@ -99,13 +100,7 @@ def wechat_templates(settings: IntakeSettings) -> Sender:
 
 def attachment_store(settings: IntakeSettings) -> AttachmentStore:
     """The folder (ATTACHMENT_DIR) or the S3-compatible bucket (ATTACHMENT_STORE=s3) the settings name."""
-    if settings.attachment_store == "folder":
-        return FolderStore(settings.attachment_dir)
-    assert settings.s3_bucket is not None  # the settings refuse s3 without a bucket
-    secret = settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
-    client = s3_client(endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
-                       access_key_id=settings.s3_access_key_id, secret_access_key=secret)
-    return S3Store(client, settings.s3_bucket, settings.s3_prefix)
+    return open_store(settings)
 
 
 def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None = None,

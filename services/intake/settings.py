@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
@@ -38,17 +37,8 @@ class IntakeSettings(CommonSettings):
     # Where citizens open links (https://complaints.example.gov.cn): the WeChat reply's private link.
     # Unset, the link starts with the address the request came to.
     public_base_url: str | None = None
-    # Photos and short videos citizens attach to a complaint: the bytes live in a folder
-    # (ATTACHMENT_STORE=folder, ATTACHMENT_DIR) or an S3-compatible bucket (ATTACHMENT_STORE=s3,
-    # S3_*); the database keeps only their metadata. Limits per file and per complaint.
-    attachment_store: Literal["folder", "s3"] = "folder"
-    attachment_dir: str = "./var/attachments"
-    s3_endpoint_url: str | None = None  # e.g. http://minio.internal:9000; unset: AWS itself
-    s3_bucket: str | None = None
-    s3_prefix: str = "attachments/"
-    s3_region: str = "us-east-1"
-    s3_access_key_id: str | None = None  # unset: boto3's own chain (instance role, AWS_* variables)
-    s3_secret_access_key: SecretStr | None = None
+    # Photos and short videos citizens attach to a complaint (where they are kept: CommonSettings'
+    # ATTACHMENT_STORE): limits per file and per complaint.
     attachment_image_max_bytes: int = 10 * 1024 * 1024  # JPEG, PNG, WebP
     attachment_video_max_bytes: int = 30 * 1024 * 1024  # MP4
     attachment_max_per_complaint: int = 6
@@ -81,8 +71,6 @@ class IntakeSettings(CommonSettings):
             if not ok:
                 raise ValueError("WECHAT_ENCODING_AES_KEY must be the 43 characters WeChat shows (32 bytes, base64)")
         self._wechat_templates()
-        if self.attachment_store == "s3" and not self.s3_bucket:
-            raise ValueError("ATTACHMENT_STORE=s3 needs S3_BUCKET (and S3_ENDPOINT_URL for a store other than AWS)")
         if self.sms_gateway_url and not self.sms_gateway_secret:
             raise ValueError("SMS_GATEWAY_URL needs SMS_GATEWAY_SECRET (the messages are signed with it)")
         parse_quiet_hours(self.sms_quiet_hours)  # says what is wrong with it

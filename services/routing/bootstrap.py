@@ -10,14 +10,22 @@ from services.routing import seed as seed_data
 from services.routing.domain.commands import ListDepartments
 from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.domain.duplicates import DuplicatePolicy
-from services.routing.entrypoints.api import build_router
+from services.routing.entrypoints.api import PHOTO_PATH, build_router
 from services.routing.entrypoints.rules import build_rules_router
-from services.routing.service_layer.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, TopicAdmin
+from services.routing.service_layer.handlers import (
+    COMMAND_HANDLERS,
+    EVENT_HANDLERS,
+    PHOTO_MAX_BYTES,
+    FileStore,
+    TopicAdmin,
+)
 from services.routing.service_layer.uow import RoutingUnitOfWork
 from services.routing.settings import RoutingSettings
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.contracts import topics
+from shared.filestore import open_store
+from shared.http import MULTIPART_OVERHEAD, UPLOAD_TYPES
 from shared.messagebus import MessageBus
 from shared.metrics import Sample
 from shared.migrations import upgrade
@@ -45,7 +53,8 @@ def seed(engine: Engine, settings: RoutingSettings, clock: Clock) -> None:
 
 def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar | None = None,
               deadlines: DeadlinePolicy | None = None, min_confidence: float | None = None,
-              max_extension_days: int | None = None, topic_admin: TopicAdmin | None = None) -> ServiceRuntime:
+              max_extension_days: int | None = None, topic_admin: TopicAdmin | None = None,
+              photos: FileStore | None = None) -> ServiceRuntime:
     """The routing runtime. Each port has a real default; a test passes a fake by name."""
     settings = ctx.settings
     ports = {
@@ -55,6 +64,7 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
         "topic_admin": topic_admin or ctx.transport,
         "assist_days": settings.routing_assist_working_days,
         "backlog_days": settings.routing_backlog_days,
+        "photos": photos or open_store(settings, "replies"),
         "duplicates": DuplicatePolicy(window_days=settings.routing_duplicate_days,
                                       radius_m=settings.routing_duplicate_radius_m),
     }
@@ -75,5 +85,8 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
         return [Sample("cases_open", "Cases not replied yet, by status (triage, assigned, accepted)",
                        {"status": status}, counts.get(status, 0)) for status in ("triage", "assigned", "accepted")]
 
+    photo_path = f"/api/v1{PHOTO_PATH}"
     return ServiceRuntime(name=NAME, router=router, bus=bus, gauges=gauges,
-                          consumers=[bus.consumer()], topics=dispatch_topics)
+                          consumers=[bus.consumer()], topics=dispatch_topics,
+                          media_types={photo_path: UPLOAD_TYPES},
+                          body_limits={photo_path: PHOTO_MAX_BYTES + MULTIPART_OVERHEAD})

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from tests.e2e.test_walking_skeleton import EXAMPLE
+from tests.images import jpeg
 
 HOUSING = "housing_construction"
 OFF_TOPIC = {"channel": "web", "content": "公司拖欠我三个月工资一直不发，老板电话也不接，请帮忙讨薪"}
@@ -303,3 +304,34 @@ def test_long_standing_cases_are_listed_and_given_to_a_leader_who_owns_them(syst
     assert system.client.post(f"/api/v1/cases/{late}/reply", headers=dispatcher,
                               json={"reply": "已办结"}).status_code == 200
     assert system.client.get("/api/v1/backlog", headers=supervisor).json()["count"] == 0  # closed: off the list
+
+
+def test_a_reply_carries_the_departments_photos_as_its_evidence(system):
+    case_id = system.report(**EXAMPLE)["id"]
+    system.drain()
+    dispatcher = system.login(f"dispatcher-{HOUSING}")
+    photo = jpeg()
+    stored = system.client.post(f"/api/v1/cases/{case_id}/photos", headers=dispatcher,
+                                files={"file": ("现场.jpg", photo, "image/jpeg")})
+    assert stored.status_code == 201, stored.text
+    assert (stored.json()["content_type"], stored.json()["size"], stored.json()["reply_round"]) == (
+        "image/jpeg", len(photo), 1)
+    fake = system.client.post(f"/api/v1/cases/{case_id}/photos", headers=dispatcher,
+                              files={"file": ("x.jpg", b"<html>not a photo</html>", "image/jpeg")})
+    assert fake.status_code == 415  # judged from the bytes, not the name or the Content-Type
+    other = system.login("dispatcher-ecology_env")
+    assert system.client.post(f"/api/v1/cases/{case_id}/photos", headers=other,
+                              files={"file": ("x.jpg", photo, "image/jpeg")}).status_code == 404
+
+    assert system.client.post(f"/api/v1/cases/{case_id}/reply", headers=dispatcher,
+                              json={"reply": "已到现场，责令夜间停工（附现场照片）"}).status_code == 200
+    detail = system.client.get(f"/api/v1/cases/{case_id}", headers=dispatcher).json()
+    [listed] = detail["photos"]
+    assert listed["id"] == stored.json()["id"] and listed["uploaded_by"] == f"dispatcher-{HOUSING}"
+    assert detail["history"][-1]["action"] == "replied" and detail["history"][-1]["detail"]["photos"] == 1
+    got = system.client.get(f"/api/v1/cases/{case_id}/photos/{listed['id']}", headers=system.login("operator"))
+    assert got.status_code == 200 and got.content == photo and got.headers["content-type"] == "image/jpeg"
+    assert system.client.get(f"/api/v1/cases/{case_id}/photos/{listed['id']}", headers=other).status_code == 404
+    late = system.client.post(f"/api/v1/cases/{case_id}/photos", headers=dispatcher,
+                              files={"file": ("later.jpg", photo, "image/jpeg")})
+    assert late.status_code == 409  # replied: the evidence of the round is closed

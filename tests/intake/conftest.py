@@ -17,12 +17,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from services import composition
-from services.intake.adapters.attachment_store import S3Store, s3_client
 from shared.clock import FakeClock
 from shared.contracts import events as ev
 from shared.contracts.codes import DEPARTMENTS, DISTRICT_DEPARTMENTS
 from shared.eventbus.consumer import RetryPolicy
 from shared.eventbus.dblog import DbLogBus
+from shared.filestore import S3Store, s3_client
 from shared.uow import SqlUnitOfWork, uow_factory
 from tests import templates
 from tests.pg import PostgresServer

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.intake.adapters.attachment_store import FolderStore, S3Store, StoredFileMissing
 from services.intake.bootstrap import attachment_store
 from services.intake.settings import IntakeSettings
+from shared.filestore import FolderStore, S3Store, StoredFileMissing
 from tests.intake.conftest import s3_store
 
 

@@ -16,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from services.intake.adapters.attachment_store import FolderStore
 from services.intake.adapters.repository import AttachmentRepository
 from services.intake.adapters.tables import AttachmentRow, ComplaintRow
 from services.intake.domain.commands import AddAttachment
 from services.intake.service_layer.handlers import AttachmentStore
 from shared.clock import FakeClock
 from shared.contracts import events as ev
+from shared.filestore import FolderStore
 from tests.intake.conftest import Intake, s3_store
 from tests.intake.test_attachments_domain import HECHUAN_GPS, exif_of, mp4, picture
 

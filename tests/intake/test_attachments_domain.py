@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 import pytest
 from PIL import ExifTags, Image
 
-from services.intake.adapters.attachment_store import FolderStore, StoredFileMissing
 from services.intake.adapters.media import PillowMedia
 from services.intake.domain.attachments import (
     JPEG,
@@ -34,6 +33,7 @@ from services.intake.domain.errors import (
 )
 from services.intake.domain.status import Status
 from shared.contracts.codes import Channel
+from shared.filestore import FolderStore, StoredFileMissing
 
 HECHUAN_GPS = {1: "N", 2: (29.0, 58.0, 30.0), 3: "E", 4: (106.0, 16.0, 12.0)}  # 29.975 N, 106.27 E
 

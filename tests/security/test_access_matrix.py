@@ -9,7 +9,6 @@ attachment) is made through the API first, fresh for every allowed call that cha
 from __future__ import annotations
 
 import hashlib
-import io
 import itertools
 import secrets
 import shutil
@@ -21,9 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
 
-from services.intake.adapters.attachment_store import FolderStore
 from shared.access_matrix import (
     ACTIONS,
     ADMIN,
@@ -47,6 +44,8 @@ from shared.access_matrix import (
 )
 from shared.clock import SHANGHAI, FakeClock
 from shared.db import make_engine
+from shared.filestore import FolderStore
+from tests.images import jpeg
 from tests.system import EmbeddedSystem
 
 DEPARTMENT = "housing_construction"  # where the example complaint is routed: the own department
@@ -71,12 +70,6 @@ def wechat_message(msg_id: int) -> str:
     return (f"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>"
             f"<FromUserName><![CDATA[{WECHAT_OPENID}]]></FromUserName><CreateTime>{WECHAT_TIMESTAMP}</CreateTime>"
             f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[帮助]]></Content><MsgId>{msg_id}</MsgId></xml>")
-
-
-def jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (32, 32), (90, 120, 60)).save(out, "JPEG")
-    return out.getvalue()
 
 
 def fill(template: Any, context: dict[str, Any]) -> Any:
@@ -210,6 +203,12 @@ class World:
         stored = self.ok("POST", f"/api/v1/r/{case['token']}/attachments",
                          files={"file": ("photo.jpg", jpeg(), "image/jpeg")})
         return case | {"attachment_id": stored["id"]}
+
+    def _reply_photo(self) -> dict[str, Any]:
+        case = self._case()
+        stored = self.ok("POST", f"/api/v1/cases/{case['complaint_id']}/photos", DISPATCHER_OWN,
+                         files={"file": ("site.jpg", jpeg(), "image/jpeg")})
+        return case | {"photo_id": stored["id"]}
 
     def _case_pair(self) -> dict[str, Any]:
         duplicate, master = self._case(), self._case()

@@ -16,33 +16,17 @@ from services.intake.domain.errors import (
     TooManyAttachments,
     UnsupportedAttachment,
 )
-
-JPEG, PNG, WEBP, MP4 = "image/jpeg", "image/png", "image/webp", "video/mp4"
-IMAGE_TYPES = (JPEG, PNG, WEBP)
-VIDEO_TYPES = (MP4,)
-SNIFF_BYTES = 32  # enough of the head of a file to tell its kind
-
-# ISO base media files whose `ftyp` box names one of these brands are MP4 (MPEG-4 part 14) videos;
-# QuickTime (`qt  `), HEIF photos (`heic`, `mif1`) and 3GP are not taken.
-MP4_BRANDS = frozenset({b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1",
-                        b"M4V ", b"dash", b"mmp4", b"MSNV"})
-
-
-def sniff(head: bytes) -> str | None:
-    """The media type of a file from its first bytes, or None when it is none of the accepted kinds."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return WEBP
-    if len(head) >= 12 and head[4:8] == b"ftyp" and head[8:12] in MP4_BRANDS:
-        return MP4
-    return None
-
-
-def is_image(content_type: str) -> bool:
-    return content_type in IMAGE_TYPES
+from shared.filestore import (  # noqa: F401 - what a file is, decided once for every service
+    IMAGE_TYPES,
+    JPEG,
+    MP4,
+    PNG,
+    SNIFF_BYTES,
+    VIDEO_TYPES,
+    WEBP,
+    is_image,
+    sniff,
+)
 
 
 @dataclass(frozen=True)

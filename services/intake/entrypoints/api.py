@@ -6,7 +6,7 @@ import hashlib
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Header, HTTPException, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
@@ -34,31 +34,13 @@ from services.intake.entrypoints.schemas import CodeRatingIn, ComplaintAccepted,
 from services.intake.service_layer.handlers import AttachmentContent, Received
 from shared.auth import TOKEN_URL, Principal, issue_token
 from shared.clock import SystemClock
-from shared.http import auth_deps
+from shared.http import MULTIPART_OVERHEAD, auth_deps, read_upload
 from shared.messagebus import MessageBus
 
 UPLOAD_PATH = "/api/v1/r/{token}/attachments"
-UPLOAD_TYPES = ("multipart/form-data",)  # the body guard lets only this through to the upload route
-MULTIPART_OVERHEAD = 64 * 1024  # the form's boundaries and headers around the one file
-READ_CHUNK = 256 * 1024
-
-
 def upload_body_limit(limits: AttachmentLimits) -> int:
     """The upload route's own body limit (the body guard's): the largest file and its form around it."""
     return limits.largest + MULTIPART_OVERHEAD
-
-
-def read_upload(upload: UploadFile, limit: int) -> bytes:
-    """The uploaded file, read in chunks; 413 as soon as it passes `limit` (no kind is larger)."""
-    chunks: list[bytes] = []
-    size = 0
-    while block := upload.file.read(READ_CHUNK):
-        size += len(block)
-        if size > limit:
-            raise HTTPException(413, f"文件过大，不能超过 {limit // (1024 * 1024)} MB / "
-                                     f"the file is larger than {limit // (1024 * 1024)} MB")
-        chunks.append(block)
-    return b"".join(chunks)
 
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]

@@ -81,7 +81,7 @@ class GuessThrottle(Protocol):
 
 
 class AttachmentStore(Protocol):
-    """The port where attachments' bytes live (adapters/attachment_store.py: a folder)."""
+    """The port where attachments' bytes live (shared/filestore.py: a folder or an S3 bucket)."""
 
     def put(self, data: bytes) -> str:
         """Store the bytes; returns the key to find them again."""

@@ -22,6 +22,7 @@ from services.routing.adapters.tables import (
     RoutingCaseHistory,
     RoutingDepartment,
     RoutingExtension,
+    RoutingPhoto,
     RoutingRuleRow,
     RoutingTimeLimit,
     RoutingTown,
@@ -37,6 +38,7 @@ from services.routing.domain.case import (
     Extension,
     ExtensionStatus,
     HistoryEntry,
+    Photo,
     Status,
 )
 from services.routing.domain.deadlines import TimeLimit
@@ -48,7 +50,7 @@ from shared.contracts.codes import Town
 from shared.repository import Repository
 
 # Case fields stored in a column of the same name; the rest are mapped by hand below.
-_SPECIAL = {"explanation", "status", "reply_text", "history", "extensions", "assists"}
+_SPECIAL = {"explanation", "status", "reply_text", "history", "extensions", "assists", "photos"}
 _PLAIN = [f.name for f in fields(Case) if f.name not in _SPECIAL]
 
 
@@ -104,6 +106,10 @@ class CaseRepository(Repository[Case]):
         assists = self.session.scalars(select(RoutingAssist).where(col(RoutingAssist.complaint_id) == complaint_id)
                                        .order_by(col(RoutingAssist.id)))
         case.assists = [self._assist(a) for a in assists]
+        photos = self.session.scalars(select(RoutingPhoto).where(col(RoutingPhoto.complaint_id) == complaint_id)
+                                      .order_by(col(RoutingPhoto.uploaded_at), col(RoutingPhoto.id)))
+        case.photos = [Photo(p.id, p.reply_round, p.department, p.key, p.content_type, p.size, p.sha256,
+                             p.uploaded_by, p.uploaded_at, stored=True) for p in photos]
         return self._hold(complaint_id, case, new=False)
 
     def list(self, *, statuses: Iterable[Status], department: str | None = None) -> list[Case]:
@@ -316,11 +322,18 @@ class CaseRepository(Repository[Case]):
             found.status, found.replied_at, found.replied_by, found.reply = (
                 assist.status.value, assist.replied_at, assist.replied_by, assist.reply)
             assists.append((assist, found))
-        self.session.add_all([row for _, row in new_entries] + [row for _, row in extensions]
-                             + [row for _, row in assists])
+        new_photos = [RoutingPhoto(id=p.id, complaint_id=case.complaint_id, reply_round=p.reply_round,
+                                   department=p.department, key=p.key, content_type=p.content_type, size=p.size,
+                                   sha256=p.sha256, uploaded_by=p.uploaded_by, uploaded_at=p.uploaded_at)
+                      for p in case.photos if not p.stored]
+        rows: list[Any] = [row for _, row in new_entries]
+        rows += [row for _, row in extensions] + [row for _, row in assists] + new_photos
+        self.session.add_all(rows)
         self.session.flush()
         for assist, found in assists:
             assist.id = found.id
+        for photo in case.photos:
+            photo.stored = True
         for entry, stored in new_entries:
             entry.id = stored.id
         for extension, row in extensions:

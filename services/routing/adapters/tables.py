@@ -183,6 +183,23 @@ class RoutingAssist(SQLModel, table=True):
     reply: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
 
 
+class RoutingPhoto(SQLModel, table=True):
+    """办理照片: what describes a reply photo; its bytes are in the file store under `key`."""
+
+    __tablename__ = "routing_photos"
+
+    id: str = Field(primary_key=True, max_length=36)
+    complaint_id: str = Field(max_length=64, foreign_key="routing_cases.complaint_id", index=True)
+    reply_round: int
+    department: str = Field(max_length=64)
+    key: str = Field(max_length=64)
+    content_type: str = Field(max_length=32)
+    size: int
+    sha256: str = Field(max_length=64)
+    uploaded_by: str = Field(max_length=100)
+    uploaded_at: datetime = _time()
+
+
 TABLES: list[sa.Table] = [
     RoutingDepartment.__table__,  # type: ignore[attr-defined]
     RoutingTown.__table__,  # type: ignore[attr-defined]
@@ -192,4 +209,5 @@ TABLES: list[sa.Table] = [
     RoutingCaseHistory.__table__,  # type: ignore[attr-defined]
     RoutingExtension.__table__,  # type: ignore[attr-defined]
     RoutingAssist.__table__,  # type: ignore[attr-defined]
+    RoutingPhoto.__table__,  # type: ignore[attr-defined]
 ]

@@ -87,6 +87,26 @@ class Extension:
     id: int | None = None
 
 
+@dataclass
+class Photo:
+    """办理照片: a photo the department took while handling the case (on site, after the fix), kept as the
+    reply's evidence. Its bytes live in the file store under `key`."""
+
+    id: str
+    reply_round: int
+    department: str
+    key: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+    stored: bool = False  # its row is written
+
+
+MAX_PHOTOS_PER_ROUND = 9
+
+
 class AssistStatus(StrEnum):
     requested = "requested"  # 待协办
     replied = "replied"  # 已回复主办单位
@@ -150,6 +170,7 @@ class Case(Aggregate):
     history: list[HistoryEntry] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
     assists: list[Assist] = field(default_factory=list)
+    photos: list[Photo] = field(default_factory=list)
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -223,7 +244,7 @@ class Case(Aggregate):
         self.status, self.reply_text, self.replied_at = Status.replied, text, at
         self._close_assists(at, "主办单位已回复 / the lead replied")
         self._log("replied", by, at, department=self.department, reply_round=self.reply_round,
-                  late=bool(self.reply_due and at > self.reply_due))
+                  late=bool(self.reply_due and at > self.reply_due), photos=len(self.round_photos()) or None)
         self.record(CaseRepliedV1, reply=text, by=by)
 
     def reopen(self, *, rated_round: int, via: str, comment: str | None, at: datetime,
@@ -367,6 +388,19 @@ class Case(Aggregate):
         due = self.assign_due if self.status == Status.triage else self.reply_due
         return (self.received_at <= now - timedelta(days=days) or (due is not None and due < now)
                 or self.reply_round >= 3)
+
+    def add_photo(self, photo: Photo, *, by: str, at: datetime) -> None:
+        """办理照片, for the reply of the current round (only while the department has the case open)."""
+        self._require("上传办理照片 / add a photo", *OPEN)
+        if len([p for p in self.photos if p.reply_round == self.reply_round]) >= MAX_PHOTOS_PER_ROUND:
+            raise IllegalTransition(f"每轮办理最多 {MAX_PHOTOS_PER_ROUND} 张照片 / at most {MAX_PHOTOS_PER_ROUND} "
+                                    "photos per reply")
+        self.photos.append(photo)
+        self._log("photo_added", by, at, photo=photo.id, department=photo.department, reply_round=photo.reply_round)
+
+    def round_photos(self, reply_round: int | None = None) -> list[Photo]:
+        wanted = self.reply_round if reply_round is None else reply_round
+        return [p for p in self.photos if p.reply_round == wanted]
 
     def returned_by(self) -> list[str]:
         """The departments that returned this case (退单), in order."""

@@ -6,7 +6,7 @@ A case outside it is reported as not found, so a dispatcher cannot probe other d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from services.routing.domain.case import OPEN, AssistStatus, Status
@@ -148,6 +148,17 @@ class GiveToLeader:
 
 
 @dataclass(frozen=True)
+class AddReplyPhoto:
+    """办理照片: a photo for the reply of the current round (the department that has the case, or a
+    supervisor)."""
+
+    complaint_id: str
+    data: bytes = field(repr=False)
+    actor: str
+    acting_for: str | None
+
+
+@dataclass(frozen=True)
 class DefineDepartment:
     """新增承办单位 (admin): it gets a dispatch topic, a queue, and its name everywhere."""
 
@@ -191,6 +202,15 @@ class Backlog:
     leader: bool | None = None  # only those given to a leader (True), or not yet (False)
     limit: int = 50
     offset: int = 0
+
+
+@dataclass(frozen=True)
+class GetReplyPhoto:
+    """A reply photo's bytes, for whoever may read the case."""
+
+    complaint_id: str
+    photo_id: str
+    acting_for: str | None
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.routing.domain.case import OPEN, AssistStatus, Status
 from services.routing.domain.commands import (
     MAX_PAGE,
     AcceptCase,
+    AddReplyPhoto,
     AssignCase,
     AssistQueue,
     Backlog,
@@ -28,6 +29,7 @@ from services.routing.domain.commands import (
     Due,
     DuplicateCandidates,
     ForwardCase,
+    GetReplyPhoto,
     GiveToLeader,
     ListDepartments,
     MergeCase,
@@ -44,9 +46,10 @@ from services.routing.domain.commands import (
     TriageList,
     UpdateDepartment,
 )
+from services.routing.service_layer.handlers import PHOTO_MAX_BYTES
 from shared.auth import Principal, may_act_for
 from shared.contracts.codes import TRIAGE, Category
-from shared.http import auth_deps
+from shared.http import auth_deps, read_upload
 from shared.messagebus import MessageBus
 from shared.text import visible
 
@@ -139,6 +142,7 @@ class Decision(StrEnum):
 
 
 CaseId = Annotated[str, Path(min_length=1, max_length=64)]
+PHOTO_PATH = "/cases/{complaint_id}/photos"
 CodeQuery = Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 MAX_OFFSET = 100_000
 
@@ -312,6 +316,25 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
                        ) -> dict[str, Any]:
         """领导包案: a named leader owns the case to closure (a later call hands it to another)."""
         return bus.handle(GiveToLeader(complaint_id, body.leader, body.plan, principal.username))
+
+    @router.post(PHOTO_PATH, status_code=201,
+                 summary="上传办理照片 / a photo for the reply (multipart/form-data, one file)")
+    def add_photo(complaint_id: CaseId, file: Annotated[UploadFile, File(description="JPEG/PNG/WebP ≤ 10 MB")],
+                  principal: Principal = Depends(staff)) -> dict[str, Any]:
+        """办理照片 for the current round's reply, while the department has the case open (at most 9 per
+        round); the kind is judged from the bytes. The reply that follows carries them as its evidence."""
+        data = read_upload(file, PHOTO_MAX_BYTES)
+        return bus.handle(AddReplyPhoto(complaint_id, data, principal.username, _acting_for(principal)))
+
+    @router.get("/cases/{complaint_id}/photos/{photo_id}", response_class=Response,
+                summary="查看办理照片 / a reply photo's bytes")
+    def get_photo(complaint_id: CaseId, photo_id: Annotated[str, Path(max_length=36)],
+                  principal: Principal = Depends(operators)) -> Response:
+        acting_for = None if principal.role == "operator" else _acting_for(principal)
+        content_type, data = bus.handle(GetReplyPhoto(complaint_id, photo_id, acting_for))
+        return Response(data, media_type=content_type, headers={
+            "X-Content-Type-Options": "nosniff", "Content-Disposition": "inline",
+            "Cache-Control": "private, max-age=3600"})
 
     @router.post("/classify")
     def classify(body: ClassifyBody) -> dict[str, Any]:

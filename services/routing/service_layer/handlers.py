@@ -7,13 +7,16 @@ The tables at the bottom (`EVENT_HANDLERS`, `COMMAND_HANDLERS`) are the whole ma
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any, Protocol
 
-from services.routing.domain.case import OPEN, SYSTEM, Case
+from services.routing.domain.case import OPEN, SYSTEM, Case, Photo
 from services.routing.domain.commands import (
     AcceptCase,
+    AddReplyPhoto,
     AssignCase,
     AssistQueue,
     Backlog,
@@ -27,6 +30,7 @@ from services.routing.domain.commands import (
     DryRunRules,
     DuplicateCandidates,
     ForwardCase,
+    GetReplyPhoto,
     GiveToLeader,
     ListDepartments,
     ListRules,
@@ -63,11 +67,24 @@ from shared.contracts.events import (
     EventPayload,
     SessionsEndedV1,
 )
+from shared.errors import TooLarge, UnsupportedMedia
+from shared.filestore import SNIFF_BYTES, is_image, sniff
 from shared.sessions import record_ended_sessions
 
 MANUAL = "manual"  # the rule recorded when a supervisor routes by hand
 
 View = dict[str, Any]
+
+
+class FileStore(Protocol):
+    """Where reply photos' bytes live (shared/filestore.py: a folder or an S3 bucket, part "replies")."""
+
+    def put(self, data: bytes) -> str: ...
+
+    def get(self, key: str) -> bytes: ...
+
+
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
 
 
 class TopicAdmin(Protocol):
@@ -243,6 +260,37 @@ def give_to_leader(command: GiveToLeader, uow: RoutingUnitOfWork) -> View:
     case.give_to_leader(command.leader, command.plan, by=command.actor, at=uow.clock.now())
     uow.commit()
     return views.case_view(uow, case)
+
+
+def add_reply_photo(command: AddReplyPhoto, uow: RoutingUnitOfWork, *, photos: FileStore) -> View:
+    """办理照片: a JPEG, PNG or WebP (judged from its bytes) for the current round's reply. The bytes are
+    stored first: a failed commit leaves an unreferenced file, never a row without its file."""
+    case = _load(uow, command.complaint_id, command.acting_for)
+    kind = sniff(command.data[:SNIFF_BYTES])
+    if kind is None or not is_image(kind):
+        raise UnsupportedMedia("只能上传 JPEG、PNG 或 WebP 照片 / only JPEG, PNG or WebP photos")
+    if len(command.data) > PHOTO_MAX_BYTES:
+        raise TooLarge(f"照片不能超过 {PHOTO_MAX_BYTES // (1024 * 1024)} MB / a photo may be at most "
+                       f"{PHOTO_MAX_BYTES // (1024 * 1024)} MB")
+    if case.department is None:
+        raise InvalidRequest("案件尚未交办 / the case has no department yet")
+    now = uow.clock.now()
+    case.add_photo(Photo(str(uuid.uuid4()), case.reply_round, case.department, "", kind, len(command.data),
+                         hashlib.sha256(command.data).hexdigest(), command.actor, now), by=command.actor, at=now)
+    case.photos[-1].key = photos.put(command.data)
+    uow.commit()
+    return views.photo_view(case.photos[-1])
+
+
+def get_reply_photo(query: GetReplyPhoto, uow: RoutingUnitOfWork, *, photos: FileStore) -> tuple[str, bytes]:
+    case = uow.cases.get(query.complaint_id)
+    if case is None or (query.acting_for is not None and (case.department or TRIAGE) != query.acting_for
+                        and not case.assisted_by(query.acting_for)):
+        raise CaseNotFound(f"没有这个案件 / no such case: {query.complaint_id}")
+    photo = next((p for p in case.photos if p.id == query.photo_id), None)
+    if photo is None:
+        raise CaseNotFound(f"没有这张照片 / no such photo: {query.photo_id}")
+    return photo.content_type, photos.get(photo.key)
 
 
 def request_extension(command: RequestExtension, uow: RoutingUnitOfWork, *, max_extension_days: int) -> View:
@@ -469,6 +517,8 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     TransferCase: transfer_case,
     MergeCase: merge_case,
     RequestAssist: request_assist,
+    AddReplyPhoto: add_reply_photo,
+    GetReplyPhoto: get_reply_photo,
     ReplyAssist: reply_assist,
     GiveToLeader: give_to_leader,
     DefineDepartment: define_department,

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from services.routing.domain.case import MERGEABLE, OPEN, Assist, AssistStatus, Case, Status
+from services.routing.domain.case import MERGEABLE, OPEN, Assist, AssistStatus, Case, Photo, Status
 from services.routing.domain.commands import MAX_PAGE, AssistQueue, Backlog, DepartmentQueue, Due
 from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.domain.departments import Department
@@ -165,6 +165,7 @@ def case_detail(uow: RoutingUnitOfWork, case: Case, deadlines: DeadlinePolicy, m
                        for complaint_id, code in uow.cases.merged_into(case.complaint_id)],
         "history": [{"action": h.action, "actor": h.actor, "at": h.at, "detail": h.detail} for h in case.history],
         "assists": [_assist_view(a, now) for a in case.assists],
+        "photos": [photo_view(p) for p in case.photos],
         "extensions": [{"id": e.id, "working_days": e.working_days, "reason": e.reason, "status": e.status.value,
                         "requested_at": e.requested_at, "requested_by": e.requested_by,
                         "decided_at": e.decided_at, "decided_by": e.decided_by} for e in case.extensions],
@@ -189,6 +190,12 @@ def department_queue(uow: RoutingUnitOfWork, query: DepartmentQueue, deadlines: 
             "now": now, "count": total, "limit": query.limit, "offset": query.offset,
             "next_offset": following if following < total else None,
             "cases": [case_summary(c, now, names, deadlines) for c in cases]}
+
+
+def photo_view(photo: Photo) -> dict[str, Any]:
+    return {"id": photo.id, "reply_round": photo.reply_round, "department": photo.department,
+            "content_type": photo.content_type, "size": photo.size, "sha256": photo.sha256,
+            "uploaded_by": photo.uploaded_by, "uploaded_at": photo.uploaded_at}
 
 
 def _assist_view(assist: Assist, now: datetime) -> dict[str, Any]:

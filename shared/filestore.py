@@ -1,4 +1,7 @@
-"""Where the bytes of attachments live: the `AttachmentStore` port's two adapters.
+"""Files kept as evidence: what a file is (from its first bytes), and where the bytes live.
+
+Intake keeps citizens' photos and videos, routing the departments' reply photos, each in its own part
+of one store (`open_store`), each with its own table describing them.
 
 `FolderStore` (the default, ATTACHMENT_DIR): each file is written once under a random key
 (`ab/abcdef…`), through a temporary file renamed into place, so a reader never sees half a file.
@@ -17,7 +20,37 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from shared.settings import CommonSettings
+
 CHUNK = 64 * 1024
+
+JPEG, PNG, WEBP, MP4 = "image/jpeg", "image/png", "image/webp", "video/mp4"
+IMAGE_TYPES = (JPEG, PNG, WEBP)
+VIDEO_TYPES = (MP4,)
+SNIFF_BYTES = 32  # enough of the head of a file to tell its kind
+
+# ISO base media files whose `ftyp` box names one of these brands are MP4 (MPEG-4 part 14) videos;
+# QuickTime (`qt  `), HEIF photos (`heic`, `mif1`) and 3GP are not taken.
+MP4_BRANDS = frozenset({b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1",
+                        b"M4V ", b"dash", b"mmp4", b"MSNV"})
+
+
+def sniff(head: bytes) -> str | None:
+    """The media type of a file from its first bytes (magic numbers, never its name or the Content-Type
+    a browser sent), or None when it is none of the accepted kinds."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if len(head) >= 12 and head[4:8] == b"ftyp" and head[8:12] in MP4_BRANDS:
+        return MP4
+    return None
+
+
+def is_image(content_type: str) -> bool:
+    return content_type in IMAGE_TYPES
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -164,3 +197,15 @@ def s3_client(*, endpoint_url: str | None, region: str, access_key_id: str | Non
                     retries={"max_attempts": 3, "mode": "standard"}, s3={"addressing_style": "path"})
     return boto3.client("s3", endpoint_url=endpoint_url, region_name=region, aws_access_key_id=access_key_id,
                         aws_secret_access_key=secret_access_key, config=config)
+
+
+def open_store(settings: CommonSettings, part: str = "") -> FolderStore | S3Store:
+    """The folder (ATTACHMENT_DIR) or the S3-compatible bucket (ATTACHMENT_STORE=s3) the settings name;
+    `part` keeps one service's files apart (a subfolder, a key prefix): intake's are at the top."""
+    if settings.attachment_store == "folder":
+        return FolderStore(Path(settings.attachment_dir) / part if part else settings.attachment_dir)
+    assert settings.s3_bucket is not None  # the settings refuse s3 without a bucket
+    secret = settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
+    client = s3_client(endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
+                       access_key_id=settings.s3_access_key_id, secret_access_key=secret)
+    return S3Store(client, settings.s3_bucket, f"{settings.s3_prefix}{part}/" if part else settings.s3_prefix)
