@@ -330,6 +330,8 @@ ACTIONS: tuple[Action, ...] = (
            roles=SUPERVISORS),
     Action("figure_cases", "notify", "GET", "/api/v1/metrics/sla/cases", "指标背后的案件", "cases behind a figure",
            roles=SUPERVISORS, query=(("figure", "on_time_reply_rate"),)),
+    Action("assessments", "notify", "GET", "/api/v1/assessments", "考核排名", "assessment of units",
+           roles=SUPERVISORS, query=(("month", "2026-11"),)),
     Action("deadlines", "notify", "GET", "/api/v1/metrics/deadlines", "超期与临期", "overdue and due soon",
            roles=SUPERVISORS),
     Action("callbacks", "notify", "GET", "/api/v1/callbacks", "回访清单", "callbacks", roles=CALLERS),

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from services.notify.adapters.tables import LEASES, OUTBOUND_MESSAGES
+from services.notify.domain.assessment import DEFAULT_WEIGHTS, AssessmentPolicy
 from services.notify.domain.callbacks import CallbackPolicy
 from services.notify.domain.clocks import SlaPolicy
 from services.notify.domain.commands import ListCallbacks, SweepSlaClocks
@@ -75,6 +76,9 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
                                         due_working_days=settings.callback_due_working_days,
                                         max_attempts=settings.callback_max_attempts),
             "calendar": WorkingCalendar(settings.calendar),
+            "assessment": AssessmentPolicy(weights={**DEFAULT_WEIGHTS, **settings.assessment_weights},
+                                           min_cases=settings.assessment_min_cases,
+                                           list_size=settings.assessment_list_size),
             "hotspot_rules": HotspotRules(settings.hotspot_min_cases, settings.hotspot_window_days,
                                           settings.hotspot_rising_factor),
         },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, HttpUrl, SecretStr, model_validator
 
+from services.notify.domain.assessment import DEFAULT_WEIGHTS, AssessmentPolicy
 from shared.settings import CommonSettings
 
 
@@ -46,6 +47,12 @@ class NotifySettings(CommonSettings):
     hotspot_min_cases: int = Field(default=3, ge=2, le=1000)
     hotspot_window_days: int = Field(default=30, ge=7, le=365)
     hotspot_rising_factor: float = Field(default=2.0, ge=1, le=100)
+    # 考核: the indicators' weights as JSON {"signing": 15, "reply": 30, "returns": 10, "reopenings": 15,
+    # "satisfaction": 30} (any subset; the rest keep their default), the assignments a unit needs in the
+    # period to be ranked, and how many units the red and black lists (红黑榜) name per kind.
+    assessment_weights: dict[str, float] = Field(default_factory=dict)
+    assessment_min_cases: int = Field(default=3, ge=1, le=10_000)
+    assessment_list_size: int = Field(default=3, ge=1, le=20)
 
     @model_validator(mode="after")
     def _lease_outlives_a_sweep(self) -> NotifySettings:
@@ -56,4 +63,8 @@ class NotifySettings(CommonSettings):
             raise ValueError(f"ROBOT_SECRETS names groups without a webhook in ROBOT_WEBHOOKS: {unknown}")
         if any(not secret.get_secret_value().strip() for secret in self.robot_secrets.values()):
             raise ValueError("ROBOT_SECRETS: a robot's secret must not be empty")
+        try:  # says which indicator is unknown, or that no weight is left
+            AssessmentPolicy(weights={**DEFAULT_WEIGHTS, **self.assessment_weights})
+        except ValueError as exc:
+            raise ValueError(f"ASSESSMENT_WEIGHTS: {exc}") from None
         return self

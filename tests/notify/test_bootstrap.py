@@ -19,6 +19,7 @@ from services.notify.domain.commands import (
 from services.notify.domain.dashboard import ListDeadlineCases, ListFigureCases, ReportSlaTrend
 from services.notify.domain.disclosure import PublicMonthly, ReportMonth
 from services.notify.domain.hotspots import ListHotspots, UpdateHotspot
+from services.notify.service_layer.assessment import AssessUnits, ListDepartmentNames
 from shared.contracts import topics
 from shared.eventbus.dblog import DbLogBus
 from shared.eventbus.tables import DeadLetter, InboxRecord
@@ -58,7 +59,7 @@ def test_notify_consumes_received_lifecycle_and_reference_as_its_own_group_and_s
                                                  ReportSlaTrend, ListFigureCases, ListDeadlineCases,
                                                  ListOutbound, ReplayOutbound, ListCallbacks, GetCallback,
                                                  RecordCallbackCall, ListHotspots, UpdateHotspot, ReportMonth,
-                                                 PublicMonthly}
+                                                 PublicMonthly, AssessUnits, ListDepartmentNames}
     [spec] = runtime.consumers
     assert (spec.group, spec.topics) == ("notify", (topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE,
                                                     topics.ACCOUNTS))

@@ -143,7 +143,7 @@ class DepartmentRepository(Repository[DepartmentDirectory]):
             return held
         rows = self.session.scalars(select(DepartmentNameRow)).all()
         directory = DepartmentDirectory(
-            names={r.code: DepartmentName(r.code, r.name, r.active) for r in rows},
+            names={r.code: DepartmentName(r.code, r.name, r.active, r.kind) for r in rows},
             changed_at=max((r.changed_at for r in rows), default=None),
             revision=max((r.revision for r in rows), default=None),
         )
@@ -154,7 +154,7 @@ class DepartmentRepository(Repository[DepartmentDirectory]):
             return
         self.session.execute(delete(DepartmentNameRow).where(col(DepartmentNameRow.code).not_in(directory.names)))
         for d in directory.names.values():
-            self.session.merge(DepartmentNameRow(code=d.code, name=d.name, active=d.active,
+            self.session.merge(DepartmentNameRow(code=d.code, name=d.name, active=d.active, kind=d.kind,
                                                  changed_at=directory.changed_at, revision=directory.revision))
 
 

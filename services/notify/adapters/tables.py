@@ -110,8 +110,29 @@ class DepartmentNameRow(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=128)
     active: bool = True
+    kind: str = Field(default="district", max_length=16, sa_column_kwargs={"server_default": "district"})
     changed_at: datetime = Field(sa_column=_at(nullable=False))  # of the snapshot it came with
     revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # a lower one never wins
+
+
+class AssignmentRow(SQLModel, table=True):
+    """Every assignment of a case to a department (交办), how its signing went and how it ended: what the
+    assessment of departments and towns (考核) counts. Written from routing's lifecycle events."""
+
+    __tablename__ = "notify_assignments"
+    __table_args__ = (sa.UniqueConstraint("complaint_id", "department", "assigned_at",
+                                          name="uq_notify_assignments_once"),)
+
+    id: int | None = Field(default=None, sa_column=sa.Column(BigIntId, primary_key=True, autoincrement=True))
+    complaint_id: str = Field(max_length=64, index=True)
+    department: str = Field(max_length=64, index=True)
+    reply_round: int = 1
+    rule: str = Field(max_length=200)
+    assigned_at: datetime = Field(sa_column=_at(index=True, nullable=False))
+    accept_due: datetime = Field(sa_column=_at(nullable=False))
+    accepted_at: datetime | None = Field(default=None, sa_column=_at())
+    ended_at: datetime | None = Field(default=None, sa_column=_at())
+    ended_how: str | None = Field(default=None, max_length=16)  # returned | transferred | merged
 
 
 TABLES = [CaseRow.__table__, ClockRow.__table__, ReplyRoundRow.__table__, RatingRow.__table__,  # type: ignore[attr-defined]

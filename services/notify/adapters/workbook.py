@@ -7,6 +7,7 @@ three targets per group), 超期案件 (the month's cases that missed the assign
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from io import BytesIO
 from typing import Any
@@ -16,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from services.notify.domain.assessment import INDICATOR_NAMES, INDICATORS, Assessment
 from services.notify.domain.metrics import Rate
 from services.notify.service_layer.reports import MonthlyReportView
 from shared.clock import SHANGHAI
@@ -140,3 +142,54 @@ def monthly_workbook(view: MonthlyReportView) -> bytes:
     book.save(out)
     return out.getvalue()
 
+
+
+def assessment_workbook(assessment: Assessment, names: Mapping[str, str]) -> bytes:
+    """考核: one sheet per kind (区级部门, 镇街) with the ranking and every indicator's numerator, denominator
+    and rate, the red and black lists (红黑榜), and how it is computed (说明)."""
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    period = assessment.period
+    for kind, title in (("district", "区级部门"), ("town", "镇街")):
+        sheet = book.create_sheet(title)
+        sheet["A1"] = f"合川区生态环境投诉办理考核（{title}，{period.first_day} 至 {period.last_day}）"
+        sheet["A1"].font = Font(bold=True, size=14)
+        header = ["名次", "单位", "得分", "交办件数"]
+        for indicator in INDICATORS:
+            name = INDICATOR_NAMES[indicator]
+            header += [f"{name}·分子", f"{name}·分母", name]
+        rows = []
+        for unit in assessment.units:
+            if unit.kind != kind:
+                continue
+            line: list[Any] = [unit.rank or "不参与排名", names.get(unit.department, unit.department),
+                               unit.score if unit.score is not None else "—", unit.assignments]
+            for indicator in INDICATORS:
+                found = unit.indicators[indicator]
+                line += [found.numerator, found.denominator, found.rate if found.rate is not None else "—"]
+            rows.append(line)
+        _table(sheet, 3, header, rows, [10, 24, 8, 10] + [9, 9, 10] * len(INDICATORS))
+        _percent_columns(sheet, 3, [7 + 3 * i for i in range(len(INDICATORS))])
+    lists = book.create_sheet("红黑榜")
+    rows = []
+    for kind, title in (("district", "区级部门"), ("town", "镇街")):
+        for which, ranked in (("红榜", assessment.red[kind]), ("黑榜", assessment.black[kind])):
+            rows += [[title, which, i + 1, names.get(code, code)] for i, code in enumerate(ranked)]
+    _table(lists, 1, ["类别", "榜单", "序号", "单位"], rows, [12, 8, 8, 24])
+    notes = book.create_sheet("说明")
+    weights = "、".join(f"{INDICATOR_NAMES[i]} {assessment.policy.weights.get(i, 0):g}" for i in INDICATORS)
+    for row, text in enumerate((
+            "签收及时率 = 期内交办且在签收期限内签收的件数 ÷ 期内交办且已签收或签收期限已到的件数；",
+            "按时回复率、满意率同三项指标口径，按承办单位统计；",
+            "退单率 = 期内交办后被退单的件数 ÷ 期内交办件数（越低越好，得分 = 100 − 比率×100）；",
+            "重办率 = 期内回复的轮次中之后被重办的轮次 ÷ 期内回复的轮次（越低越好）；",
+            f"得分 = 各项得分按权重加权平均（权重：{weights}），无统计数据的指标不计入；",
+            f"期内交办少于 {assessment.policy.min_cases} 件的单位不参与排名；红黑榜各取排名前后 "
+            f"{assessment.policy.list_size} 名（同一单位不会同时上两榜）。"), start=1):
+        notes.cell(row, 1, text)
+    notes.column_dimensions["A"].width = 100
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

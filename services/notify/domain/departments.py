@@ -22,6 +22,7 @@ class DepartmentName:
     code: str
     name: str
     active: bool = True
+    kind: str = "district"  # district (区级部门) | town (镇街)
 
 
 @dataclass
@@ -34,9 +35,13 @@ class DepartmentDirectory(Aggregate):
         """Take a snapshot unless it is older than the one held; True when it was taken."""
         if self.revision is not None and revision < self.revision:
             return False
-        self.names = {d.code: DepartmentName(d.code, d.name, d.active) for d in departments}
+        self.names = {d.code: DepartmentName(d.code, d.name, d.active, d.kind) for d in departments}
         self.revision, self.changed_at = revision, changed_at
         return True
+
+    def kind_of(self, code: str) -> str:
+        known = self.names.get(code)
+        return known.kind if known else ("town" if code.startswith("town_") else "district")
 
     def name_of(self, code: str) -> str:
         known = self.names.get(code)

@@ -14,10 +14,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.notify.adapters.workbook import MEDIA_TYPE, filename, monthly_workbook
+from services.notify.adapters.workbook import MEDIA_TYPE, assessment_workbook, filename, monthly_workbook
+from services.notify.domain.assessment import INDICATOR_NAMES, INDICATORS, LOWER_IS_BETTER, Assessment, Indicator
 from services.notify.domain.disclosure import PublicMonthly, ReportMonth
 from services.notify.domain.hotspots import OWNER_MAX, TEXT_MAX, ListHotspots, UpdateHotspot
 from services.notify.domain.metrics import Figures, Rate
+from services.notify.service_layer.assessment import AssessUnits, ListDepartmentNames
 from services.notify.service_layer.hotspots import HotspotList, HotspotView
 from services.notify.service_layer.reports import MonthlyReportView, PublicMonthlyView
 from shared.auth import Principal
@@ -78,6 +80,23 @@ def build_reports_router(jwt_key: str, bus: MessageBus[Any]) -> APIRouter:
             "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
             "Cache-Control": "no-store",
         })
+
+    @router.get("/assessments", summary="考核：承办单位与镇街的得分、排名和红黑榜 / the assessment of units")
+    def assessments(month: str | None = Query(None, max_length=16, description="YYYY-MM"),
+                    year: str | None = Query(None, max_length=8, description="YYYY"),
+                    format: str | None = Query(None, pattern="^(json|xlsx)$", description="xlsx: the workbook"),
+                    _user: Principal = Depends(deps.role("supervisor"))) -> Any:
+        """Every department and town on five indicators (签收及时率, 按时回复率, 退单率, 重办率, 满意率), each with
+        numerator, denominator and the cases behind it; the weighted score, the rank within its kind and the
+        red and black lists (docs/assessment.md). `format=xlsx` answers the workbook."""
+        found: Assessment = bus.handle(AssessUnits(month or None, year or None))
+        names: dict[str, str] = bus.handle(ListDepartmentNames())
+        if format == "xlsx":
+            name = f"hechuan-assessment-{found.period.first_day}-{found.period.last_day}.xlsx"
+            return Response(assessment_workbook(found, names), media_type=MEDIA_TYPE, headers={
+                "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+                "Cache-Control": "no-store"})
+        return assessment_json(found, names)
 
     @router.get("/public/monthly", summary="主动公开：本区月度投诉办理情况 / public monthly disclosure")
     def public_monthly(month_text: str | None = Query(None, alias="month", max_length=16, description="YYYY-MM"),
@@ -144,4 +163,24 @@ def public_json(view: PublicMonthlyView) -> dict[str, Any]:
                    "reopened": c.reopened, "summary": c.summary} for c in view.cases],
         "total": view.handled, "offset": query.offset, "limit": query.limit,
         "privacy": PRIVACY_NOTE,
+    }
+
+
+def assessment_json(found: Assessment, names: dict[str, str]) -> dict[str, Any]:
+    def indicator(i: Indicator) -> dict[str, Any]:
+        return {"name": INDICATOR_NAMES[i.name], "numerator": i.numerator, "denominator": i.denominator,
+                "rate": i.rate, "points": None if i.points is None else round(i.points, 2),
+                "lower_is_better": i.name in LOWER_IS_BETTER, "cases": list(i.cases)}
+
+    return {
+        "from": found.period.first_day.isoformat(), "to": found.period.last_day.isoformat(),
+        "now": found.now.astimezone(SHANGHAI).isoformat(),
+        "weights": {k: found.policy.weights.get(k, 0) for k in INDICATORS},
+        "min_cases": found.policy.min_cases,
+        "units": [{"department": u.department, "name": names.get(u.department, u.department), "kind": u.kind,
+                   "rank": u.rank, "score": u.score, "assignments": u.assignments,
+                   "indicators": {k: indicator(v) for k, v in u.indicators.items()}} for u in found.units],
+        "red": {kind: [{"department": c, "name": names.get(c, c)} for c in codes] for kind, codes in found.red.items()},
+        "black": {kind: [{"department": c, "name": names.get(c, c)} for c in codes]
+                  for kind, codes in found.black.items()},
     }

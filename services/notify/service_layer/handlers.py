@@ -31,6 +31,13 @@ from services.notify.domain.rating import RoundRating
 from services.notify.service_layer import callbacks as callback_handlers
 from services.notify.service_layer import dashboard, reports, views
 from services.notify.service_layer import hotspots as hotspot_handlers
+from services.notify.service_layer.assessment import (
+    AssessUnits,
+    ListDepartmentNames,
+    assess_units,
+    list_department_names,
+    log_assignment,
+)
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.calendar import WorkingCalendar
 from shared.contracts.events import (
@@ -174,19 +181,22 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     hotspots.UpdateHotspot: hotspot_handlers.update_hotspot,
     disclosure.ReportMonth: reports.monthly_report,
     disclosure.PublicMonthly: reports.public_monthly,
+    AssessUnits: assess_units,
+    ListDepartmentNames: list_department_names,
 }
 
 # notify's own SlaWarningV1 / CaseEscalatedV1 come back on the lifecycle topic: no handler, so skipped.
 EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     ComplaintReceivedV1: [complaint_received],
     CaseTriagedV1: [follow_lifecycle],
-    CaseAssignedV1: [follow_lifecycle],
-    CaseAcceptedV1: [follow_lifecycle],
-    CaseRepliedV1: [hotspot_handlers.note_reply, case_replied],  # note_reply leaves the commit to case_replied
-    CaseReturnedV1: [follow_lifecycle],
+    # note_reply and log_assignment leave the commit to the event's last handler (one unit of work per event)
+    CaseAssignedV1: [log_assignment, follow_lifecycle],
+    CaseAcceptedV1: [log_assignment, follow_lifecycle],
+    CaseRepliedV1: [hotspot_handlers.note_reply, log_assignment, case_replied],
+    CaseReturnedV1: [log_assignment, follow_lifecycle],
     CaseRejectedV1: [follow_lifecycle],
     CaseForwardedV1: [follow_lifecycle],
-    CaseMergedV1: [follow_lifecycle],
+    CaseMergedV1: [log_assignment, follow_lifecycle],
     ExtensionDecidedV1: [follow_lifecycle],
     ComplaintRatedV1: [complaint_rated],
     DepartmentsChangedV1: [departments_changed],

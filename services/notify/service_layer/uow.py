@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from services.notify.adapters.assignments import AssignmentLog
 from services.notify.adapters.issues import HotspotRepository, IssueQueries, ReplySummaryRepository
 from services.notify.adapters.queries import ReportQueries
 from services.notify.adapters.repository import (
@@ -26,6 +27,7 @@ class NotifyUnitOfWork(SqlUnitOfWork):
     hotspots: HotspotRepository  # the problem list's decisions (问题清单)
     reply_summaries: ReplySummaryRepository  # public disclosure (主动公开)
     issues: IssueQueries
+    assignments: AssignmentLog  # every assignment and how it went (考核)
 
     def open_repositories(self, session: Session) -> None:
         self.cases = self.repository(CaseRepository, clock=self.clock)
@@ -36,3 +38,4 @@ class NotifyUnitOfWork(SqlUnitOfWork):
         self.hotspots = self.repository(HotspotRepository)
         self.reply_summaries = self.repository(ReplySummaryRepository)
         self.issues = IssueQueries(session)
+        self.assignments = AssignmentLog(session)
