@@ -11,6 +11,7 @@ from services.routing.domain.commands import ListDepartments
 from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.domain.duplicates import DuplicatePolicy
 from services.routing.entrypoints.api import PHOTO_PATH, build_router
+from services.routing.entrypoints.petitions import build_petitions_router
 from services.routing.entrypoints.rules import build_rules_router
 from services.routing.service_layer.handlers import (
     COMMAND_HANDLERS,
@@ -19,6 +20,7 @@ from services.routing.service_layer.handlers import (
     FileStore,
     TopicAdmin,
 )
+from services.routing.service_layer.petitions import policy_of
 from services.routing.service_layer.uow import RoutingUnitOfWork
 from services.routing.settings import RoutingSettings
 from shared.calendar import WorkingCalendar
@@ -67,6 +69,7 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
         "photos": photos or open_store(settings, "replies"),
         "duplicates": DuplicatePolicy(window_days=settings.routing_duplicate_days,
                                       radius_m=settings.routing_duplicate_radius_m),
+        "petition_policy": policy_of(settings),  # 信访件: ROUTING_PETITION_* (calendar days)
     }
     bus = MessageBus(uow_factory(RoutingUnitOfWork, ctx.engine, clock=ctx.clock, source=SOURCE), group=NAME,
                      topics=(topics.RECEIVED, topics.LIFECYCLE, topics.ACCOUNTS), commands=COMMAND_HANDLERS,
@@ -79,6 +82,7 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
 
     router = build_router(bus, jwt_key=settings.jwt_key)
     router.include_router(build_rules_router(bus, jwt_key=settings.jwt_key))  # /api/v1/rules: 分拨规则
+    router.include_router(build_petitions_router(bus, jwt_key=settings.jwt_key))  # 信访件
     def gauges() -> list[Sample]:
         with bus.uow_factory() as uow:
             counts = uow.cases.open_counts()

@@ -21,3 +21,16 @@ class RoutingSettings(CommonSettings):
     routing_assist_working_days: int = Field(default=3, ge=1, le=30)
     # 积案: an open case older than this many days (or past its deadline, or reopened twice) is long-standing.
     routing_backlog_days: int = Field(default=30, ge=1, le=365)
+    # 信访件 (信访工作条例, 2022), in calendar days (日), the first day not counted: tell the petitioner in writing
+    # whether the petition is accepted within ACCEPT_DAYS of receiving it; reply (处理意见书) within REPLY_DAYS of
+    # accepting it, extended once by at most MAX_EXTENSION_DAYS; the petitioner may ask for a review (复查)
+    # within REVIEW_REQUEST_DAYS of the reply, answered within REVIEW_DAYS; then for a re-review (复核) within
+    # REREVIEW_REQUEST_DAYS of the review, answered within REREVIEW_DAYS. DUE_SOON_DAYS: "due soon" in the list.
+    routing_petition_accept_days: int = Field(default=15, ge=1, le=365)
+    routing_petition_reply_days: int = Field(default=60, ge=1, le=365)
+    routing_petition_max_extension_days: int = Field(default=30, ge=1, le=365)
+    routing_petition_review_request_days: int = Field(default=30, ge=1, le=365)
+    routing_petition_review_days: int = Field(default=30, ge=1, le=365)
+    routing_petition_rereview_request_days: int = Field(default=30, ge=1, le=365)
+    routing_petition_rereview_days: int = Field(default=30, ge=1, le=365)
+    routing_petition_due_soon_days: int = Field(default=3, ge=0, le=60)

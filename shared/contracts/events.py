@@ -6,7 +6,7 @@ A payload class is immutable once published: a breaking change is a new class wi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -360,6 +360,44 @@ class ExtensionDecidedV1(ComplaintEvent):
     by: str
 
 
+class PetitionRegisteredV1(ComplaintEvent):
+    """信访件登记: a supervisor registered the case as a petition (信访工作条例); the bureau must tell the
+    petitioner in writing whether it is accepted by `acceptance_due` (calendar days from `received_on`)."""
+
+    event_type = TYPE_PREFIX + "petition.registered.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    number: str  # the petition's number, e.g. 合环信〔2026〕7号
+    received_on: date  # the day the petition was received
+    acceptance_due: date
+    registered_at: datetime
+    by: str
+
+
+class PetitionStepV1(ComplaintEvent):
+    """A later step of a petition: accepted or not (受理/不予受理), extended (延期), replied (处理意见书), review
+    requested and given (复查), re-review requested and given (复核, then 终结). `due` is the deadline (or,
+    for the petitioner's requests, the window) the step was taken against; `next_due` the bureau's next
+    deadline and `window_until` the last day of the petitioner's next request window, if any."""
+
+    event_type = TYPE_PREFIX + "petition.step.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    number: str
+    # accepted | not_accepted | extended | replied | review_requested | reviewed | rereview_requested | rereviewed
+    step: str
+    step_id: int  # the step's number within the petition (its document: .../petition/documents/{step_id}.docx)
+    status: str  # the petition's status after the step
+    at: datetime
+    by: str
+    due: date | None = None
+    late: bool = False
+    next_due: date | None = None
+    window_until: date | None = None
+
+
 # --- notify ---------------------------------------------------------------------------------------
 
 
@@ -496,6 +534,8 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         CallbackCompletedV1,
         ExtensionRequestedV1,
         ExtensionDecidedV1,
+        PetitionRegisteredV1,
+        PetitionStepV1,
         SlaWarningV1,
         CaseEscalatedV1,
         DepartmentsChangedV1,

@@ -358,3 +358,21 @@ def test_gateway_upstreams_are_the_compose_services_on_port_8000() -> None:
     gateway = compose_services()["gateway"]
     assert "./nginx/gateway.conf:/etc/nginx/conf.d/default.conf:ro" in gateway["volumes"]
     assert all(gateway["depends_on"][name]["condition"] == "service_healthy" for name in SERVICES)
+
+
+def test_every_api_route_is_published_to_the_service_that_serves_it() -> None:
+    """The gateway and the ingress publish path prefixes (ROUTES, checked against both files elsewhere):
+    every route of every service (the access matrix lists them all, and checks that against the app)
+    must fall under a prefix of its own service, or it is unreachable in production."""
+    from shared.access_matrix import ACTIONS
+    from tests.deploy.manifests import ROUTES
+
+    unpublished = []
+    for action in ACTIONS:
+        if action.service == "app" or not action.path.startswith(("/api/", "/open311")):
+            continue
+        owners = [service for prefix, service in ROUTES.items()
+                  if action.path == prefix or action.path.startswith(prefix + "/")]
+        if owners != [action.service]:
+            unpublished.append((action.method, action.path, action.service, owners))
+    assert unpublished == []

@@ -210,6 +210,32 @@ class World:
                          files={"file": ("site.jpg", jpeg(), "image/jpeg")})
         return case | {"photo_id": stored["id"]}
 
+    # 信访件: a case registered as a petition, and each step after it taken by the supervisor
+    def _petition(self) -> dict[str, Any]:
+        case = self._case()
+        self.ok("POST", f"/api/v1/cases/{case['complaint_id']}/petition", SUPERVISOR, json={})
+        return case
+
+    def _petition_step(self, target: str, step: str, body: dict[str, Any]) -> dict[str, Any]:
+        case = self.make(target)
+        self.ok("POST", f"/api/v1/cases/{case['complaint_id']}/petition/{step}", SUPERVISOR, json=body)
+        return case
+
+    def _accepted_petition(self) -> dict[str, Any]:
+        return self._petition_step("petition", "acceptance", {"accepted": True, "reason": "予以受理"})
+
+    def _replied_petition(self) -> dict[str, Any]:
+        return self._petition_step("accepted_petition", "reply", {"text": "已调查处理"})
+
+    def _review_requested_petition(self) -> dict[str, Any]:
+        return self._petition_step("replied_petition", "review-request", {"text": "请求复查"})
+
+    def _reviewed_petition(self) -> dict[str, Any]:
+        return self._petition_step("review_requested_petition", "review", {"text": "维持原意见"})
+
+    def _rereview_requested_petition(self) -> dict[str, Any]:
+        return self._petition_step("reviewed_petition", "rereview-request", {"text": "请求复核"})
+
     def _case_pair(self) -> dict[str, Any]:
         duplicate, master = self._case(), self._case()
         return duplicate | {"master_id": master["complaint_id"]}

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from services.routing.adapters.petition_tables import PETITION_TABLES
 from shared.db import AwareDateTime, BigIntId
 
 
@@ -210,4 +211,5 @@ TABLES: list[sa.Table] = [
     RoutingExtension.__table__,  # type: ignore[attr-defined]
     RoutingAssist.__table__,  # type: ignore[attr-defined]
     RoutingPhoto.__table__,  # type: ignore[attr-defined]
+    *PETITION_TABLES,  # 信访件 (petition_tables.py)
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from services.routing.adapters.petition_repository import PetitionRepository
 from services.routing.adapters.repository import (
     CaseRepository,
     DepartmentRepository,
@@ -22,6 +23,7 @@ class RoutingUnitOfWork(SqlUnitOfWork):
     limits: TimeLimitRepository
     departments: DepartmentRepository
     towns: TownRepository
+    petitions: PetitionRepository
 
     def open_repositories(self, session: Session) -> None:
         self.cases = self.repository(CaseRepository)
@@ -30,3 +32,4 @@ class RoutingUnitOfWork(SqlUnitOfWork):
         self.limits = TimeLimitRepository(session)
         self.departments = self.repository(DepartmentRepository)
         self.towns = TownRepository(session)
+        self.petitions = self.repository(PetitionRepository)
