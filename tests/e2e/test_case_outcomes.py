@@ -9,6 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
+from services.notify.domain.commands import SweepSlaClocks
+from shared.outbound import ListOutbound
 from tests.e2e.test_walking_skeleton import EXAMPLE
 from tests.images import jpeg
 
@@ -335,3 +337,37 @@ def test_a_reply_carries_the_departments_photos_as_its_evidence(system):
     late = system.client.post(f"/api/v1/cases/{case_id}/photos", headers=dispatcher,
                               files={"file": ("later.jpg", photo, "image/jpeg")})
     assert late.status_code == 409  # replied: the evidence of the round is closed
+
+
+def test_assisting_departments_are_told_and_a_late_one_reminded_once(system):
+    def robot() -> list[tuple[str, str]]:
+        return sorted((m.recipient, m.body[:m.body.index("】") + 1])
+                      for m in system.runtimes["notify"].bus.handle(ListOutbound(limit=200))
+                      if m.kind.startswith("assist"))
+
+    def sweep() -> None:
+        system.runtimes["notify"].bus.handle(SweepSlaClocks(at=system.clock.now()))
+
+    case_id = system.report(**EXAMPLE)["id"]  # urgent: the lead replies within 24 hours
+    system.drain()
+    lead = system.login(f"dispatcher-{HOUSING}")
+    asked = system.client.post(f"/api/v1/cases/{case_id}/assists", headers=lead,
+                               json={"departments": ["urban_management", "ecology_env"]})
+    assert asked.status_code == 200
+    system.drain()
+    assert robot() == [("ecology_env", "【协办】"), ("urban_management", "【协办】")]
+    assert system.client.post(f"/api/v1/cases/{case_id}/assist/reply", headers=system.login("dispatcher-ecology_env"),
+                              json={"reply": "已监测"}).status_code == 200
+    system.drain()
+    system.clock.advance(timedelta(hours=25))  # past the assists' deadline (the lead's, 24 h: theirs is no later)
+    sweep()
+    sweep()
+    assert robot() == [("ecology_env", "【协办】"), ("urban_management", "【协办】"),
+                       ("urban_management", "【协办催办】")]  # the one that answered is left alone
+    replied = system.client.post(f"/api/v1/cases/{case_id}/reply", headers=lead, json={"reply": "已办结"})
+    assert replied.status_code == 200
+    system.drain()
+    with system.engine.connect() as conn:
+        states = conn.execute(text("SELECT department, replied_at IS NOT NULL, closed_at IS NOT NULL "
+                                   "FROM notify_assists ORDER BY department")).all()
+    assert [tuple(s) for s in states] == [("ecology_env", True, False), ("urban_management", False, True)]

@@ -135,6 +135,23 @@ class AssignmentRow(SQLModel, table=True):
     ended_how: str | None = Field(default=None, max_length=16)  # returned | transferred | merged
 
 
+class AssistRow(SQLModel, table=True):
+    """协办: a department asked to assist the lead of a case, by when, and whether it has answered; the
+    sweeper reminds it once when it is overdue (催办)."""
+
+    __tablename__ = "notify_assists"
+
+    complaint_id: str = Field(primary_key=True, max_length=64)
+    department: str = Field(primary_key=True, max_length=64)
+    requested_at: datetime = Field(sa_column=sa.Column(AwareDateTime(), primary_key=True))
+    tracking_code: str | None = Field(default=None, max_length=32)
+    lead_department: str = Field(max_length=64)
+    due: datetime = Field(sa_column=_at(index=True, nullable=False))
+    replied_at: datetime | None = Field(default=None, sa_column=_at())
+    closed_at: datetime | None = Field(default=None, sa_column=_at())  # the lead replied, or the case left
+    reminded_at: datetime | None = Field(default=None, sa_column=_at())
+
+
 TABLES = [CaseRow.__table__, ClockRow.__table__, ReplyRoundRow.__table__, RatingRow.__table__,  # type: ignore[attr-defined]
           AlertRow.__table__, DepartmentNameRow.__table__]  # type: ignore[attr-defined]
 

@@ -77,3 +77,27 @@ def new_case_message(*, complaint_id: str, tracking_code: str, department: str, 
     key = f"assigned:{complaint_id}:{department}:{assigned_at.isoformat()}"
     return OutboundMessage(key=key, channel=Channel.robot, recipient=department_recipient(department), body=text,
                            kind="assigned")
+
+
+def assist_requested_message(*, complaint_id: str, tracking_code: str, department: str, lead_department: str,
+                             due: datetime, requested_at: datetime,
+                             directory: DepartmentDirectory) -> OutboundMessage:
+    """协办: the assisting department's group hears at once, with its own deadline."""
+    when = due.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    text = (f"【协办】{directory.unit(department)}：投诉 {tracking_code} 由{directory.unit(lead_department)}主办，"
+            f"请协助办理，并于 {when} 前向主办单位回复协办意见。")
+    return OutboundMessage(key=f"assist:{complaint_id}:{department}:{requested_at.isoformat()}",
+                           channel=Channel.robot, recipient=department_recipient(department), body=text,
+                           kind="assist")
+
+
+def assist_overdue_message(*, complaint_id: str, tracking_code: str | None, department: str, lead_department: str,
+                           due: datetime, requested_at: datetime,
+                           directory: DepartmentDirectory) -> OutboundMessage:
+    """协办催办: once, when an assisting department has not answered the lead by its deadline."""
+    when = due.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    text = (f"【协办催办】投诉 {tracking_code or complaint_id} 的协办意见已超期（时限 {when}），"
+            f"请{directory.unit(department)}立即向主办单位{directory.unit(lead_department)}回复。")
+    return OutboundMessage(key=f"assist-overdue:{complaint_id}:{department}:{requested_at.isoformat()}",
+                           channel=Channel.robot, recipient=department_recipient(department), body=text,
+                           kind="assist_overdue")

@@ -37,10 +37,14 @@ from services.notify.service_layer.assessment import (
     assess_units,
     list_department_names,
     log_assignment,
+    remind_late_assists,
+    track_assists,
 )
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.calendar import WorkingCalendar
 from shared.contracts.events import (
+    AssistRepliedV1,
+    AssistRequestedV1,
     CaseAcceptedV1,
     CaseAssignedV1,
     CaseForwardedV1,
@@ -149,6 +153,11 @@ def sweep_sla_clocks(command: SweepSlaClocks, uow: NotifyUnitOfWork, policy: Sla
             uow.rollback()
             continue
         raised += alerts
+    try:
+        remind_late_assists(uow, command.at)  # 协办催办, once each
+    except Exception:  # noqa: BLE001 - log; the next pass tries again
+        log.exception("reminding late assists failed")
+        uow.rollback()
     return raised
 
 
@@ -190,13 +199,15 @@ EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     ComplaintReceivedV1: [complaint_received],
     CaseTriagedV1: [follow_lifecycle],
     # note_reply and log_assignment leave the commit to the event's last handler (one unit of work per event)
-    CaseAssignedV1: [log_assignment, follow_lifecycle],
+    CaseAssignedV1: [log_assignment, track_assists, follow_lifecycle],
     CaseAcceptedV1: [log_assignment, follow_lifecycle],
-    CaseRepliedV1: [hotspot_handlers.note_reply, log_assignment, case_replied],
-    CaseReturnedV1: [log_assignment, follow_lifecycle],
+    CaseRepliedV1: [hotspot_handlers.note_reply, log_assignment, track_assists, case_replied],
+    CaseReturnedV1: [log_assignment, track_assists, follow_lifecycle],
     CaseRejectedV1: [follow_lifecycle],
     CaseForwardedV1: [follow_lifecycle],
-    CaseMergedV1: [log_assignment, follow_lifecycle],
+    CaseMergedV1: [log_assignment, track_assists, follow_lifecycle],
+    AssistRequestedV1: [track_assists],
+    AssistRepliedV1: [track_assists],
     ExtensionDecidedV1: [follow_lifecycle],
     ComplaintRatedV1: [complaint_rated],
     DepartmentsChangedV1: [departments_changed],

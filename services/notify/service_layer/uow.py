@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.assignments import AssignmentLog
+from services.notify.adapters.assists import AssistLog
 from services.notify.adapters.issues import HotspotRepository, IssueQueries, ReplySummaryRepository
 from services.notify.adapters.queries import ReportQueries
 from services.notify.adapters.repository import (
@@ -28,6 +29,7 @@ class NotifyUnitOfWork(SqlUnitOfWork):
     reply_summaries: ReplySummaryRepository  # public disclosure (主动公开)
     issues: IssueQueries
     assignments: AssignmentLog  # every assignment and how it went (考核)
+    assists: AssistLog  # departments asked to assist a lead (协办), reminded when late
 
     def open_repositories(self, session: Session) -> None:
         self.cases = self.repository(CaseRepository, clock=self.clock)
@@ -39,3 +41,4 @@ class NotifyUnitOfWork(SqlUnitOfWork):
         self.reply_summaries = self.repository(ReplySummaryRepository)
         self.issues = IssueQueries(session)
         self.assignments = AssignmentLog(session)
+        self.assists = AssistLog(session)
