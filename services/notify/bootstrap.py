@@ -80,7 +80,7 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
                                            min_cases=settings.assessment_min_cases,
                                            list_size=settings.assessment_list_size),
             "hotspot_rules": HotspotRules(settings.hotspot_min_cases, settings.hotspot_window_days,
-                                          settings.hotspot_rising_factor),
+                                          settings.hotspot_rising_factor, radius_m=settings.hotspot_radius_m),
         },
     )
 

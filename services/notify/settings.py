@@ -47,6 +47,7 @@ class NotifySettings(CommonSettings):
     hotspot_min_cases: int = Field(default=3, ge=2, le=1000)
     hotspot_window_days: int = Field(default=30, ge=7, le=365)
     hotspot_rising_factor: float = Field(default=2.0, ge=1, le=100)
+    hotspot_radius_m: float = Field(default=500.0, ge=50, le=5000)  # the nearby rule: cases within this radius
     # 考核: the indicators' weights as JSON {"signing": 15, "reply": 30, "returns": 10, "reopenings": 15,
     # "satisfaction": 30} (any subset; the rest keep their default), the assignments a unit needs in the
     # period to be ranked, and how many units the red and black lists (红黑榜) name per kind.

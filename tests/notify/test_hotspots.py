@@ -110,6 +110,27 @@ def test_the_rules_read_their_thresholds_from_the_settings():
     assert not assess(cases, NOW, HotspotRules(min_cases=5, window_days=4))["recurring:taihe:air"].flagged
 
 
+def test_cases_of_one_type_pinned_within_the_radius_are_one_place_across_town_borders():
+    def at(cid: str, lat: float, lon: float, town: str, category: str = "noise", days: int = 1) -> HotspotCase:
+        return HotspotCase(cid, None, category, None, town, None, "assigned", NOW - timedelta(days=days),
+                           lat=lat, lon=lon)
+
+    site = (29.9800, 106.2700)
+    cases = [at("a", *site, "heyangcheng"), at("b", site[0] + 0.002, site[1], "heyangcheng", days=2),  # 222 m
+             at("c", site[0], site[1] + 0.003, "nanjinjie", days=3),  # 289 m, the next town's side of the road
+             at("d", site[0] + 0.02, site[1], "heyangcheng"),  # 2.2 km away
+             at("e", *site, "heyangcheng", category="odor"),  # another type
+             at("f", *site, "heyangcheng", days=40),  # outside the window
+             HotspotCase("g", None, "noise", None, "heyangcheng", None, "assigned", NOW)]  # no place
+    found = {k: v for k, v in assess(cases, NOW, HotspotRules(min_cases=3)).items() if v.kind == "nearby"}
+    [(key, spot)] = found.items()
+    assert key == "nearby:noise:5996_21255" and spot.flagged  # all tie: the earliest, c, is the centre
+    assert sorted(c.complaint_id for c in spot.cases) == ["a", "b", "c"] and "500米" in spot.reason
+    assert not assess(cases, NOW, HotspotRules(min_cases=4))[key].flagged
+    assert [v.kind for v in assess(cases, NOW, HotspotRules(min_cases=3, radius_m=100)).values()
+            if v.kind == "nearby"] == []  # within 100 m only a and… nobody else
+
+
 # --- the bureau's decisions ----------------------------------------------------------------------------
 
 

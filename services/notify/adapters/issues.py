@@ -96,12 +96,13 @@ class IssueQueries:
         """Cases received since `since`, and every case in its `reopen_rounds`th reply round or later."""
         recent = col(CaseRow.received_at) >= since
         reopened = col(CaseRow.reply_round) >= reopen_rounds
-        query = select(CaseRow).where(col(CaseRow.received_at).is_not(None), sa.or_(recent, reopened))
+        query = select(CaseRow).where(col(CaseRow.received_at).is_not(None), sa.or_(recent, reopened),
+                                      col(CaseRow.status) != CaseStatus.rejected.value)
         return [
             HotspotCase(complaint_id=r.complaint_id, tracking_code=r.tracking_code, category=r.category,
                         subcategory=r.subcategory, town=r.town, department=r.department, status=r.status,
                         received_at=r.received_at, reply_round=r.reply_round, last_assigned_at=r.last_assigned_at,
-                        replied_at=r.replied_at)
+                        replied_at=r.replied_at, lat=r.lat, lon=r.lon)
             for r in self.session.scalars(query)
             if r.received_at is not None
         ]

@@ -25,7 +25,7 @@ from services.notify.adapters.tables import (
 )
 from services.notify.domain.callbacks import Callback, CallbackStatus, Reason
 from services.notify.domain.case import WAITING_ON_DEPARTMENT, ReplyRound, SlaCase
-from services.notify.domain.clocks import CaseStatus, ClockName, ClockState, Level
+from services.notify.domain.clocks import CLOSED, CaseStatus, ClockName, ClockState, Level
 from services.notify.domain.departments import DepartmentDirectory, DepartmentName
 from services.notify.domain.rating import RoundRating
 from shared.clock import Clock
@@ -57,7 +57,7 @@ class CaseRepository(Repository[SlaCase]):
             department=row.department, category=row.category, subcategory=row.subcategory, town=row.town,
             channel=row.channel, urgent=row.urgent, received_at=row.received_at, assigned_at=row.assigned_at,
             last_assigned_at=row.last_assigned_at, accepted_at=row.accepted_at, replied_at=row.replied_at,
-            reply_round=row.reply_round,
+            reply_round=row.reply_round, lat=row.lat, lon=row.lon,
             clocks={ClockName(c.clock): ClockState(ClockName(c.clock), c.start, c.due, c.cycle, Level(c.last_level))
                     for c in clocks},
             rounds={r.reply_round: ReplyRound(r.reply_round, r.department, r.reply_due, r.replied_at)
@@ -75,7 +75,8 @@ class CaseRepository(Repository[SlaCase]):
         unaccepted = sa.and_(col(CaseRow.status) == CaseStatus.assigned.value, col(CaseRow.accepted_at).is_(None))
         unreplied = sa.and_(col(CaseRow.status).in_([s.value for s in WAITING_ON_DEPARTMENT]),
                             col(CaseRow.replied_at).is_(None))
-        query = (select(CaseRow.complaint_id).where(sa.or_(unassigned, unaccepted, unreplied))
+        query = (select(CaseRow.complaint_id).where(sa.or_(unassigned, unaccepted, unreplied),
+                                                    col(CaseRow.status).not_in([s.value for s in CLOSED]))
                  .order_by(col(CaseRow.complaint_id)))
         return list(self.session.scalars(query).all())
 
@@ -85,7 +86,7 @@ class CaseRepository(Repository[SlaCase]):
             department=case.department, category=case.category, subcategory=case.subcategory, town=case.town,
             channel=case.channel, urgent=case.urgent, received_at=case.received_at, assigned_at=case.assigned_at,
             last_assigned_at=case.last_assigned_at, accepted_at=case.accepted_at, replied_at=case.replied_at,
-            reply_round=case.reply_round, updated_at=self._clock.now(),
+            reply_round=case.reply_round, lat=case.lat, lon=case.lon, updated_at=self._clock.now(),
         )
         self._put(row, new=before is None)
         for clock in case.clocks.values():

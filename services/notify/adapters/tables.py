@@ -34,6 +34,8 @@ class CaseRow(SQLModel, table=True):
     subcategory: str | None = Field(default=None, max_length=32)
     town: str | None = Field(default=None, max_length=32)
     channel: str | None = Field(default=None, max_length=20)  # from complaints.received
+    lat: float | None = None  # where the citizen pinned it (the nearby rule of the problem list)
+    lon: float | None = None
     urgent: bool = False
     received_at: datetime | None = Field(default=None, sa_column=_at(index=True))
     assigned_at: datetime | None = Field(default=None, sa_column=_at())  # the first assignment

@@ -67,6 +67,8 @@ class SlaCase(Aggregate):
     town: str | None = None
     channel: str | None = None  # how it came (web, app, hotline, wechat, open311, grid): from complaints.received
     urgent: bool = False
+    lat: float | None = None  # from complaints.received: where the citizen pinned it
+    lon: float | None = None
     received_at: datetime | None = None
     assigned_at: datetime | None = None  # the first assignment: the assignment target judges it
     last_assigned_at: datetime | None = None  # the latest: starts the accept and reply clocks
@@ -132,6 +134,7 @@ class SlaCase(Aggregate):
         """受理 (intake): only the channel is taken; the clocks start with routing's events, whichever
         topic arrives first."""
         self.channel = event.channel
+        self.lat, self.lon = event.lat, event.lon
         self.tracking_code = self.tracking_code or event.tracking_code
 
     # Events that open a case notify has not seen yet; the others only move a case it follows.

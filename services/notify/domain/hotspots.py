@@ -9,7 +9,12 @@ Four rules over notify's own projection of the cases, for a moment `now` and a w
 - night_noise (夜间噪声集中): one town with `min_cases`+ noise complaints received 22:00–06:00 (Asia/Shanghai)
   in the window;
 - reopened (多次重办): one case in its `reopen_rounds`th (default third) reply round or later, reopened in
-  the window or not yet answered.
+  the window or not yet answered;
+- nearby (同一地点附近反复投诉): one type with `min_cases`+ cases received in the window within `radius_m`
+  (default 500 m) of one of them — the place citizens pinned, across town borders and whatever address
+  they typed. The case with the most such neighbours (then the earliest) is the centre; its grid cell
+  (about 500 m) names the key, so it stays the same while the cluster grows.
+Rejected complaints (不予受理) are not counted.
 Each hotspot has a stable key (`recurring:taihe:noise`, `rising:odor`, `night_noise:taihe`,
 `reopened:<complaint id>`), the cases behind it, its counts and the reason it is flagged. What the bureau
 decides about a key (its owner, plan, closure) is a `HotspotState`, kept whether or not it is flagged now.
@@ -26,10 +31,12 @@ from services.notify.domain.errors import HotspotNotFound, InvalidHotspotChange,
 from shared.clock import SHANGHAI
 from shared.contracts.codes import CATEGORY_NAMES, TOWNS
 from shared.domain import Aggregate
+from shared.geo import distance_m
 
-KINDS = ("recurring", "rising", "night_noise", "reopened")
+KINDS = ("recurring", "rising", "night_noise", "reopened", "nearby")
 KIND_NAMES = {"recurring": "同地同类反复投诉", "rising": "投诉量上升", "night_noise": "夜间噪声集中",
-              "reopened": "多次重办"}
+              "reopened": "多次重办", "nearby": "同一地点附近反复投诉"}
+CELL_DEGREES = 0.005  # the grid that names a nearby cluster's key (about 550 m north-south)
 STATUSES = ("open", "in_progress", "resolved")
 STATUS_NAMES = {"open": "待包案", "in_progress": "包案整改中", "resolved": "已销号"}
 VIEWS = ("active", "resolved", "all")  # the list: flagged or being worked on | closed | everything
@@ -37,7 +44,7 @@ NOISE = "noise"
 WEEK = timedelta(days=7)
 RISING_WEEKS = 4  # "this week" is compared with the weekly average of the four weeks before it
 KEY = re.compile(r"^(recurring:[a-z_]{1,32}:[a-z_]{1,32}|rising:[a-z_]{1,32}|night_noise:[a-z_]{1,32}"
-                 r"|reopened:[A-Za-z0-9_-]{1,64})$")
+                 r"|reopened:[A-Za-z0-9_-]{1,64}|nearby:[a-z_]{1,32}:-?\d{1,6}_-?\d{1,6})$")
 OWNER_MAX, TEXT_MAX = 40, 2000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -50,6 +57,7 @@ class HotspotRules:
     window_days: int = 30
     rising_factor: float = 2.0
     reopen_rounds: int = 3
+    radius_m: float = 500.0  # the nearby rule's radius
     night_from_hour: int = 22  # 22:00 …
     night_until_hour: int = 6  # … to 06:00, Asia/Shanghai
 
@@ -78,6 +86,8 @@ class HotspotCase:
     reply_round: int = 1
     last_assigned_at: datetime | None = None
     replied_at: datetime | None = None
+    lat: float | None = None  # where the citizen pinned it (the nearby rule), never shown
+    lon: float | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,8 @@ def parse_key(key: str) -> tuple[str, str | None, str | None]:
         return kind, None, rest
     if kind == "night_noise":
         return kind, rest, NOISE
+    if kind == "nearby":
+        return kind, None, rest.partition(":")[0]
     return kind, None, None
 
 
@@ -185,6 +197,8 @@ def assess(cases: Iterable[HotspotCase], now: datetime, rules: HotspotRules = Ho
         found[f"night_noise:{town}"] = _hotspot(f"night_noise:{town}", "night_noise", town, NOISE, start, now, group,
                                                 flagged, reason)
 
+    found.update(_nearby(in_window, start, now, rules))
+
     for c in seen:
         if c.reply_round < 2:
             continue
@@ -195,6 +209,38 @@ def assess(cases: Iterable[HotspotCase], now: datetime, rules: HotspotRules = Ho
         key = f"reopened:{c.complaint_id}"
         found[key] = _hotspot(key, "reopened", c.town, c.category, start, now, [c], flagged, reason,
                               {"reply_round": c.reply_round})
+    return found
+
+
+def _cell(lat: float, lon: float) -> str:
+    return f"{round(lat / CELL_DEGREES)}_{round(lon / CELL_DEGREES)}"
+
+
+def _nearby(cases: list[HotspotCase], start: datetime, now: datetime, rules: HotspotRules) -> dict[str, Hotspot]:
+    """Clusters of one type within the radius: the case with the most neighbours (then the earliest) is a
+    centre, it and its neighbours form a cluster and leave the pool, and so on."""
+    found: dict[str, Hotspot] = {}
+    by_type: dict[str, list[HotspotCase]] = {}
+    for c in cases:
+        if c.category and c.lat is not None and c.lon is not None:
+            by_type.setdefault(c.category, []).append(c)
+    for category, pool in by_type.items():
+        pool = sorted(pool, key=lambda c: (c.received_at, c.complaint_id))
+        while pool:
+            near = {c.complaint_id: [o for o in pool if distance_m(c.lat, c.lon, o.lat, o.lon) <= rules.radius_m]  # type: ignore[arg-type]
+                    for c in pool}
+            centre = max(pool, key=lambda c: (len(near[c.complaint_id]), -pool.index(c)))
+            group = near[centre.complaint_id]
+            if len(group) < 2:
+                break  # nothing left has a neighbour
+            key = f"nearby:{category}:{_cell(centre.lat, centre.lon)}"  # type: ignore[arg-type]
+            flagged = len(group) >= rules.min_cases
+            reason = (f"{rules.window_days}天内同一地点{rules.radius_m:g}米范围内{type_name(category)}类投诉"
+                      f"{len(group)}件（达到{rules.min_cases}件即预警）")
+            found[key] = _hotspot(key, "nearby", centre.town, category, start, now, group, flagged, reason,
+                                  {"cases": len(group), "radius_m": rules.radius_m})
+            taken = {c.complaint_id for c in group}
+            pool = [c for c in pool if c.complaint_id not in taken]
     return found
 
 
