@@ -2,17 +2,21 @@
 in the queue without a reload and is signed for and replied to; a return with its reason (to triage, or
 routed again by the rules); an extension asked by a dispatcher and approved by a supervisor; a triaged case
 routed by a supervisor; an off-topic case refused (不予受理) or forwarded (转办), a case moved to another
-department (改派) and a suggested duplicate merged (并单), also on a tablet."""
+department (改派) and a suggested duplicate merged (并单), also on a tablet; a lead department asking two others
+to assist (协办), one answering from its 协办 list and the lead's reply closing the other's request; a supervisor
+giving a long-standing case (积案) to a leader (领导包案)."""
 
 from __future__ import annotations
 
 import re
 import time
 import uuid
+from functools import partial
 from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.waiting import wait_for
 from tests.web.conftest import DESKTOP, Api, Tab
 
 DEPT = "ecology_env"
@@ -462,4 +466,292 @@ def test_a_dispatcher_merges_a_suggested_duplicate_into_its_master(desktop: Tab,
     assert (merged["history"][-1]["action"], merged["history"][-1]["actor"]) == ("merged", housing)
     detail = routed(api, master["id"], api.login(housing))
     assert detail["duplicates"] == [{"id": duplicate["id"], "tracking_code": duplicate["tracking_code"]}]
+    assert desktop.console_errors == []
+
+
+HOUSING = "housing_construction"
+
+
+def test_a_lead_asks_for_assistance_the_assisting_department_answers_and_the_lead_replies(
+        desktop: Tab, api: Api, browser: Any, server: Any) -> None:
+    lead = f"dispatcher-{HOUSING}"
+    answer = api.report(content=f"学士路工地每天凌晨两点还在打桩，震得窗户响，噪声很大（{uuid.uuid4().hex[:6]}）",
+                        town="合阳城街道", address="学士路18号工地")
+    code = answer["tracking_code"]
+    assert routed(api, answer["id"], api.login(lead))["department"] == HOUSING
+    page = desktop.open("/desk")
+    sign_in(page, lead)
+    expect(page.get_by_test_id("tab-backlog")).to_have_count(0)  # 积案 is the supervisors'
+    drawer = open_case(page, "queue-table", code)
+    expect(drawer.get_by_test_id("case-assists")).to_have_count(0)  # nobody asked yet
+
+    drawer.get_by_role("button", name="请求协办").click()
+    dialog = page.get_by_test_id("action-dialog")
+    note = dialog.get_by_label("协办说明（选填）")
+    note.press("Control+Enter")
+    expect(dialog.get_by_test_id("action-error")).to_contain_text("请选择协办单位")
+    dialog.get_by_test_id("assist-departments").click()
+    expect(page.get_by_role("option", name="区城市管理局")).to_be_visible()
+    expect(page.get_by_role("option", name="区住房城乡建委", exact=True)).to_have_count(0)  # the lead itself
+    page.get_by_role("option", name="区生态环境局", exact=True).click()
+    page.keyboard.type("城市管理")  # by keyboard: the list filters, Enter takes the first
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")  # closes the list, not the dialog
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_test_id("action-error")).to_have_count(0)  # Enter chose, it did not send
+    expect(dialog.get_by_test_id("assist-departments")).to_contain_text("区城市管理局")
+    note.fill("请于夜间监测工地厂界噪声并提供监测数据")
+    desktop.shot("desk-assist-request", full_page=False)
+    note.press("Control+Enter")
+
+    expect(page.get_by_text(re.compile(f"已请求 区生态环境局、区城市管理局 协办（{code}）"))).to_be_visible()
+    expect(dialog).to_be_hidden()
+    assists = drawer.get_by_test_id("case-assists")
+    expect(assists.get_by_test_id("assist-ecology_env")).to_contain_text("待回复")
+    expect(assists.get_by_test_id("assist-ecology_env")).to_contain_text("协办说明：请于夜间监测工地厂界噪声")
+    expect(assists.get_by_test_id("assist-ecology_env").get_by_test_id("countdown")).to_contain_text(
+        re.compile(r"协办\s*剩 .*(天|小时|分钟)"))
+    expect(assists.get_by_test_id("assist-urban_management")).to_contain_text("待回复")
+    expect(drawer.get_by_test_id("case-timeline")).to_contain_text("请求 区生态环境局 协办")
+    assists.scroll_into_view_if_needed()
+    desktop.shot("desk-assist-requested", full_page=False)
+
+    # the assisting department, at the same time: its 协办 list, the case (read only) and its answer
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESKTOP)
+    try:
+        helper_tab = Tab(context, server.base_url)
+        helper = helper_tab.open("/desk")
+        sign_in(helper, DISPATCHER)
+        helper.get_by_test_id("tab-assists").click()
+        table = helper.get_by_test_id("assists-table")
+        row = table.locator("tr", has_text=code)
+        expect(row).to_contain_text("区住房城乡建委")
+        expect(row).to_contain_text("请于夜间监测工地厂界噪声")
+        expect(row.get_by_test_id("countdown")).to_contain_text(re.compile(r"协办\s*剩 .*(天|小时|分钟)"))
+        helper_tab.shot("desk-assists", full_page=False)
+        helper.set_viewport_size(TABLET)
+        helper_tab.shot("desk-assists-tablet", full_page=False)
+        helper.set_viewport_size(DESKTOP)
+
+        # j/k and Enter in the 协办 list too
+        helper.locator("body").click(position={"x": 5, "y": 5})
+        codes = [c.strip() for c in table.locator("tbody tr td:first-child").all_inner_texts()]
+        for _ in range(next(i for i, c in enumerate(codes) if code in c) + 1):
+            helper.keyboard.press("j")
+        helper.keyboard.press("Enter")
+        helper_drawer = helper.get_by_test_id("case-drawer")
+        expect(helper_drawer.get_by_role("heading", name=f"案件 {code}")).to_be_visible()
+        expect(helper_drawer.get_by_test_id("case-assisting")).to_contain_text("本单位为协办单位，主办单位：区住房城乡建委")
+        expect(helper_drawer.get_by_test_id("case-assisting")).to_contain_text("请于夜间监测工地厂界噪声")
+        # the lead's own actions are not offered to an assisting department
+        expect(helper_drawer.get_by_test_id("case-actions").get_by_role("button")).to_have_text(["回复主办单位"])
+        helper_tab.shot("desk-assisting-case", full_page=False)
+        helper.set_viewport_size(TABLET)
+        helper_tab.shot("desk-assisting-case-tablet", full_page=False)
+
+        helper_drawer.get_by_role("button", name="回复主办单位").click()
+        helper_dialog = helper.get_by_test_id("action-dialog")
+        expect(helper_dialog.get_by_test_id("assist-request")).to_contain_text("主办单位：区住房城乡建委")
+        expect(helper_dialog.get_by_test_id("assist-request")).to_contain_text("协办说明：请于夜间监测")
+        reply = helper_dialog.get_by_label("协办意见（回复主办单位）")
+        expect(reply).to_be_focused()
+        reply.press("Control+Enter")
+        expect(helper_dialog.get_by_test_id("action-error")).to_contain_text("请填写协办意见")
+        reply.fill("已于当晚 23 时监测，工地厂界噪声 62 分贝，超过夜间 55 分贝的标准。")
+        helper_tab.shot("desk-assist-reply-tablet", full_page=False)
+        helper.set_viewport_size(DESKTOP)
+        reply.press("Control+Enter")
+
+        expect(helper.get_by_text(re.compile(f"已回复主办单位（{code}）"))).to_be_visible()
+        expect(helper_dialog).to_be_hidden()
+        expect(helper_drawer.get_by_test_id("case-assisting")).to_contain_text("本单位已于")  # still readable
+        mine = helper_drawer.get_by_test_id("assist-ecology_env")
+        expect(mine).to_contain_text("已回复")
+        expect(mine.get_by_test_id("assist-reply")).to_contain_text("62 分贝")
+        expect(helper_drawer.get_by_test_id("case-actions").get_by_role("button")).to_have_count(0)
+        helper_tab.shot("desk-assist-replied", full_page=False)
+        helper.keyboard.press("Escape")
+        expect(row).to_have_count(0)  # answered: no longer waiting
+        helper.get_by_test_id("filter-assist-status").get_by_text("已回复").click()
+        expect(table.locator("tr", has_text=code)).to_be_visible()
+        assert helper_tab.outside == [] and helper_tab.console_errors == []
+    finally:
+        context.close()
+
+    helper_headers = api.login(DISPATCHER)
+    replied = api.http.get("/api/v1/assists/ecology_env?status=replied", headers=helper_headers).json()
+    assist = next(c["assist"] for c in replied["cases"] if c["id"] == answer["id"])
+    assert (assist["status"], assist["replied_by"], assist["late"]) == ("replied", DISPATCHER, False)
+    again = api.http.post(f"/api/v1/cases/{answer['id']}/assist/reply", headers=helper_headers,
+                          json={"reply": "再回复一次"})
+    assert again.status_code == 409
+
+    # the lead reads the answer in 协办情况 and replies to the citizen: the other request is closed
+    page.keyboard.press("Escape")
+    drawer = open_case(page, "queue-table", code)
+    ecology = drawer.get_by_test_id("assist-ecology_env")
+    expect(ecology).to_contain_text("已回复")
+    expect(ecology.get_by_test_id("assist-reply")).to_contain_text("工地厂界噪声 62 分贝")
+    expect(drawer.get_by_test_id("case-timeline")).to_contain_text("区生态环境局 回复协办意见")
+    drawer.get_by_test_id("case-assists").scroll_into_view_if_needed()
+    desktop.shot("desk-assist-answered", full_page=False)
+    drawer.get_by_role("button", name="回复", exact=True).click()
+    dialog.get_by_text("属实", exact=True).click()
+    dialog.get_by_label("调查情况").fill("经区生态环境局夜间监测，工地厂界噪声 62 分贝，超过标准。")
+    dialog.get_by_label("处理措施").fill("已责令该工地停止夜间打桩，并依法立案处罚。")
+    dialog.get_by_label("处理措施").press("Control+Enter")
+
+    expect(drawer.get_by_test_id("case-status")).to_have_text("已回复")
+    expect(drawer.get_by_test_id("assist-urban_management")).to_contain_text("已关闭")
+    expect(drawer.get_by_test_id("assist-urban_management")).to_contain_text("主办单位已回复")
+    expect(drawer.get_by_test_id("assist-ecology_env")).to_contain_text("已回复")
+    expect(drawer.get_by_test_id("case-timeline")).to_contain_text("区城市管理局 协办关闭")
+    drawer.get_by_test_id("case-assists").scroll_into_view_if_needed()
+    desktop.shot("desk-assist-closed", full_page=False)
+    drawer.get_by_test_id("case-timeline").scroll_into_view_if_needed()
+    desktop.shot("desk-assist-timeline", full_page=False)
+
+    case = routed(api, answer["id"], api.login(lead))
+    assert case["status"] == "replied"
+    assert {a["department"]: a["status"] for a in case["assists"]} == {"ecology_env": "replied",
+                                                                      "urban_management": "closed"}
+    actions = [(h["action"], h["actor"], h["detail"].get("department")) for h in case["history"]]
+    assert ("assist_requested", lead, "ecology_env") in actions
+    assert ("assist_replied", DISPATCHER, "ecology_env") in actions
+    assert ("assist_closed", "system", "urban_management") in actions
+    assert next(h for h in case["history"] if h["action"] == "assist_requested")["detail"]["note"] == (
+        "请于夜间监测工地厂界噪声并提供监测数据")
+    assert desktop.console_errors == []
+
+
+def test_a_supervisor_answers_an_assist_request_for_the_department_chosen_in_the_list(desktop: Tab,
+                                                                                      api: Api) -> None:
+    answer = report(api, "南园路砖厂破碎机白天晚上都在响，噪声很大")
+    code = answer["tracking_code"]
+    routed(api, answer["id"], api.login(DISPATCHER))
+    asked = api.http.post(f"/api/v1/cases/{answer['id']}/assists", headers=api.login(DISPATCHER),
+                          json={"departments": ["urban_management"]})
+    assert asked.status_code == 200, asked.text
+    page = desktop.open("/desk")
+    sign_in(page, "supervisor")
+    page.get_by_test_id("tab-assists").click()
+    page.get_by_test_id("filter-assist-department").click()
+    page.get_by_role("option", name="区城市管理局").click()
+    row = page.get_by_test_id("assists-table").locator("tr", has_text=code)
+    expect(row).to_contain_text("区生态环境局")
+    expect(row).to_contain_text("（未附说明）")
+    drawer = open_case(page, "assists-table", code)
+    # a supervisor has the lead's actions too, and answers for the department chosen in the list
+    expect(drawer.get_by_role("button", name="请求协办")).to_be_visible()
+    drawer.get_by_role("button", name="回复主办单位").click()
+    dialog = page.get_by_test_id("action-dialog")
+    dialog.get_by_label("协办意见（回复主办单位）").fill("经核查，该砖厂不在城区道路范围，无城管事项。")
+    dialog.get_by_label("协办意见（回复主办单位）").press("Control+Enter")
+
+    expect(page.get_by_text(re.compile(f"已回复主办单位（{code}）"))).to_be_visible()
+    expect(drawer.get_by_test_id("assist-urban_management")).to_contain_text("已回复")
+    expect(drawer.get_by_role("button", name="回复主办单位")).to_have_count(0)
+    expect(drawer.get_by_test_id("case-timeline")).to_contain_text("区城市管理局 回复协办意见")
+    page.keyboard.press("Escape")
+    expect(row).to_have_count(0)
+
+    case = routed(api, answer["id"], api.login(DISPATCHER))
+    assist = next(a for a in case["assists"] if a["department"] == "urban_management")
+    assert (assist["status"], assist["replied_by"]) == ("replied", "supervisor")
+    assert assist["reply"] == "经核查，该砖厂不在城区道路范围，无城管事项。"
+    assert desktop.console_errors == []
+
+
+def reopened_twice(api: Api) -> dict[str, Any]:
+    """A case the citizen was unsatisfied with twice (重办 2 次): long-standing (积案) without waiting a month.
+    The served process runs on the real clock, so no deadline can pass within a test."""
+    answer = report(api, "南园路印刷厂夜里机器噪声很大，反映后还是没有改善")
+    dispatcher = api.login(DISPATCHER)
+    routed(api, answer["id"], dispatcher)
+
+    def citizen_can_rate(round_: int) -> bool:
+        view = api.http.get(f"/api/v1/r/{answer['citizen_token']}").json()
+        return bool(view["can_rate"]) and view["reply_round"] == round_
+
+    def reopened(round_: int) -> bool:
+        case = routed(api, answer["id"], dispatcher)
+        return case["status"] == "assigned" and case["reply_round"] == round_
+
+    for round_ in (1, 2):
+        replied = api.http.post(f"/api/v1/cases/{answer['id']}/reply", headers=dispatcher,
+                                json={"reply": f"第 {round_} 次回复：已现场核查，责令整改"})
+        assert replied.status_code == 200, replied.text
+        wait_for(partial(citizen_can_rate, round_), what=f"the citizen can rate round {round_}")
+        rated = api.http.post(f"/api/v1/r/{answer['citizen_token']}/rating",
+                              json={"rating": "unsatisfied", "comment": "噪声依旧"})
+        assert rated.status_code == 201, rated.text
+        wait_for(partial(reopened, round_ + 1), what=f"routing reopened the case for round {round_ + 1}")
+    return answer
+
+
+def test_a_supervisor_gives_a_long_standing_case_to_a_leader(desktop: Tab, api: Api) -> None:
+    answer = reopened_twice(api)
+    code = answer["tracking_code"]
+    supervisor = api.login("supervisor")
+    listed = api.http.get("/api/v1/backlog?leader=false", headers=supervisor).json()
+    assert next(c for c in listed["cases"] if c["id"] == answer["id"])["backlog_reasons"] == ["重办 2 次"]
+    page = desktop.open("/desk")
+    sign_in(page, "supervisor")
+    page.get_by_test_id("tab-backlog").click()
+    page.get_by_test_id("filter-leader").get_by_text("未包案").click()
+    table = page.get_by_test_id("backlog-table")
+    row = table.locator("tr", has_text=code)
+    expect(row.get_by_test_id("backlog-reason")).to_have_text(["重办 2 次"])
+    expect(row).to_contain_text("区生态环境局")
+    expect(row).to_contain_text("未包案")
+    desktop.shot("desk-backlog", full_page=False)
+
+    drawer = open_case(page, "backlog-table", code)
+    expect(drawer.get_by_test_id("case-leader")).to_have_count(0)
+    drawer.get_by_role("button", name="领导包案").click()
+    dialog = page.get_by_test_id("action-dialog")
+    leader = dialog.get_by_label("包案领导（姓名、职务）")
+    expect(leader).to_be_focused()
+    leader.press("Enter")
+    expect(dialog.get_by_test_id("action-error")).to_contain_text("请填写包案领导的姓名和职务")
+    leader.fill("王局长（分管副局长）")
+    leader.press("Enter")
+    expect(dialog.get_by_test_id("action-error")).to_contain_text("请填写包案方案")
+    dialog.get_by_label("包案方案").fill("本周内现场督办，月底前办结")
+    desktop.shot("desk-leader", full_page=False)
+    leader.press("Enter")
+
+    expect(page.get_by_text(re.compile(f"已交 王局长（分管副局长） 包案（{code}）"))).to_be_visible()
+    expect(dialog).to_be_hidden()
+    expect(drawer.get_by_test_id("case-leader")).to_have_text("王局长（分管副局长）")
+    expect(drawer.get_by_test_id("case-leader-plan")).to_have_text("本周内现场督办，月底前办结")
+    expect(drawer.get_by_role("button", name="更换包案领导")).to_be_visible()
+    timeline = drawer.get_by_test_id("case-timeline")
+    expect(timeline).to_contain_text("领导包案：王局长（分管副局长）")
+    expect(timeline).to_contain_text("包案方案：本周内现场督办，月底前办结")
+    expect(timeline).to_contain_text("重办")
+    desktop.shot("desk-leader-assigned", full_page=False)
+    page.set_viewport_size(TABLET)
+    desktop.shot("desk-leader-assigned-tablet", full_page=False)
+    page.set_viewport_size(DESKTOP)
+    page.keyboard.press("Escape")
+
+    expect(row).to_have_count(0)  # no longer among those without a leader
+    page.get_by_test_id("filter-leader").get_by_text("已包案").click()
+    row = table.locator("tr", has_text=code)
+    expect(row.get_by_test_id("backlog-leader")).to_have_text("王局长（分管副局长）")
+    expect(row.get_by_test_id("backlog-reason")).to_have_text(["重办 2 次"])
+    desktop.shot("desk-backlog-leader", full_page=False)
+    page.set_viewport_size(TABLET)
+    desktop.shot("desk-backlog-leader-tablet", full_page=False)
+    page.set_viewport_size(DESKTOP)
+
+    given = api.http.get("/api/v1/backlog?leader=true", headers=supervisor).json()
+    case = next(c for c in given["cases"] if c["id"] == answer["id"])
+    assert (case["leader"], case["leader_plan"]) == ("王局长（分管副局长）", "本周内现场督办，月底前办结")
+    assert answer["id"] not in [c["id"] for c in api.http.get("/api/v1/backlog?leader=false",
+                                                               headers=supervisor).json()["cases"]]
+    detail = routed(api, answer["id"], supervisor)
+    assert (detail["history"][-1]["action"], detail["history"][-1]["actor"]) == ("leader_assigned", "supervisor")
+    assert detail["history"][-1]["detail"]["leader"] == "王局长（分管副局长）"
     assert desktop.console_errors == []

@@ -1,9 +1,10 @@
 // The routing API the desk uses (README / OpenAPI at /docs): queues, the case page, the dispatcher's
-// actions, and the supervisor's triage, assignment and extension decisions; 不予受理, 转办, 改派 and 并单.
+// actions, and the supervisor's triage, assignment and extension decisions; 不予受理, 转办, 改派 and 并单;
+// 协办 (assisting departments), 积案 (long-standing cases) and 领导包案.
 import { request, requestIfChanged } from '@/shared/api'
 
 export type CaseStatus = 'triage' | 'assigned' | 'accepted' | 'replied' | 'rejected' | 'forwarded' | 'merged'
-export type DeadlineKind = 'assign' | 'accept' | 'reply'
+export type DeadlineKind = 'assign' | 'accept' | 'reply' | 'assist'
 export type DueState = 'normal' | 'soon' | 'overdue'
 
 /** The deadline to meet next, with its countdown in working time (negative: overdue). */
@@ -13,6 +14,8 @@ export interface Deadline {
   seconds_left: number
   working_seconds_left: number
   state: DueState
+  /** counted in calendar time (`seconds_left`): the server gives no working time for it (协办) */
+  calendar?: boolean
 }
 
 export interface PendingExtension {
@@ -66,6 +69,10 @@ export interface CaseRow {
   /** 疑似重复: the id of the open case it looks like (a suggestion, for a person to confirm). */
   duplicate_of: string | null
   pending_extension: PendingExtension | null
+  /** 领导包案: the leader (name and post) who owns the case to closure, the plan, since when. */
+  leader: string | null
+  leader_plan: string | null
+  leader_at: string | null
   triage_reason?: string | null
   confidence?: number | null
 }
@@ -109,6 +116,25 @@ export interface DuplicateList {
   candidates: DuplicateCandidate[]
 }
 
+export type AssistStatus = 'requested' | 'replied' | 'closed'
+
+/** 协办: a department asked to assist the lead department, and its answer. */
+export interface AssistRecord {
+  department: string
+  status: AssistStatus
+  due: string
+  /** calendar seconds until `due` while the request waits (negative: overdue); null once answered or closed */
+  seconds_left: number | null
+  note: string | null
+  requested_at: string
+  requested_by: string
+  replied_at: string | null
+  replied_by: string | null
+  reply: string | null
+  /** answered after `due`, or (still waiting) past it */
+  late: boolean
+}
+
 export interface CaseDetail extends CaseRow {
   extension_days_left: number
   can_request_extension: boolean
@@ -119,6 +145,8 @@ export interface CaseDetail extends CaseRow {
   duplicates: { id: string; tracking_code: string }[]
   history: HistoryEntry[]
   extensions: ExtensionRecord[]
+  /** 协办: the departments asked to assist, and their answers. */
+  assists: AssistRecord[]
 }
 
 export interface CaseList {
@@ -134,6 +162,40 @@ export interface QueuePage extends CaseList {
   offset: number
   next_offset: number | null
 }
+
+/** A case a department is asked to assist, with that department's request (GET /assists/{department}). */
+export interface AssistRow extends CaseRow {
+  assist: AssistRecord
+}
+
+export interface AssistPage {
+  department: string
+  department_name: string | null
+  now: string
+  count: number
+  limit: number
+  offset: number
+  next_offset: number | null
+  cases: AssistRow[]
+}
+
+/** 积案: a long-standing case and why it is one ("已超期", "受理超过 30 天", "重办 2 次"). */
+export interface BacklogRow extends CaseRow {
+  backlog_reasons: string[]
+}
+
+export interface BacklogPage {
+  now: string
+  days: number
+  count: number
+  limit: number
+  offset: number
+  next_offset: number | null
+  cases: BacklogRow[]
+}
+
+/** 积案 given to a leader: all (''), not yet ('false'), given ('true'). */
+export type LeaderFilter = '' | 'true' | 'false'
 
 export interface QueueFilters {
   status: '' | 'assigned' | 'accepted' | 'replied'
@@ -214,4 +276,32 @@ export const deskApi = {
       token,
       json: { master_id: masterId, ...(reason ? { reason } : {}) },
     }),
+
+  /** 协办: the cases `department` is asked to assist, the nearest assist deadline first. */
+  assists: (token: string, department: string, status: AssistStatus, limit: number, etag: string | null) => {
+    const query = new URLSearchParams({ status, limit: String(limit) })
+    return requestIfChanged<AssistPage>(`/api/v1/assists/${enc(department)}?${query.toString()}`, etag, { token })
+  },
+
+  /** 请求协办 (the lead's dispatcher or a supervisor): each department gets its own deadline. */
+  requestAssist: (token: string, id: string, departments: string[], note: string) =>
+    request<CaseRow>(`/api/v1/cases/${enc(id)}/assists`, { token, json: { departments, ...(note ? { note } : {}) } }),
+
+  /** 回复主办单位: an assisting department's answer (a supervisor names the department). */
+  replyAssist: (token: string, id: string, reply: string, department: string | null) =>
+    request<CaseRow>(`/api/v1/cases/${enc(id)}/assist/reply`, {
+      token,
+      json: { reply, ...(department ? { department } : {}) },
+    }),
+
+  /** 积案 (supervisors), the oldest first; `leader` narrows to cases given to a leader or not. */
+  backlog: (token: string, leader: LeaderFilter, limit: number, etag: string | null) => {
+    const query = new URLSearchParams({ limit: String(limit) })
+    if (leader) query.set('leader', leader)
+    return requestIfChanged<BacklogPage>(`/api/v1/backlog?${query.toString()}`, etag, { token })
+  },
+
+  /** 领导包案 (supervisors): a named leader owns the case to closure. */
+  giveToLeader: (token: string, id: string, leader: string, plan: string) =>
+    request<CaseRow>(`/api/v1/cases/${enc(id)}/leader`, { token, json: { leader, plan } }),
 }

@@ -1,7 +1,9 @@
 // What the desk calls things, in Chinese: statuses, deadlines, timeline actions, the reply's parts,
-// how a closed case ended and why a case looks like a duplicate.
+// how a closed case ended, why a case looks like a duplicate, and 协办 requests.
 import { formatDateTime } from '@/shared/format'
-import type { CaseDetail, CaseRow, DeadlineKind, DuplicateCandidate, HistoryEntry } from './deskApi'
+import type {
+  AssistRecord, AssistStatus, CaseDetail, CaseRow, Deadline, DeadlineKind, DuplicateCandidate, HistoryEntry,
+} from './deskApi'
 
 export const STATUS_LABELS: Record<string, string> = {
   triage: '待分拨', assigned: '待签收', accepted: '办理中', replied: '已回复',
@@ -16,7 +18,27 @@ export const STATUS_TAG: Record<string, 'info' | 'warning' | 'primary' | 'succes
 /** Cases that ended without a reply of ours (不予受理, 转办, 并单). */
 export const CLOSED_STATUSES: readonly string[] = ['rejected', 'forwarded', 'merged']
 
-export const DEADLINE_LABELS: Record<DeadlineKind, string> = { assign: '分拨', accept: '签收', reply: '回复' }
+export const DEADLINE_LABELS: Record<DeadlineKind, string> = {
+  assign: '分拨', accept: '签收', reply: '回复', assist: '协办',
+}
+
+/** 协办 requests: waiting for the assisting department, answered, or closed by the lead's own reply. */
+export const ASSIST_STATUS_LABELS: Record<AssistStatus, string> = { requested: '待回复', replied: '已回复', closed: '已关闭' }
+export const ASSIST_STATUS_TAG: Record<AssistStatus, 'warning' | 'success' | 'info'> = {
+  requested: 'warning', replied: 'success', closed: 'info',
+}
+
+/** The assisting department's deadline as a countdown (in calendar time: the server gives no working time
+ * for it); yellow once 75% of its time is used, as the case deadlines; none once answered or closed. */
+export function assistDeadline(assist: AssistRecord | null | undefined): Deadline | null {
+  if (!assist || assist.status !== 'requested' || assist.seconds_left === null) return null
+  const due = Date.parse(assist.due)
+  const asked = Date.parse(assist.requested_at)
+  const now = due - assist.seconds_left * 1000
+  const state = assist.seconds_left < 0 ? 'overdue' : now >= asked + (due - asked) * 0.75 ? 'soon' : 'normal'
+  return { kind: 'assist', due: assist.due, seconds_left: assist.seconds_left,
+    working_seconds_left: assist.seconds_left, state, calendar: true }
+}
 
 export const CHANNEL_LABELS: Record<string, string> = {
   web: '网站', app: '移动应用', hotline: '热线', wechat: '微信公众号', open311: 'Open311', grid: '网格巡查',
@@ -26,6 +48,12 @@ const ACTION_LABELS: Record<string, string> = {
   triaged: '转人工分拨', assigned: '交办', accepted: '签收', replied: '回复', returned: '退单',
   extension_requested: '申请延期', extension_decided: '延期审批', reopened: '重办',
   rejected: '不予受理', forwarded: '转办', merged: '并单', merged_in: '重复件并入', transferred: '改派',
+  assist_requested: '请求协办', assist_replied: '协办回复', assist_closed: '协办关闭', leader_assigned: '领导包案',
+}
+
+/** The Chinese half of a server's "中文 / English" reason. */
+function chinese(value: unknown): string {
+  return text(value).split(' / ')[0].trim()
 }
 
 /** How a rule that assigned a case is named in the timeline. */
@@ -95,6 +123,24 @@ export function historyText(entry: HistoryEntry, departments: Record<string, str
     case 'transferred':
       title = dept ? `改派至 ${dept}` : title
       detail = [d.previous ? `原承办单位 ${name(d.previous)}` : '', d.reason ? `理由：${text(d.reason)}` : '']
+        .filter(Boolean).join('；')
+      break
+    case 'assist_requested':
+      title = dept ? `请求 ${dept} 协办` : title
+      detail = [typeof d.due === 'string' ? `协办期限 ${formatDateTime(d.due)}` : '', d.note ? `说明：${text(d.note)}` : '']
+        .filter(Boolean).join('；')
+      break
+    case 'assist_replied':
+      title = dept ? `${dept} 回复协办意见` : title
+      detail = d.late ? '超期回复' : '按时回复'
+      break
+    case 'assist_closed':
+      title = dept ? `${dept} 协办关闭` : title
+      detail = d.reason ? `原因：${chinese(d.reason)}` : ''
+      break
+    case 'leader_assigned':
+      title = d.leader ? `领导包案：${text(d.leader)}` : title
+      detail = [d.plan ? `包案方案：${text(d.plan)}` : '', d.previous ? `原包案领导 ${text(d.previous)}` : '']
         .filter(Boolean).join('；')
       break
   }

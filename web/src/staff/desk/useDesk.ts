@@ -5,12 +5,14 @@ import 'element-plus/es/components/message/style/css'
 import { errorMessage } from '@/shared/api'
 import { useStaffAuth } from '../composables/useStaffAuth'
 import {
-  deskApi, type CaseDetail, type CaseList, type CaseRow, type DepartmentInfo, type DuplicateCandidate,
-  type QueueFilters, type QueuePage,
+  deskApi, type AssistPage, type AssistStatus, type BacklogPage, type CaseDetail, type CaseList, type CaseRow,
+  type DepartmentInfo, type DuplicateCandidate, type LeaderFilter, type QueueFilters, type QueuePage,
 } from './deskApi'
 import { usePolledList } from './usePolledList'
 
 export const PAGE_SIZES = [20, 50, 100]
+/** 协办 and 积案 lists: one page of the most pressing (the server's largest). */
+export const LIST_LIMIT = 100
 
 /** 并单's choices: the open cases a case may duplicate, best first (loaded when the dialog opens). */
 export interface MergeCandidates {
@@ -30,7 +32,8 @@ export function useNow(intervalMs = 15_000) {
   return now
 }
 
-/** The desk's state: the queue (and, for supervisors, triage and extension requests), the open case, the actions. */
+/** The desk's state: the queue, the department's 协办 requests (and, for supervisors, triage, extension
+ * requests and 积案), the open case, the actions. */
 export function useDesk() {
   const auth = useStaffAuth()
   const token = () => auth.token.value ?? ''
@@ -76,6 +79,23 @@ export function useDesk() {
   // --- supervisors: triage and extension requests -----------------------------------------------------
   const triage = usePolledList<CaseList>((etag) => deskApi.triage(token(), etag), auth.handleAuthError)
   const extensions = usePolledList<CaseList>((etag) => deskApi.extensions(token(), etag), auth.handleAuthError)
+  // 积案 (supervisors): all, not yet given to a leader, or given
+  const leaderFilter = ref<LeaderFilter>('')
+  const backlog = usePolledList<BacklogPage>((etag) => deskApi.backlog(token(), leaderFilter.value, LIST_LIMIT, etag),
+    auth.handleAuthError)
+  watch(leaderFilter, () => void backlog.refresh())
+
+  // --- 协办: the cases the department (a supervisor chooses it) is asked to assist ---------------------------
+  const assistDepartment = ref(auth.session.value?.department ?? '')
+  const assistStatus = ref<AssistStatus>('requested')
+  const assists = usePolledList<AssistPage>(
+    (etag) => deskApi.assists(token(), assistDepartment.value, assistStatus.value, LIST_LIMIT, etag),
+    auth.handleAuthError,
+  )
+  watch([assistDepartment, assistStatus], () => {
+    if (assistDepartment.value) void assists.refresh()
+  })
+
   const departments = shallowRef<DepartmentInfo[]>([])
   const departmentNames = computed(() => Object.fromEntries(departments.value.map((d) => [d.code, d.name])))
 
@@ -91,10 +111,13 @@ export function useDesk() {
     void loadDepartments()
     if (isSupervisor.value) {
       if (!department.value) department.value = 'ecology_env'
+      if (!assistDepartment.value) assistDepartment.value = department.value
       triage.start()
       extensions.start()
+      backlog.start()
     }
     queue.start()
+    if (assistDepartment.value) assists.start()
   }
 
   // --- the open case ----------------------------------------------------------------------------------
@@ -173,14 +196,18 @@ export function useDesk() {
       const said = typeof done === 'function' ? done(after) : done
       ElMessage({ message: `${said}（${after.tracking_code}）`, type: 'success', duration: 3000 })
       void queue.check()
+      void assists.check()
       if (isSupervisor.value) {
         void triage.check()
         void extensions.check()
+        void backlog.check()
       }
       // a case that left this desk (returned by a dispatcher: to triage, or routed to another department)
-      // can no longer be read by them
+      // can no longer be read by them; a department asked to assist keeps reading it
       if (openId.value === id) {
-        const mine = isSupervisor.value || (after.department ?? '') === (auth.session.value?.department ?? '')
+        const own = auth.session.value?.department ?? ''
+        const mine = isSupervisor.value || (after.department ?? '') === own
+          || (detail.value?.id === id && detail.value.assists.some((a) => a.department === own))
         if (!mine) closeCase()
         else await loadDetail(id)
       }
@@ -195,7 +222,8 @@ export function useDesk() {
 
   return {
     auth, isSupervisor, department, filters, page, pageSize, queue, fresh, arrivals,
-    triage, extensions, departments, departmentNames, start,
+    triage, extensions, backlog, leaderFilter, assists, assistDepartment, assistStatus, departments, departmentNames,
+    start,
     openId, detail, detailLoading, detailError, detailFetchedAt, openCase, closeCase, loadDetail,
     candidates, loadCandidates, acting, actionError, act,
   }
