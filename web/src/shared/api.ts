@@ -207,7 +207,7 @@ export function errorMessage(err: unknown): string {
 }
 
 interface RequestOptions {
-  method?: 'GET' | 'POST'
+  method?: 'GET' | 'POST' | 'PATCH'
   json?: unknown
   form?: Record<string, string>
   multipart?: FormData

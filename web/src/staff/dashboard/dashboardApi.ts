@@ -124,6 +124,23 @@ export interface CasesRequest {
   title: string
 }
 
+/** The cases an assessment indicator counted (考核): complaint ids, each read from routing. */
+export interface CaseIdsRequest {
+  ids: string[]
+  from: string
+  to: string
+  title: string
+  /** A line under the title (what was counted of how many). */
+  detail?: string
+}
+
+/** What the drawer of cases shows: the cases behind a target's figure, or a list of ids. */
+export type DrawerAsk = CasesRequest | CaseIdsRequest
+
+export function isIdsRequest(ask: DrawerAsk | null): ask is CaseIdsRequest {
+  return ask !== null && 'ids' in ask
+}
+
 function query(params: Record<string, string | number | null | undefined>): string {
   const q = new URLSearchParams()
   for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== null) q.set(name, String(value))

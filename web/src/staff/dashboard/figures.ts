@@ -78,3 +78,19 @@ export function thisMonth(now: Date = new Date()): [string, string] {
 export function periodText(from: string, to: string): string {
   return from === to ? from : `${from} 至 ${to}`
 }
+
+/** A case's status as routing names it (the desk's words). */
+export const CASE_STATUS_LABELS: Record<string, string> = {
+  triage: '待分拨', assigned: '待签收', accepted: '办理中', replied: '已回复',
+  rejected: '不予受理', forwarded: '已转办', merged: '已并单',
+}
+
+/** A score out of 100 with one decimal: 95.24 → "95.2"; null → "—". */
+export function scoreText(score: number | null | undefined): string {
+  return score === null || score === undefined ? '—' : (Math.round(score * 10) / 10).toFixed(1)
+}
+
+/** What an assessment indicator's numerator counts (the cases a click on it lists). */
+export const INDICATOR_COUNTED: Record<string, string> = {
+  signing: '按时签收', reply: '按时回复', returns: '退单', reopenings: '重办', satisfaction: '满意',
+}

@@ -3,8 +3,8 @@ import { onScopeDispose, reactive, ref, shallowRef, watch } from 'vue'
 import { errorMessage } from '@/shared/api'
 import { useStaffAuth } from '../composables/useStaffAuth'
 import {
-  dashboardApi, type CasesRequest, type DeadlineState, type Deadlines, type GroupBy, type Interval, type Report,
-  type Trend,
+  dashboardApi, type CasesRequest, type DeadlineState, type Deadlines, type DrawerAsk, type GroupBy, type Interval,
+  type Report, type Trend,
 } from './dashboardApi'
 import { thisMonth } from './figures'
 
@@ -104,7 +104,7 @@ export function useDashboard() {
   onScopeDispose(() => autoRefresh(false))
 
   // --- the cases behind a number ------------------------------------------------------------------------
-  const drawer = shallowRef<CasesRequest | null>(null)
+  const drawer = shallowRef<DrawerAsk | null>(null)
   function showCases(ask: Omit<CasesRequest, 'from' | 'to'> & { from?: string; to?: string }) {
     drawer.value = { ...ask, from: ask.from ?? period.value[0], to: ask.to ?? period.value[1] }
   }
