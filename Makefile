@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 NPM    ?= npm
 
-.PHONY: run test test-sqlite lint bench clean system-deps web typecheck-web
+.PHONY: run run-upstream test test-sqlite lint bench bench-ceiling clean system-deps web typecheck-web
 
 # The pages (web/: Vue 3 + Vite): rebuilt when their sources change, served by the API process.
 WEB_SOURCES := web/package.json web/package-lock.json web/index.html web/vite.config.ts web/tsconfig.json \
@@ -48,6 +48,23 @@ run: $(VENV)/.installed-run web/dist/.built
 	DEMO_MODE=$${DEMO_MODE:-true} $(BIN)/complaints seed
 	DEMO_MODE=$${DEMO_MODE:-true} HOST=$(HOST) PORT=$(PORT) $(BIN)/complaints serve all
 
+# The demo's upstream platforms (docs/upstream.md): both played by the fake on UPSTREAM_DEMO_PORT.
+UPSTREAM_DEMO_PORT ?= 9200
+UPSTREAM_DEMO_SECRET := demo-upstream-secret
+UPSTREAM_DEMO_URL = http://127.0.0.1:$(UPSTREAM_DEMO_PORT)
+UPSTREAM_DEMO_ENV = UPSTREAM_12345_URL=$(UPSTREAM_DEMO_URL)/12345 UPSTREAM_NATIONAL_URL=$(UPSTREAM_DEMO_URL)/national \
+	UPSTREAM_12345_APP_ID=hechuan-eeb UPSTREAM_NATIONAL_APP_ID=hechuan-eeb \
+	UPSTREAM_12345_SECRET=$(UPSTREAM_DEMO_SECRET) UPSTREAM_NATIONAL_SECRET=$(UPSTREAM_DEMO_SECRET) \
+	UPSTREAM_12345_POLL_SECONDS=10 UPSTREAM_NATIONAL_POLL_SECONDS=10 UPSTREAM_LEASE_SECONDS=30
+
+## run-upstream: `make run` with the city's 12345 and the national platform played by the fake (3 cases each)
+run-upstream: $(VENV)/.installed-run web/dist/.built
+	DEMO_MODE=$${DEMO_MODE:-true} $(BIN)/complaints migrate
+	DEMO_MODE=$${DEMO_MODE:-true} $(BIN)/complaints seed
+	$(BIN)/complaints fake-upstream --port $(UPSTREAM_DEMO_PORT) --secret $(UPSTREAM_DEMO_SECRET) --transfer 3 & \
+	FAKE=$$!; trap 'kill $$FAKE 2>/dev/null' EXIT; \
+	DEMO_MODE=$${DEMO_MODE:-true} HOST=$(HOST) PORT=$(PORT) $(UPSTREAM_DEMO_ENV) $(BIN)/complaints serve all
+
 ## test: set everything up (PostgreSQL, the Kafka-protocol broker), lint (ruff, mypy, vue-tsc), run the whole suite
 test: $(VENV)/.installed-test system-deps lint
 	$(BIN)/pytest -q
@@ -63,8 +80,13 @@ lint: $(VENV)/.installed-test typecheck-web
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services
 
+## bench: the figures (classifier, intake, 201 → department topic, intake beside its ceiling, Kafka latency)
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
+
+## bench-ceiling: intake beside a bare FastAPI app in one run (bench/ceiling.py; JSON in bench/results/)
+bench-ceiling: $(VENV)/.installed-test
+	$(BIN)/python -m bench.ceiling
 
 clean:
 	rm -rf $(VENV) var .pytest_cache web/node_modules web/dist test-artifacts

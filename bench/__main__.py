@@ -1,7 +1,9 @@
 """`python -m bench`: intake throughput and the end-to-end latency (201 → department topic).
 
 Runs a real embedded process (`complaints serve all`, SQLite, event log in the database) on a
-free loopback port and drives it over HTTP; prints figures, asserts nothing.
+free loopback port and drives it over HTTP; prints figures, asserts nothing. Then intake beside its
+ceiling (`bench.ceiling`: 16 connections against a bare FastAPI app, /healthz and the receipts on
+SQLite and PostgreSQL, in one run; JSON in bench/results/) and, with the test extras, the Kafka latency.
 """
 
 from __future__ import annotations
@@ -101,6 +103,9 @@ def main() -> None:
               f"max {max(latencies) * 1000:.0f} ms")
     else:
         print("  201 → department topic: no case was dispatched (is routing running?)")
+    from bench.ceiling import main as ceiling_main
+
+    ceiling_main([])  # about two and a half minutes: eight targets of 2 s warm-up + 10 s each
     try:
         from bench.kafka_latency import main as kafka_main
     except ImportError:

@@ -1,4 +1,4 @@
-"""`complaints`: the one command-line tool (serve, migrate, seed, dead letters, topics)."""
+"""`complaints`: the one command-line tool (serve, migrate, seed, dead letters, topics, maintenance)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from services import composition
+from services import cli_upstream, composition
 from shared import logging as structured_logging
 from shared.clock import SystemClock
 from shared.db import make_engine
@@ -52,9 +52,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         process.migrate_and_seed()
     host, port = args.host or first.host, args.port or first.port
     _banner(args.target, first, host, port)
-    uvicorn.run(process.app, host=host, port=port, log_config=None, access_log=False, server_header=False,
-                proxy_headers=True, forwarded_allow_ips=first.forwarded_allow_ips)
+    uvicorn.run(process.app, host=host, port=port, **server_options(first.forwarded_allow_ips))
     return 0
+
+
+def server_options(forwarded_allow_ips: str) -> dict[str, Any]:
+    """How `serve` runs uvicorn (one worker); `bench.ceiling` serves its bare app with the same options."""
+    return {"log_config": None, "access_log": False, "server_header": False, "proxy_headers": True,
+            "forwarded_allow_ips": forwarded_allow_ips}
 
 
 def _banner(target: str, settings: CommonSettings, host: str, port: int) -> None:
@@ -310,6 +315,97 @@ def cmd_report(args: argparse.Namespace) -> int:
     return _administer("notify", run)
 
 
+def _audit_logging(settings: CommonSettings) -> None:
+    """The `complaints.audit` line of a maintenance command goes to the log stream (JSON on stderr) as the
+    services' do, unless something (a test) has set up logging already."""
+    if not logging.getLogger().handlers:
+        structured_logging.configure(settings.log_level, settings.log_json)
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    """Re-encrypt every stored ciphertext of intake with ENCRYPTION_KEY (or, --check, count what still needs
+    an old key). Exit 0: done (--check: no value needs an old key: ENCRYPTION_KEYS_OLD can be emptied);
+    1: something is left (rows changed meanwhile: run again; values no configured key reads); 2: refused."""
+    from services.intake.bootstrap import field_cipher
+    from services.intake.service_layer import key_rotation
+
+    settings = composition.service("intake").load_settings()
+    cipher = field_cipher(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        checked, wrong = key_rotation.index_sample(engine, cipher) if not args.check else (0, 0)
+        if checked and wrong == checked:
+            print(f"error: none of the {checked} phone/OpenID hashes checked matches the index key: "
+                  "ENCRYPTION_INDEX_KEY must be the key the hashes were made with (the ENCRYPTION_KEY used "
+                  "before the first rotation); callers' earlier complaints would not be found. Nothing changed.",
+                  file=sys.stderr)
+            return 2
+        if not args.check:
+            print(f"re-encrypting with ENCRYPTION_KEY ({cipher.old_key_count} old key(s) to read with), "
+                  f"batches of {args.batch_size}", flush=True)
+
+        def progress(tally: key_rotation.TableTally) -> None:
+            print(f"  {tally.table}: {tally.rows} rows" + ("" if args.check else f", {tally.rewritten_rows} rewritten"),
+                  flush=True)
+
+        report = key_rotation.rotate_keys(engine, cipher, check=args.check, batch=args.batch_size, progress=progress)
+    finally:
+        engine.dispose()
+    for tally in report.tables:
+        print(tally.line(check=args.check))
+    if args.check:
+        verdict = (f"{report.old_rows} row(s) still use an old key"
+                   + ("" if report.old_rows else ": ENCRYPTION_KEYS_OLD is no longer needed"))
+    else:
+        verdict = (f"{sum(t.rewritten_rows for t in report.tables)} row(s) rewritten; "
+                   + ("run `complaints rotate-key` again for the rows changed meanwhile"
+                      if report.changed_meanwhile else "every value is under the current key"))
+    if report.unreadable:
+        verdict += (f"; {report.unreadable} value(s) no configured key can read (an older key missing from "
+                    "ENCRYPTION_KEYS_OLD?)")
+    if report.index_mismatches:
+        verdict += f"; {report.index_mismatches} index hash(es) do not match ENCRYPTION_INDEX_KEY"
+    print(verdict)
+    return 0 if report.finished else 1
+
+
+def cmd_anonymise(args: argparse.Namespace) -> int:
+    """保存期限: remove the personal data of complaints finished before a date (RETENTION_DAYS ago by default).
+    A dry run unless --apply. Exit 0; 2 for a date that cannot be used."""
+    from datetime import date
+
+    from services.intake.domain.retention import Cutoff
+    from services.intake.service_layer import retention
+    from shared.clock import SHANGHAI
+
+    settings = composition.service("intake").load_settings()
+    clock = SystemClock()
+    try:
+        closed_before = date.fromisoformat(args.closed_before) if args.closed_before else None
+        cutoff = Cutoff.of(closed_before=closed_before, retention_days=settings.retention_days,
+                           today=clock.now().astimezone(SHANGHAI).date())
+    except ValueError as exc:
+        print(f"error: --closed-before: {exc} (expected YYYY-MM-DD, not after today)", file=sys.stderr)
+        return 2
+    _audit_logging(settings)
+    print(("anonymising" if args.apply else "dry run (nothing changes; --apply to do it):")
+          + f" complaints finished before {cutoff.day.isoformat()}", flush=True)
+
+    def progress(report: retention.RetentionReport) -> None:
+        print(f"  {report.complaints} complaint(s)" + (" anonymised" if args.apply else " found"), flush=True)
+
+    engine = make_engine(settings.database_url)
+    try:
+        report = retention.anonymise(engine, clock, cutoff, apply=args.apply, batch=args.batch_size, by=args.by,
+                                     progress=progress)
+    finally:
+        engine.dispose()
+    for name, value in report.counts().items():
+        print(f"  {name}: {value}")
+    print(f"audit: {report.audit_line(args.by)}")
+    return 0
+
+
 def cmd_fake_gateway(args: argparse.Namespace) -> int:
     """The fake SMS gateway and group robots (services/fakes/gateway.py), for a demo without a real one."""
     import uvicorn
@@ -403,11 +499,27 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--month", required=True, help="YYYY-MM, e.g. 2026-11")
     report.add_argument("--out", help="the file to write (default: hechuan-complaints-<month>.xlsx)")
     report.set_defaults(func=cmd_report)
+    rotate = sub.add_parser("rotate-key", help="re-encrypt intake's personal data with ENCRYPTION_KEY (after a "
+                                               "key change; old keys in ENCRYPTION_KEYS_OLD), or --check what is left")
+    rotate.add_argument("--check", action="store_true", help="change nothing: count the rows still under an old key")
+    rotate.add_argument("--batch-size", type=int, default=500, choices=range(1, 10001), metavar="N",
+                        help="rows per transaction (1–10000, default 500)")
+    rotate.set_defaults(func=cmd_rotate_key)
+    anonymise = sub.add_parser("anonymise", help="remove reporters' personal data of complaints finished before a "
+                                                 "date (default: RETENTION_DAYS ago); a dry run unless --apply")
+    anonymise.add_argument("--closed-before", metavar="YYYY-MM-DD",
+                           help="complaints finished before this day (Chongqing time); default: RETENTION_DAYS ago")
+    anonymise.add_argument("--apply", action="store_true", help="do it (without: count only, change nothing)")
+    anonymise.add_argument("--batch-size", type=int, default=200, choices=range(1, 5001), metavar="N",
+                           help="complaints per transaction (1–5000, default 200)")
+    anonymise.add_argument("--by", default="cli", help="who runs it (kept in the audit line)")
+    anonymise.set_defaults(func=cmd_anonymise)
     fake = sub.add_parser("fake-gateway", help="run a fake SMS gateway and group robots (demo, development)")
     fake.add_argument("--host", default="127.0.0.1")
     fake.add_argument("--port", type=int, default=9100)
     fake.add_argument("--secret", required=True, help="the SMS_GATEWAY_SECRET the senders sign with")
     fake.set_defaults(func=cmd_fake_gateway)
+    cli_upstream.register(sub)  # upstream ..., fake-upstream (services/cli_upstream.py)
     return p
 
 

@@ -224,6 +224,11 @@ ACTIONS: tuple[Action, ...] = (
     Action("wechat_message", "intake", "POST", "/api/v1/channels/wechat", "微信消息回调", "WeChat message",
            credential=WECHAT, unauthenticated=403, query=WECHAT_QUERY,
            content=("text/xml", "{wechat_message}"), note="404 for everyone while WECHAT_TOKEN is unset"),
+    Action("upstream_cases", "intake", "GET", "/api/v1/upstream/cases", "上级平台转办件", "upstream platforms' cases",
+           roles=SUPERVISORS, query=(("open", "true"),),
+           note="with the platform's deadlines beside ours (docs/upstream.md)"),
+    Action("upstream_reconciliations", "intake", "GET", "/api/v1/upstream/reconciliations", "上级平台对账结果",
+           "upstream reconciliation reports", roles=SUPERVISORS),
     # --- routing: the desk, triage, the directory, the rule book -------------------------------------
     Action("queue", "routing", "GET", "/api/v1/queues/{department}", "部门待办", "department queue", roles=DESK,
            scope=OWN_DEPARTMENT, other_department=403, note="another department's queue: 403"),
@@ -388,6 +393,8 @@ ACTIONS: tuple[Action, ...] = (
 # What staff cannot do over HTTP at all: the command line on the server (services/cli.py).
 CLI_ONLY: tuple[CliOnly, ...] = (
     CliOnly("complaints import", "导入历史案件", "import the older system's cases"),
+    CliOnly("complaints upstream pull / reconcile / cases / pushes / replay", "上级平台：拉取、对账、推送重发",
+            "upstream platforms: pull, reconcile, list, send an action again"),
     CliOnly("complaints outbound list / replay", "查看、重发外发消息", "outbound messages: list, send again"),
     CliOnly("complaints users add / passwd / deactivate / list", "工作人员账号", "staff accounts"),
     CliOnly("complaints apikeys add / list / revoke", "客户端密钥", "client API keys"),

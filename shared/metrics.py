@@ -22,6 +22,10 @@ outbox_backlog = Gauge("outbox_backlog", "Outbox rows not yet published to the e
                        ["relay"], registry=REGISTRY)
 events_relayed = Counter("events_relayed_total", "Outbox rows published to the event transport",
                          ["relay"], registry=REGISTRY)
+group_commits = Counter("group_commit_transactions_total", "Transactions of the group commit (shared/group_commit.py)",
+                        registry=REGISTRY)
+group_commit_sets = Counter("group_commit_sets_total", "Units of work committed by the group commit (their rows "
+                            "and events); divided by the transactions: the mean batch", registry=REGISTRY)
 
 
 # --- the state of the work, computed when /metrics is scraped (each process its own services') ----------

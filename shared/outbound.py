@@ -47,6 +47,7 @@ class Channel(StrEnum):
     sms = "sms"  # a phone number
     robot = "robot"  # a group robot webhook (WeCom 企业微信 / DingTalk 钉钉): the recipient names the group
     wechat = "wechat"  # a WeChat template message (公众号模板消息): the recipient is the citizen's OpenID
+    upstream = "upstream"  # an upstream platform's action (12345, the national platform): the recipient names it
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,14 @@ events. So handlers never save: they call the domain and commit, and nothing unc
 from __future__ import annotations
 
 import copy
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 from sqlalchemy.orm import Session
 
@@ -33,8 +38,31 @@ def _state(aggregate: Aggregate) -> dict[str, Any]:
 def _copy(aggregate: A) -> A:
     """A deep copy of the aggregate's state, as the `before` of the next write."""
     snapshot = copy.copy(aggregate)
-    snapshot.__dict__ = copy.deepcopy(_state(aggregate))
+    snapshot.__dict__ = {name: _snapshot(value) for name, value in _state(aggregate).items()}
     return snapshot
+
+
+# Values that never change once made: shared by the copy, not copied.
+_IMMUTABLE = (str, int, float, bool, bytes, type(None), datetime, date, time, timedelta, Decimal, UUID, Enum)
+
+
+def _snapshot(value: Any) -> Any:
+    """`copy.deepcopy` for what aggregates hold (text, numbers, times, enums, lists and dicts of them,
+    dataclasses with a __dict__), several times faster; anything else goes to deepcopy."""
+    if isinstance(value, _IMMUTABLE):
+        return value
+    kind = type(value)
+    if kind is list:
+        return [_snapshot(item) for item in value]
+    if kind is tuple:
+        return tuple(_snapshot(item) for item in value)
+    if kind is dict:
+        return {key: _snapshot(item) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and hasattr(value, "__dict__") and not hasattr(kind, "__slots__"):
+        clone = copy.copy(value)
+        vars(clone).update({name: _snapshot(item) for name, item in vars(value).items()})
+        return clone
+    return copy.deepcopy(value)
 
 
 class Repository(ABC, Generic[A]):

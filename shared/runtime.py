@@ -49,6 +49,9 @@ class ServiceRuntime:
     body_limits: dict[str, int] = field(default_factory=dict)
     # The state of the service's work for /metrics (queue sizes, deadlines, messages out), read at scrape time.
     gauges: Callable[[], Iterable[Sample]] = lambda: ()
+    # Done once when the process starts, before its workers and before it answers (loading a model): never
+    # in a consumer's first transaction, where it would hold SQLite's write lock for seconds.
+    warm_up: Callable[[], object] = lambda: None
 
 
 class PeriodicWorker:

@@ -6,11 +6,13 @@ import base64
 import binascii
 import re
 
+from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, model_validator
 
 from services.intake.domain.messages import CARD_FIELDS, KINDS
+from services.intake.upstream_settings import UpstreamSettings
 from shared.outbound import parse_quiet_hours
-from shared.settings import CommonSettings
+from shared.settings import DEMO_ENCRYPTION_KEY
 
 # Our message's fields → the keywords of a template from WeChat's library (模板库: 投诉/工单 进度通知):
 # tracking code (character_string ≤ 32), status (phrase ≤ 5), time, note (thing ≤ 20).
@@ -18,7 +20,15 @@ DEFAULT_TEMPLATE_FIELDS = {"code": "character_string1", "status": "phrase2", "ti
 _KEYWORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 
 
-class IntakeSettings(CommonSettings):
+def _fernet_key(key: str, name: str) -> None:
+    """Said at start-up, never echoing the value (as ENCRYPTION_KEY's check in shared.settings)."""
+    try:
+        Fernet(key.encode())
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} must be a Fernet key: 44 characters, urlsafe base64 of 32 random bytes") from None
+
+
+class IntakeSettings(UpstreamSettings):  # CommonSettings, and the upstream platforms' (upstream_settings.py)
     # WeChat official account (公众号) server settings, used by the WeChat channel
     # (/api/v1/channels/wechat; off while WECHAT_TOKEN is unset). Safe mode (安全模式) needs the
     # EncodingAESKey and the AppID as well; the AppID and AppSecret call WeChat's APIs (template messages).
@@ -54,6 +64,48 @@ class IntakeSettings(CommonSettings):
     # Sign-in: at most this many password hashes (argon2, 64 MiB each) at a time; more get 429 at once
     # rather than queueing a flood.
     password_hash_concurrency: int = Field(default=4, ge=1, le=64)
+
+    # Personal data at rest (adapters/crypto.py, docs/personal-data.md). ENCRYPTION_KEY (CommonSettings)
+    # encrypts; these keys, comma-separated, still decrypt (a rotation under way: `complaints rotate-key`
+    # re-encrypts what they wrote, `--check` says when none is left). The phone/OpenID index key is derived
+    # from ENCRYPTION_INDEX_KEY, else from ENCRYPTION_KEY: it must stay the key the stored hashes were made
+    # with, so a rotation (old keys set) needs it set to the key used before the first rotation.
+    encryption_keys_old: SecretStr | None = None
+    encryption_index_key: SecretStr | None = None
+    # Retention (`complaints anonymise`): personal data of complaints closed more than this many days ago
+    # is removed when no --closed-before date is given (3 years by default).
+    retention_days: int = Field(default=1095, ge=30)
+
+    @model_validator(mode="after")
+    def _keys(self) -> IntakeSettings:
+        olds = self.old_encryption_keys
+        for key in olds:
+            _fernet_key(key, "ENCRYPTION_KEYS_OLD (each of the comma-separated keys)")
+        index = self.encryption_index_key.get_secret_value().strip() if self.encryption_index_key else ""
+        self.encryption_index_key = SecretStr(index) if index else None
+        if index:
+            _fernet_key(index, "ENCRYPTION_INDEX_KEY")
+        if olds and not index:
+            raise ValueError("ENCRYPTION_KEYS_OLD needs ENCRYPTION_INDEX_KEY: set it to the key the phone index "
+                             "was made with (the ENCRYPTION_KEY used before the first rotation), or callers' "
+                             "earlier complaints are no longer found (docs/personal-data.md)")
+        if not self.demo_mode and DEMO_ENCRYPTION_KEY in (*olds, index):
+            raise ValueError("the demo secrets are refused when DEMO_MODE is off")
+        return self
+
+    @property
+    def old_encryption_keys(self) -> list[str]:
+        """ENCRYPTION_KEYS_OLD as a list (blanks ignored)."""
+        text = self.encryption_keys_old.get_secret_value() if self.encryption_keys_old else ""
+        return [key.strip() for key in text.split(",") if key.strip()]
+
+    @property
+    def index_key(self) -> str:
+        """What the phone/OpenID index key is derived from: ENCRYPTION_INDEX_KEY, else ENCRYPTION_KEY."""
+        if self.encryption_index_key is not None:
+            return self.encryption_index_key.get_secret_value()
+        assert self.encryption_key is not None  # CommonSettings refuses to load without one
+        return self.encryption_key.get_secret_value()
 
     @model_validator(mode="after")
     def _wechat(self) -> IntakeSettings:

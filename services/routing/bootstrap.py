@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from services.routing import seed as seed_data
+from services.routing.domain.classifier import classify
 from services.routing.domain.commands import ListDepartments
 from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.domain.duplicates import DuplicatePolicy
@@ -92,5 +93,6 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
     photo_path = f"/api/v1{PHOTO_PATH}"
     return ServiceRuntime(name=NAME, router=router, bus=bus, gauges=gauges,
                           consumers=[bus.consumer()], topics=dispatch_topics,
+                          warm_up=lambda: classify("工地夜间施工噪音扰民"),  # the model trained, jieba loaded
                           media_types={photo_path: UPLOAD_TYPES},
                           body_limits={photo_path: PHOTO_MAX_BYTES + MULTIPART_OVERHEAD})

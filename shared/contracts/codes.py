@@ -130,6 +130,7 @@ class Channel(StrEnum):
     wechat = "wechat"
     open311 = "open311"
     grid = "grid"  # 网格巡查: a grid worker's patrol finding (staff, signed in)
+    upstream = "upstream"  # 上级平台转办: a case the city's 12345 or the national platform transferred
 
 
 class Rating(StrEnum):

@@ -112,6 +112,24 @@ class ComplaintImportedV1(ComplaintEvent):
     imported_at: datetime
 
 
+class UpstreamCaseLinkedV1(ComplaintEvent):
+    """The complaint is a case an upstream platform transferred (12345, the national platform): its number
+    there and the platform's deadlines, which may come before ours. Sent right after the complaint's
+    `ComplaintReceivedV1`, and again when the platform changes the deadlines."""
+
+    event_type = TYPE_PREFIX + "complaint.upstream_linked.v1"
+    topic = topics.RECEIVED
+
+    tracking_code: str
+    platform: str  # 12345 | national
+    case_no: str
+    transferred_at: datetime
+    sign_due: datetime | None = None  # the platform's signing deadline (签收时限)
+    reply_due: datetime | None = None  # the platform's reply deadline (答复时限)
+    urgent: bool = False
+    linked_at: datetime
+
+
 class ComplaintRatedV1(ComplaintEvent):
     """The citizen (or a callback) rated the reply of one round (评价)."""
 
@@ -516,6 +534,7 @@ PAYLOADS: dict[str, type[EventPayload]] = {
     for cls in (
         ComplaintReceivedV1,
         ComplaintImportedV1,
+        UpstreamCaseLinkedV1,
         ComplaintRatedV1,
         CaseTriagedV1,
         CaseAssignedV1,

@@ -101,16 +101,20 @@ class DbLogConsumer:
 
     def run(self, stop: threading.Event) -> None:
         log.info("consumer group %s reading %s from the embedded log", self.spec.group, ",".join(self.spec.topics))
-        while not stop.is_set():
-            try:
-                handled = self.poll_once(stop)
-            except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
-                log.exception("embedded log poll failed for %s", self.spec.group)
-                stop.wait(1.0)
-                continue
-            if handled == 0:
-                with outbox.log_appended:
-                    outbox.log_appended.wait(self.bus.poll_interval)
+        wake = outbox.listen(self.spec.topics)  # set by a commit in this process to one of the group's topics
+        try:
+            while not stop.is_set():
+                wake.clear()  # before reading: a commit while reading makes the next wait return at once
+                try:
+                    handled = self.poll_once(stop)
+                except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
+                    log.exception("embedded log poll failed for %s", self.spec.group)
+                    stop.wait(1.0)
+                    continue
+                if handled == 0 and not stop.is_set():
+                    wake.wait(self.bus.poll_interval)
+        finally:
+            outbox.unlisten(wake)
 
     def poll_once(self, stop: threading.Event | None = None) -> int:
         """Deliver the next batch after the group's offset; returns how many rows were read."""

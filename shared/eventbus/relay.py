@@ -75,8 +75,16 @@ class OutboxRelay:
             self.close()
 
     def _loop(self, stop: threading.Event) -> None:
+        wake = outbox.listen()  # woken by a commit in this process, else polls
+        try:
+            self._publish_until(stop, wake)
+        finally:
+            outbox.unlisten(wake)
+
+    def _publish_until(self, stop: threading.Event, wake: threading.Event) -> None:
         delay = self.min_backoff
         while not stop.is_set():
+            wake.clear()  # before reading: a commit while publishing makes the next wait return at once
             try:
                 sent = self.relay_once()
             except Exception as exc:  # noqa: BLE001 - broker or database away: keep the rows, back off
@@ -89,10 +97,8 @@ class OutboxRelay:
             if self.failures:
                 log.info("%s publishing again after %d failed attempts", self.name, self.failures)
             self.failures, delay = 0, self.min_backoff
-            if sent < self.batch_size:
-                with outbox.log_appended:  # woken by a commit in this process, else polls
-                    if not stop.is_set():
-                        outbox.log_appended.wait(self.poll_interval)
+            if sent < self.batch_size and not stop.is_set():
+                wake.wait(self.poll_interval)
 
     def close(self) -> None:
         """Let go of the transport's connections (run() does it when it stops)."""

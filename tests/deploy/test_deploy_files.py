@@ -274,6 +274,16 @@ def test_compose_passes_each_process_only_settings_of_its_service() -> None:
     assert WECHAT_SETTINGS <= set(compose_services()["intake"]["environment"])
 
 
+def test_compose_passes_the_rotation_keys_to_intake_only_when_set() -> None:
+    env = compose_services()["intake"]["environment"]
+    assert env["ENCRYPTION_KEYS_OLD"] is None and env["ENCRYPTION_INDEX_KEY"] is None  # from deploy/.env, if there
+    others = [name for name, svc in app_services().items() if name != "intake"]
+    assert not any({"ENCRYPTION_KEYS_OLD", "ENCRYPTION_INDEX_KEY"} & set(app_services()[n]["environment"])
+                   for n in others)
+    documented = env_example()
+    assert documented["ENCRYPTION_KEYS_OLD"] == documented["ENCRYPTION_INDEX_KEY"] == PLACEHOLDER
+
+
 def test_compose_holds_no_secret_literal() -> None:
     for name, svc in compose_services().items():
         for key, value in (svc.get("environment") or {}).items():

@@ -215,15 +215,22 @@ def test_disruption_budgets_select_scaled_out_deployments() -> None:
 
 
 def test_ingress_routes_each_path_to_the_service_that_owns_it() -> None:
-    [ingress] = of_kind(base(), "Ingress")
+    ingresses = of_kind(base(), "Ingress")
     for path, service in SAMPLE_REQUESTS:
-        assert ingress_backend(ingress, path) == service, path
+        assert ingress_backend(ingresses, path) == service, path
     for prefix in ROUTES:
-        assert ingress_backend(ingress, prefix + "x") is None, prefix
-    routed = {entry["path"]: entry["backend"]["service"]
-              for rule in ingress["spec"]["rules"] for entry in rule["http"]["paths"]}
-    assert {path: backend["name"] for path, backend in routed.items()} == ROUTES | PAGES
-    assert all(backend["port"] == {"name": "http"} for backend in routed.values())
+        assert ingress_backend(ingresses, prefix + "x") is None, prefix
+    entries = [(entry["path"], entry["pathType"], entry["backend"]["service"])
+               for ingress in ingresses for rule in ingress["spec"]["rules"] for entry in rule["http"]["paths"]]
+    assert len({(path, kind) for path, kind, _ in entries}) == len(entries), "a path is in one Ingress only"
+    # The routing table, plus the exact paths that are in an Ingress of their own for their rate limit.
+    own_limit = {"/api/v1/auth/token": "intake", "/api/v1/channels/wechat": "intake"}
+    assert {path: backend["name"] for path, _, backend in entries} == ROUTES | PAGES | own_limit
+    assert all(backend["port"] == {"name": "http"} for _, _, backend in entries)
+    for ingress in ingresses:  # one host, one certificate, one class: ingress-nginx merges them into one server
+        assert ingress["spec"]["ingressClassName"] == "nginx"
+        assert [rule["host"] for rule in ingress["spec"]["rules"]] == ["complaints.hechuan.example"]
+        assert ingress["spec"]["tls"] == ingresses[0]["spec"]["tls"]
 
 
 def test_dev_overlay_runs_a_single_kraft_broker_without_auto_topic_creation() -> None:

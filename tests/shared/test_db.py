@@ -11,6 +11,7 @@ from sqlalchemy.exc import StatementError
 
 from shared.clock import SHANGHAI
 from shared.db import AwareDateTime, make_engine
+from tests.conftest import DATABASES
 
 metadata = sa.MetaData()
 moments = sa.Table("test_moments", metadata, sa.Column("id", sa.Integer, primary_key=True),
@@ -89,3 +90,21 @@ def test_a_sqlite_reader_does_not_wait_for_a_writer(tmp_path):
     thread.join(10)
     assert seen == 0  # a snapshot from before the writer's commit, taken without waiting for it
     engine.dispose()
+
+
+@pytest.mark.skipif("postgres" not in DATABASES, reason="a server that drops connections: PostgreSQL")
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_postgresql_connection_dropped_while_idle_is_replaced_before_use(engine, monkeypatch):
+    """Pooled connections are pinged only after sitting idle (shared.db.PING_AFTER_IDLE_SECONDS), not at
+    every checkout; one the server dropped meanwhile is replaced, and the caller never sees it."""
+    import shared.db
+
+    with engine.connect() as conn:
+        mine = conn.scalar(sa.text("SELECT pg_backend_pid()"))
+    monkeypatch.setattr(shared.db, "PING_AFTER_IDLE_SECONDS", 0.0)
+    admin = make_engine(engine.url.render_as_string(hide_password=False))
+    with admin.connect() as conn:
+        assert conn.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": mine})
+    admin.dispose()
+    with engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT pg_backend_pid()")) != mine

@@ -6,11 +6,14 @@ The aggregates' repositories derive from `shared.repository.Repository`: what th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+import sqlalchemy as sa
 from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -44,19 +47,62 @@ _COMPLAINT_COLUMNS = (
     "citizen_token_enc", "reply_due", "reported_by", "legacy_id", "merged_into", "master_tracking_code",
 )
 
+_COMPLAINTS: sa.Table = ComplaintRow.__table__  # type: ignore[attr-defined]  # SQLModel's tables
+_TIMELINE: sa.Table = TimelineRow.__table__  # type: ignore[attr-defined]
+_RATINGS: sa.Table = RatingRow.__table__  # type: ignore[attr-defined]
+_KEYS: sa.Table = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]
+_REFS: sa.Table = ChannelRefRow.__table__  # type: ignore[attr-defined]
+# Built once: a receipt with an Idempotency-Key (the web form's) looks its key up every time.
+_KEY_BY_KEY = select(_KEYS.c.key, _KEYS.c.fingerprint, _KEYS.c.complaint_id, _KEYS.c.created_at) \
+    .where(_KEYS.c.key == sa.bindparam("key"))
+_REF_BY_KEY = select(_REFS.c.complaint_id).where(_REFS.c.channel == sa.bindparam("channel"),
+                                                 _REFS.c.ref == sa.bindparam("ref"))
+
+
+class InsertRow(Protocol):
+    """The unit of work's `insert`: a new row written with the transaction (shared.uow)."""
+
+    def __call__(self, table: sa.Table, row: dict[str, Any], *, if_absent: bool = False,
+                 returned: Callable[[Any], None] | None = None) -> None: ...
+
+
+def _stored(item: TimelineEntry | GivenRating) -> Callable[[Any], None]:
+    """Records the key its row got (a timeline entry or rating with an id is stored)."""
+
+    def stored(key: Any) -> None:
+        item.id = key
+
+    return stored
+
+
 # What the public feed (Open311) reads of a complaint: never a reporter's column.
 _PUBLIC_COLUMNS = ("tracking_code", "status", "content", "category", "subcategory", "town", "address", "lat", "lon",
                    "department", "received_at", "updated_at", "reply_due")
 
 
 class ComplaintRepository(Repository[Complaint]):
-    def __init__(self, session: Session, track: Track, *, clock: Clock) -> None:
+    def __init__(self, session: Session, track: Track, *, clock: Clock, insert: InsertRow | None = None) -> None:
         super().__init__(session, track)
         self._clock = clock  # a written complaint's updated_at
+        self._insert = insert  # the unit of work's new rows (shared.uow.SqlUnitOfWork.insert)
 
     def add(self, complaint: Complaint) -> None:
-        """Its row is written at once: rows that point at it (an idempotency key) may follow before commit."""
-        self._write(complaint, None)
+        """A new complaint: its row and its timeline are the unit of work's new rows, written before anything
+        else the transaction does next (rows that point at it, an idempotency key, may follow) or at commit,
+        where a receipt that wrote nothing else joins other requests' in one transaction (group commit)."""
+        if self._insert is None:
+            self._write(complaint, None)
+        else:
+            self._insert(_COMPLAINTS, {"id": complaint.complaint_id, "updated_at": self._clock.now(),
+                                       **self._columns(complaint)})
+            for entry in complaint.timeline:
+                self._insert(_TIMELINE, {"complaint_id": complaint.complaint_id, "at": entry.at,
+                                         "status": entry.status.value, "text": entry.text,
+                                         "department": entry.department}, returned=_stored(entry))
+            for rating in complaint.ratings:
+                self._insert(_RATINGS, {"complaint_id": complaint.complaint_id, "reply_round": rating.reply_round,
+                                        "rating": rating.rating.value, "comment": rating.comment, "via": rating.via,
+                                        "rated_at": rating.rated_at}, returned=_stored(rating))
         self._hold(complaint.complaint_id, complaint, new=False)
 
     def add_many(self, complaints: Sequence[Complaint]) -> None:
@@ -198,34 +244,55 @@ class ComplaintRepository(Repository[Complaint]):
 
 
 class IdempotencyKeyRepository:
-    """Keys are written once and never change: no aggregate, no tracking."""
+    """Keys are written once and never change: no aggregate, no tracking. `committed`: read keys as committed,
+    outside the transaction (a key's primary key refuses a second one at commit anyway)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, insert: InsertRow | None = None,
+                 committed: Callable[[], AbstractContextManager[Connection]] | None = None) -> None:
         self.session = session
+        self._insert = insert
+        self._committed = committed
 
     def get(self, key: str) -> IdempotencyKey | None:
-        row = self.session.get(IdempotencyKeyRow, key)
-        if row is None:
-            return None
-        return IdempotencyKey(row.key, row.fingerprint, row.complaint_id, row.created_at)
+        if self._committed is None:
+            found = self.session.get(IdempotencyKeyRow, key)
+            return IdempotencyKey(found.key, found.fingerprint, found.complaint_id, found.created_at) if found else None
+        with self._committed() as conn:
+            row = conn.execute(_KEY_BY_KEY, {"key": key}).first()
+        return IdempotencyKey(row.key, row.fingerprint, row.complaint_id, row.created_at) if row else None
 
     def add(self, record: IdempotencyKey) -> None:
-        self.session.add(IdempotencyKeyRow(key=record.key, fingerprint=record.fingerprint,
-                                           complaint_id=record.complaint_id, created_at=record.created_at))
+        row: dict[str, Any] = {"key": record.key, "fingerprint": record.fingerprint,
+                               "complaint_id": record.complaint_id, "created_at": record.created_at}
+        if self._insert is not None:
+            self._insert(IdempotencyKeyRow.__table__, row)  # type: ignore[attr-defined]
+        else:
+            self.session.add(IdempotencyKeyRow(**row))
 
 
 class ChannelRefRepository:
     """(channel, the channel's own id) → the complaint it created; written once, never changed."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, insert: InsertRow | None = None,
+                 committed: Callable[[], AbstractContextManager[Connection]] | None = None) -> None:
         self.session = session
+        self._insert = insert
+        self._committed = committed  # as IdempotencyKeyRepository's
 
     def get(self, channel: str, ref: str) -> str | None:
-        row = self.session.get(ChannelRefRow, (channel, ref))
-        return row.complaint_id if row is not None else None
+        if self._committed is None:
+            found = self.session.get(ChannelRefRow, (channel, ref))
+            return found.complaint_id if found is not None else None
+        with self._committed() as conn:
+            complaint_id: str | None = conn.scalar(_REF_BY_KEY, {"channel": channel, "ref": ref})
+        return complaint_id
 
     def add(self, channel: str, ref: str, complaint_id: str, at: datetime) -> None:
-        self.session.add(ChannelRefRow(channel=channel, ref=ref, complaint_id=complaint_id, created_at=at))
+        row: dict[str, Any] = {"channel": channel, "ref": ref, "complaint_id": complaint_id, "created_at": at}
+        if self._insert is not None:
+            self._insert(ChannelRefRow.__table__, row)  # type: ignore[attr-defined]
+        else:
+            self.session.add(ChannelRefRow(**row))
 
 
 class AttachmentRepository:

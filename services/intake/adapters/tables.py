@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from services.intake.adapters.upstream_tables import UPSTREAM_TABLES
 from shared.db import AwareDateTime, BigIntId
 from shared.outbound import outbound_table
 
@@ -190,4 +191,4 @@ TABLES: list[sa.Table] = [
     for name in ("intake_complaints", "intake_timeline", "intake_ratings", "intake_idempotency_keys", "intake_users",
                  "intake_api_keys", "intake_department_names", "intake_channel_refs", "intake_wechat_sessions",
                  "intake_wechat_recipients", "intake_attachments")
-]
+] + UPSTREAM_TABLES  # the upstream platforms (upstream_tables.py)

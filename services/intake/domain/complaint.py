@@ -334,8 +334,10 @@ class Complaint(Aggregate):
 
     @property
     def can_rate(self) -> bool:
-        """A reply can be rated (and a rating changed: the latest counts for the round)."""
-        return self.status in (Status.replied, Status.closed) and self.reply is not None and not self.historical
+        """A reply can be rated (and a rating changed: the latest counts for the round), by the private token
+        only: a complaint without one (received before tokens existed, history, archived) cannot be."""
+        return (self.status in (Status.replied, Status.closed) and self.reply is not None and not self.historical
+                and self.citizen_token_hash is not None)
 
     def rate(self, rating: Rating, *, comment: str | None, via: str, at: datetime) -> None:
         """评价: closes the complaint for this reply round; records `ComplaintRatedV1`."""

@@ -26,6 +26,9 @@ SIGNATURE = "【合川区生态环境局】"
 KINDS = ("receipt", "reply", "callback", "reopened")
 # What a WeChat template message carries; WECHAT_TEMPLATE_FIELDS maps each onto the template's keywords.
 CARD_FIELDS = ("code", "status", "time", "note")
+# Channels whose reporter intake never tells: a grid worker's patrol finding; a case an upstream platform
+# transferred (the platform tells its citizen, who never got our tracking code or private link).
+UNTOLD = frozenset({Channel.grid, Channel.upstream})
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ class Card:
 def _sms(sms: CitizenSms, citizen: Citizen, *, kind: str, cause: str, body: str,
          at: datetime) -> OutboundMessage | None:
     """The message, or None when this citizen is not told by SMS (off, anonymous, a patrol finding, no mobile)."""
-    if not sms.enabled or citizen.anonymous or citizen.channel is Channel.grid:
+    if not sms.enabled or citizen.anonymous or citizen.channel in UNTOLD:
         return None
     number = mobile(citizen.phone)
     if number is None:
@@ -89,7 +92,7 @@ def _wechat(sms: CitizenSms, citizen: Citizen, *, kind: str, cause: str, card: C
     """The template message, or None when this citizen is not told by WeChat (no template for the kind,
     anonymous, a patrol finding, not reported through the official account). The key is the SMS's with
     `:wechat`: one of each per moment, however often the cause comes again."""
-    if kind not in sms.wechat or citizen.anonymous or citizen.channel is Channel.grid or not citizen.openid:
+    if kind not in sms.wechat or citizen.anonymous or citizen.channel in UNTOLD or not citizen.openid:
         return None
     fields = {"code": citizen.tracking_code, "status": card.status,
               "time": at.astimezone(SHANGHAI).strftime("%Y年%m月%d日 %H:%M"), "note": card.note}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -45,7 +45,7 @@ from services.intake.domain.errors import (
 from services.intake.domain.messages import CitizenSms
 from services.intake.domain.reference import Reference, reference
 from services.intake.domain.views import HISTORY_LIMIT, MIN_ADDRESS_QUERY, CallerHistory, CitizenView, PastComplaint
-from services.intake.service_layer import accounts, imports, open311, wechat
+from services.intake.service_layer import accounts, imports, open311, upstream, wechat
 from services.intake.service_layer.accounts import active_key
 from services.intake.service_layer.uow import IntakeUnitOfWork
 from shared.auth import mask_name, mask_phone
@@ -117,33 +117,53 @@ class Received:
     citizen_token: str | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, complaint: Complaint, *, replayed: bool, cipher: Cipher) -> Received:
+    def of(cls, complaint: Complaint, *, replayed: bool, cipher: Cipher,
+           sealed: Mapping[str, str] | None = None) -> Received:
         return cls(complaint.complaint_id, complaint.tracking_code, complaint.status.value,
-                   complaint.received_at.astimezone(SHANGHAI), replayed, cipher.decrypt(complaint.citizen_token_enc))
+                   complaint.received_at.astimezone(SHANGHAI), replayed,
+                   _opened(complaint.citizen_token_enc, cipher, sealed))
+
+
+def _opened(value: str | None, cipher: Cipher, sealed: Mapping[str, str] | None) -> str | None:
+    """A sealed value in clear: from what this request sealed itself (`sealed`: ciphertext → clear text),
+    else decrypted (a Fernet decryption is a good part of a receipt's time)."""
+    if value and sealed and value in sealed:
+        return sealed[value]
+    return cipher.decrypt(value)
 
 
 def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Cipher, sms: CitizenSms,
-                      demo_mode: bool = False) -> Received:
+                      demo_mode: bool = False, linked: Callable[[Complaint], None] | None = None) -> Received:
     """受理: the complaint, its timeline and its `complaint.received` event in one transaction.
 
     The same Idempotency-Key (with the same request) or the same channel reference returns the complaint
     it created (`replayed`), also when two such requests race: the loser's unique-key violation at commit
-    becomes the winner's answer.
+    becomes the winner's answer. `linked` (a channel's own handler calling this one) adds rows that belong
+    to the new complaint to the same transaction (an upstream platform's case link).
     """
     if needs_api_key(cmd.channel):
         active_key(uow, cmd.api_key, channel=cmd.channel, demo_mode=demo_mode)
     if (earlier := _earlier(cmd, uow)) is not None:
         return Received.of(earlier, replayed=True, cipher=cipher)
     now = uow.clock.now()
+    sealed: dict[str, str] = {}  # the private token as sealed here → in clear, for the answer and the receipt
+
+    def seal(value: str) -> str | None:
+        if (ciphertext := cipher.encrypt(value)) is not None:
+            sealed[ciphertext] = value
+        return ciphertext
+
     complaint = Complaint.receive(
         channel=cmd.channel, content=cmd.content, category=cmd.category, subcategory=cmd.subcategory,
         town=cmd.town, address=cmd.address, lat=cmd.lat, lon=cmd.lon, occurred_at=cmd.occurred_at,
-        urgent=cmd.urgent, reporter=seal_reporter(cmd.reporter, cipher), at=now, seal=cipher.encrypt,
+        urgent=cmd.urgent, reporter=seal_reporter(cmd.reporter, cipher), at=now, seal=seal,
         reported_by=cmd.reported_by,
     )
     uow.complaints.add(complaint)
+    if linked is not None:
+        linked(complaint)
     # Before the keys: a racing twin's key must fail at commit (commit_first), not in this query's autoflush.
-    for note in messages.receipt(sms, citizen(complaint, cipher, openid=cmd.wechat_openid), at=now):
+    for note in messages.receipt(sms, citizen(complaint, cipher, openid=cmd.wechat_openid, sealed=sealed), at=now):
         uow.enqueue(note)
     if cmd.idempotency_key:
         uow.idempotency_keys.add(IdempotencyKey(cmd.idempotency_key, cmd.request_fingerprint or "",
@@ -155,7 +175,7 @@ def receive_complaint(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork, cipher: Ci
                                           cipher.index(cmd.wechat_openid), now)
     if (winner := uow.commit_first(lambda: _earlier(cmd, uow))) is not None:
         return Received.of(winner, replayed=True, cipher=cipher)
-    return Received.of(complaint, replayed=False, cipher=cipher)
+    return Received.of(complaint, replayed=False, cipher=cipher, sealed=sealed)
 
 
 def _earlier(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork) -> Complaint | None:
@@ -176,11 +196,12 @@ def _earlier(cmd: c.ReceiveComplaint, uow: IntakeUnitOfWork) -> Complaint | None
     return earlier
 
 
-def citizen(complaint: Complaint, cipher: Cipher, *, openid: str | None = None) -> messages.Citizen:
+def citizen(complaint: Complaint, cipher: Cipher, *, openid: str | None = None,
+            sealed: Mapping[str, str] | None = None) -> messages.Citizen:
     """The complaint's reporter as a message needs them: number, private token (and OpenID) decrypted."""
     return messages.Citizen(complaint.complaint_id, complaint.tracking_code, complaint.channel, complaint.anonymous,
-                            cipher.decrypt(complaint.reporter_phone_enc), cipher.decrypt(complaint.citizen_token_enc),
-                            openid)
+                            cipher.decrypt(complaint.reporter_phone_enc),
+                            _opened(complaint.citizen_token_enc, cipher, sealed), openid)
 
 
 def _reporter(complaint: Complaint, uow: IntakeUnitOfWork, cipher: Cipher) -> messages.Citizen:
@@ -449,19 +470,22 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     o311.ListServiceRequests: open311.list_service_requests,
     o311.GetServiceRequest: open311.get_service_request,
     wx.HandleWechatMessage: wechat.handle_wechat_message,
+    **upstream.COMMANDS,  # the upstream platforms (service_layer/upstream.py)
 }
 
+# push_upstream (the upstream platforms hear of their cases) comes first and does not commit: its rows
+# commit with follow_lifecycle's.
 EVENT_HANDLERS: dict[type[ev.EventPayload], list[Callable[..., None]]] = {
     ev.CaseTriagedV1: [follow_lifecycle],
     ev.CaseAssignedV1: [follow_lifecycle],
-    ev.CaseAcceptedV1: [follow_lifecycle],
-    ev.CaseRepliedV1: [follow_lifecycle],
-    ev.CaseReturnedV1: [follow_lifecycle],
-    ev.CaseRejectedV1: [follow_lifecycle],
-    ev.CaseForwardedV1: [follow_lifecycle],
-    ev.CaseMergedV1: [follow_lifecycle],
-    ev.ExtensionDecidedV1: [follow_lifecycle],
-    ev.CaseReopenedV1: [follow_lifecycle],
+    ev.CaseAcceptedV1: [upstream.push_upstream, follow_lifecycle],
+    ev.CaseRepliedV1: [upstream.push_upstream, follow_lifecycle],
+    ev.CaseReturnedV1: [upstream.push_upstream, follow_lifecycle],
+    ev.CaseRejectedV1: [upstream.push_upstream, follow_lifecycle],
+    ev.CaseForwardedV1: [upstream.push_upstream, follow_lifecycle],
+    ev.CaseMergedV1: [upstream.push_upstream, follow_lifecycle],
+    ev.ExtensionDecidedV1: [upstream.push_upstream, follow_lifecycle],
+    ev.CaseReopenedV1: [upstream.push_upstream, follow_lifecycle],
     ev.CallbackDueV1: [follow_lifecycle],
     ev.CallbackCompletedV1: [follow_lifecycle],
     ev.DepartmentsChangedV1: [on_departments_changed],

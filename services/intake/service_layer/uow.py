@@ -38,9 +38,9 @@ class IntakeUnitOfWork(SqlUnitOfWork):
     ended_sessions: EndedSessions
 
     def open_repositories(self, session: Session) -> None:
-        self.complaints = self.repository(ComplaintRepository, clock=self.clock)
-        self.idempotency_keys = IdempotencyKeyRepository(session)
-        self.channel_refs = ChannelRefRepository(session)
+        self.complaints = self.repository(ComplaintRepository, clock=self.clock, insert=self.insert)
+        self.idempotency_keys = IdempotencyKeyRepository(session, self.insert, self.committed_reads)
+        self.channel_refs = ChannelRefRepository(session, self.insert, self.committed_reads)
         self.history = ComplaintHistory(session)
         self.users = self.repository(UserRepository)
         self.api_keys = self.repository(ApiKeyRepository)

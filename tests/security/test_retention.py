@@ -1,0 +1,279 @@
+"""Retention (issue 11): `complaints anonymise` removes the personal data of complaints finished before a
+date, on SQLite and PostgreSQL, through the real command line against the whole system.
+
+Complaints are made in March 2025 (the command refuses dates after the real today, so the fake clock is
+set in the past); the figures of that month and the public disclosure are compared before and after.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Engine
+
+from services.cli import main
+from services.intake.adapters.crypto import FieldCipher
+from services.intake.adapters.tables import (
+    OUTBOUND_MESSAGES,
+    ComplaintRow,
+    IdempotencyKeyRow,
+    RatingRow,
+    TimelineRow,
+    WechatRecipientRow,
+)
+from services.intake.domain.retention import ARCHIVE_NOTE, ID_MARK, PHONE_MARK, Cutoff, scrub
+from services.intake.settings import IntakeSettings
+from shared.clock import SHANGHAI, FakeClock
+from shared.settings import DEMO_ENCRYPTION_KEY
+
+PHONE = "13912345678"
+ID_CARD = "51010219900101123X"
+NOISE = "合阳城街道某工地凌晨两点还在打桩，噪音太大"
+CUTOFF = "2025-03-20"  # between the old complaints (3 March) and the recent one (1 April)
+# What the figures and the public record need: kept as it was.
+KEPT = ("tracking_code", "channel", "category", "subcategory", "town", "address", "lat", "lon", "received_at",
+        "status", "department", "replied_at", "reply_due", "reply_round", "rating", "updated_at", "legacy_id")
+PERSONAL = ("reporter_name_enc", "reporter_phone_enc", "reporter_phone_hmac", "phone_last4", "citizen_token_hash",
+            "citizen_token_enc")
+
+
+# --- the rules -------------------------------------------------------------------------------------------
+
+
+def test_phone_and_id_card_numbers_are_scrubbed_and_other_numbers_kept():
+    said = (f"我叫张三，电话{PHONE}，也可打 +86 139-1234-5678 或 023-4281 2345，座机：42812345，"
+            f"身份证{ID_CARD}（旧证 510102900101123），工地在学士路18号，晚上22点后噪音85分贝，查询码HC250303-7KQ2XM4P")
+    clean = scrub(said)
+    for gone in (PHONE, "139-1234-5678", "4281 2345", "42812345", ID_CARD, "510102900101123"):
+        assert gone not in clean, gone
+    assert clean.count(PHONE_MARK) == 4 and clean.count(ID_MARK) == 2
+    for kept in ("学士路18号", "22点", "85分贝", "HC250303-7KQ2XM4P", "张三"):
+        assert kept in clean, kept
+    assert scrub(clean) == clean
+
+
+def test_the_cutoff_is_the_date_given_or_retention_days_ago_and_never_after_today():
+    today = date(2026, 11, 30)
+    assert IntakeSettings(demo_mode=True).retention_days == 1095
+    default = Cutoff.of(closed_before=None, retention_days=1095, today=today)
+    assert default.day == date(2023, 12, 1) and default.before == datetime(2023, 12, 1, tzinfo=SHANGHAI)
+    assert Cutoff.of(closed_before=date(2024, 1, 1), retention_days=1095, today=today).day == date(2024, 1, 1)
+    with pytest.raises(ValueError, match="after today"):
+        Cutoff.of(closed_before=date(2026, 12, 1), retention_days=1095, today=today)
+
+
+# --- the command against the whole system ----------------------------------------------------------------
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Monday 2025-03-03 10:00 in Chongqing (overrides the root fixture: before the real today)."""
+    return FakeClock(datetime(2025, 3, 3, 10, 0, tzinfo=SHANGHAI))
+
+
+def report(system, headers: dict[str, str] | None = None, **body: Any) -> dict[str, Any]:
+    response = system.http.post("/api/v1/complaints", json={"channel": "web", "town": "合阳城街道", **body},
+                                headers=headers or {})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def reply_and_rate(system, complaint: dict[str, Any], reply: str, comment: str | None = None, *,
+                   rate: bool = True) -> None:
+    system.drain()
+    dispatcher = system.login("dispatcher-housing_construction")
+    assert system.http.post(f"/api/v1/cases/{complaint['id']}/accept", headers=dispatcher).status_code == 200
+    replied = system.http.post(f"/api/v1/cases/{complaint['id']}/reply", headers=dispatcher, json={"reply": reply})
+    assert replied.status_code == 200, replied.text
+    system.drain()
+    if not rate:
+        return
+    rated = system.http.post(f"/api/v1/r/{complaint['citizen_token']}/rating",
+                             json={"rating": "satisfied", "comment": comment})
+    assert rated.status_code == 201, rated.text
+    system.drain()
+
+
+@pytest.fixture
+def history(system, monkeypatch, database_url):  # type: ignore[no-untyped-def]
+    """March 2025: a named reporter's complaint (numbers in its text, reply and rating comment; an
+    Idempotency-Key; SMS; a WeChat recipient row) replied and rated; one rejected; one left open; one
+    replied and never rated.
+    1 April: the same reporter's new complaint, replied and rated."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    system.drain()
+    reporter = {"name": "王五", "phone": PHONE}
+    old = report(system, headers={"Idempotency-Key": "app-retention-1"}, reporter=reporter,
+                 content=f"{NOISE}，我的电话{PHONE}，身份证号{ID_CARD}", category="noise", subcategory="construction")
+    with system.engine.begin() as conn:
+        cipher = FieldCipher(DEMO_ENCRYPTION_KEY)
+        conn.execute(WechatRecipientRow.__table__.insert().values(  # type: ignore[attr-defined]
+            complaint_id=old["id"], openid_enc=cipher.encrypt("oWx-someone"), openid_hmac=cipher.index("oWx-someone"),
+            created_at=system.clock.now()))
+    reply_and_rate(system, old, f"已到现场核查并电话联系投诉人{PHONE}，责令工地停止夜间施工",
+                   comment="谢谢，有事打023-42812345")
+    rejected = report(system, reporter={"phone": "13800002222"}, content="请领导重视一下我们这里的问题")
+    system.drain()
+    supervisor = system.login("supervisor")
+    refused = system.http.post(f"/api/v1/cases/{rejected['id']}/reject", headers=supervisor,
+                               json={"reason": "重复投诉，已电话联系13800002222说明"})
+    assert refused.status_code == 200, refused.text
+    still_open = report(system, reporter={"phone": "13700003333"}, content=NOISE, category="noise",
+                        subcategory="construction")
+    unrated = report(system, reporter={"phone": "13600004444"}, content=NOISE, category="noise",
+                     subcategory="construction")
+    reply_and_rate(system, unrated, "已责令整改", rate=False)  # replied, never rated: finished all the same
+    system.clock.set(datetime(2025, 4, 1, 10, 0, tzinfo=SHANGHAI))
+    recent = report(system, reporter=reporter, content=f"{NOISE}，电话{PHONE}", category="noise",
+                    subcategory="construction")
+    reply_and_rate(system, recent, "已处理")
+    return {"system": system, "old": old, "rejected": rejected, "open": still_open, "recent": recent,
+            "unrated": unrated}
+
+
+def row(engine: Engine, complaint_id: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(ComplaintRow.__table__).where(  # type: ignore[attr-defined]
+            ComplaintRow.id == complaint_id)).mappings().one())
+
+
+def count(engine: Engine, table: Any, where: Any) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(table).where(where))
+
+
+def messages_of(engine: Engine, complaint_id: str) -> int:
+    return count(engine, OUTBOUND_MESSAGES, OUTBOUND_MESSAGES.c.key.like(f"%:{complaint_id}%"))
+
+
+def figures(system) -> dict[str, Any]:
+    supervisor = system.login("supervisor")
+    sla = system.http.get("/api/v1/metrics/sla", params={"from": "2025-03-01", "to": "2025-04-30",
+                                                         "group_by": "department"}, headers=supervisor)
+    public = system.http.get("/api/v1/public/monthly", params={"month": "2025-03"})
+    assert sla.status_code == public.status_code == 200, (sla.text, public.text)
+    return {"sla": sla.json(), "public": public.json()}
+
+
+def everything(engine: Engine) -> dict[str, list[Any]]:
+    with engine.connect() as conn:
+        return {name: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {name} ORDER BY 1"))]
+                for name in ("intake_complaints", "intake_timeline", "intake_ratings", "intake_outbound_messages",
+                             "intake_wechat_recipients", "intake_idempotency_keys", "intake_channel_refs")}
+
+
+def test_a_finished_old_complaint_loses_its_personal_data_and_the_rest_keep_theirs(history, capsys, caplog):
+    system, old = history["system"], history["old"]
+    engine = system.engine
+    assert [row(engine, history[k]["id"])["status"] for k in ("old", "rejected", "open", "recent", "unrated")] == \
+        ["closed", "rejected", "assigned", "closed", "replied"]
+    assert system.http.get(f"/api/v1/complaints/{old['tracking_code']}").status_code == 404  # the digits needed
+    assert messages_of(engine, old["id"]) >= 2
+    before, kept_before = figures(system), {k: row(engine, history[k]["id"]) for k in ("open", "recent")}
+    old_before = row(engine, old["id"])
+    snapshot = everything(engine)
+
+    # A dry run (the default) counts and changes nothing.
+    assert main(["anonymise", "--closed-before", CUTOFF]) == 0
+    out = capsys.readouterr().out
+    assert "dry run" in out and "  complaints: 3\n" in out and "  with_reporter: 3\n" in out
+    assert "  wechat_recipients: 1\n" in out and "  idempotency_keys: 1\n" in out
+    assert everything(engine) == snapshot
+
+    caplog.set_level(logging.INFO, logger="complaints.audit")
+    assert main(["anonymise", "--closed-before", CUTOFF, "--apply", "--by", "records-officer", "--batch-size",
+                 "1"]) == 0
+    out = capsys.readouterr().out
+    assert "  complaints: 3\n" in out and "  idempotency_keys: 1\n" in out and "  comments_scrubbed: 1\n" in out
+    [line] = [r.getMessage() for r in caplog.records if r.name == "complaints.audit"]
+    assert line.startswith("anonymise (applied) by records-officer: complaints finished before 2025-03-20")
+    assert f"audit: {line}" in out
+
+    # The old finished ones: nothing that identifies the reporter is left.
+    for key in ("old", "rejected", "unrated"):
+        gone = row(engine, history[key]["id"])
+        assert all(gone[name] is None for name in PERSONAL), key
+        assert messages_of(engine, history[key]["id"]) == 0
+    gone = row(engine, old["id"])
+    assert PHONE not in gone["content"] and ID_CARD not in gone["content"] and PHONE_MARK in gone["content"]
+    assert PHONE not in gone["reply"] and "责令工地停止夜间施工" in gone["reply"]
+    assert gone["department"] == "housing_construction" and gone["rating"] == "satisfied"
+    assert {k: gone[k] for k in KEPT} == {k: old_before[k] for k in KEPT}
+    assert count(engine, WechatRecipientRow.__table__, WechatRecipientRow.complaint_id == old["id"]) == 0
+    assert count(engine, IdempotencyKeyRow.__table__, IdempotencyKeyRow.complaint_id == old["id"]) == 0
+    with engine.connect() as conn:
+        comments = list(conn.scalars(select(RatingRow.comment).where(RatingRow.complaint_id == old["id"])))
+        reasons = list(conn.scalars(select(TimelineRow.text)
+                                    .where(TimelineRow.complaint_id == history["rejected"]["id"])))
+    assert comments == [f"谢谢，有事打{PHONE_MARK}"]
+    assert any("重复投诉" in r and PHONE_MARK in r for r in reasons) and not any("13800002222" in r for r in reasons)
+
+    # The open one and the recent one keep everything; the reporter's history by phone finds only the recent one.
+    assert {k: row(engine, history[k]["id"]) for k in ("open", "recent")} == kept_before
+    assert messages_of(engine, history["recent"]["id"]) >= 2
+    operator = system.login("operator")
+    by_caller = system.http.get("/api/v1/channels/hotline/history", params={"caller": PHONE}, headers=operator).json()
+    assert [c["tracking_code"] for c in by_caller["by_caller"]] == [history["recent"]["tracking_code"]]
+    recent_view = system.http.get(f"/api/v1/complaints/{history['recent']['tracking_code']}")
+    assert recent_view.status_code == 404  # still needs the phone digits
+
+    # The targets and the public figures are what they were.
+    assert figures(system) == before
+
+    # The tracking page shows it by its code alone, archived; the private link and rating are gone.
+    view = system.http.get(f"/api/v1/complaints/{old['tracking_code']}")
+    assert view.status_code == 200, view.text
+    body = view.json()
+    assert body["status"] == "closed" and body["timeline"][-1]["text"] == ARCHIVE_NOTE and body["can_rate"] is False
+    assert PHONE not in view.text and ID_CARD not in view.text and "王五" not in view.text
+    assert system.http.get(f"/api/v1/r/{old['citizen_token']}").status_code == 404
+
+    # A second run finds nothing left to do.
+    after = everything(engine)
+    assert main(["anonymise", "--closed-before", CUTOFF, "--apply"]) == 0
+    assert "  complaints: 0\n" in capsys.readouterr().out
+    assert everything(engine) == after
+
+
+def test_without_a_date_the_retention_period_decides_and_a_bad_date_is_refused(history, monkeypatch, capsys):
+    monkeypatch.setenv("RETENTION_DAYS", str(100 * 365))  # a century: nothing of 2025 is that old
+    assert main(["anonymise"]) == 0
+    out = capsys.readouterr().out
+    assert "  complaints: 0\n" in out and "dry run" in out
+    monkeypatch.setenv("RETENTION_DAYS", "30")  # a month ago: every finished complaint of 2025
+    assert main(["anonymise"]) == 0
+    assert "  complaints: 4\n" in capsys.readouterr().out
+    tomorrow = (datetime.now(SHANGHAI).date() + timedelta(days=2)).isoformat()
+    for wrong in ("2025-13-01", "03/20/2025", tomorrow):
+        assert main(["anonymise", "--closed-before", wrong, "--apply"]) == 2
+        assert "--closed-before" in capsys.readouterr().err
+    assert row(history["system"].engine, history["old"]["id"])["phone_last4"] == PHONE[-4:]
+
+
+def test_imported_history_counts_from_the_older_systems_dates_not_the_import(system, monkeypatch, database_url,
+                                                                             tmp_path, capsys):
+    """History cases of 2021 imported today are finished long before the cutoff; the open ones imported with
+    them are received today and kept."""
+    from bench.history_import import mapping_text, write_export
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    system.drain()
+    export, mapping = tmp_path / "export.csv", tmp_path / "mapping.yaml"
+    kinds = write_export(export, 12, seed=3, broken_share=0, open_share=0.25)
+    mapping.write_text(mapping_text(), encoding="utf-8")
+    assert main(["import", str(export), "--mapping", str(mapping)]) == 0
+    capsys.readouterr()
+    assert main(["anonymise", "--closed-before", CUTOFF, "--apply"]) == 0
+    assert f"  complaints: {kinds['finished']}\n" in capsys.readouterr().out
+    with system.engine.connect() as conn:
+        rows = conn.execute(select(ComplaintRow.legacy_id, ComplaintRow.status, ComplaintRow.phone_last4,
+                                   ComplaintRow.reporter_phone_enc)).all()
+    history = [r for r in rows if r.legacy_id and r.status == "closed"]
+    still_open = [r for r in rows if r.legacy_id and r.status != "closed"]
+    assert len(history) == kinds["finished"] > 0 and len(still_open) == kinds["open"] > 0
+    assert all(r.phone_last4 is None and r.reporter_phone_enc is None for r in history)
+    assert all(r.phone_last4 and r.reporter_phone_enc for r in still_open)
