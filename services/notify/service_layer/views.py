@@ -19,7 +19,7 @@ from shared.contracts.codes import CATEGORY_NAMES, TOWNS
 UNGROUPED = "未定 / unassigned"
 # How a complaint came: grid workers' patrol findings (grid) are counted apart from citizens' reports.
 CHANNEL_NAMES = {"web": "网站", "app": "App", "hotline": "热线", "wechat": "微信", "open311": "Open311",
-                 "grid": "网格巡查"}
+                 "grid": "网格巡查", "upstream": "上级平台转办"}
 
 
 @dataclass(frozen=True)

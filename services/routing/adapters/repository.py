@@ -176,14 +176,14 @@ class CaseRepository(Repository[Case]):
                               col(RoutingCase.lon).between(box[2], box[3])))
         if not place:
             return []
-        rows = self.session.scalars(
-            select(RoutingCase)
-            .where(col(RoutingCase.category) == category, col(RoutingCase.received_at) >= since,
-                   col(RoutingCase.received_at) <= until, col(RoutingCase.complaint_id) != exclude,
-                   col(RoutingCase.status).in_([s.value for s in MERGEABLE]), or_(*place))
-            .order_by(col(RoutingCase.received_at).desc()).limit(limit))
-        return [Candidate(r.complaint_id, r.tracking_code, r.category, r.town, r.address, r.content, r.received_at,
-                          r.status, r.department, r.lat, r.lon) for r in rows]
+        c = RoutingCase  # only the columns a comparison needs, not whole rows (explanations, replies)
+        rows = self.session.execute(
+            select(col(c.complaint_id), col(c.tracking_code), col(c.category), col(c.town), col(c.address),
+                   col(c.content), col(c.received_at), col(c.status), col(c.department), col(c.lat), col(c.lon))
+            .where(col(c.category) == category, col(c.received_at) >= since, col(c.received_at) <= until,
+                   col(c.complaint_id) != exclude, col(c.status).in_([s.value for s in MERGEABLE]), or_(*place))
+            .order_by(col(c.received_at).desc()).limit(limit))
+        return [Candidate(*row) for row in rows]
 
     def assisting(self, department: str, *, statuses: Iterable[AssistStatus], limit: int,
                   offset: int = 0) -> tuple[CaseList, int]:

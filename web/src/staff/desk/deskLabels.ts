@@ -42,6 +42,7 @@ export function assistDeadline(assist: AssistRecord | null | undefined): Deadlin
 
 export const CHANNEL_LABELS: Record<string, string> = {
   web: '网站', app: '移动应用', hotline: '热线', wechat: '微信公众号', open311: 'Open311', grid: '网格巡查',
+  upstream: '上级平台转办',
 }
 
 const ACTION_LABELS: Record<string, string> = {
