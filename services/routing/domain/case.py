@@ -200,6 +200,11 @@ class Case(Aggregate):
                 assist.status = AssistStatus.closed
                 self._log("assist_closed", SYSTEM, at, department=assist.department, reason=why)
 
+    def _drop_pending_extension(self, at: datetime) -> None:
+        """A pending extension request is refused by the system: the department asking no longer has it."""
+        if (pending := self.pending_extension) is not None:
+            pending.status, pending.decided_at, pending.decided_by = ExtensionStatus.refused, at, SYSTEM
+
     def extension_days(self) -> int:
         """Working days asked or granted so far (refused ones do not count)."""
         return sum(e.working_days for e in self.extensions if e.status != ExtensionStatus.refused)
@@ -284,8 +289,7 @@ class Case(Aggregate):
         self.triage_reason = f"{department} 退单 / returned: {reason}（误分规则 / misrouted by {rule}）"
         self._log("triaged", SYSTEM, at, reason=self.triage_reason)
         self.record(CaseTriagedV1, reason=self.triage_reason, at=at)
-        if (pending := self.pending_extension) is not None:  # moot once the department has let go
-            pending.status, pending.decided_at, pending.decided_by = ExtensionStatus.refused, at, SYSTEM
+        self._drop_pending_extension(at)  # moot once the department has let go
 
     def reject(self, reason: str, *, by: str, at: datetime) -> None:
         """不予受理: a supervisor refuses a triaged case that is no complaint for anyone (spam, nothing to act
@@ -317,8 +321,7 @@ class Case(Aggregate):
         self.status, self.closed_at, self.closing_reason = Status.merged, at, reason
         self.merged_into, self.duplicate_of = master.complaint_id, None
         self.accept_due = self.return_due = self.reply_due = None
-        if (pending := self.pending_extension) is not None:
-            pending.status, pending.decided_at, pending.decided_by = ExtensionStatus.refused, at, SYSTEM
+        self._drop_pending_extension(at)
         self._close_assists(at, "已并单 / merged")
         self._log("merged", by, at, master=master.complaint_id, master_tracking_code=master.tracking_code,
                   department=department, reason=reason)
@@ -334,8 +337,7 @@ class Case(Aggregate):
         if department == self.department:
             raise IllegalTransition("案件已在该部门 / the case is with that department already")
         previous = self.department
-        if (pending := self.pending_extension) is not None:  # asked by the department that lets go
-            pending.status, pending.decided_at, pending.decided_by = ExtensionStatus.refused, at, SYSTEM
+        self._drop_pending_extension(at)  # asked by the department that lets go
         self._log("transferred", by, at, previous=previous, department=department, reason=reason)
         if (own := self.pending_assist(department)) is not None:  # the new lead does not assist itself
             own.status = AssistStatus.closed

@@ -283,10 +283,7 @@ def add_reply_photo(command: AddReplyPhoto, uow: RoutingUnitOfWork, *, photos: F
 
 
 def get_reply_photo(query: GetReplyPhoto, uow: RoutingUnitOfWork, *, photos: FileStore) -> tuple[str, bytes]:
-    case = uow.cases.get(query.complaint_id)
-    if case is None or (query.acting_for is not None and (case.department or TRIAGE) != query.acting_for
-                        and not case.assisted_by(query.acting_for)):
-        raise CaseNotFound(f"没有这个案件 / no such case: {query.complaint_id}")
+    case = _readable(uow, query.complaint_id, query.acting_for)
     photo = next((p for p in case.photos if p.id == query.photo_id), None)
     if photo is None:
         raise CaseNotFound(f"没有这张照片 / no such photo: {query.photo_id}")
@@ -358,10 +355,7 @@ def queue_version(query: QueueVersion, uow: RoutingUnitOfWork) -> View:
 
 def case_detail(query: CaseDetail, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy,
                 max_extension_days: int) -> View:
-    case = uow.cases.get(query.complaint_id)
-    if case is None or (query.acting_for is not None and (case.department or TRIAGE) != query.acting_for
-                        and not case.assisted_by(query.acting_for)):  # an assisting department reads it too
-        raise CaseNotFound(f"没有这个案件 / no such case: {query.complaint_id}")
+    case = _readable(uow, query.complaint_id, query.acting_for)
     return views.case_detail(uow, case, deadlines, max_extension_days)
 
 
@@ -411,6 +405,16 @@ def list_departments(_query: ListDepartments, uow: RoutingUnitOfWork) -> View:
 def _load(uow: RoutingUnitOfWork, complaint_id: str, acting_for: str | None) -> Case:
     case = uow.cases.get(complaint_id, for_update=True)
     if case is None or (acting_for is not None and case.department != acting_for):
+        raise CaseNotFound(f"没有这个案件 / no such case: {complaint_id}")
+    return case
+
+
+def _readable(uow: RoutingUnitOfWork, complaint_id: str, acting_for: str | None) -> Case:
+    """The case to read (its detail, its photos): a dispatcher reads the own department's cases (triage's
+    when acting for triage) and those the department is asked to assist; anything else is not found."""
+    case = uow.cases.get(complaint_id)
+    if case is None or (acting_for is not None and (case.department or TRIAGE) != acting_for
+                        and not case.assisted_by(acting_for)):
         raise CaseNotFound(f"没有这个案件 / no such case: {complaint_id}")
     return case
 
