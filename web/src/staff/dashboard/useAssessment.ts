@@ -2,6 +2,7 @@ import { computed, ref, shallowRef, watch } from 'vue'
 
 import { errorMessage } from '@/shared/api'
 import { useStaffAuth } from '../composables/useStaffAuth'
+import { useLazyResource } from './useLazyResource'
 import { assessmentApi, type Assessment, type AssessmentPeriod } from './assessmentApi'
 import { downloadFile } from './download'
 import { thisMonth } from './figures'
@@ -15,44 +16,13 @@ export function useAssessment() {
   const scope = ref<AssessmentScope>('month')
   const month = ref(thisMonth()[1].slice(0, 7))
   const year = ref(thisMonth()[1].slice(0, 4))
-  const data = shallowRef<Assessment | null>(null)
-  const loading = shallowRef(false)
-  const error = shallowRef<string | null>(null)
   const downloading = shallowRef(false)
   const downloadError = shallowRef<string | null>(null)
-  const active = shallowRef(false)
 
   const period = computed<AssessmentPeriod>(() => (scope.value === 'year' ? { year: year.value } : { month: month.value }))
   const label = computed(() => (scope.value === 'year' ? `${year.value}年` : month.value))
-
-  let controller: AbortController | null = null
-
-  async function load(): Promise<void> {
-    controller?.abort()
-    const mine = (controller = new AbortController())
-    loading.value = true
-    try {
-      data.value = await assessmentApi.assessment(auth.token.value ?? '', period.value, mine.signal)
-      error.value = null
-    } catch (err) {
-      if (mine.signal.aborted) return
-      if (!auth.handleAuthError(err)) error.value = errorMessage(err)
-    } finally {
-      if (controller === mine) loading.value = false
-    }
-  }
-
-  /** The first time something shows the assessment: ask for it. */
-  function activate(): void {
-    if (active.value) return
-    active.value = true
-    void load()
-  }
-
-  /** Again, if it was ever asked for (the dashboard's 刷新, the wall's minute). */
-  function refresh(): void {
-    if (active.value) void load()
-  }
+  const { data, loading, error, activate, refresh } = useLazyResource<Assessment>(
+    (token, signal) => assessmentApi.assessment(token, period.value, signal))
 
   watch(period, (now, before) => {
     if (JSON.stringify(now) !== JSON.stringify(before)) refresh()

@@ -1,7 +1,8 @@
-import { ref, shallowRef, watch } from 'vue'
+import { ref, watch } from 'vue'
 
 import { errorMessage } from '@/shared/api'
 import { useStaffAuth } from '../composables/useStaffAuth'
+import { useLazyResource } from './useLazyResource'
 import { assessmentApi, type Hotspot, type HotspotChange, type HotspotList, type HotspotView } from './assessmentApi'
 
 /** 问题清单: the hotspots (flagged now or being worked on, by default), asked for once the panel shows, and the
@@ -9,36 +10,8 @@ import { assessmentApi, type Hotspot, type HotspotChange, type HotspotList, type
 export function useHotspots() {
   const auth = useStaffAuth()
   const view = ref<HotspotView>('active')
-  const list = shallowRef<HotspotList | null>(null)
-  const loading = shallowRef(false)
-  const error = shallowRef<string | null>(null)
-  const active = shallowRef(false)
-  let controller: AbortController | null = null
-
-  async function load(): Promise<void> {
-    controller?.abort()
-    const mine = (controller = new AbortController())
-    loading.value = true
-    try {
-      list.value = await assessmentApi.hotspots(auth.token.value ?? '', view.value, mine.signal)
-      error.value = null
-    } catch (err) {
-      if (mine.signal.aborted) return
-      if (!auth.handleAuthError(err)) error.value = errorMessage(err)
-    } finally {
-      if (controller === mine) loading.value = false
-    }
-  }
-
-  function activate(): void {
-    if (active.value) return
-    active.value = true
-    void load()
-  }
-
-  function refresh(): void {
-    if (active.value) void load()
-  }
+  const { data: list, loading, error, load, activate, refresh } = useLazyResource<HotspotList>(
+    (token, signal) => assessmentApi.hotspots(token, view.value, signal))
 
   watch(view, refresh)
 
