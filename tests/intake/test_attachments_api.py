@@ -223,6 +223,31 @@ def test_who_may_get_the_bytes(intake, store):
     assert another.json()["error"]["code"] == "not_found"
 
 
+def test_the_desk_lists_a_complaints_attachments_for_staff_who_may_see_it(intake, store):
+    received = intake.report()
+    token = received["citizen_token"]
+    first = upload(intake, token, picture()).json()
+    intake.clock.advance(timedelta(minutes=1))  # listed oldest first
+    second = upload(intake, token, picture("PNG")).json()
+    intake.report()  # another complaint's files are not listed
+    url = f"/api/v1/complaints/{received['id']}/attachments"
+
+    assert intake.client.get(url).status_code == 401
+    expected = [{**a, "url": f"/api/v1/attachments/{a['id']}"} for a in (first, second)]
+    for user in ("supervisor", "admin", "operator"):
+        answer = intake.client.get(url, headers=login(intake, user))
+        assert answer.status_code == 200, user
+        assert answer.json() == {"complaint_id": received["id"], "attachments": expected}
+    dispatcher = login(intake, "dispatcher-ecology_env")
+    refused = intake.client.get(url, headers=dispatcher)
+    assert refused.status_code == 404 and refused.json()["error"]["code"] == "not_found"  # with no department yet
+    assign(intake, received, "ecology_env")
+    assert intake.client.get(url, headers=dispatcher).json()["attachments"] == expected
+    assert intake.client.get(url, headers=login(intake, "dispatcher-urban_management")).status_code == 404
+    assert intake.client.get("/api/v1/complaints/no-such-id/attachments",
+                             headers=login(intake, "supervisor")).status_code == 404
+
+
 def test_a_row_that_fails_to_commit_leaves_no_file_behind(intake, engine, store, monkeypatch):
     token = intake.report()["citizen_token"]
 

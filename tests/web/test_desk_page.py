@@ -12,10 +12,12 @@ import re
 import time
 import uuid
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.intake.test_attachments_domain import picture
 from tests.waiting import wait_for
 from tests.web.conftest import DESKTOP, Api, Tab
 
@@ -118,6 +120,53 @@ def test_a_dispatcher_sees_a_case_arrive_signs_for_it_and_replies(desktop: Tab, 
                                                                           ("replied", DISPATCHER)]
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("queue-table").locator("tr", has_text=code)).to_have_count(0)
+    assert desktop.console_errors == []
+
+
+def loaded_images(gallery: Any) -> int:
+    """How many of a gallery's pictures the browser actually decoded (a broken one has no natural size)."""
+    return int(gallery.locator("img").evaluate_all("imgs => imgs.filter(i => i.complete && i.naturalWidth > 0).length"))
+
+
+def test_a_dispatcher_sees_the_citizens_photo_and_replies_with_photos_of_the_site(desktop: Tab, api: Api,
+                                                                                  tmp_path: Path) -> None:
+    answer = report(api, "南园路机械厂夜里一直开机器，噪声很大，照片是昨晚拍的")
+    code = answer["tracking_code"]
+    sent = api.http.post(f"/api/v1/r/{answer['citizen_token']}/attachments",
+                         files={"file": ("现场.jpg", picture("JPEG", size=(320, 240)), "image/jpeg")})
+    assert sent.status_code == 201, sent.text
+    routed(api, answer["id"], api.login(DISPATCHER))
+    page = desktop.open("/desk")
+    sign_in(page, DISPATCHER)
+    drawer = open_case(page, "queue-table", code)
+    citizen = drawer.get_by_test_id("citizen-attachments")
+    expect(citizen.locator("img")).to_have_count(1)
+    wait_for(lambda: loaded_images(citizen) == 1, what="the citizen's photo shown on the desk")
+    drawer.get_by_role("button", name="签收").click()
+    expect(drawer.get_by_test_id("case-status")).to_have_text("办理中")
+
+    drawer.get_by_role("button", name="回复").click()
+    dialog = page.get_by_test_id("action-dialog")
+    site = [tmp_path / "整改前.jpg", tmp_path / "整改后.png"]
+    site[0].write_bytes(picture("JPEG", size=(640, 480)))
+    site[1].write_bytes(picture("PNG", size=(480, 640)))
+    dialog.get_by_test_id("reply-photo-uploader").locator("input[type=file]").set_input_files([str(p) for p in site])
+    uploaded = dialog.get_by_test_id("reply-photos")
+    expect(uploaded.locator("img")).to_have_count(2)
+    wait_for(lambda: loaded_images(uploaded) == 2, what="the uploaded photos shown in the reply dialog")
+    dialog.get_by_text("属实", exact=True).click()
+    dialog.get_by_label("调查情况").fill("现场核查，该厂夜间生产，厂界噪声超标。")
+    dialog.get_by_label("处理措施").fill("已责令停止夜间生产，整改前后照片附后。")
+    desktop.shot("desk-reply-photos", full_page=False)
+    dialog.get_by_label("处理措施").press("Control+Enter")
+
+    expect(drawer.get_by_test_id("case-status")).to_have_text("已回复")
+    kept = drawer.get_by_test_id("reply-photos-1")
+    expect(kept.locator("img")).to_have_count(2)
+    wait_for(lambda: loaded_images(kept) == 2, what="the reply's photos on the case page")
+    desktop.shot("desk-case-photos", full_page=False)
+    case = routed(api, answer["id"], api.login(DISPATCHER))
+    assert [(p["reply_round"], p["content_type"]) for p in case["photos"]] == [(1, "image/jpeg"), (1, "image/png")]
     assert desktop.console_errors == []
 
 

@@ -113,6 +113,15 @@ class GetAttachment:
 
 
 @dataclass(frozen=True)
+class ListAttachments:
+    """Query (staff): what the citizen attached to a complaint, for the desk (role and department decide)."""
+
+    complaint_id: str
+    role: str
+    department: str | None = None
+
+
+@dataclass(frozen=True)
 class GetHotlineHistory:
     """Query (operators): a caller's earlier complaints (by number) and those at an address."""
 

@@ -255,6 +255,13 @@ class DirectoryNotSynced(Conflict):
                          "received routing's department directory yet: start the system once, then import")
 
 
+class CaseNotVisible(NotFound):
+    """Staff asked for a complaint that does not exist or is not theirs to see (absence and refusal look alike)."""
+
+    def __init__(self, complaint_id: str) -> None:
+        super().__init__(f"没有这件投诉，或不在本部门 / no such complaint in your reach: {complaint_id}")
+
+
 class NoContact(NotFound):
     """An anonymous report, a patrol finding, or no number given: nobody to call back."""
 

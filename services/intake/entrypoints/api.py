@@ -20,6 +20,7 @@ from services.intake.domain.commands import (
     GetCitizenView,
     GetCitizenViewByToken,
     GetReference,
+    ListAttachments,
     RateComplaint,
     ReceiveComplaint,
     RenewToken,
@@ -34,7 +35,8 @@ from services.intake.entrypoints.schemas import CodeRatingIn, ComplaintAccepted,
 from services.intake.service_layer.handlers import AttachmentContent, Received
 from shared.auth import TOKEN_URL, Principal, issue_token
 from shared.clock import SystemClock
-from shared.http import MULTIPART_OVERHEAD, auth_deps, read_upload
+from shared.filestore import IMAGE_TYPES, VIDEO_TYPES
+from shared.http import MULTIPART_OVERHEAD, auth_deps, error_responses, read_upload
 from shared.messagebus import MessageBus
 
 UPLOAD_PATH = "/api/v1/r/{token}/attachments"
@@ -46,6 +48,8 @@ def upload_body_limit(limits: AttachmentLimits) -> int:
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 ApiKey = Annotated[str | None, Header(alias="X-API-Key", description="client key of the app (channel app)")]
 PrivateToken = Annotated[str, Path(max_length=200, description="受理时给您的专属凭证 / your private token")]
+# A tracking code or private token can be guessed: too many wrong ones from a client, or for a code, get 429.
+GUESSED = error_responses(429)
 
 
 def client_of(request: Request) -> str | None:
@@ -96,6 +100,7 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
     limits = attachment_limits or AttachmentLimits()
     signed_in = auth_deps(jwt_key).optional
     signed_in_user = auth_deps(jwt_key).principal
+    attachment_readers = auth_deps(jwt_key).role("operator", "dispatcher", "supervisor")
     callers = auth_deps(jwt_key).role("operator", "supervisor")  # (and admin) who call citizens back
 
     @router.post("/complaints", status_code=201, response_model=ComplaintAccepted,
@@ -120,7 +125,8 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
         return Response(accepted.model_dump_json(), status_code=200 if received.replayed else 201,
                         media_type="application/json")
 
-    @router.get("/complaints/{tracking_code}", summary="查询投诉进度 / the citizen's view of a complaint")
+    @router.get("/complaints/{tracking_code}", summary="查询投诉进度 / the citizen's view of a complaint",
+                responses=GUESSED)
     def get_complaint(tracking_code: Annotated[str, Path(max_length=100)], request: Request,
                       phone_last4: Annotated[str | None, Query(pattern=r"^\d{4}$",
                                                                description="报告时所留手机号后四位（留了手机号时必填）")]
@@ -137,7 +143,8 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
         contact = bus.handle(GetCallbackContact(complaint_id, principal.username))
         return {"tracking_code": contact.tracking_code, "name": contact.name, "phone": contact.phone}
 
-    @router.post("/complaints/{tracking_code}/rating", status_code=201, summary="评价回复 / rate the reply")
+    @router.post("/complaints/{tracking_code}/rating", status_code=201, summary="评价回复 / rate the reply",
+                 responses=GUESSED)
     def post_rating(tracking_code: Annotated[str, Path(max_length=100)], body: CodeRatingIn,
                     request: Request) -> dict[str, Any]:
         """Needs the citizen's private token (given with the tracking code when the complaint was reported)."""
@@ -146,17 +153,19 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
                                                     client=client_of(request)))
         return rated_json(rated)
 
-    @router.get("/r/{token}", summary="专属链接查看投诉 / the citizen's view by their private link")
+    @router.get("/r/{token}", summary="专属链接查看投诉 / the citizen's view by their private link",
+                responses=GUESSED)
     def get_by_token(token: PrivateToken, request: Request) -> dict[str, Any]:
         return citizen_json(bus.handle(GetCitizenViewByToken(token, client_of(request))))
 
-    @router.post("/r/{token}/rating", status_code=201, summary="专属链接评价 / rate the reply by private link")
+    @router.post("/r/{token}/rating", status_code=201, summary="专属链接评价 / rate the reply by private link",
+                 responses=GUESSED)
     def post_rating_by_token(token: PrivateToken, body: RatingIn, request: Request) -> dict[str, Any]:
         rated: Complaint = bus.handle(RateComplaint(tracking_code=None, rating=body.rating, comment=body.comment,
                                                     token=token, client=client_of(request)))
         return rated_json(rated)
 
-    @router.post("/r/{token}/attachments", status_code=201,
+    @router.post("/r/{token}/attachments", status_code=201, responses=GUESSED,
                  summary="上传照片或视频 / attach a photo or short video (multipart/form-data, one file)")
     def post_attachment(token: PrivateToken, request: Request,
                         file: Annotated[UploadFile, File(description="JPEG/PNG/WebP ≤ 10 MB, MP4 ≤ 30 MB")],
@@ -171,6 +180,7 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
         return {"id": attachment.id, "content_type": attachment.content_type, "size": attachment.size}
 
     @router.get("/attachments/{attachment_id}", response_class=StreamingResponse,
+                responses={**GUESSED, 200: {"content": {kind: {} for kind in IMAGE_TYPES + VIDEO_TYPES}}},
                 summary="查看附件 / an attachment's bytes (the citizen's ?token=, or staff who may see the case)")
     def get_attachment(attachment_id: Annotated[str, Path(max_length=36)], request: Request,
                        token: Annotated[str | None, Query(max_length=200, description="专属凭证 / private token")]
@@ -182,6 +192,17 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
             "Content-Length": str(content.size), "X-Content-Type-Options": "nosniff",
             "Content-Disposition": "inline", "Cache-Control": "private, max-age=3600",
             "Referrer-Policy": "no-referrer"})
+
+    @router.get("/complaints/{complaint_id}/attachments",
+                summary="投诉人上传的照片和视频 / what the citizen attached (staff)")
+    def list_attachments(complaint_id: Annotated[str, Path(max_length=64)],
+                         principal: Principal = Depends(attachment_readers)) -> dict[str, Any]:
+        """For the desk: each attachment's id, kind and size, oldest first; the bytes are at
+        `/api/v1/attachments/{id}`. A dispatcher sees those of the own department's complaints."""
+        listed = bus.handle(ListAttachments(complaint_id, principal.role, principal.department))
+        return {"complaint_id": complaint_id, "attachments": [
+            {"id": a.id, "content_type": a.content_type, "size": a.size,
+             "url": f"/api/v1/attachments/{a.id}"} for a in listed]}
 
     @router.get("/reference", summary="镇街与投诉类型 / towns and complaint types for forms")
     def get_reference() -> dict[str, Any]:

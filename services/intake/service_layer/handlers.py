@@ -17,7 +17,13 @@ from services.intake.domain import commands as c
 from services.intake.domain import messages
 from services.intake.domain import open311 as o311
 from services.intake.domain import wechat as wx
-from services.intake.domain.attachments import Attachment, AttachmentLimits, PreparedMedia, staff_may_see
+from services.intake.domain.attachments import (
+    Attachment,
+    AttachmentInfo,
+    AttachmentLimits,
+    PreparedMedia,
+    staff_may_see,
+)
 from services.intake.domain.complaint import (
     Complaint,
     IdempotencyKey,
@@ -33,6 +39,7 @@ from services.intake.domain.departments import Department, supersedes
 from services.intake.domain.errors import (
     AttachmentNeedsCredentials,
     AttachmentNotFound,
+    CaseNotVisible,
     ComplaintNotFound,
     HistoryNeedsAQuestion,
     IdempotencyKeyReused,
@@ -351,6 +358,15 @@ def get_attachment(query: c.GetAttachment, uow: IntakeUnitOfWork, throttle: Gues
     return AttachmentContent(attachment.content_type, attachment.size, attachments.stream(attachment.storage_key))
 
 
+def list_attachments(query: c.ListAttachments, uow: IntakeUnitOfWork) -> list[AttachmentInfo]:
+    """The photos and videos a citizen attached to a complaint, oldest first, for staff who may see the
+    complaint (as `get_attachment`): anyone else gets the 404 of a complaint that does not exist."""
+    complaint = uow.complaints.get(query.complaint_id)
+    if complaint is None or not staff_may_see(query.role, query.department, complaint.department):
+        raise CaseNotVisible(query.complaint_id)
+    return uow.attachments.listed(query.complaint_id)
+
+
 # --- the hotline operator's questions ------------------------------------------------------------------
 
 
@@ -448,6 +464,7 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     c.GetCitizenViewByToken: citizen_view_by_token,
     c.AddAttachment: add_attachment,
     c.GetAttachment: get_attachment,
+    c.ListAttachments: list_attachments,
     c.GetHotlineHistory: hotline_history,
     c.ListPatrolReports: patrol_reports,
     c.GetReference: get_reference,

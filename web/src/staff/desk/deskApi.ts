@@ -147,6 +147,8 @@ export interface CaseDetail extends CaseRow {
   extensions: ExtensionRecord[]
   /** 协办: the departments asked to assist, and their answers. */
   assists: AssistRecord[]
+  /** 办理照片 of every round. */
+  photos: ReplyPhoto[]
 }
 
 export interface CaseList {
@@ -304,4 +306,39 @@ export const deskApi = {
   /** 领导包案 (supervisors): a named leader owns the case to closure. */
   giveToLeader: (token: string, id: string, leader: string, plan: string) =>
     request<CaseRow>(`/api/v1/cases/${enc(id)}/leader`, { token, json: { leader, plan } }),
+}
+
+/** 办理照片: a photo a department took for its reply (the round it belongs to). */
+export interface ReplyPhoto {
+  id: string
+  reply_round: number
+  department: string
+  content_type: string
+  size: number
+  uploaded_by: string
+  uploaded_at: string
+}
+
+/** What the citizen attached to the complaint (intake: GET /complaints/{id}/attachments). */
+export interface CitizenAttachment {
+  id: string
+  content_type: string
+  size: number
+  url: string
+}
+
+export const mediaApi = {
+  /** 投诉人上传的照片和视频 (a dispatcher: the own department's cases). */
+  attachments: (token: string, id: string, signal?: AbortSignal) =>
+    request<{ complaint_id: string; attachments: CitizenAttachment[] }>(
+      `/api/v1/complaints/${enc(id)}/attachments`, { token, signal }),
+
+  /** 上传办理照片 for the current round's reply (at most 9 per round). */
+  addPhoto: (token: string, id: string, file: File) => {
+    const multipart = new FormData()
+    multipart.append('file', file)
+    return request<ReplyPhoto>(`/api/v1/cases/${enc(id)}/photos`, { token, multipart })
+  },
+
+  photoUrl: (id: string, photoId: string) => `/api/v1/cases/${enc(id)}/photos/${enc(photoId)}`,
 }
