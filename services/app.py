@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared import logging as ctx
 from shared.auth import TOKEN_URL
 from shared.eventbus.port import EventBus, Worker
-from shared.http import BodyLimitMiddleware, error_body, install_error_handlers
+from shared.http import BodyLimitMiddleware, document_errors, error_body, install_error_handlers
 from shared.metrics import REGISTRY, http_requests, runtime_registry
 from shared.runtime import ServiceRuntime, WorkerSet
 from shared.sessions import SessionGuard
@@ -137,6 +137,7 @@ def create_app(runtimes: list[ServiceRuntime], bus: EventBus, engines: list[Engi
                   openapi_url="/openapi.json" if expose_docs else None)
     app.state.sessions = SessionGuard(engines)  # ended sessions refuse their tokens (shared/sessions.py)
     install_error_handlers(app)
+    document_errors(app)  # the OpenAPI document lists each operation's error answers
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, form_paths=(TOKEN_URL,),
                        media_types={path: types for rt in runtimes for path, types in rt.media_types.items()},
                        limits={path: limit for rt in runtimes for path, limit in rt.body_limits.items()})

@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -105,6 +106,123 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("unhandled error %s\n%s", type(exc).__name__, describe_exception(exc))
         return JSONResponse(error_body("internal", "服务内部错误，请稍后再试 / internal error, please retry"),
                             status_code=500)
+
+
+# --- the error answers, documented: every operation's in the OpenAPI document ------------------------
+
+
+class ErrorInfo(BaseModel):
+    code: str = Field(description="machine-readable: invalid, unauthorized, forbidden, not_found, conflict, ...")
+    message: str = Field(description="for people, in Chinese and English")
+    details: Any = Field(default=None, description="when there is more to say: for invalid input, a list of "
+                                                   "{field, message}")
+
+
+class ErrorBody(BaseModel):
+    """The error contract: every error this edge answers, whatever raised it."""
+
+    error: ErrorInfo
+
+
+ERROR_DESCRIPTIONS = {
+    400: "请求体无法解析 / the body could not be read (not JSON, a broken form)",
+    401: "未登录、凭证无效或已过期 / not signed in, or the credentials are wrong or expired",
+    403: "无权执行此操作 / this role may not do this",
+    404: "不存在，或无权查看 / no such thing, or not one the caller may see",
+    409: "当前状态不允许 / the thing's state does not allow this now",
+    413: "请求体过大 / the body is too large",
+    415: "请求体类型不被接受 / the body is not of an accepted media type",
+    422: "请求参数有误 / invalid input",
+    429: "尝试过多，请稍后再试 / too many tries: wait (Retry-After), then try again",
+}
+_CHANGING = {"post", "put", "patch", "delete"}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for statuses only some routes give (429 of a throttled lookup): the rest are added to
+    every operation by `document_errors`."""
+    return {status: _error_response(status) for status in statuses}
+
+
+_ERROR_REF = "#/components/schemas/ErrorBody"  # added to the document by `document_errors`
+_FASTAPI_422 = "#/components/schemas/HTTPValidationError"
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    # JSON whatever the route's own answers are (text, a workbook, XML): errors are the edge's.
+    return {"description": ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"schema": {"$ref": _ERROR_REF}}}}
+
+
+def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
+    """The error statuses an operation can answer, from what it takes: input can be invalid (422); a body
+    can be unreadable (400); a body sent can be too large or of another type (413, 415: the body guard);
+    credentials (a bearer token, an X-API-Key) can be wrong (401) and a role refused (403); what a path
+    names can be missing (404); a change can meet a state that refuses it (409)."""
+    params = operation.get("parameters", [])
+    statuses: set[int] = set()
+    if params or "requestBody" in operation:
+        statuses.add(422)
+    if "requestBody" in operation:
+        statuses.add(400)
+    if method in {"post", "put", "patch"}:
+        statuses |= {413, 415}
+    if operation.get("security"):
+        statuses |= {401, 403}
+    if any(p["in"] == "header" and p["name"].lower() == "x-api-key" for p in params):
+        statuses.add(401)
+    if path == TOKEN_URL:
+        statuses |= {401, 429}  # wrong password; locked after too many (shared/auth.py, intake's accounts)
+    if any(p["in"] == "path" for p in params):
+        statuses.add(404)
+    if method in _CHANGING:
+        statuses.add(409)
+    return statuses
+
+
+def document_errors(app: FastAPI) -> None:
+    """Every operation of the app's OpenAPI document lists the errors it can answer, in the error contract
+    (`ErrorBody`), and its 422 is this edge's body rather than FastAPI's default one.
+
+    Added to the document when it is first built, from what each operation takes (`error_statuses`). An
+    operation that documents errors in a schema of its own (Open311's) answers errors its own way: it gets
+    only the body guard's 413 and 415, which answer before any route runs."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            add_error_responses(generate())
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _schema_refs(response: dict[str, Any]) -> set[str | None]:
+    return {media.get("schema", {}).get("$ref") for media in response.get("content", {}).values()}
+
+
+def add_error_responses(document: dict[str, Any]) -> None:
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in {"get", "head", "post", "put", "patch", "delete", "options"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            if _schema_refs(responses.get("422", {})) == {_FASTAPI_422}:
+                del responses["422"]  # this edge answers invalid input in the contract (Open311: its own 400)
+            own_format = any(status.startswith("4") and _schema_refs(response) - {_ERROR_REF}
+                             for status, response in responses.items())
+            statuses = error_statuses(method, path, operation)
+            if own_format:
+                statuses &= {413, 415}
+            for status in sorted(statuses):
+                responses.setdefault(str(status), _error_response(status))
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    body = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(body.pop("$defs", {}))
+    schemas["ErrorBody"] = body
 
 
 class BodyLimitMiddleware:

@@ -104,6 +104,8 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
     callers = auth_deps(jwt_key).role("operator", "supervisor")  # (and admin) who call citizens back
 
     @router.post("/complaints", status_code=201, response_model=ComplaintAccepted,
+                 responses={200: {"model": ComplaintAccepted, "description": "同一 Idempotency-Key 再次提交 / "
+                                                                            "the same Idempotency-Key again"}},
                  summary="提交投诉 / report a complaint (web; app with X-API-Key)")
     def post_complaint(body: ComplaintIn, idempotency_key: IdempotencyKey = None,
                        api_key: ApiKey = None) -> Response:

@@ -37,6 +37,8 @@ def build_grid_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
         return principal
 
     @router.post("", status_code=201, response_model=PatrolAccepted,
+                 responses={200: {"model": PatrolAccepted, "description": "同一 Idempotency-Key 再次上报 / "
+                                                                         "the same Idempotency-Key again"}},
                  summary="网格员上报巡查发现 / a grid worker reports a patrol finding (bearer token)")
     def post_finding(body: PatrolIn, response: Response, idempotency_key: IdempotencyKey = None,
                      worker: Principal = Depends(grid_worker)) -> PatrolAccepted:

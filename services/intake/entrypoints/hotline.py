@@ -37,6 +37,8 @@ def build_hotline_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
     operators = auth_deps(jwt_key).role("operator", "supervisor")  # and admin
 
     @router.post("", status_code=201, response_model=HotlineAccepted,
+                 responses={200: {"model": HotlineAccepted,
+                                  "description": "同一 call_id 再次登记 / the same call_id again"}},
                  summary="热线来电登记 / a call taken by the hotline (X-API-Key)")
     def post_call(body: HotlineIn, response: Response, api_key: HotlineKey = None) -> HotlineAccepted:
         """The caller's number is the reporter's phone: encrypted at rest, masked for staff. The same

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.convertors import PathConvertor, register_url_convertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -79,6 +80,33 @@ def _format_of(request: Request) -> str:
 def errors(request: Request, status_code: int, *descriptions: str) -> Response:
     return respond(_format_of(request), "errors", [{"code": status_code, "description": d} for d in descriptions],
                    status_code)
+
+
+XML = FORMATS["xml"].split(";")[0]
+
+
+class Open311Error(BaseModel):
+    code: int
+    description: str
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {"model": list[Open311Error], "description": description, "content": {XML: {}}}
+
+
+# The spec's errors, as JSON or XML (`<errors><error>`); the body guard's 413 and 415 keep the error contract.
+OPEN311_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _documented("请求有误 / anything wrong with the request"),
+    404: _documented("不存在，或格式不是 json / xml / no such resource, or a format other than json and xml"),
+}
+API_KEY_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: _documented("缺少 api_key 或无效 / the api_key is missing or not valid"),
+}
+
+
+def answers(status: int) -> dict[int | str, dict[str, Any]]:
+    """A route's success answer: JSON or XML by the resource's suffix."""
+    return {status: {"content": {XML: {}}}}
 
 
 def open311_status(exc: DomainError) -> int:
@@ -220,9 +248,9 @@ def _name(first_name: str | None, last_name: str | None) -> str | None:
 
 
 def build_open311_router(bus: MessageBus[Any]) -> APIRouter:
-    router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
+    router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route, responses=OPEN311_ERRORS)
 
-    @router.get("/discovery.{fmt}", summary="Open311 服务发现 / GeoReport v2 service discovery")
+    @router.get("/discovery.{fmt}", responses=answers(200), summary="Open311 服务发现 / GeoReport v2 service discovery")
     def discovery(request: Request, fmt: str) -> Response:
         url = str(request.base_url).rstrip("/") + PREFIX
         body = {
@@ -236,19 +264,21 @@ def build_open311_router(bus: MessageBus[Any]) -> APIRouter:
         }
         return respond(_format(fmt), "discovery", body)
 
-    @router.get("/services.{fmt}", summary="服务类型列表 / GET service list")
+    @router.get("/services.{fmt}", responses=answers(200), summary="服务类型列表 / GET service list")
     def services(fmt: str) -> Response:
         listed: list[o.Service] = bus.handle(o.ListServices())
         return respond(_format(fmt), "services", [service_json(service) for service in listed])
 
-    @router.get("/services/{service_code}.{fmt}", summary="服务类型定义 / GET service definition")
+    @router.get("/services/{service_code}.{fmt}", responses=answers(200),
+                summary="服务类型定义 / GET service definition")
     def service_definition(service_code: str, fmt: str) -> Response:
         fmt = _format(fmt)
         service: o.Service = bus.handle(o.GetServiceDefinition(service_code))
         # metadata is false for every service: no attributes to fill in, a description and a location suffice.
         return respond(fmt, "service_definition", {"service_code": service.service_code, "attributes": []})
 
-    @router.post("/requests.{fmt}", status_code=201, summary="提交诉求 / POST service request (form-encoded)")
+    @router.post("/requests.{fmt}", status_code=201, responses={**answers(201), **API_KEY_ERRORS},
+                 summary="提交诉求 / POST service request (form-encoded)")
     def post_request(fmt: str, api_key: FormText = None, service_code: FormText = None,
                      description: FormText = None, lat: FormText = None,
                      long: FormText = None,
@@ -285,7 +315,8 @@ def build_open311_router(bus: MessageBus[Any]) -> APIRouter:
                                                    "service_notice": o.RECEIVED_NOTICE, "account_id": None}],
                        status_code=201)
 
-    @router.get("/requests.{fmt}", summary="诉求列表 / GET service requests (those made through Open311)")
+    @router.get("/requests.{fmt}", responses=answers(200),
+                summary="诉求列表 / GET service requests (those made through Open311)")
     def list_requests(fmt: str,
                       service_request_id: Annotated[list[str] | None, Query()] = None,
                       service_code: Annotated[list[str] | None, Query()] = None,
@@ -301,7 +332,8 @@ def build_open311_router(bus: MessageBus[Any]) -> APIRouter:
         found: list[o.ServiceRequest] = bus.handle(query)
         return respond(fmt, "service_requests", [request_json(r) for r in found])
 
-    @router.get("/requests/{service_request_id}.{fmt}", summary="单个诉求 / GET service request")
+    @router.get("/requests/{service_request_id}.{fmt}", responses=answers(200),
+                summary="单个诉求 / GET service request")
     def get_request(service_request_id: str, fmt: str) -> Response:
         fmt = _format(fmt)
         found: o.ServiceRequest = bus.handle(o.GetServiceRequest(service_request_id))

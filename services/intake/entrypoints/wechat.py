@@ -17,11 +17,14 @@ from services.intake.adapters.wechat import MAX_BODY_BYTES, WechatConfig, Wechat
 from services.intake.domain.wechat import HandleWechatMessage
 from services.intake.service_layer.wechat import WechatAnswer
 from services.intake.settings import IntakeSettings
+from shared.http import error_responses
 from shared.messagebus import MessageBus
 
 PATH = "/api/v1/channels/wechat"
 XML_TYPES = ("text/xml", "application/xml", "text/plain")  # what WeChat posts (text/xml); the body guard lets these in
 Param = Annotated[str, Query(max_length=256)]
+# The channel off (no WECHAT_TOKEN): 404; a signature that does not verify: 403.
+WECHAT_ERRORS = error_responses(403, 404)
 
 
 def wechat_config(settings: IntakeSettings) -> WechatConfig | None:
@@ -55,7 +58,7 @@ def build_wechat_router(bus: MessageBus[Any], settings: IntakeSettings) -> APIRo
             raise WechatNotConfigured()
         return server
 
-    @router.get("/wechat", response_class=PlainTextResponse,
+    @router.get("/wechat", response_class=PlainTextResponse, responses=WECHAT_ERRORS,
                 summary="微信公众号服务器地址校验 / WeChat's URL verification")
     def verify(signature: Param = "", timestamp: Param = "", nonce: Param = "",
                echostr: Param = "") -> PlainTextResponse:
@@ -63,6 +66,7 @@ def build_wechat_router(bus: MessageBus[Any], settings: IntakeSettings) -> APIRo
                                                       echostr=echostr))
 
     @router.post("/wechat", response_class=Response,
+                 responses={**WECHAT_ERRORS, 200: {"content": {"text/plain": {}, "application/xml": {}}}},
                  summary="微信公众号消息回调 / WeChat official-account messages (passive text reply)",
                  openapi_extra={"requestBody": {"content": {t: {"schema": {"type": "string"}} for t in XML_TYPES}}})
     def receive(request: Request, body: Annotated[bytes, Depends(_body)], signature: Param = "",

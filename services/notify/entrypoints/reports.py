@@ -81,7 +81,8 @@ def build_reports_router(jwt_key: str, bus: MessageBus[Any]) -> APIRouter:
             "Cache-Control": "no-store",
         })
 
-    @router.get("/assessments", summary="考核：承办单位与镇街的得分、排名和红黑榜 / the assessment of units")
+    @router.get("/assessments", summary="考核：承办单位与镇街的得分、排名和红黑榜 / the assessment of units",
+                responses={200: {"content": {MEDIA_TYPE: {}}}})  # JSON, or the workbook (format=xlsx)
     def assessments(month: str | None = Query(None, max_length=16, description="YYYY-MM"),
                     year: str | None = Query(None, max_length=8, description="YYYY"),
                     format: str | None = Query(None, pattern="^(json|xlsx)$", description="xlsx: the workbook"),

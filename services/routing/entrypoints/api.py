@@ -49,6 +49,7 @@ from services.routing.domain.commands import (
 from services.routing.service_layer.handlers import PHOTO_MAX_BYTES
 from shared.auth import Principal, may_act_for
 from shared.contracts.codes import TRIAGE, Category
+from shared.filestore import IMAGE_TYPES
 from shared.http import auth_deps, read_upload
 from shared.messagebus import MessageBus
 from shared.text import visible
@@ -327,7 +328,8 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
         return bus.handle(AddReplyPhoto(complaint_id, data, principal.username, _acting_for(principal)))
 
     @router.get("/cases/{complaint_id}/photos/{photo_id}", response_class=Response,
-                summary="查看办理照片 / a reply photo's bytes")
+                summary="查看办理照片 / a reply photo's bytes",
+                responses={200: {"content": {kind: {} for kind in IMAGE_TYPES}}})
     def get_photo(complaint_id: CaseId, photo_id: Annotated[str, Path(max_length=36)],
                   principal: Principal = Depends(operators)) -> Response:
         acting_for = None if principal.role == "operator" else _acting_for(principal)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.routing.domain.commands import ChangeRule, DefineRule, DryRunRules, ListRules, RuleHistory
 from services.routing.domain.rules import RuleSpec
 from shared.auth import Principal
-from shared.http import auth_deps
+from shared.http import auth_deps, error_responses
 from shared.messagebus import MessageBus
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
@@ -77,7 +77,8 @@ def build_rules_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
                 _user: Principal = Depends(readers)) -> dict[str, Any]:
         return bus.handle(RuleHistory(rule_id, limit))  # type: ignore[no-any-return]
 
-    @router.post("/dry-run", summary="试运行：改了规则，过去的案件会分到哪里 / how a change would have routed")
+    @router.post("/dry-run", summary="试运行：改了规则，过去的案件会分到哪里 / how a change would have routed",
+                 responses=error_responses(404))  # a rule to switch off that does not exist
     def dry_run(body: DryRunBody, _user: Principal = Depends(readers)) -> dict[str, Any]:
         return bus.handle(DryRunRules(tuple(r.spec() for r in body.add),  # type: ignore[no-any-return]
                                       tuple(body.switch_off), body.days))
