@@ -256,3 +256,30 @@ def test_a_supervisor_reads_any_department_queue_and_a_dispatcher_only_their_own
     assert client.get(f"/api/v1/queues/{DEPT}", headers=other).status_code == 403
     assert client.get(f"/api/v1/queues/{DEPT}", headers={**other, "If-None-Match": "*"}).status_code == 403
     assert client.get("/api/v1/queues/no_such_department", headers=supervisor).status_code == 404
+
+
+def test_an_assist_request_counts_down_in_working_time_across_a_weekend(client, receive, dispatcher, auth, clock):
+    case_id = _receive(receive, "noise", "industrial")  # Thursday 10:00
+    asked = client.post(f"/api/v1/cases/{case_id}/assists", headers=dispatcher,
+                        json={"departments": ["urban_management"]})
+    assert asked.status_code == 200, asked.text
+    clock.advance(timedelta(days=2, hours=2))  # Saturday 12:00
+
+    [assist] = client.get(f"/api/v1/cases/{case_id}", headers=dispatcher).json()["assists"]
+    # 3 working days: Friday, Monday, Tuesday until 10:00 (before the lead's own reply deadline)
+    assert assist["due"].startswith("2026-12-01T10:00:00")
+    assert assist["seconds_left"] == 2 * WORKING_DAY + 22 * HOUR
+    assert assist["working_seconds_left"] == WORKING_DAY + 10 * HOUR  # Monday, and Tuesday until 10:00
+    helper = auth("dispatcher", "urban_management", username="dispatcher-urban")
+    [row] = client.get("/api/v1/assists/urban_management", headers=helper).json()["cases"]
+    assert row["assist"]["working_seconds_left"] == WORKING_DAY + 10 * HOUR
+
+
+def test_the_case_page_says_whether_the_case_is_a_petition(client, receive, dispatcher, supervisor):
+    case_id = _receive(receive, "noise", "industrial")
+    assert client.get(f"/api/v1/cases/{case_id}", headers=dispatcher).json()["petition"] is None
+    registered = client.post(f"/api/v1/cases/{case_id}/petition", headers=supervisor, json={})
+    assert registered.status_code == 201, registered.text
+    petition = client.get(f"/api/v1/cases/{case_id}", headers=dispatcher).json()["petition"]
+    assert petition == {"number": registered.json()["number"], "status": "registered",
+                        "status_label": "已登记，待受理告知", "next_due": registered.json()["next_due"]}

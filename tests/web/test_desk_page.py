@@ -804,3 +804,59 @@ def test_a_supervisor_gives_a_long_standing_case_to_a_leader(desktop: Tab, api: 
     assert (detail["history"][-1]["action"], detail["history"][-1]["actor"]) == ("leader_assigned", "supervisor")
     assert detail["history"][-1]["detail"]["leader"] == "王局长（分管副局长）"
     assert desktop.console_errors == []
+
+
+def test_a_supervisor_takes_a_petition_through_its_steps_and_downloads_a_document(desktop: Tab, api: Api) -> None:
+    answer = report(api, "南园路机械厂噪声问题反映多次没有解决，现书面信访，请依法答复")
+    code = answer["tracking_code"]
+    routed(api, answer["id"], api.login(DISPATCHER))
+    page = desktop.open("/desk")
+    sign_in(page, "supervisor")
+    drawer = open_case(page, "queue-table", code)
+    panel = drawer.get_by_test_id("petition-panel")
+
+    panel.get_by_role("button", name="登记为信访件").click()
+    dialog = page.get_by_test_id("petition-dialog")
+    dialog.get_by_label("登记备注（仅工作人员可见）").fill("来信，附噪声监测申请")
+    dialog.get_by_role("button", name="确认").click()
+    expect(panel.get_by_test_id("petition-status")).to_have_text("已登记，待受理告知")
+    expect(panel.get_by_test_id("petition-steps")).to_contain_text("登记为信访件")
+
+    # 受理告知: 不予受理 needs a reason (it goes into the notice); then 受理
+    panel.get_by_test_id("petition-next").get_by_role("button", name=re.compile("告知是否受理")).click()
+    dialog.get_by_text("不予受理", exact=True).click()
+    dialog.get_by_role("button", name="确认").click()
+    expect(dialog.get_by_test_id("petition-error")).to_contain_text("不予受理须写明理由")
+    dialog.get_by_text("受理", exact=True).click()
+    dialog.get_by_role("button", name="确认").click()
+    expect(panel.get_by_test_id("petition-status")).to_have_text("已受理，办理中")
+    next_steps = panel.get_by_test_id("petition-next")
+    expect(next_steps).to_contain_text("出具处理意见书")
+    expect(next_steps).to_contain_text("延期办理（一次）")
+
+    next_steps.get_by_role("button", name=re.compile("出具处理意见书")).click()
+    dialog.get_by_label("处理意见").fill("经现场监测，该厂夜间厂界噪声超标，已责令整改并立案处罚。")
+    dialog.get_by_role("button", name="确认").click()
+    expect(panel.get_by_test_id("petition-status")).to_contain_text("处理意见书")
+    steps = panel.get_by_test_id("petition-steps")
+    expect(steps).to_contain_text("经现场监测，该厂夜间厂界噪声超标")
+    expect(panel.get_by_test_id("petition-next")).to_contain_text("信访人请求复查")
+    desktop.shot("desk-petition", full_page=False)
+
+    with page.expect_download() as downloaded:
+        steps.get_by_role("button", name="下载《信访事项处理意见书》").click()
+    document = downloaded.value
+    assert document.suggested_filename.endswith("信访事项处理意见书.docx")
+    assert Path(document.path()).read_bytes()[:2] == b"PK"  # a .docx is a zip
+
+    petition = api.http.get(f"/api/v1/cases/{answer['id']}/petition", headers=api.login("supervisor")).json()
+    assert [s["step"] for s in petition["steps"]] == ["registered", "accepted", "replied"]
+    assert petition["note"] == "来信，附噪声监测申请"
+    # the department's dispatcher reads the file but records no step
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="退出登录").click()
+    sign_in(page, DISPATCHER)
+    drawer = open_case(page, "queue-table", code)
+    expect(drawer.get_by_test_id("petition-steps")).to_contain_text("出具处理意见书")
+    expect(drawer.get_by_test_id("petition-next")).to_have_count(0)
+    assert desktop.console_errors == []

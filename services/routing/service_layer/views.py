@@ -13,6 +13,7 @@ from services.routing.domain.case import MERGEABLE, OPEN, Assist, AssistStatus, 
 from services.routing.domain.commands import MAX_PAGE, AssistQueue, Backlog, DepartmentQueue, Due
 from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.domain.departments import Department
+from services.routing.domain.petitions import STATUS_LABELS as PETITION_STATUS_LABELS
 from services.routing.service_layer.analysis import analyse
 from services.routing.service_layer.uow import RoutingUnitOfWork
 from shared.contracts import topics
@@ -164,8 +165,9 @@ def case_detail(uow: RoutingUnitOfWork, case: Case, deadlines: DeadlinePolicy, m
         "duplicates": [{"id": complaint_id, "tracking_code": code}
                        for complaint_id, code in uow.cases.merged_into(case.complaint_id)],
         "history": [{"action": h.action, "actor": h.actor, "at": h.at, "detail": h.detail} for h in case.history],
-        "assists": [_assist_view(a, now) for a in case.assists],
+        "assists": [_assist_view(a, now, deadlines) for a in case.assists],
         "photos": [photo_view(p) for p in case.photos],
+        "petition": _petition_brief(uow, case.complaint_id),
         "extensions": [{"id": e.id, "working_days": e.working_days, "reason": e.reason, "status": e.status.value,
                         "requested_at": e.requested_at, "requested_by": e.requested_by,
                         "decided_at": e.decided_at, "decided_by": e.decided_by} for e in case.extensions],
@@ -192,15 +194,29 @@ def department_queue(uow: RoutingUnitOfWork, query: DepartmentQueue, deadlines: 
             "cases": [case_summary(c, now, names, deadlines) for c in cases]}
 
 
+def _petition_brief(uow: RoutingUnitOfWork, complaint_id: str) -> dict[str, Any] | None:
+    """信访件: the case's petition file in a line (its number and where it stands), or None; the file itself
+    is at /cases/{id}/petition."""
+    petition = uow.petitions.get(complaint_id)
+    if petition is None:
+        return None
+    return {"number": petition.number, "status": petition.status.value,
+            "status_label": PETITION_STATUS_LABELS[petition.status],
+            "next_due": petition.next_due.isoformat() if petition.next_due else None}
+
+
 def photo_view(photo: Photo) -> dict[str, Any]:
     return {"id": photo.id, "reply_round": photo.reply_round, "department": photo.department,
             "content_type": photo.content_type, "size": photo.size, "sha256": photo.sha256,
             "uploaded_by": photo.uploaded_by, "uploaded_at": photo.uploaded_at}
 
 
-def _assist_view(assist: Assist, now: datetime) -> dict[str, Any]:
+def _assist_view(assist: Assist, now: datetime, deadlines: DeadlinePolicy) -> dict[str, Any]:
+    waiting = assist.status == AssistStatus.requested
     return {"department": assist.department, "status": assist.status.value, "due": assist.due,
-            "seconds_left": _seconds_left(assist.due, now) if assist.status == AssistStatus.requested else None,
+            "seconds_left": _seconds_left(assist.due, now) if waiting else None,
+            # the countdown the desk shows: only working days' hours count, like the case's own deadlines
+            "working_seconds_left": _working_left(assist.due, now, deadlines) if waiting else None,
             "note": assist.note, "requested_at": assist.requested_at, "requested_by": assist.requested_by,
             "replied_at": assist.replied_at, "replied_by": assist.replied_by, "reply": assist.reply,
             "late": assist.replied_at > assist.due if assist.replied_at else now > assist.due}
@@ -215,7 +231,7 @@ def assist_queue(uow: RoutingUnitOfWork, query: AssistQueue, deadlines: Deadline
     return {"department": query.department, "department_name": names.departments.get(query.department),
             "now": now, "count": total, "limit": query.limit, "offset": query.offset,
             "next_offset": following if following < total else None,
-            "cases": [{**case_summary(c, now, names, deadlines), "assist": _assist_view(c.assists[0], now)}
+            "cases": [{**case_summary(c, now, names, deadlines), "assist": _assist_view(c.assists[0], now, deadlines)}
                       for c in cases]}
 
 
@@ -241,11 +257,14 @@ def backlog(uow: RoutingUnitOfWork, query: Backlog, deadlines: DeadlinePolicy, d
             "cases": [{**case_summary(c, now, names, deadlines), "backlog_reasons": why(c)} for c in cases]}
 
 
-def triage_list(uow: RoutingUnitOfWork, deadlines: DeadlinePolicy, limit: int = MAX_PAGE) -> dict[str, Any]:
-    """Cases waiting for a person to route them, the earliest assignment deadline first."""
+def triage_list(uow: RoutingUnitOfWork, deadlines: DeadlinePolicy, limit: int = MAX_PAGE, offset: int = 0
+                ) -> dict[str, Any]:
+    """Cases waiting for a person to route them, the earliest assignment deadline first, a page at a time."""
     now, names = uow.clock.now(), Names.of(uow)
-    cases, total = uow.cases.page(statuses=(Status.triage,), department=None, limit=limit)
-    return {"now": now, "count": total,
+    cases, total = uow.cases.page(statuses=(Status.triage,), department=None, limit=limit, offset=offset)
+    following = offset + len(cases)
+    return {"now": now, "count": total, "limit": limit, "offset": offset,
+            "next_offset": following if following < total else None,
             "cases": [{**case_summary(c, now, names, deadlines), "triage_reason": c.triage_reason,
                        "confidence": c.confidence} for c in cases]}
 

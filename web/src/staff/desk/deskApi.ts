@@ -2,6 +2,7 @@
 // actions, and the supervisor's triage, assignment and extension decisions; 不予受理, 转办, 改派 and 并单;
 // 协办 (assisting departments), 积案 (long-standing cases) and 领导包案.
 import { request, requestIfChanged } from '@/shared/api'
+import type { PetitionBrief } from './petitionApi'
 
 export type CaseStatus = 'triage' | 'assigned' | 'accepted' | 'replied' | 'rejected' | 'forwarded' | 'merged'
 export type DeadlineKind = 'assign' | 'accept' | 'reply' | 'assist'
@@ -125,6 +126,8 @@ export interface AssistRecord {
   due: string
   /** calendar seconds until `due` while the request waits (negative: overdue); null once answered or closed */
   seconds_left: number | null
+  /** the same in working time (only working days' hours count), as the case's own countdowns */
+  working_seconds_left?: number | null
   note: string | null
   requested_at: string
   requested_by: string
@@ -149,6 +152,8 @@ export interface CaseDetail extends CaseRow {
   assists: AssistRecord[]
   /** 办理照片 of every round. */
   photos: ReplyPhoto[]
+  /** 信访件: the case's petition file in a line, or null when it is not one. */
+  petition: PetitionBrief | null
 }
 
 export interface CaseList {

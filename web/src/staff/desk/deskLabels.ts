@@ -36,8 +36,11 @@ export function assistDeadline(assist: AssistRecord | null | undefined): Deadlin
   const asked = Date.parse(assist.requested_at)
   const now = due - assist.seconds_left * 1000
   const state = assist.seconds_left < 0 ? 'overdue' : now >= asked + (due - asked) * 0.75 ? 'soon' : 'normal'
-  return { kind: 'assist', due: assist.due, seconds_left: assist.seconds_left,
-    working_seconds_left: assist.seconds_left, state, calendar: true }
+  const working = assist.working_seconds_left
+  return working === undefined || working === null
+    ? { kind: 'assist', due: assist.due, seconds_left: assist.seconds_left,
+      working_seconds_left: assist.seconds_left, state, calendar: true }
+    : { kind: 'assist', due: assist.due, seconds_left: assist.seconds_left, working_seconds_left: working, state }
 }
 
 export const CHANNEL_LABELS: Record<string, string> = {
