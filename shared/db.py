@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shared.clock import SHANGHAI
 
@@ -66,6 +67,36 @@ def _ping_after_idle(engine: Engine) -> None:
                 dbapi_connection.rollback()
         except Exception as exc:  # noqa: BLE001 - any failure: this connection is gone
             raise DisconnectionError("a pooled connection was dropped while idle") from exc
+
+
+# SQLSTATEs that say the server cannot serve now, not that the statement is wrong: class 08 (the
+# connection), 53300 (too many connections), 57P01-57P03 (shut down, crashed, starting up).
+_UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) says the database cannot be reached at the moment: refused or
+    dropped connections, a server restarting, no pooled connection within the pool's timeout. Such a
+    failure is nobody's input: the edge answers 503 and consumers wait instead of parking the message.
+    Errors of the statement itself (a constraint, a missing table, a deadlock) are not."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, PoolTimeout | DisconnectionError):
+            return True
+        if isinstance(current, DBAPIError):
+            if current.connection_invalidated:
+                return True
+            sqlstate = getattr(current.orig, "sqlstate", "") or ""
+            # psycopg: a refused connect or a lost server has no SQLSTATE, only the OperationalError kind
+            if not sqlstate and any(kind.__name__ == "OperationalError" and kind.__module__.startswith("psycopg")
+                                    for kind in type(current.orig).__mro__):
+                return True
+            if sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+                return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _sqlite_serialised_writers(engine: Engine) -> None:

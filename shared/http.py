@@ -15,11 +15,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.auth import TOKEN_URL, Principal, read_token
+from shared.db import database_unavailable
 from shared.errors import (
     Conflict,
     DomainError,
@@ -41,6 +42,12 @@ HTTP_STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, TooManyRequests: 429,
     TooLarge: 413, UnsupportedMedia: 415,
 }
+
+
+# The database away (stopped, restarting, unreachable, no pooled connection in time): nothing was stored
+# (a transaction that did not commit leaves nothing behind), and the same request later will do.
+DATABASE_UNAVAILABLE = "暂时无法受理，请稍后再试 / the database is unavailable, try again shortly"
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def status_of(exc: DomainError) -> int:
@@ -100,6 +107,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("invalid", "数据格式不被接受 / a value was not accepted (characters or size)"),
                             status_code=422)
 
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        if not database_unavailable(exc):
+            return await _unexpected(request, exc)
+        log.warning("database unavailable: %s", type(exc).__name__)  # the message may quote the statement
+        return JSONResponse(error_body("unavailable", DATABASE_UNAVAILABLE), status_code=503,
+                            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         # The type and the frames only: the message may quote the request (see describe_exception).
@@ -134,6 +149,7 @@ ERROR_DESCRIPTIONS = {
     415: "请求体类型不被接受 / the body is not of an accepted media type",
     422: "请求参数有误 / invalid input",
     429: "尝试过多，请稍后再试 / too many tries: wait (Retry-After), then try again",
+    503: "数据库暂时不可用，请稍后再试 / the database is unavailable: nothing was stored, try again (Retry-After)",
 }
 _CHANGING = {"post", "put", "patch", "delete"}
 
@@ -177,6 +193,7 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int
         statuses.add(404)
     if method in _CHANGING:
         statuses.add(409)
+    statuses.add(503)  # any operation may meet the database away (install_error_handlers)
     return statuses
 
 
@@ -186,7 +203,7 @@ def document_errors(app: FastAPI) -> None:
 
     Added to the document when it is first built, from what each operation takes (`error_statuses`). An
     operation that documents errors in a schema of its own (Open311's) answers errors its own way: it gets
-    only the body guard's 413 and 415, which answer before any route runs."""
+    only the body guard's 413 and 415, which answer before any route runs, and the database's 503."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -214,7 +231,7 @@ def add_error_responses(document: dict[str, Any]) -> None:
                              for status, response in responses.items())
             statuses = error_statuses(method, path, operation)
             if own_format:
-                statuses &= {413, 415}
+                statuses &= {413, 415, 503}
             for status in sorted(statuses):
                 responses.setdefault(str(status), _error_response(status))
     schemas = document.setdefault("components", {}).setdefault("schemas", {})

@@ -62,8 +62,9 @@ class ServedProcess:
     def __enter__(self) -> ServedProcess:
         cmd = [sys.executable, "-m", "services.cli", "serve", self.target] + (["--migrate"] if self.migrate else [])
         self.proc = subprocess.Popen(cmd, env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=open(self.dir / "stderr.log", "wb"))
-        deadline = time.monotonic() + 60
+                                     stderr=open(self.dir / "stderr.log", "ab"))
+        # Start-up trains nothing heavy, but a loaded 2-core CI machine can take a while to get there.
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 if httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200:

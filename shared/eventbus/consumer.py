@@ -3,7 +3,8 @@
 - `handle_once` records the event id in the inbox in the handler's own transaction, so a
   redelivered event changes nothing.
 - `deliver` retries a failing message with backoff, then parks it (dead letter) so one poison
-  message does not stop its partition for ever.
+  message does not stop its partition for ever. A database that cannot be reached is not the
+  message's fault: `deliver` waits for it (the attempts are not counted) and never parks for it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import datetime
 from shared import logging as ctx
 from shared import metrics
 from shared.contracts.envelope import CloudEvent
+from shared.db import database_unavailable
 from shared.eventbus.tables import InboxRecord
 from shared.uow import SqlUnitOfWork
 
@@ -41,6 +43,9 @@ class RetryPolicy:
     max_attempts: int = 5
     base_delay: float = 0.05
     max_delay: float = 2.0
+    # How long one message waits for an unreachable database before the failure goes up to the worker
+    # (which reads the message again later): never parked for it, whatever the outage's length.
+    unavailable_wait: float = 60.0
 
     def delay(self, attempt: int) -> float:
         return min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
@@ -64,12 +69,22 @@ def deliver(event: CloudEvent, topic: str, spec: ConsumerSpec, policy: RetryPoli
     token_c = ctx.correlation_id.set(event.correlationid)
     token_s = ctx.complaint_id.set(event.subject)
     try:
-        for attempt in range(1, policy.max_attempts + 1):
+        attempt, waited = 1, 0.0
+        while attempt <= policy.max_attempts:
             try:
                 spec.handle(event)
                 metrics.events_handled.labels(spec.group, event.type).inc()
                 return True
             except Exception as exc:  # noqa: BLE001 - any failure is retried, then parked
+                if database_unavailable(exc):  # an outage, not a poison message: wait, do not count it
+                    if waited >= policy.unavailable_wait:
+                        raise
+                    pause = min(policy.max_delay, max(policy.base_delay, waited))  # doubling, up to max_delay
+                    log.warning("the database is unavailable while handling %s; again in %.2fs: %s",
+                                event.type, pause, type(exc).__name__)
+                    sleep(pause)
+                    waited += pause
+                    continue
                 if attempt >= policy.max_attempts:
                     error = "".join(traceback.format_exception_only(exc)).strip()
                     log.error("parking %s on %s after %d attempts: %s", event.type, topic, attempt, error)
@@ -78,6 +93,7 @@ def deliver(event: CloudEvent, topic: str, spec: ConsumerSpec, policy: RetryPoli
                     return False
                 log.warning("attempt %d of %s failed: %s", attempt, event.type, exc)
                 sleep(policy.delay(attempt))
+                attempt += 1
         return False
     finally:
         ctx.correlation_id.reset(token_c)
