@@ -62,7 +62,8 @@ ROUTES = {
 }
 # The pages (web/) are served by intake's process: the ingress paths that lead to them.
 PAGES = {"/": "intake", "/track": "intake", "/r": "intake", "/hotline": "intake", "/patrol": "intake",
-         "/desk": "intake", "/dashboard": "intake", "/callbacks": "intake", "/public": "intake", "/assets": "intake",
+         "/desk": "intake", "/dashboard": "intake", "/callbacks": "intake", "/public": "intake", "/rules": "intake",
+         "/assets": "intake",
          "/favicon.svg": "intake"}
 # Requests a client makes, and the service that must get them (None: not published).
 SAMPLE_REQUESTS = [
@@ -133,6 +134,10 @@ SAMPLE_REQUESTS = [
     ("/api/callbacks", None),
     ("/public", "intake"),
     ("/publicx", None),
+    # the rule book's page is intake's; the rules API is routing's
+    ("/rules", "intake"),
+    ("/rulesx", None),
+    ("/api/v1/rules", "routing"),
     ("/api/v1/metrics/sla/trend", "notify"),
     ("/api/v1/metrics/sla/cases", "notify"),
     ("/api/v1/metrics/deadlines", "notify"),

@@ -77,6 +77,19 @@ export const router = createRouter({
       ],
     },
     {
+      // The rule book (分拨规则): supervisors read it and try changes on past cases; administrators change it.
+      path: '/rules',
+      component: () => import('./staff/StaffLayout.vue'),
+      children: [
+        {
+          path: '',
+          name: 'rules',
+          component: () => import('./staff/rules/RulesPage.vue'),
+          meta: { title: '分拨规则', roles: ['supervisor', 'admin'] },
+        },
+      ],
+    },
+    {
       // Grid workers (网格员) on patrol: a phone page of its own (Vant), signed in.
       path: '/patrol',
       name: 'patrol',
