@@ -7,10 +7,12 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from services.routing import seed as seed_data
+from services.routing.adapters.model_cache import load_or_train
 from services.routing.domain.classifier import classify
 from services.routing.domain.commands import ListDepartments
 from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.domain.duplicates import DuplicatePolicy
+from services.routing.domain.text_model import use_model
 from services.routing.entrypoints.api import PHOTO_PATH, build_router
 from services.routing.entrypoints.petitions import build_petitions_router
 from services.routing.entrypoints.rules import build_rules_router
@@ -90,9 +92,15 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
         return [Sample("cases_open", "Cases not replied yet, by status (triage, assigned, accepted)",
                        {"status": status}, counts.get(status, 0)) for status in ("triage", "assigned", "accepted")]
 
+    def warm_up() -> None:
+        """The text model from its cache (trained and stored the first time), jieba loaded."""
+        cache = settings.routing_model_cache_dir
+        use_model(load_or_train(Path(cache) if cache else None))
+        classify("工地夜间施工噪音扰民")
+
     photo_path = f"/api/v1{PHOTO_PATH}"
     return ServiceRuntime(name=NAME, router=router, bus=bus, gauges=gauges,
                           consumers=[bus.consumer()], topics=dispatch_topics,
-                          warm_up=lambda: classify("工地夜间施工噪音扰民"),  # the model trained, jieba loaded
+                          warm_up=warm_up,
                           media_types={photo_path: UPLOAD_TYPES},
                           body_limits={photo_path: PHOTO_MAX_BYTES + MULTIPART_OVERHEAD})

@@ -10,6 +10,9 @@ from shared.settings import CommonSettings
 class RoutingSettings(CommonSettings):
     # Below this classifier confidence a person routes the case (triage), never a guessed department.
     routing_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Where the fitted text model is kept between starts (adapters/model_cache.py): trained once, then
+    # loaded. Empty: train at every start and keep nothing on disk.
+    routing_model_cache_dir: str = "./var/model-cache"
     # 延期: at most this many working days in total per case, asked before the reply deadline.
     routing_max_extension_days: int = Field(default=10, ge=1, le=60)
     # 并单: a new case of the same type within this many days, and (with coordinates) metres, of an open

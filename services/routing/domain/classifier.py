@@ -13,6 +13,14 @@ environmental/out-of-scope split from 0.91 to 0.93. jieba words bring no measura
 character n-grams (type 0.92 with them, 0.93 without); they are kept for the explanation, which then
 names words (打桩) rather than character fragments. No rule overrides the model: none measured better.
 
+Confidence (what routing's gate reads): the model's calibrated probabilities (text_model.py) where the
+lexicon backs the decision, its raw, cautious ones where it does not. Backed: a word of the chosen type
+in the text and no other type's words nearly as strong (a message naming two problems is for a
+person to split), and for the subtype a word of that subtype. So "太吵" is noise but not confidently
+social-life noise, and a calibrated 0.9 means what it says. Measured by 5-fold cross-validation on the
+training part only: department accuracy 0.69 with the raw figures, 0.89 with this, 0.91 calibrating
+everything (which would also route one-word and two-problem messages).
+
 Out of scope (非生态环境问题) means no type and no department: routing sends it to triage with the
 body the signals suggest (人社, 住建, 交通 ...). A type the citizen chose is honoured.
 """
@@ -21,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.routing.domain.lexicon import load_lexicon, normalise
+from services.routing.domain.lexicon import TypeHit, load_lexicon, normalise
 from services.routing.domain.places import find_place, resolve_town, town_in_text
 from services.routing.domain.text_model import ENVIRONMENTAL_FROM, Prediction, default_model
 from services.routing.domain.urgency import Urgency, assess_urgency
@@ -33,6 +41,8 @@ __all__ = ["Classification", "Urgency", "assess_urgency", "classify", "find_plac
 SUBTYPE_FROM = 0.4  # below this P(subtype | type) the subtype is left open: the type's own rule routes it
 # A type the citizen chose: the text has had no say in the type, so its subtype must be clearer.
 CHOSEN_SUBTYPE_FROM = 0.6
+# Another type's lexicon score at this share of the chosen type's or more: two problems, not backed.
+AMBIGUOUS_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -76,11 +86,28 @@ def _subtype(probabilities: dict[str, float], threshold: float = SUBTYPE_FROM) -
     return (best, probabilities[best]) if probabilities[best] >= threshold else (None, 1.0)
 
 
+def _backed_subtype(hits: list[TypeHit], category: str, calibrated: dict[str, float],
+                    raw: dict[str, float]) -> dict[str, float]:
+    """The calibrated P(subtype) when a word of the likeliest subtype is in the text, else the raw one."""
+    if not calibrated:
+        return calibrated
+    best = max(calibrated, key=lambda k: calibrated[k])
+    return calibrated if any(h.category == category and h.subcategory == best for h in hits) else raw
+
+
+def _type_backed(hits: list[TypeHit], category: str) -> bool:
+    scores = load_lexicon().rule_scores(hits)
+    return category in scores and not any(other != category and score >= AMBIGUOUS_SHARE * scores[category]
+                                          for other, score in scores.items())
+
+
 def _chosen(text: str, category: str, subcategory: str | None) -> Classification:
     if subcategory:
         return Classification(category, subcategory, 1.0, (), f"市民选择 / chosen by the citizen: "
                               f"{type_name(category, subcategory)}", chosen_by_citizen=True)
-    sub, p = _subtype(default_model().subtypes_within(text, category), CHOSEN_SUBTYPE_FROM)
+    model, hits = default_model(), load_lexicon().type_hits(normalise(text))
+    sub, p = _subtype(_backed_subtype(hits, category, model.subtypes_within(text, category),
+                                      model.subtypes_within(text, category, calibrated=False)), CHOSEN_SUBTYPE_FROM)
     words = _lexicon_words(normalise(text), category, sub)
     how = f"；细类由模型判断（{p:.2f}）/ subtype by the model" + (f"，词：{'、'.join(words)}" if words else "") \
         if sub else ""
@@ -123,14 +150,19 @@ def classify(text: str, *, category: str | None = None, subcategory: str | None 
     if prediction.environmental < ENVIRONMENTAL_FROM:
         return _out_of_scope(text, prediction)
     top = prediction.category
-    p_type = prediction.types[top]
-    sub, p_sub = _subtype(prediction.subtypes)
+    hits = load_lexicon().type_hits(normalise(text))
+    backed = _type_backed(hits, top)
+    types = prediction.types if backed else prediction.raw_types
+    p_type = types[top]
+    sub, p_sub = _subtype(_backed_subtype(hits, top, prediction.subtypes, prediction.raw_subtypes))
     confidence = round(min(p_type * p_sub, _scope_certainty(prediction.environmental)), 2)
     words = _lexicon_words(normalise(text), top, sub)
-    runner_up = sorted(prediction.types.items(), key=lambda item: -item[1])[1]
+    runner_up = sorted(types.items(), key=lambda item: -item[1])[1]
     explanation = (
         f"环境问题（{prediction.environmental:.2f}）→ {type_name(top, sub)}；置信度 {confidence:.2f}"
-        f"（类型 {p_type:.2f}" + (f"，细类 {p_sub:.2f}" if sub else "，细类未定 / subtype open") + "）"
+        f"（类型 {p_type:.2f}" + (f"，细类 {p_sub:.2f}" if sub else "，细类未定 / subtype open")
+        + ("" if backed else "；词典未印证，取模型原始把握 / not backed by the lexicon: the model's cautious figure")
+        + "）"
         + (f"；词典 / lexicon: {'、'.join(words)}" if words else "")
         + (f"；模型依据 / model: {'、'.join(prediction.type_features[:5])}" if prediction.type_features else "")
         + (f"；次选 / runner-up: {type_name(runner_up[0], None)} {runner_up[1]:.2f}" if runner_up[1] >= 0.1 else "")
