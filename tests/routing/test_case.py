@@ -314,3 +314,18 @@ def test_a_rating_of_another_round_or_of_an_unreplied_case_reopens_nothing(rated
     assert not case.reopen(rated_round=rated_round, via="citizen", comment=None, at=NOW + HOUR, deadlines=DUE)
     assert not assigned_case().reopen(rated_round=1, via="citizen", comment=None, at=NOW + HOUR, deadlines=DUE)
     assert case.pull_events() == [] and case.reply_round == 1
+
+
+def test_a_reply_drops_a_pending_extension_so_no_later_approval_moves_a_deadline_already_met_or_missed():
+    case = assigned_case()
+    case.request_extension(3, "需要监测", by="li", at=NOW, max_days=10)
+    late = DUE.reply_due + HOUR
+
+    case.reply("已责令停工", by="li", at=late)
+
+    assert [e.status for e in case.extensions] == [ExtensionStatus.refused]
+    assert case.extensions[0].decided_by == "system" and case.reply_due == DUE.reply_due
+    with pytest.raises(IllegalTransition):  # approving it now would count the late reply on time
+        case.decide_extension(approved=True, by="boss", at=late, moved_reply_due=DUE.reply_due + timedelta(days=3))
+    case.reopen(rated_round=1, via="citizen", comment=None, at=late + HOUR, deadlines=DUE)
+    assert case.pending_extension is None and case.extension_days() == 0  # nor the next round's

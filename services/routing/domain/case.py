@@ -248,6 +248,9 @@ class Case(Aggregate):
             self.record(CaseAcceptedV1, by=by)
         self.status, self.reply_text, self.replied_at = Status.replied, text, at
         self._close_assists(at, "主办单位已回复 / the lead replied")
+        # moot once answered: approved later, it would move a deadline already met or missed (a late reply
+        # counted on time), or the next round's after a reopening
+        self._drop_pending_extension(at)
         self._log("replied", by, at, department=self.department, reply_round=self.reply_round,
                   late=bool(self.reply_due and at > self.reply_due), photos=len(self.round_photos()) or None)
         self.record(CaseRepliedV1, reply=text, by=by)
