@@ -25,6 +25,7 @@ from services.intake.adapters.tables import (
     TimelineRow,
     WechatRecipientRow,
 )
+from services.intake.adapters.upstream_tables import UPSTREAM_CASES, UPSTREAM_PUSHES
 from services.intake.domain.retention import ARCHIVE_NOTE, ID_MARK, PHONE_MARK, Cutoff, scrub
 from services.intake.settings import IntakeSettings
 from shared.clock import SHANGHAI, FakeClock
@@ -237,6 +238,36 @@ def test_a_finished_old_complaint_loses_its_personal_data_and_the_rest_keep_thei
     assert main(["anonymise", "--closed-before", CUTOFF, "--apply"]) == 0
     assert "  complaints: 0\n" in capsys.readouterr().out
     assert everything(engine) == after
+
+
+def test_what_was_pushed_to_an_upstream_platform_goes_with_the_complaint_but_pending_actions_stay(history, capsys):
+    """A complaint transferred by 12345: the actions told to the platform (their bodies carry the reply) go
+    once sent or given up; one still pending stays so that the platform hears the end of the case."""
+    system = history["system"]
+    now = system.clock.now()
+    cipher = FieldCipher(DEMO_ENCRYPTION_KEY)
+
+    def push(case_ref: str, seq: int, status: str) -> dict[str, Any]:
+        return {"key": f"{case_ref}:{seq}", "channel": "upstream", "recipient_enc": cipher.encrypt("12345"),
+                "body_enc": cipher.encrypt(f"已电话联系投诉人{PHONE}"), "kind": "reply", "status": status,
+                "attempts": 1, "created_at": now, "next_attempt_at": now, "case_ref": case_ref, "seq": seq}
+
+    with system.engine.begin() as conn:
+        for key, case_no in (("old", "12345-OLD"), ("recent", "12345-NEW")):
+            conn.execute(UPSTREAM_CASES.insert().values(
+                platform="12345", case_no=case_no, complaint_id=history[key]["id"], transferred_at=now,
+                received_at=now, urgent=False, state="replied", pushes=2, updated_at=now))
+        conn.execute(UPSTREAM_PUSHES.insert(), [push("12345:12345-OLD", 1, "sent"), push("12345:12345-OLD", 2, "dead"),
+                                                push("12345:12345-OLD", 3, "pending"),
+                                                push("12345:12345-NEW", 1, "sent")])
+
+    assert main(["anonymise", "--closed-before", CUTOFF]) == 0
+    assert "  upstream_pushes: 2\n" in capsys.readouterr().out
+    assert main(["anonymise", "--closed-before", CUTOFF, "--apply"]) == 0
+    assert "  upstream_pushes: 2\n" in capsys.readouterr().out
+    with system.engine.connect() as conn:
+        left = conn.execute(select(UPSTREAM_PUSHES.c.key).order_by(UPSTREAM_PUSHES.c.key)).scalars().all()
+    assert left == ["12345:12345-NEW:1", "12345:12345-OLD:3"]  # the recent complaint's, and the pending one
 
 
 def test_without_a_date_the_retention_period_decides_and_a_bad_date_is_refused(history, monkeypatch, capsys):

@@ -26,8 +26,10 @@ from services.intake.adapters.tables import (
     WechatRecipientRow,
     WechatSessionRow,
 )
+from services.intake.adapters.upstream_tables import UPSTREAM_CASES, UPSTREAM_PUSHES
 from services.intake.domain.retention import ARCHIVE_NOTE, FINISHED, scrub, scrubbed
 from shared.db import AwareDateTime
+from shared.outbound import MessageStatus
 
 _C: sa.Table = ComplaintRow.__table__  # type: ignore[attr-defined]  # SQLModel's tables
 _T: sa.Table = TimelineRow.__table__  # type: ignore[attr-defined]
@@ -77,6 +79,16 @@ class BatchPlan:
     messages: int = 0
     channel_refs: int = 0
     idempotency_keys: int = 0
+    upstream_pushes: int = 0  # actions told to an upstream platform (12345, the national one), sent or given up
+
+
+def _upstream_pushes(ids: Sequence[str]) -> sa.ColumnElement[bool]:
+    """What was pushed to the platforms about these complaints and is done with (sent, or dead): its body
+    carries the reply's text. Actions still pending stay, so the platform hears the end of the case."""
+    refs = sa.select(UPSTREAM_CASES.c.platform + ":" + UPSTREAM_CASES.c.case_no).where(
+        UPSTREAM_CASES.c.complaint_id.in_(ids))
+    done = (MessageStatus.sent.value, MessageStatus.dead.value)
+    return sa.and_(UPSTREAM_PUSHES.c.case_ref.in_(refs), UPSTREAM_PUSHES.c.status.in_(done))
 
 
 def _message_keys(ids: Sequence[str]) -> sa.ColumnElement[bool]:
@@ -114,6 +126,7 @@ def plan(conn: Connection, ids: Sequence[str]) -> BatchPlan:
     batch.messages = _count(conn, _OUT, _message_keys(ids))
     batch.channel_refs = _count(conn, _REFS, _REFS.c.complaint_id.in_(ids))
     batch.idempotency_keys = _count(conn, _KEYS, _KEYS.c.complaint_id.in_(ids))
+    batch.upstream_pushes = _count(conn, UPSTREAM_PUSHES, _upstream_pushes(ids))
     return batch
 
 
@@ -141,6 +154,7 @@ def apply(conn: Connection, batch: BatchPlan, *, at: datetime) -> int:
         conn.execute(_OUT.delete().where(_message_keys(ids)))
         conn.execute(_REFS.delete().where(_REFS.c.complaint_id.in_(ids)))
         conn.execute(_KEYS.delete().where(_KEYS.c.complaint_id.in_(ids)))
+        conn.execute(UPSTREAM_PUSHES.delete().where(_upstream_pushes(ids)))
     return len(ids)
 
 

@@ -38,6 +38,7 @@ class RetentionReport:
     messages: int = 0
     channel_refs: int = 0
     idempotency_keys: int = 0
+    upstream_pushes: int = 0
     wechat_drafts: int = 0
     skipped: int = 0  # reopened meanwhile: left as they are
     batches: int = 0
@@ -72,7 +73,7 @@ def anonymise(engine: Engine, clock: Clock, cutoff: Cutoff, *, apply: bool = Fal
         report.complaints += done
         report.skipped += len(ids) - done
         for name in ("with_reporter", "with_token", "wechat_recipients", "messages", "channel_refs",
-                     "idempotency_keys"):
+                     "idempotency_keys", "upstream_pushes"):
             setattr(report, name, getattr(report, name) + getattr(planned, name))
         report.texts_scrubbed += planned.texts
         report.timeline_scrubbed += len(planned.timeline)
