@@ -80,7 +80,8 @@ lint: $(VENV)/.installed-test typecheck-web
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services
 
-## bench: the figures (classifier, intake, 201 → department topic, intake beside its ceiling, Kafka latency)
+## bench: the figures (classifier, intake, 201 → department topic, intake beside its ceiling, the supervisors'
+## queries over 200,000 seeded cases, Kafka latency); the million: python -m bench.volume --cases 1000000
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
 

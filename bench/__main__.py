@@ -3,7 +3,9 @@
 Runs a real embedded process (`complaints serve all`, SQLite, event log in the database) on a
 free loopback port and drives it over HTTP; prints figures, asserts nothing. Then intake beside its
 ceiling (`bench.ceiling`: 16 connections against a bare FastAPI app, /healthz and the receipts on
-SQLite and PostgreSQL, in one run; JSON in bench/results/) and, with the test extras, the Kafka latency.
+SQLite and PostgreSQL, in one run; JSON in bench/results/), the supervisors' queries over 200,000 seeded
+cases on PostgreSQL (`bench.volume`; the million: `python -m bench.volume --cases 1000000`) and, with the
+test extras, the Kafka latency.
 """
 
 from __future__ import annotations
@@ -106,6 +108,9 @@ def main() -> None:
     from bench.ceiling import main as ceiling_main
 
     ceiling_main([])  # about two and a half minutes: eight targets of 2 s warm-up + 10 s each
+    from bench.volume import main as volume_main
+
+    volume_main([])  # the supervisors' queries over 200,000 seeded cases, about four minutes (--cases 1000000: 25)
     try:
         from bench.kafka_latency import main as kafka_main
     except ImportError:

@@ -419,6 +419,32 @@ def cmd_fake_gateway(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_seed_volume(args: argparse.Namespace) -> int:
+    """Many handled cases written straight into every service's tables (services/volume.py): bench and demo only."""
+    from services import volume
+
+    names = composition.names_of("all")
+    settings = composition.load_settings(names)
+    if not settings[names[0]].demo_mode and not args.not_demo:
+        print("seed-volume writes made-up cases: it runs with DEMO_MODE=1, or with --not-demo on a database that is "
+              "not production's", file=sys.stderr)
+        return 2
+    engines = {url: make_engine(url) for url in composition.by_database(names, settings)}
+    try:
+        report = volume.seed_volume({name: engines[settings[name].database_url] for name in names},
+                                    cases=args.cases, months=args.months, seed=args.seed, force=args.force,
+                                    progress=volume.progress_bar())
+    except volume.Refused as exc:
+        print(f"seed-volume: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        for engine in engines.values():
+            engine.dispose()
+    rows = sum(report.rows.values())
+    print(f"seeded {report.cases:,} cases ({rows:,} rows) in {report.seconds:.1f} s")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="complaints", description="合川区生态环境投诉处理 / Hechuan complaints")
     sub = p.add_subparsers(dest="command", required=True)
@@ -519,6 +545,15 @@ def parser() -> argparse.ArgumentParser:
     fake.add_argument("--port", type=int, default=9100)
     fake.add_argument("--secret", required=True, help="the SMS_GATEWAY_SECRET the senders sign with")
     fake.set_defaults(func=cmd_fake_gateway)
+    volume = sub.add_parser("seed-volume", help="write many made-up handled cases into every service's tables "
+                                                "(benchmarks, demos; after migrate; DEMO_MODE or --not-demo)")
+    volume.add_argument("--cases", type=int, default=1_000_000, help="how many (default 1,000,000)")
+    volume.add_argument("--months", type=int, default=24, help="received over the last N months (default 24)")
+    volume.add_argument("--seed", type=int, default=12, help="the generator's seed (the same seed, the same cases)")
+    volume.add_argument("--force", action="store_true", help="add to databases that already hold cases")
+    volume.add_argument("--not-demo", action="store_true",
+                        help="run without DEMO_MODE (a bench database; never production's)")
+    volume.set_defaults(func=cmd_seed_volume)
     cli_upstream.register(sub)  # upstream ..., fake-upstream (services/cli_upstream.py)
     return p
 

@@ -18,7 +18,8 @@ def test_a_routed_complaint_counts_for_assignment_and_is_escalated_when_nobody_s
     system.drain()
     supervisor = bearer(system, Principal("sup", "supervisor"))
     figures = system.client.get("/api/v1/metrics/sla", headers=supervisor).json()
-    assert figures["assignment_rate"]["cases"] == [complaint["id"]]
+    behind = system.client.get(figures["assignment_rate"]["cases_url"], headers=supervisor).json()
+    assert [(c["complaint_id"], c["met"]) for c in behind["cases"]] == [(complaint["id"], True)]
 
     system.clock.advance(timedelta(days=10))
     [sweeper] = [w for w in system.runtimes[NAME].workers if w.name == "sla-sweeper"]

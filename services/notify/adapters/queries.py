@@ -1,18 +1,26 @@
 """The read side's queries: records for the three targets, the alerts, and the cases whose clocks run
-(the dashboard's overdue and due-soon lists). Read only, never commit."""
+(the dashboard's overdue and due-soon lists). Read only, never commit.
+
+The targets report and the cases behind a figure are counted and paged by the database
+(`figure_counts`, `figure_page`): the same rules as `domain.metrics` judges records by, written as SQL,
+so a year of a million cases is one aggregate per figure, not half a million records in Python.
+`tests/test_volume.py` holds the two to the same answers over seeded cases, the tests of tests/notify
+over hand-made ones."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlmodel import col, select
 
 from services.notify.adapters.tables import AlertRow, CaseRow, ClockRow, RatingRow, ReplyRoundRow
 from services.notify.domain.case import WAITING_ON_DEPARTMENT, SlaCase
 from services.notify.domain.clocks import CLOSED, NOT_COUNTED, CaseStatus, ClockName, ClockState, Level
-from services.notify.domain.metrics import AssignmentRecord, Period, RatingRecord, ReplyRecord
+from services.notify.domain.metrics import SATISFIED, AssignmentRecord, Period, RatingRecord, Record, ReplyRecord
 
 
 def _within(column: Any, period: Period) -> sa.ColumnElement[bool]:
@@ -24,9 +32,141 @@ def _counted(case: type[CaseRow]) -> sa.ColumnElement[bool]:
     return col(case.status).not_in(NOT_COUNTED)
 
 
+@dataclass(frozen=True)
+class _Figure:
+    """One figure as SQL: the rows it looks at, which of them met it and which missed, what it groups by, and
+    the columns a page of its cases shows."""
+
+    source: Any  # the FROM clause (joins included)
+    where: tuple[sa.ColumnElement[bool], ...]
+    met: sa.ColumnElement[bool]
+    missed: sa.ColumnElement[bool]
+    keys: dict[str, Any]  # group_by → the column
+    due: Any  # the deadline judged (NULL for a rating)
+    done: Any  # assigned, replied or rated at
+    columns: tuple[Any, ...]  # what a page reads, in `record`'s order
+    order: tuple[Any, ...]  # the last tie-breakers
+
+
+def _keys(case: Any, department: Any) -> dict[str, Any]:
+    return {"department": department, "type": case.category, "category": case.category, "town": case.town,
+            "channel": case.channel}
+
+
+def _assignment_figure(period: Period, now: datetime) -> _Figure:
+    c, clock, first = CaseRow, aliased(ClockRow), aliased(ReplyRoundRow)
+    source = (sa.outerjoin(c, clock, sa.and_(col(clock.complaint_id) == col(c.complaint_id),
+                                             col(clock.clock) == ClockName.assign.value))
+              .outerjoin(first, sa.and_(col(first.complaint_id) == col(c.complaint_id), col(first.reply_round) == 1)))
+    # a returned case waiting to be routed again stays with the department it was assigned to
+    department = sa.func.coalesce(col(c.department), col(first.department))
+    assigned, due = col(c.assigned_at), col(clock.due)
+    return _Figure(
+        source, (_within(col(c.received_at), period), _counted(c)),
+        met=sa.and_(assigned.is_not(None), sa.or_(due.is_(None), assigned <= due)),
+        missed=sa.or_(sa.and_(assigned.is_not(None), due.is_not(None), assigned > due),
+                      sa.and_(assigned.is_(None), due.is_not(None), due < now)),
+        keys=_keys(c, department), due=due, done=assigned,
+        columns=(c.complaint_id, c.received_at, due, assigned, department, c.category, c.town, c.channel,
+                 c.tracking_code),
+        order=(col(c.complaint_id),))
+
+
+def _reply_figure(period: Period, now: datetime) -> _Figure:
+    r, c = ReplyRoundRow, CaseRow
+    source = sa.join(r, c, col(c.complaint_id) == col(r.complaint_id))
+    replied, due = col(r.replied_at), col(r.reply_due)
+    # returned (退单) and nobody has it yet: this round's deadline waits for the next assignment
+    rerouting = sa.and_(col(c.department).is_(None), col(r.reply_round) == col(c.reply_round))
+    return _Figure(
+        source, (sa.or_(_within(due, period), _within(replied, period)), _counted(c)),
+        met=sa.and_(replied.is_not(None), replied <= due),
+        missed=sa.or_(sa.and_(replied.is_not(None), replied > due),
+                      sa.and_(replied.is_(None), due < now, sa.not_(rerouting))),
+        keys=_keys(c, col(r.department)), due=due, done=replied,
+        columns=(r.complaint_id, r.reply_round, due, replied, r.department, c.category, c.town, c.channel,
+                 c.tracking_code, rerouting),
+        order=(col(r.complaint_id), col(r.reply_round)))
+
+
+def _rating_figure(period: Period) -> _Figure:
+    g, c, r = RatingRow, CaseRow, ReplyRoundRow
+    source = (sa.outerjoin(g, c, col(c.complaint_id) == col(g.complaint_id))
+              .outerjoin(r, sa.and_(col(r.complaint_id) == col(g.complaint_id),
+                                    col(r.reply_round) == col(g.reply_round))))
+    # the department that gave the reply being rated
+    department = sa.func.coalesce(col(r.department), col(c.department))
+    satisfied = col(g.rating).in_(sorted(SATISFIED))
+    return _Figure(
+        source, (_within(col(g.rated_at), period), sa.or_(col(c.status).is_(None), _counted(c))),
+        met=satisfied, missed=sa.not_(satisfied), keys=_keys(c, department), due=sa.null(), done=col(g.rated_at),
+        columns=(g.complaint_id, g.reply_round, g.rating, g.rated_at, department, c.category, c.town, c.channel,
+                 sa.func.coalesce(col(g.tracking_code), col(c.tracking_code))),
+        order=(col(g.complaint_id), col(g.reply_round)))
+
+
+def _figure(name: str, period: Period, now: datetime) -> _Figure:
+    if name == "assignment_rate":
+        return _assignment_figure(period, now)
+    if name == "on_time_reply_rate":
+        return _reply_figure(period, now)
+    return _rating_figure(period)
+
+
+def _record(name: str, row: Any) -> Record:
+    if name == "assignment_rate":
+        cid, received, due, assigned, department, category, town, channel, code = row
+        return AssignmentRecord(complaint_id=cid, received_at=received, assign_due=due, assigned_at=assigned,
+                                department=department, category=category, town=town, channel=channel,
+                                tracking_code=code)
+    if name == "on_time_reply_rate":
+        cid, reply_round, due, replied, department, category, town, channel, code, rerouting = row
+        return ReplyRecord(complaint_id=cid, reply_round=reply_round, reply_due=due, replied_at=replied,
+                           department=department, category=category, town=town, channel=channel, tracking_code=code,
+                           rerouting=bool(rerouting))
+    cid, reply_round, rating, rated, department, category, town, channel, code = row
+    return RatingRecord(complaint_id=cid, reply_round=reply_round, rating=rating, rated_at=rated,
+                        department=department, category=category, town=town, channel=channel, tracking_code=code)
+
+
+FIGURE_NAMES = ("assignment_rate", "on_time_reply_rate", "satisfaction_rate")
+Counts = dict[str | None, tuple[int, int]]  # group key (None: no group, or the records in none) → (met, missed)
+
+
 class ReportQueries:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def figure_counts(self, name: str, period: Period, now: datetime, group_by: str | None = None) -> Counts:
+        """How many records met the figure and how many missed it, per group of `group_by` (one row, keyed
+        None, without it): one aggregate query."""
+        figure = _figure(name, period, now)
+        counts = (sa.func.count().filter(figure.met), sa.func.count().filter(figure.missed))
+        if group_by is None:
+            met, missed = self.session.execute(sa.select(*counts).select_from(figure.source)
+                                               .where(*figure.where)).one()
+            return {None: (met, missed)}
+        key = figure.keys[group_by]
+        query = sa.select(key, *counts).select_from(figure.source).where(*figure.where).group_by(key)
+        return {k: (met, missed) for k, met, missed in self.session.execute(query).all()}
+
+    def figure_page(self, name: str, period: Period, now: datetime, *, outcome: str, group_by: str | None,
+                    group: str | None, offset: int, limit: int) -> tuple[int, list[tuple[Record, bool]]]:
+        """The records one figure counted (misses first, then by deadline or time done), one page of them,
+        with how many there are in all."""
+        figure = _figure(name, period, now)
+        where = list(figure.where)
+        where.append(figure.missed if outcome == "missed" else figure.met if outcome == "met"
+                     else sa.or_(figure.met, figure.missed))
+        if group_by is not None:
+            key = figure.keys[group_by]
+            where.append(key.is_(None) if group is None else key == group)
+        total = self.session.execute(sa.select(sa.func.count()).select_from(figure.source).where(*where)).scalar_one()
+        met = sa.case((figure.met, 1), else_=0)
+        when = sa.func.coalesce(figure.due, figure.done)
+        query = (sa.select(*figure.columns, met).select_from(figure.source).where(*where)
+                 .order_by(met, when.is_(None), when, *figure.order).offset(offset).limit(limit))
+        return total, [(_record(name, row[:-1]), bool(row[-1])) for row in self.session.execute(query).all()]
 
     def assignment_records(self, period: Period) -> list[AssignmentRecord]:
         assign_clock = sa.and_(col(ClockRow.complaint_id) == col(CaseRow.complaint_id),
@@ -86,16 +226,19 @@ class ReportQueries:
         ]
 
     def alerts(self, *, department: str | None = None, clock: str | None = None, level: str | None = None,
-               limit: int = 100) -> list[AlertRow]:
-        query = select(AlertRow)
+               limit: int = 100, offset: int = 0) -> tuple[int, list[AlertRow]]:
+        """A page of the alerts, newest first, and how many there are in all."""
+        where = []
         if department is not None:
-            query = query.where(col(AlertRow.department) == department)
+            where.append(col(AlertRow.department) == department)
         if clock is not None:
-            query = query.where(col(AlertRow.clock) == clock)
+            where.append(col(AlertRow.clock) == clock)
         if level is not None:
-            query = query.where(col(AlertRow.level) == level)
-        query = query.order_by(col(AlertRow.created_at).desc(), col(AlertRow.id).desc()).limit(limit)
-        return list(self.session.scalars(query).all())
+            where.append(col(AlertRow.level) == level)
+        total = self.session.execute(select(sa.func.count()).select_from(AlertRow).where(*where)).scalar_one()
+        query = (select(AlertRow).where(*where).order_by(col(AlertRow.created_at).desc(), col(AlertRow.id).desc())
+                 .offset(offset).limit(limit))
+        return total, list(self.session.scalars(query).all())
 
     def cases_with_running_clocks(self, department: str | None = None) -> list[SlaCase]:
         """The cases that may have a clock running, read only (never held or written): their own

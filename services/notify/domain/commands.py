@@ -64,17 +64,18 @@ class ListAlerts:
     clock: str | None = None
     level: str | None = None
     limit: int = 100
+    offset: int = 0
 
     @classmethod
     def seen_by(cls, viewer: Viewer, *, department: str | None = None, clock: str | None = None,
-                level: str | None = None, limit: int = 100) -> ListAlerts:
+                level: str | None = None, limit: int = 100, offset: int = 0) -> ListAlerts:
         """Supervisors see every department's alerts, dispatchers only their own."""
         if viewer.role == "dispatcher":
             if not viewer.department or (department and department != viewer.department):
                 raise OtherDepartmentsAlerts(
                     "只能查看本单位的预警 / dispatchers see their own department's alerts only")
             department = viewer.department
-        return cls(department, clock, level, limit)
+        return cls(department, clock, level, limit, offset)
 
 
 def _day(text: str, name: str) -> date:

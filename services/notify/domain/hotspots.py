@@ -22,6 +22,8 @@ decides about a key (its owner, plan, closure) is a `HotspotState`, kept whether
 
 from __future__ import annotations
 
+import heapq
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -224,24 +226,55 @@ def _nearby(cases: list[HotspotCase], start: datetime, now: datetime, rules: Hot
     for c in cases:
         if c.category and c.lat is not None and c.lon is not None:
             by_type.setdefault(c.category, []).append(c)
-    for category, pool in by_type.items():
-        pool = sorted(pool, key=lambda c: (c.received_at, c.complaint_id))
-        while pool:
-            near = {c.complaint_id: [o for o in pool if distance_m(c.lat, c.lon, o.lat, o.lon) <= rules.radius_m]  # type: ignore[arg-type]
-                    for c in pool}
-            centre = max(pool, key=lambda c: (len(near[c.complaint_id]), -pool.index(c)))
-            group = near[centre.complaint_id]
-            if len(group) < 2:
+    for category, unsorted in by_type.items():
+        pool = sorted(unsorted, key=lambda c: (c.received_at, c.complaint_id))
+        near = _neighbours(pool, rules.radius_m)
+        # The centre is the case with the most neighbours left (then the earliest); counts only fall as
+        # clusters leave the pool, so a heap with stale entries skipped finds it without rescanning.
+        left = [len(n) for n in near]
+        alive = [True] * len(pool)
+        heap = [(-count, i) for i, count in enumerate(left)]
+        heapq.heapify(heap)
+        while heap:
+            negative, i = heapq.heappop(heap)
+            if not alive[i] or -negative != left[i]:
+                continue  # left the pool, or an old count
+            group_at = [j for j in near[i] if alive[j]]
+            if len(group_at) < 2:
                 break  # nothing left has a neighbour
+            centre, group = pool[i], [pool[j] for j in group_at]
             key = f"nearby:{category}:{_cell(centre.lat, centre.lon)}"  # type: ignore[arg-type]
             flagged = len(group) >= rules.min_cases
             reason = (f"{rules.window_days}天内同一地点{rules.radius_m:g}米范围内{type_name(category)}类投诉"
                       f"{len(group)}件（达到{rules.min_cases}件即预警）")
             found[key] = _hotspot(key, "nearby", centre.town, category, start, now, group, flagged, reason,
                                   {"cases": len(group), "radius_m": rules.radius_m})
-            taken = {c.complaint_id for c in group}
-            pool = [c for c in pool if c.complaint_id not in taken]
+            for j in group_at:
+                alive[j] = False
+            for j in group_at:
+                for k in near[j]:
+                    if alive[k]:
+                        left[k] -= 1
+                        heapq.heappush(heap, (-left[k], k))
     return found
+
+
+def _neighbours(pool: list[HotspotCase], radius_m: float) -> list[list[int]]:
+    """For each case, the positions of the cases within the radius (itself included), in pool order. Cases
+    are bucketed in cells at least the radius wide, so only the 3×3 cells around a case are measured."""
+    top = max(abs(c.lat) for c in pool)  # type: ignore[arg-type]
+    height = radius_m / 110_000  # a degree of latitude is at least 110 km
+    width = height / max(math.cos(math.radians(min(top, 89.0))), 0.01)
+    cells: dict[tuple[int, int], list[int]] = {}
+    for i, c in enumerate(pool):
+        cells.setdefault((int(c.lat // height), int(c.lon // width)), []).append(i)  # type: ignore[operator]
+    near = []
+    for c in pool:
+        y, x = int(c.lat // height), int(c.lon // width)  # type: ignore[operator]
+        found = [j for dy in (-1, 0, 1) for dx in (-1, 0, 1) for j in cells.get((y + dy, x + dx), ())
+                 if distance_m(c.lat, c.lon, pool[j].lat, pool[j].lon) <= radius_m]  # type: ignore[arg-type]
+        near.append(sorted(found))
+    return near
 
 
 def _hotspot(key: str, kind: str, town: str | None, category: str | None, start: datetime, end: datetime,

@@ -8,13 +8,16 @@ their status in shared.http.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query
 
 from services.notify.domain.commands import ListAlerts, ReportSlaTargets
-from services.notify.domain.dashboard import ListDeadlineCases, ListFigureCases, ReportSlaTrend, days
+from services.notify.domain.dashboard import MAX_OFFSET, ListDeadlineCases, ListFigureCases, ReportSlaTrend, days
 from services.notify.domain.errors import InvalidReportRequest
 from services.notify.domain.metrics import Figures, Period, Rate
 from services.notify.service_layer.dashboard import (
@@ -50,7 +53,8 @@ def build_router(settings: NotifySettings, bus: MessageBus[Any]) -> APIRouter:
         group_by: str | None = Query(None, description="department | category | town | channel"),
         _user: Principal = Depends(deps.role("supervisor")),
     ) -> dict[str, Any]:
-        """交办率、按时回复率、满意度 for a period, with the cases behind each number."""
+        """交办率、按时回复率、满意度 for a period: each figure's numerator and denominator, and the link to
+        the cases behind it (`cases_url`: GET /metrics/sla/cases, a page at a time)."""
         query = ReportSlaTargets.parse(first_day=first_day, last_day=last_day, group_by=group_by)
         return report_json(bus.handle(query))
 
@@ -60,11 +64,17 @@ def build_router(settings: NotifySettings, bus: MessageBus[Any]) -> APIRouter:
         clock_name: Literal["assign", "accept", "reply"] | None = Query(None, alias="clock"),
         level: Literal["yellow", "red", "escalated"] | None = Query(None),
         limit: int = Query(100, ge=1, le=500),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
         user: Principal = Depends(deps.role("supervisor", "dispatcher")),
     ) -> dict[str, Any]:
-        """预警与督办, newest first: supervisors see all, dispatchers their own department."""
-        query = ListAlerts.seen_by(user, department=department, clock=clock_name, level=level, limit=limit)
-        return {"alerts": [alert_json(v) for v in bus.handle(query)]}
+        """预警与督办, newest first, a page at a time: supervisors see all, dispatchers their own department."""
+        query = ListAlerts.seen_by(user, department=department, clock=clock_name, level=level, limit=limit,
+                                   offset=offset)
+        page = bus.handle(query)
+        following = offset + len(page.alerts)
+        return {"total": page.total, "offset": offset, "limit": limit,
+                "next_offset": following if following < page.total else None,
+                "alerts": [alert_json(v) for v in page.alerts]}
 
     @router.get("/metrics/sla/trend")
     def sla_trend(
@@ -129,23 +139,39 @@ def rate_json(rate: Rate) -> dict[str, Any]:
         "rate": None if rate.rate is None else round(rate.rate, 4),
         "target": rate.target,
         "met": rate.met,
-        "cases": list(rate.cases),
-        "misses": list(rate.misses),
     }
 
 
-def _figures_json(figures: Figures, callbacks: tuple[int, int] | None = None) -> dict[str, Any]:
+def cases_url(figure: str, period: Period, group_by: str | None = None, group: str | None = None) -> str:
+    """Where the cases behind a figure are listed, a page at a time (a figure never carries them)."""
+    params = {"figure": figure, "outcome": "all", "from": period.first_day.isoformat(),
+              "to": period.last_day.isoformat()}
+    if group_by is not None:  # "category" and "type" name the same grouping: one link for both
+        params |= {"group_by": "type" if group_by == "category" else group_by, "group": group or ""}
+    return "/api/v1/metrics/sla/cases?" + urlencode(params)
+
+
+def _group_cases_url(period: Period, group_by: str | None, group: str | None, figure: str) -> str:
+    return cases_url(figure, period, group_by, group)
+
+
+def _figures_json(figures: Figures, callbacks: tuple[int, int] | None = None,
+                  link: Callable[[str], str] | None = None) -> dict[str, Any]:
     valid = None
     if callbacks is not None:
         rated, unreachable = callbacks
         done = rated + unreachable
         valid = {"numerator": rated, "denominator": done, "rate": round(rated / done, 4) if done else None}
     satisfaction = rate_json(figures.satisfaction_rate) | {"valid_callback_rate": valid, "note": SATISFACTION_NOTE}
-    return {
+    found = {
         "assignment_rate": rate_json(figures.assignment_rate),
         "on_time_reply_rate": rate_json(figures.on_time_reply_rate),
         "satisfaction_rate": satisfaction,
     }
+    if link is not None:
+        for name, figure in found.items():
+            figure["cases_url"] = link(name)
+    return found
 
 
 def report_json(view: TargetsView) -> dict[str, Any]:
@@ -156,9 +182,10 @@ def report_json(view: TargetsView) -> dict[str, Any]:
         "targets": {"assignment_rate": report.targets.assignment_rate,
                     "on_time_reply_rate": report.targets.on_time_reply_rate,
                     "satisfaction_rate": report.targets.satisfaction_rate},
-        **_figures_json(report.overall, view.callbacks),
+        **_figures_json(report.overall, view.callbacks, lambda name: cases_url(name, report.period)),
         "group_by": report.group_by,
-        "groups": [{"key": key, "name": view.group_names[key], **_figures_json(figures)}
+        "groups": [{"key": key, "name": view.group_names[key],
+                    **_figures_json(figures, link=partial(_group_cases_url, report.period, report.group_by, key))}
                    for key, figures in report.groups],
     }
 

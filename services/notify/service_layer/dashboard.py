@@ -19,7 +19,6 @@ from services.notify.domain.dashboard import (
     ListFigureCases,
     ReportSlaTrend,
     deadline_cases,
-    figure_cases,
     trend,
 )
 from services.notify.domain.departments import DepartmentDirectory
@@ -112,20 +111,15 @@ def report_sla_trend(query: ReportSlaTrend, uow: NotifyUnitOfWork, targets: Targ
 
 
 def list_figure_cases(query: ListFigureCases, uow: NotifyUnitOfWork) -> FigureCasesView:
+    """One page of the cases behind a figure, judged, filtered, ordered and paged by the database."""
     now = uow.clock.now()
     period = query.period(now)
-    reports = uow.reports
-    if query.figure == "assignment_rate":
-        counted = figure_cases(query, reports.assignment_records(period), [], [], period, now)
-    elif query.figure == "on_time_reply_rate":
-        counted = figure_cases(query, [], reports.reply_records(period), [], period, now)
-    else:
-        counted = figure_cases(query, [], [], reports.rating_records(period), period, now)
+    total, page = uow.reports.figure_page(query.figure, period, now, outcome=query.outcome, group_by=query.group_by,
+                                          group=query.group, offset=query.offset, limit=query.limit)
     directory = uow.departments.get()
-    page = counted[query.offset:query.offset + query.limit]
     group = group_name(query.group_by, query.group, directory) if query.group_by is not None else None
-    return FigureCasesView(query, period, now, len(counted), group,
-                           [case_line(c.record, directory, met=c.met) for c in page])
+    return FigureCasesView(query, period, now, total, group, [case_line(record, directory, met=met)
+                                                              for record, met in page])
 
 
 def list_deadline_cases(query: ListDeadlineCases, uow: NotifyUnitOfWork, policy: SlaPolicy) -> DeadlinesView:

@@ -168,7 +168,7 @@ def report_sla_targets(query: ReportSlaTargets, uow: NotifyUnitOfWork, targets: 
     return views.sla_targets(query, uow, targets)
 
 
-def list_alerts(query: ListAlerts, uow: NotifyUnitOfWork) -> list[views.AlertView]:
+def list_alerts(query: ListAlerts, uow: NotifyUnitOfWork) -> views.AlertsPage:
     return views.alerts(query, uow)
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.notify.adapters.queries import FIGURE_NAMES
 from services.notify.adapters.repository import completed_callbacks
 from services.notify.domain.commands import ListAlerts, ReportSlaTargets
 from services.notify.domain.departments import DepartmentDirectory
-from services.notify.domain.metrics import SlaReport, Targets, sla_report
+from services.notify.domain.metrics import Figures, Rate, SlaReport, Targets, check_group_by
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.contracts.codes import CATEGORY_NAMES, TOWNS
 
@@ -44,10 +45,29 @@ class AlertView:
 
 
 def sla_targets(query: ReportSlaTargets, uow: NotifyUnitOfWork, targets: Targets) -> TargetsView:
+    """The three figures counted by the database (one aggregate each, grouped when asked); the ids behind
+    them are paged by `GET /metrics/sla/cases`, never carried here."""
     now = uow.clock.now()
     period = query.period(now)
-    report = sla_report(uow.reports.assignment_records(period), uow.reports.reply_records(period),
-                        uow.reports.rating_records(period), period, now, targets, query.group_by)
+    check_group_by(query.group_by)
+    aims = dict(zip(FIGURE_NAMES, (targets.assignment_rate, targets.on_time_reply_rate, targets.satisfaction_rate),
+                    strict=True))
+    counts = {name: uow.reports.figure_counts(name, period, now, query.group_by) for name in FIGURE_NAMES}
+
+    def rates(key: str | None, *, overall: bool) -> Figures:
+        found = {}
+        for name in FIGURE_NAMES:
+            pairs = counts[name].values() if overall else [counts[name].get(key, (0, 0))]
+            met, missed = sum(p[0] for p in pairs), sum(p[1] for p in pairs)
+            found[name] = Rate(numerator=met, denominator=met + missed, target=aims[name])
+        return Figures(*(found[name] for name in FIGURE_NAMES))
+
+    groups: list[tuple[str | None, Figures]] = []
+    if query.group_by is not None:
+        keys = {k for name in FIGURE_NAMES for k, (met, missed) in counts[name].items() if met + missed}
+        groups = [(k, rates(k, overall=False)) for k in sorted(keys, key=lambda k: (k is None, k or ""))]
+    report = SlaReport(period=period, now=now, targets=targets, overall=rates(None, overall=True),
+                       group_by=query.group_by, groups=tuple(groups))
     directory = uow.departments.get()
     return TargetsView(report, {key: group_name(report.group_by, key, directory) for key, _ in report.groups},
                        completed_callbacks(uow.session, period.start, period.end))
@@ -66,11 +86,18 @@ def group_name(group_by: str | None, key: str | None, directory: DepartmentDirec
     return town.name if town else key
 
 
-def alerts(query: ListAlerts, uow: NotifyUnitOfWork) -> list[AlertView]:
-    rows = uow.reports.alerts(department=query.department, clock=query.clock, level=query.level, limit=query.limit)
+@dataclass(frozen=True)
+class AlertsPage:
+    total: int
+    alerts: list[AlertView]
+
+
+def alerts(query: ListAlerts, uow: NotifyUnitOfWork) -> AlertsPage:
+    total, rows = uow.reports.alerts(department=query.department, clock=query.clock, level=query.level,
+                                     limit=query.limit, offset=query.offset)
     directory = uow.departments.get()
-    return [AlertView(id=r.id or 0, complaint_id=r.complaint_id, tracking_code=r.tracking_code,
+    return AlertsPage(total, [AlertView(id=r.id or 0, complaint_id=r.complaint_id, tracking_code=r.tracking_code,
                       department=r.department,
                       department_name=directory.name_of(r.department) if r.department else None,
                       clock=r.clock, level=r.level, reply_round=r.reply_round, due=r.due, at=r.created_at)
-            for r in rows]
+            for r in rows])

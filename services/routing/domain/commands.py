@@ -274,7 +274,10 @@ class CaseDetail:
 
 @dataclass(frozen=True)
 class TriageList:
-    """Cases waiting for a person to route them (supervisors)."""
+    """Cases waiting for a person to route them (supervisors), a page at a time."""
+
+    limit: int = MAX_PAGE
+    offset: int = 0
 
 
 @dataclass(frozen=True)

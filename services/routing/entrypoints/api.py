@@ -225,14 +225,15 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
         return bus.handle(DecideExtension(complaint_id, decision == Decision.approve, principal.username))
 
     @router.get("/triage", response_model=None)
-    def triage(request: Request, response: Response, principal: Principal = Depends(supervisor)
+    def triage(request: Request, response: Response, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
+               offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0, principal: Principal = Depends(supervisor)
                ) -> dict[str, Any] | Response:
-        """Cases waiting for a person to route them; polled like a queue (ETag, 304)."""
-        etag = _etag(bus.handle(QueueVersion(None, None, (Status.triage,))))
+        """Cases waiting for a person to route them, a page at a time; polled like a queue (ETag, 304)."""
+        etag = _etag(bus.handle(QueueVersion(None, None, (Status.triage,), (str(limit), str(offset)))))
         if _unchanged(request, etag):
             return _not_modified(etag)
         response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
-        return bus.handle(TriageList())
+        return bus.handle(TriageList(limit, offset))
 
     @router.get("/extensions", response_model=None)
     def pending_extensions(request: Request, response: Response, principal: Principal = Depends(supervisor)

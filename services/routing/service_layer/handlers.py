@@ -359,8 +359,8 @@ def case_detail(query: CaseDetail, uow: RoutingUnitOfWork, *, deadlines: Deadlin
     return views.case_detail(uow, case, deadlines, max_extension_days)
 
 
-def triage_list(_query: TriageList, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
-    return views.triage_list(uow, deadlines)
+def triage_list(query: TriageList, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
+    return views.triage_list(uow, deadlines, query.limit, query.offset)
 
 
 def pending_extensions(_query: PendingExtensions, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:

@@ -21,8 +21,8 @@ export interface Count {
 }
 
 export interface Figure extends Count {
-  cases: string[]
-  misses: string[]
+  // the cases behind it, a page at a time (GET /api/v1/metrics/sla/cases): a figure carries no ids itself
+  cases_url: string
   // district-wide only (null in groups): callbacks completed with a rating ÷ callbacks completed
   valid_callback_rate?: { numerator: number; denominator: number; rate: number | null } | null
   note?: string
