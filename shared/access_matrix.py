@@ -132,6 +132,7 @@ class CliOnly:
 REPORT_TEXT = "合阳城街道某工地凌晨两点还在打桩，噪音太大"
 REPLY_TEXT = "已责令工地停止夜间施工"
 REASON = "需要现场核实后处理"
+INSPECTION_ROUND = "第三轮中央生态环境保护督察"
 CALLERS = ("operator", "supervisor", "admin")
 DESK = ("dispatcher", "supervisor", "admin")
 SUPERVISORS = ("supervisor", "admin")
@@ -338,6 +339,27 @@ ACTIONS: tuple[Action, ...] = (
            "the re-review opinion", roles=SUPERVISORS, target="rereview_requested_petition", fresh="allowed",
            body={"text": "经复核，维持复查意见，本件终结"}),
     Action("petitions", "routing", "GET", "/api/v1/petitions", "信访件列表", "petitions", roles=SUPERVISORS),
+    # 督察交办件 (inspection cases): supervisors register and update them; the 边督边改 table of published batches is
+    # public (scrubbed of personal data)
+    Action("register_inspection", "routing", "POST", "/api/v1/cases/{complaint_id}/inspection", "登记督察交办件",
+           "register an inspection case", roles=SUPERVISORS, ok=201, target="case", fresh="allowed",
+           body={"kind": "central", "round_name": INSPECTION_ROUND, "batch": 1, "number": "MATRIX-{unique}",
+                 "report_due": "2026-12-10"}),
+    Action("inspections", "routing", "GET", "/api/v1/inspections", "督察交办件列表", "inspection cases",
+           roles=SUPERVISORS, query=(("batch", "1"), ("key", "true"))),
+    Action("inspection", "routing", "GET", "/api/v1/inspections/{complaint_id}", "督察交办件办理情况",
+           "an inspection case", roles=SUPERVISORS, target="inspection"),
+    Action("inspection_progress", "routing", "POST", "/api/v1/inspections/{complaint_id}/progress",
+           "更新督察交办件办理情况", "an inspection case's progress", roles=SUPERVISORS, target="inspection",
+           fresh="allowed", body={"finding": "true", "penalty_cases": 1, "fine_yuan": "5000"}),
+    Action("publish_inspections", "routing", "POST", "/api/v1/inspections/batches/publish", "公开督察交办批次",
+           "publish a batch", roles=SUPERVISORS, target="inspection",
+           body={"round_name": INSPECTION_ROUND, "batch": 1}),
+    Action("public_inspections", "routing", "GET", "/api/v1/inspections/public", "边督边改公开表",
+           "public inspection table", credential=PUBLIC, query=(("batch", "1"),),
+           note="published batches only, the complaint's text scrubbed of names, numbers and house numbers"),
+    Action("public_inspections_xlsx", "routing", "GET", "/api/v1/inspections/public.xlsx", "边督边改公开表（Excel）",
+           "public inspection table (.xlsx)", credential=PUBLIC, query=(("batch", "1"),)),
     Action("classify", "routing", "POST", "/api/v1/classify", "智能分类", "classify text", credential=PUBLIC,
            body={"content": REPORT_TEXT}),
     Action("departments", "routing", "GET", "/api/v1/departments", "部门目录", "department directory",

@@ -14,6 +14,7 @@ from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.domain.duplicates import DuplicatePolicy
 from services.routing.domain.text_model import use_model
 from services.routing.entrypoints.api import PHOTO_PATH, build_router
+from services.routing.entrypoints.inspections import build_inspections_router
 from services.routing.entrypoints.petitions import build_petitions_router
 from services.routing.entrypoints.rules import build_rules_router
 from services.routing.service_layer.handlers import (
@@ -86,6 +87,7 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
     router = build_router(bus, jwt_key=settings.jwt_key)
     router.include_router(build_rules_router(bus, jwt_key=settings.jwt_key))  # /api/v1/rules: 分拨规则
     router.include_router(build_petitions_router(bus, jwt_key=settings.jwt_key))  # 信访件
+    router.include_router(build_inspections_router(bus, jwt_key=settings.jwt_key))  # 督察交办件
     def gauges() -> list[Sample]:
         with bus.uow_factory() as uow:
             counts = uow.cases.open_counts()

@@ -7,6 +7,7 @@ A payload class is immutable once published: a breaking change is a new class wi
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -416,6 +417,49 @@ class PetitionStepV1(ComplaintEvent):
     window_until: date | None = None
 
 
+class InspectionRegisteredV1(ComplaintEvent):
+    """督察交办件登记: a supervisor registered the case as one an environmental inspection transferred
+    (`kind` central | municipal, its `round_name`, batch 第N批, its own case `number`), to be reported back on
+    by `report_due`."""
+
+    event_type = TYPE_PREFIX + "inspection.registered.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    kind: str  # central (中央生态环境保护督察) | municipal (市级督察)
+    round_name: str
+    batch: int
+    number: str  # the inspection's case number (交办编号)
+    key_case: bool  # 重点件
+    received_on: date
+    report_due: date
+    registered_at: datetime
+    by: str
+
+
+class InspectionUpdatedV1(ComplaintEvent):
+    """An update of an inspection case: `changed` names the fields it changed (finding, progress,
+    investigation, measures, penalty_cases, fine_yuan, interviews, interviewed, accountability, accountable);
+    the counts and the fine are as after it. No text travels here."""
+
+    event_type = TYPE_PREFIX + "inspection.updated.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    number: str
+    batch: int
+    update_id: int  # the update's number within the case
+    changed: list[str]
+    finding: str | None = None  # true (属实) | partly (部分属实) | false (不属实)
+    progress: str  # in_progress (办理中) | staged (阶段性办结) | done (已办结)
+    penalty_cases: int = 0
+    fine_yuan: Decimal = Decimal("0.00")
+    interviews: int = 0
+    accountability: int = 0
+    at: datetime
+    by: str
+
+
 # --- notify ---------------------------------------------------------------------------------------
 
 
@@ -555,6 +599,8 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         ExtensionDecidedV1,
         PetitionRegisteredV1,
         PetitionStepV1,
+        InspectionRegisteredV1,
+        InspectionUpdatedV1,
         SlaWarningV1,
         CaseEscalatedV1,
         DepartmentsChangedV1,

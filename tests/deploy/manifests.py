@@ -52,6 +52,7 @@ ROUTES = {
     "/api/v1/assists": "routing",
     "/api/v1/backlog": "routing",
     "/api/v1/petitions": "routing",
+    "/api/v1/inspections": "routing",
     "/api/v1/assessments": "notify",
     "/api/v1/metrics": "notify",
     "/api/v1/alerts": "notify",
@@ -107,6 +108,10 @@ SAMPLE_REQUESTS = [
     ("/api/v1/backlog", "routing"),
     ("/api/v1/petitions", "routing"),
     ("/api/v1/cases/42/petition/documents/1.docx", "routing"),
+    ("/api/v1/cases/42/inspection", "routing"),
+    ("/api/v1/inspections/42/progress", "routing"),
+    ("/api/v1/inspections/public.xlsx", "routing"),  # the public table is routing's, not notify's /api/v1/public
+    ("/api/v1/inspectionsx", None),
     ("/api/v1/assessments", "notify"),
     ("/api/v1/channels/wechat", "intake"),
     ("/api/v1/channels/hotline", "intake"),
@@ -177,6 +182,8 @@ RATE_LIMITS: dict[str, tuple[str, int, int] | None] = {
     "/api/v1/queues/housing_construction": None,
     "/api/v1/metrics/sla": None,
     "/api/v1/public/monthly": None,
+    "/api/v1/inspections/public": None,
+    "/api/v1/inspections/public.xlsx": None,
     "/": None,
     "/r/TC1lE-hUDpeEYY91Dyy7qkgqzWiIr6Z6": None,
 }

@@ -236,6 +236,14 @@ class World:
     def _rereview_requested_petition(self) -> dict[str, Any]:
         return self._petition_step("reviewed_petition", "rereview-request", {"text": "请求复核"})
 
+    # 督察交办件: a case registered as an inspection case, in batch 1
+    def _inspection(self) -> dict[str, Any]:
+        case = self._case()
+        self.ok("POST", f"/api/v1/cases/{case['complaint_id']}/inspection", SUPERVISOR,
+                json={"kind": "central", "round_name": "第三轮中央生态环境保护督察", "batch": 1,
+                      "number": f"WORLD-{self.unique()}", "report_due": "2026-12-10"})
+        return case
+
     def _case_pair(self) -> dict[str, Any]:
         duplicate, master = self._case(), self._case()
         return duplicate | {"master_id": master["complaint_id"]}

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from services.routing.adapters.inspection_tables import INSPECTION_TABLES
 from services.routing.adapters.petition_tables import PETITION_TABLES
 from shared.db import AwareDateTime, BigIntId
 
@@ -212,4 +213,5 @@ TABLES: list[sa.Table] = [
     RoutingAssist.__table__,  # type: ignore[attr-defined]
     RoutingPhoto.__table__,  # type: ignore[attr-defined]
     *PETITION_TABLES,  # 信访件 (petition_tables.py)
+    *INSPECTION_TABLES,  # 督察交办件 (inspection_tables.py)
 ]

@@ -53,7 +53,7 @@ from services.routing.domain.deadlines import DeadlinePolicy, pick_limit
 from services.routing.domain.duplicates import DuplicatePolicy, Match, Probe, bounding_box, matches
 from services.routing.domain.errors import CaseNotFound, DepartmentNotFound, InvalidRequest, NotYourDepartment
 from services.routing.domain.routing import route
-from services.routing.service_layer import petitions, rules, views
+from services.routing.service_layer import inspections, petitions, rules, views
 from services.routing.service_layer.analysis import analyse
 from services.routing.service_layer.uow import RoutingUnitOfWork
 from shared.auth import ANONYMOUS, mask_phone
@@ -545,4 +545,5 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     RuleHistory: rules.rule_history,
     DryRunRules: rules.dry_run_rules,
     **petitions.PETITION_HANDLERS,  # 信访件 (service_layer/petitions.py)
+    **inspections.INSPECTION_HANDLERS,  # 督察交办件 (service_layer/inspections.py)
 }

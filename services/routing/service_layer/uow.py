@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from services.routing.adapters.inspection_repository import InspectionRepository
 from services.routing.adapters.petition_repository import PetitionRepository
 from services.routing.adapters.repository import (
     CaseRepository,
@@ -24,6 +25,7 @@ class RoutingUnitOfWork(SqlUnitOfWork):
     departments: DepartmentRepository
     towns: TownRepository
     petitions: PetitionRepository
+    inspections: InspectionRepository
 
     def open_repositories(self, session: Session) -> None:
         self.cases = self.repository(CaseRepository)
@@ -33,3 +35,4 @@ class RoutingUnitOfWork(SqlUnitOfWork):
         self.departments = self.repository(DepartmentRepository)
         self.towns = TownRepository(session)
         self.petitions = self.repository(PetitionRepository)
+        self.inspections = self.repository(InspectionRepository)
