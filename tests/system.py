@@ -28,6 +28,14 @@ class ApiCalls:
         assert response.status_code == 200, response.text
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
+    def behind(self, figure: dict[str, Any], headers: dict[str, str]) -> tuple[list[str], list[str]]:
+        """The ids a figure counted as met and as missed, from the cases its `cases_url` links to (a figure
+        carries no ids of its own)."""
+        response = self.http.get(figure["cases_url"] + "&limit=100", headers=headers)
+        assert response.status_code == 200, response.text
+        lines = response.json()["cases"]
+        return ([c["complaint_id"] for c in lines if c["met"]], [c["complaint_id"] for c in lines if not c["met"]])
+
     def report(self, **body: Any) -> dict[str, Any]:
         body.setdefault("channel", "web")
         response = self.http.post("/api/v1/complaints", json=body)
