@@ -280,6 +280,18 @@ export async function requestIfChanged<T>(
   return { data: data as T, etag: response.headers.get('ETag') }
 }
 
+/** A file the API gives only with the bearer token (a workbook, a document, a photo), as a Blob; a refusal
+ * throws the server's own message. */
+export async function fetchFile(path: string, token: string, cache: RequestCache = 'no-store'): Promise<Blob> {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` }, credentials: 'same-origin', cache })
+  if (!response.ok) {
+    const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null
+    throw new ApiError(response.status, body?.error?.code ?? `http_${response.status}`,
+      body?.error?.message ?? `下载失败（${response.status}）`)
+  }
+  return response.blob()
+}
+
 function fallbackMessage(status: number): string {
   if (status === 404) return '没有找到'
   if (status === 429) return '尝试次数过多，请稍后再试'
