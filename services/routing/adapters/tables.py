@@ -98,7 +98,8 @@ class RoutingTimeLimit(SQLModel, table=True):
 
 class RoutingCase(SQLModel, table=True):
     __tablename__ = "routing_cases"
-    __table_args__ = (sa.Index("ix_routing_cases_category_received", "category", "received_at"),)
+    __table_args__ = (sa.Index("ix_routing_cases_category_received", "category", "received_at"),
+                      sa.Index("ix_routing_cases_queue", "department", "status", "reply_due"))
 
     complaint_id: str = Field(primary_key=True, max_length=64)
     tracking_code: str = Field(max_length=32, index=True)
