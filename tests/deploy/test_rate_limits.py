@@ -14,6 +14,8 @@ from tests.deploy.manifests import (
     GATEWAY_CONF,
     K8S,
     RATE_LIMITS,
+    _gateway_block,
+    _ingress_entry,
     gateway_backend,
     gateway_limit,
     gateway_zones,
@@ -58,6 +60,30 @@ def test_every_zone_is_used_refusals_are_429_in_the_error_contract_and_uploads_f
     assert citizen["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"] == "31m"
     limited = {i["metadata"]["name"] for i in ingresses() if ingress_limit([i], _first_path(i))}
     assert limited == {"complaints-citizen", "complaints-sign-in", "complaints-wechat", "complaints-open311"}
+
+
+def _ingress_body_limit(path: str) -> str:
+    found = _ingress_entry(ingresses(), path)
+    assert found is not None, path
+    return found[0]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+
+
+def _gateway_body_limit(path: str) -> str:
+    block = _gateway_block(path)
+    assert block is not None, path
+    found = re.findall(r"client_max_body_size (\w+);", block)
+    return found[0] if found else "1m"  # the server's own
+
+
+def test_a_reply_photo_fits_through_the_gateway_and_the_ingress_and_other_staff_bodies_stay_small():
+    photo = "/api/v1/cases/abc/photos"  # 办理照片: up to 10 MB with the form around it
+    assert _gateway_body_limit(photo) == _ingress_body_limit(photo) == "11m"
+    assert gateway_backend(photo) == ingress_backend(ingresses(), photo) == "routing"
+    for path in ("/api/v1/queues/x", "/api/v1/triage", "/api/v1/metrics/sla", "/api/v1/auth/refresh"):
+        assert _gateway_body_limit(path) == _ingress_body_limit(path) == "1m", path
+    # the larger limit is the cases' Ingress only; the gateway's is the photo location only
+    assert _gateway_body_limit("/api/v1/cases/abc/reply") == "1m"
+    assert _ingress_body_limit("/api/v1/cases/abc/reply") == "11m"
 
 
 def _first_path(ingress: dict) -> str:
