@@ -374,6 +374,7 @@ def cmd_anonymise(args: argparse.Namespace) -> int:
     A dry run unless --apply. Exit 0; 2 for a date that cannot be used."""
     from datetime import date
 
+    from services.intake.bootstrap import SOURCE
     from services.intake.domain.retention import Cutoff
     from services.intake.service_layer import retention
     from shared.clock import SHANGHAI
@@ -396,8 +397,8 @@ def cmd_anonymise(args: argparse.Namespace) -> int:
 
     engine = make_engine(settings.database_url)
     try:
-        report = retention.anonymise(engine, clock, cutoff, apply=args.apply, batch=args.batch_size, by=args.by,
-                                     progress=progress)
+        report = retention.anonymise(engine, clock, cutoff, source=SOURCE, apply=args.apply,
+                                     batch=args.batch_size, by=args.by, progress=progress)
     finally:
         engine.dispose()
     for name, value in report.counts().items():

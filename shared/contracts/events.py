@@ -145,6 +145,17 @@ class ComplaintRatedV1(ComplaintEvent):
     rated_at: datetime
 
 
+class ComplaintAnonymisedV1(ComplaintEvent):
+    """保存期限: intake removed the reporter's personal data (`complaints anonymise`); every service scrubs
+    its own copy of the complaint's texts the same way (shared/scrub.py). It carries no text itself."""
+
+    event_type = TYPE_PREFIX + "complaint.anonymised.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    anonymised_at: datetime
+
+
 # --- routing --------------------------------------------------------------------------------------
 
 
@@ -580,6 +591,7 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         ComplaintImportedV1,
         UpstreamCaseLinkedV1,
         ComplaintRatedV1,
+        ComplaintAnonymisedV1,
         CaseTriagedV1,
         CaseAssignedV1,
         CaseDispatchedV1,

@@ -308,3 +308,44 @@ def test_imported_history_counts_from_the_older_systems_dates_not_the_import(sys
     assert len(history) == kinds["finished"] > 0 and len(still_open) == kinds["open"] > 0
     assert all(r.phone_last4 is None and r.reporter_phone_enc is None for r in history)
     assert all(r.phone_last4 and r.reporter_phone_enc for r in still_open)
+
+
+def routing_copy(engine: Engine, complaint_id: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        case = dict(conn.execute(text("SELECT * FROM routing_cases WHERE complaint_id = :id"),
+                                 {"id": complaint_id}).mappings().one())
+        case["history"] = [tuple(r) for r in conn.execute(text(
+            "SELECT action, detail FROM routing_case_history WHERE complaint_id = :id ORDER BY id"),
+            {"id": complaint_id})]
+    return case
+
+
+def test_routing_scrubs_its_copy_of_an_anonymised_complaint_and_leaves_the_others(history, capsys):
+    """Routing keeps its own copy of the complaint (text, masked phone, reply, reasons in its audit trail):
+    intake announces each complaint it anonymised and routing scrubs its copy the same way."""
+    system, old, rejected = history["system"], history["old"], history["rejected"]
+    engine = system.engine
+    before = routing_copy(engine, old["id"])
+    assert PHONE in before["content"] and PHONE in before["reply"] and before["reporter_phone_masked"]
+    assert "13800002222" in str(routing_copy(engine, rejected["id"])["history"])
+    kept_before = {k: routing_copy(engine, history[k]["id"]) for k in ("open", "recent")}
+
+    assert main(["anonymise", "--closed-before", CUTOFF, "--apply"]) == 0
+    capsys.readouterr()
+    system.drain()
+
+    for key in ("old", "rejected", "unrated"):
+        copy = routing_copy(engine, history[key]["id"])
+        assert copy["reporter_phone_masked"] is None, key
+        assert [action for action, _ in copy["history"]].count("anonymised") == 1, key
+    after = routing_copy(engine, old["id"])
+    assert PHONE not in after["content"] and ID_CARD not in after["content"] and PHONE_MARK in after["content"]
+    assert PHONE not in after["reply"] and "责令工地停止夜间施工" in after["reply"]
+    assert {k: after[k] for k in ("department", "category", "town", "address", "status", "replied_at")} == \
+        {k: before[k] for k in ("department", "category", "town", "address", "status", "replied_at")}
+    refused = routing_copy(engine, rejected["id"])
+    assert "13800002222" not in str(refused) and PHONE_MARK in refused["closing_reason"]
+    supervisor = system.login("supervisor")
+    detail = system.http.get(f"/api/v1/cases/{old['id']}", headers=supervisor)
+    assert detail.status_code == 200 and PHONE not in detail.text and ID_CARD not in detail.text
+    assert {k: routing_copy(engine, history[k]["id"]) for k in ("open", "recent")} == kept_before

@@ -28,7 +28,9 @@ from services.intake.adapters.tables import (
 )
 from services.intake.adapters.upstream_tables import UPSTREAM_CASES, UPSTREAM_PUSHES
 from services.intake.domain.retention import ARCHIVE_NOTE, FINISHED, scrub, scrubbed
+from shared.contracts.events import ComplaintAnonymisedV1
 from shared.db import AwareDateTime
+from shared.eventbus import outbox
 from shared.outbound import MessageStatus
 
 _C: sa.Table = ComplaintRow.__table__  # type: ignore[attr-defined]  # SQLModel's tables
@@ -70,6 +72,7 @@ class BatchPlan:
     ids: list[str]
     complaints: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → the columns to set
     statuses: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)  # id → tracking code (for the event)
     with_reporter: int = 0  # complaints that had a name or phone
     with_token: int = 0  # complaints that had a private link
     texts: int = 0  # complaint texts and replies with a number scrubbed
@@ -104,13 +107,14 @@ def plan(conn: Connection, ids: Sequence[str]) -> BatchPlan:
     batch = BatchPlan(list(ids))
     if not ids:
         return batch
-    rows = conn.execute(sa.select(_C.c.id, _C.c.status, _C.c.content, _C.c.reply,
+    rows = conn.execute(sa.select(_C.c.id, _C.c.status, _C.c.tracking_code, _C.c.content, _C.c.reply,
                                   *(_C.c[name] for name in PERSONAL_COLUMNS)).where(_C.c.id.in_(ids))).mappings()
     for row in rows:
         values: dict[str, Any] = dict.fromkeys(PERSONAL_COLUMNS)
         values["content"], values["reply"] = scrub(row["content"]), scrubbed(row["reply"])
         batch.complaints[row["id"]] = values
         batch.statuses[row["id"]] = row["status"]
+        batch.codes[row["id"]] = row["tracking_code"]
         batch.with_reporter += bool(row["reporter_name_enc"] or row["reporter_phone_enc"] or row["phone_last4"])
         batch.with_token += bool(row["citizen_token_hash"] or row["citizen_token_enc"])
         batch.texts += (values["content"] != row["content"]) + (values["reply"] != row["reply"])
@@ -130,9 +134,11 @@ def plan(conn: Connection, ids: Sequence[str]) -> BatchPlan:
     return batch
 
 
-def apply(conn: Connection, batch: BatchPlan, *, at: datetime) -> int:
+def apply(conn: Connection, batch: BatchPlan, *, at: datetime, source: str) -> int:
     """Write the plan (the caller's transaction) and mark each complaint archived; returns how many were.
-    A complaint no longer finished (reopened between the plan and now; on SQLite nothing can be) is left."""
+    A complaint no longer finished (reopened between the plan and now; on SQLite nothing can be) is left.
+    Each one archived is announced (ComplaintAnonymisedV1, in the outbox of the same transaction) so that
+    routing and notify scrub their copies too."""
     ids: list[str] = []
     for complaint_id, values in batch.complaints.items():
         status = batch.statuses[complaint_id]
@@ -155,6 +161,11 @@ def apply(conn: Connection, batch: BatchPlan, *, at: datetime) -> int:
         conn.execute(_REFS.delete().where(_REFS.c.complaint_id.in_(ids)))
         conn.execute(_KEYS.delete().where(_KEYS.c.complaint_id.in_(ids)))
         conn.execute(UPSTREAM_PUSHES.delete().where(_upstream_pushes(ids)))
+        events = [ComplaintAnonymisedV1(complaint_id=complaint_id, tracking_code=batch.codes[complaint_id],
+                                        anonymised_at=at) for complaint_id in ids]
+        outbox.serialise(conn)
+        conn.execute(sa.insert(outbox.TABLE), outbox.rows(
+            (event.destination(), event.to_event(source=source, time=at)) for event in events))
     return len(ids)
 
 

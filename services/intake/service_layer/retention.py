@@ -55,8 +55,8 @@ class RetentionReport:
 Progress = Callable[[RetentionReport], None]
 
 
-def anonymise(engine: Engine, clock: Clock, cutoff: Cutoff, *, apply: bool = False, batch: int = DEFAULT_BATCH,
-              by: str = "cli", progress: Progress | None = None) -> RetentionReport:
+def anonymise(engine: Engine, clock: Clock, cutoff: Cutoff, *, source: str, apply: bool = False,
+              batch: int = DEFAULT_BATCH, by: str = "cli", progress: Progress | None = None) -> RetentionReport:
     """Remove (or, a dry run, count) the personal data of the complaints finished before `cutoff`."""
     report = RetentionReport(cutoff, applied=apply)
     after: str | None = None
@@ -67,7 +67,7 @@ def anonymise(engine: Engine, clock: Clock, cutoff: Cutoff, *, apply: bool = Fal
             if not ids:
                 break
             planned = store.plan(conn, ids)
-            done = store.apply(conn, planned, at=clock.now()) if apply else len(ids)
+            done = store.apply(conn, planned, at=clock.now(), source=source) if apply else len(ids)
         after = ids[-1]
         report.batches += 1
         report.complaints += done

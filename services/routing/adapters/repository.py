@@ -302,6 +302,10 @@ class CaseRepository(Repository[Case]):
         new_entries = [(entry, RoutingCaseHistory(complaint_id=case.complaint_id, action=entry.action,
                                                   actor=entry.actor, at=entry.at, detail=_to_json(entry.detail)))
                        for entry in case.history if entry.id is None]
+        for entry in case.history:
+            if entry.rewritten and entry.id is not None:  # anonymised: its detail scrubbed
+                self.session.get_one(RoutingCaseHistory, entry.id).detail = _to_json(entry.detail)
+                entry.rewritten = False
         extensions = []
         for extension in case.extensions:
             row = self.session.get(RoutingExtension, extension.id) if extension.id is not None else None
@@ -309,8 +313,8 @@ class CaseRepository(Repository[Case]):
                 row = RoutingExtension(complaint_id=case.complaint_id, working_days=extension.working_days,
                                        reason=extension.reason, status=extension.status.value,
                                        requested_at=extension.requested_at, requested_by=extension.requested_by)
-            row.status, row.decided_at, row.decided_by = (extension.status.value, extension.decided_at,
-                                                          extension.decided_by)
+            row.status, row.decided_at, row.decided_by, row.reason = (extension.status.value, extension.decided_at,
+                                                                      extension.decided_by, extension.reason)
             extensions.append((extension, row))
         assists = []
         for assist in case.assists:
@@ -319,8 +323,8 @@ class CaseRepository(Repository[Case]):
                 found = RoutingAssist(complaint_id=case.complaint_id, department=assist.department,
                                       status=assist.status.value, due=assist.due, note=assist.note,
                                       requested_at=assist.requested_at, requested_by=assist.requested_by)
-            found.status, found.replied_at, found.replied_by, found.reply = (
-                assist.status.value, assist.replied_at, assist.replied_by, assist.reply)
+            found.status, found.replied_at, found.replied_by, found.reply, found.note = (
+                assist.status.value, assist.replied_at, assist.replied_by, assist.reply, assist.note)
             assists.append((assist, found))
         new_photos = [RoutingPhoto(id=p.id, complaint_id=case.complaint_id, reply_round=p.reply_round,
                                    department=p.department, key=p.key, content_type=p.content_type, size=p.size,

@@ -14,6 +14,7 @@ publishes (`self.record(...)`): the unit of work writes those to the outbox at c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -73,6 +74,7 @@ class HistoryEntry:
     at: datetime
     detail: dict[str, Any] = field(default_factory=dict)
     id: int | None = None  # None until stored
+    rewritten: bool = False  # stored, then its detail changed (anonymised): written again
 
 
 @dataclass
@@ -293,6 +295,32 @@ class Case(Aggregate):
         self._log("triaged", SYSTEM, at, reason=self.triage_reason)
         self.record(CaseTriagedV1, reason=self.triage_reason, at=at)
         self._drop_pending_extension(at)  # moot once the department has let go
+
+    def anonymise(self, scrub: Callable[[str], str], *, at: datetime) -> bool:
+        """保存期限: intake removed the reporter's personal data; this copy loses it too. The masked phone
+        goes; phone and ID-card numbers in every text of the case (the complaint, the reply, reasons, notes,
+        assistance, the audit trail's details) become placeholders. The place, dates, department and
+        outcome stay: the figures and the public record need them. False if there was nothing to do."""
+        if any(entry.action == "anonymised" for entry in self.history):
+            return False
+
+        def clean(text: str | None) -> str | None:
+            return scrub(text) if text else text
+
+        self.reporter_phone_masked = None
+        self.content = scrub(self.content)
+        self.reply_text, self.closing_reason = clean(self.reply_text), clean(self.closing_reason)
+        self.triage_reason, self.leader_plan = clean(self.triage_reason), clean(self.leader_plan)
+        for extension in self.extensions:
+            extension.reason = scrub(extension.reason)
+        for assist in self.assists:
+            assist.note, assist.reply = clean(assist.note), clean(assist.reply)
+        for entry in self.history:
+            detail = {key: scrub(value) if isinstance(value, str) else value for key, value in entry.detail.items()}
+            if detail != entry.detail:
+                entry.detail, entry.rewritten = detail, True
+        self._log("anonymised", "retention", at)
+        return True
 
     def reject(self, reason: str, *, by: str, at: datetime) -> None:
         """不予受理: a supervisor refuses a triaged case that is no complaint for anyone (spam, nothing to act

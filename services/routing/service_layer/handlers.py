@@ -62,6 +62,7 @@ from shared.contracts import topics
 from shared.contracts.codes import TOWNS, TRIAGE, is_known_type
 from shared.contracts.events import (
     CallbackCompletedV1,
+    ComplaintAnonymisedV1,
     ComplaintRatedV1,
     ComplaintReceivedV1,
     EventPayload,
@@ -69,6 +70,7 @@ from shared.contracts.events import (
 )
 from shared.errors import TooLarge, UnsupportedMedia
 from shared.filestore import SNIFF_BYTES, is_image, sniff
+from shared.scrub import scrub
 from shared.sessions import record_ended_sessions
 
 MANUAL = "manual"  # the rule recorded when a supervisor routes by hand
@@ -449,6 +451,13 @@ def reopen_if_unsatisfied(event: ComplaintRatedV1 | CallbackCompletedV1, uow: Ro
         uow.commit()
 
 
+def anonymise_case(event: ComplaintAnonymisedV1, uow: RoutingUnitOfWork) -> None:
+    """保存期限: intake anonymised the complaint; routing's copy loses the same personal data."""
+    case = uow.cases.get(event.complaint_id, for_update=True)
+    if case is not None and case.anonymise(scrub, at=event.anonymised_at):
+        uow.commit()
+
+
 def _duplicates(uow: RoutingUnitOfWork, case: Case, policy: DuplicatePolicy) -> list[Match]:
     if case.category is None:
         return []
@@ -505,6 +514,7 @@ Handler = Callable[..., Any]
 EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     ComplaintReceivedV1: [route_complaint],
     ComplaintRatedV1: [reopen_if_unsatisfied],
+    ComplaintAnonymisedV1: [anonymise_case],
     CallbackCompletedV1: [reopen_if_unsatisfied],
     SessionsEndedV1: [record_ended_sessions],  # intake's accounts: tokens of ended sessions are refused
 }
