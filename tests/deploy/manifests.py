@@ -161,6 +161,7 @@ SAMPLE_REQUESTS = [
 # Ingress: (zone, requests per minute, burst). Paths not listed here are not limited by the gateway.
 CITIZEN_LIMIT, SIGN_IN_LIMIT, WECHAT_LIMIT, OPEN311_LIMIT = ("citizen", 30, 30), ("sign_in", 20, 20), \
     ("wechat", 1200, 100), ("open311", 60, 60)
+PUBLIC_LIMIT = ("public", 60, 60)
 RATE_LIMITS: dict[str, tuple[str, int, int] | None] = {
     "/api/v1/complaints": CITIZEN_LIMIT,  # the report (web, app)
     "/api/v1/complaints/HC261130-7KQ2XM4P": CITIZEN_LIMIT,  # tracking by code
@@ -174,6 +175,9 @@ RATE_LIMITS: dict[str, tuple[str, int, int] | None] = {
     "/open311/v2/discovery.json": OPEN311_LIMIT,
     "/open311/v2/requests.json": OPEN311_LIMIT,
     "/open311/v2/requests/HC261130-7KQ2XM4P.json": OPEN311_LIMIT,
+    "/api/v1/public/monthly": PUBLIC_LIMIT,  # the public disclosure (notify)
+    "/api/v1/inspections/public": PUBLIC_LIMIT,  # the 边督边改 table and its .xlsx (routing)
+    "/api/v1/inspections/public.xlsx": PUBLIC_LIMIT,
     # staff and server-to-server channels: the services' own sign-in and API keys, no gateway limit
     "/api/v1/auth/refresh": None,
     "/api/v1/channels/hotline": None,
@@ -181,9 +185,8 @@ RATE_LIMITS: dict[str, tuple[str, int, int] | None] = {
     "/api/v1/reference": None,
     "/api/v1/queues/housing_construction": None,
     "/api/v1/metrics/sla": None,
-    "/api/v1/public/monthly": None,
-    "/api/v1/inspections/public": None,
-    "/api/v1/inspections/public.xlsx": None,
+    "/api/v1/inspections/batches": None,
+    "/api/v1/inspections": None,
     "/": None,
     "/r/TC1lE-hUDpeEYY91Dyy7qkgqzWiIr6Z6": None,
 }

@@ -224,7 +224,8 @@ def test_ingress_routes_each_path_to_the_service_that_owns_it() -> None:
                for ingress in ingresses for rule in ingress["spec"]["rules"] for entry in rule["http"]["paths"]]
     assert len({(path, kind) for path, kind, _ in entries}) == len(entries), "a path is in one Ingress only"
     # The routing table, plus the exact paths that are in an Ingress of their own for their rate limit.
-    own_limit = {"/api/v1/auth/token": "intake", "/api/v1/channels/wechat": "intake"}
+    own_limit = {"/api/v1/auth/token": "intake", "/api/v1/channels/wechat": "intake",
+                 "/api/v1/inspections/public": "routing", "/api/v1/inspections/public.xlsx": "routing"}
     assert {path: backend["name"] for path, _, backend in entries} == ROUTES | PAGES | own_limit
     assert all(backend["port"] == {"name": "http"} for _, _, backend in entries)
     for ingress in ingresses:  # one host, one certificate, one class: ingress-nginx merges them into one server
