@@ -8,7 +8,8 @@ the demo supervisor: a warm-up, then `--runs` requests one after another; median
 
 The queries: the three targets for the last full month and for the last 365 days grouped by department,
 a department's queue (first page; its replied cases, first and a deep page), triage, alerts, the cases
-behind one figure (a page), the problem list and the citizen's tracking lookup. Prints a table and writes
+behind one figure (a page), the problem list (a page) and the cases behind one hotspot (a page), and the
+citizen's tracking lookup. Prints a table and writes
 JSON to bench/results/volume-<timestamp>.json with the machine. The aim: each under 300 ms at a million
 (`--cases 1000000`; `make bench` runs 200,000 to stay within its time).
 """
@@ -61,6 +62,9 @@ def queries(engine: sa.Engine, today: date) -> list[Query]:
         department = conn.execute(sa.text(
             "SELECT department FROM routing_cases WHERE department IS NOT NULL GROUP BY department "
             "ORDER BY count(*) DESC LIMIT 1")).scalar_one()
+        town = conn.execute(sa.text(  # the town with the most noise complaints lately: surely on the list
+            "SELECT town FROM notify_cases WHERE category = 'noise' AND town IS NOT NULL AND received_at >= :since "
+            "GROUP BY town ORDER BY count(*) DESC LIMIT 1"), {"since": today - timedelta(days=30)}).scalar_one()
         codes = list(conn.execute(sa.text(
             "SELECT tracking_code FROM intake_complaints TABLESAMPLE SYSTEM (1) LIMIT 200")).scalars())
     code = random.Random(12).choice(codes)
@@ -79,7 +83,9 @@ def queries(engine: sa.Engine, today: date) -> list[Query]:
         Query("figure_cases", f"按时回复率未达标案件 · 近一年 · {department} · 一页", "/api/v1/metrics/sla/cases",
               {**year, "figure": "on_time_reply_rate", "outcome": "missed", "group_by": "department",
                "group": department, "limit": 50}),
-        Query("hotspots", "问题清单", "/api/v1/hotspots", {}),
+        Query("hotspots", "问题清单 · 第一页", "/api/v1/hotspots", {"limit": 50}),
+        Query("hotspot_cases", f"问题清单 · {town} 噪声的相关案件 · 一页",
+              f"/api/v1/hotspots/recurring:{town}:noise/cases", {"limit": 50}),
         Query("tracking", "市民查询进度（查询码）", f"/api/v1/complaints/{code}", {}),
     ]
 
@@ -119,6 +125,7 @@ def run(url: str, cases: int, runs: int, reuse: bool) -> dict[str, Any]:
     if reuse and volume.count_cases(engines)["notify"]:
         print(f"volume: timing the cases already in {engine.url.database}", file=sys.stderr)
         cases = volume.count_cases(engines)["notify"]
+        volume.analyze(engines)  # a migration may just have rewritten the rows: fresh statistics, pages all-visible
     else:
         print(f"volume: seeding {cases:,} cases", file=sys.stderr)
         report = volume.seed_volume(engines, cases=cases, progress=volume.progress_bar())

@@ -362,13 +362,38 @@ class Generator:
                  **routing)
         for at, action, actor in history:
             rows.add("routing_case_history", complaint_id=cid, action=action, actor=actor, at=at, detail="{}")
+        # what the targets read of the case, copied on its rows as notify's repository does (the rounds and
+        # ratings this case just added are the last of their lists)
+        rounds = _own(rows, "notify_reply_rounds", cid)
+        departments = {r["reply_round"]: r["department"] for r in rounds}
+        counted = notify["status"] not in ("rejected", "merged")
+        for r in rounds:
+            r.update(counted=counted, category=case.category, town=case.town, channel=case.channel,
+                     tracking_code=case.tracking_code,
+                     rerouting=notify["department"] is None and r["reply_round"] == notify["reply_round"])
+        for g in _own(rows, "notify_ratings", cid):
+            g.update(counted=counted, department=departments.get(g["reply_round"]) or notify["department"],
+                     category=case.category, town=case.town, channel=case.channel,
+                     case_tracking_code=case.tracking_code)
         rows.add("notify_cases", complaint_id=cid, tracking_code=case.tracking_code, category=case.category,
                  subcategory=case.subcategory, town=case.town, channel=case.channel, lat=case.lat, lon=case.lon,
-                 urgent=case.urgent, received_at=case.received_at, updated_at=updated, **notify)
+                 urgent=case.urgent, received_at=case.received_at, updated_at=updated,
+                 assign_due=clocks["assign"]["due"] if "assign" in clocks else None,
+                 first_department=departments.get(1), **notify)
         for name, clock in clocks.items():
             rows.add("notify_clocks", complaint_id=cid, clock=name, **clock)
         for a in assignments:
             rows.add("notify_assignments", complaint_id=cid, **a)
+
+
+def _own(rows: Rows, table: str, complaint_id: str) -> list[dict[str, Any]]:
+    """The rows of `table` one case added last (cases are played one after another)."""
+    found = []
+    for row in reversed(rows.tables.get(table, [])):
+        if row["complaint_id"] != complaint_id:
+            break
+        found.append(row)
+    return found
 
 
 # --- writing ----------------------------------------------------------------------------------------------
@@ -438,13 +463,15 @@ class Writer:
             conn.close()
 
 
-def _analyze(engines: dict[str, Engine]) -> None:
-    """Fresh statistics, or the planner would judge a million rows by an empty table's."""
+def analyze(engines: dict[str, Engine]) -> None:
+    """Fresh statistics, or the planner would judge a million rows by an empty table's; notify's tables are
+    vacuumed too, so that the targets read their covering indexes alone (index-only scans need the pages
+    marked all-visible, which autovacuum would do later)."""
     for service, engine in engines.items():
         if engine.dialect.name == "postgresql":
-            with engine.connect() as conn:
-                conn.execute(sa.text(f"ANALYZE {', '.join(SERVICE_TABLES[service])}"))
-                conn.commit()
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                how = "VACUUM (ANALYZE)" if service == "notify" else "ANALYZE"
+                conn.execute(sa.text(f"{how} {', '.join(SERVICE_TABLES[service])}"))
 
 
 @dataclass(frozen=True)
@@ -564,5 +591,5 @@ def seed_volume(engines: dict[str, Engine], *, cases: int, months: int = 24, see
         for engine, _, definition in indexes:
             with engine.begin() as conn:
                 conn.execute(sa.text(definition))
-    _analyze(engines)
+    analyze(engines)
     return SeedReport(cases, written, time.perf_counter() - started)

@@ -133,10 +133,21 @@ REPORT_TEXT = "合阳城街道某工地凌晨两点还在打桩，噪音太大"
 REPLY_TEXT = "已责令工地停止夜间施工"
 REASON = "需要现场核实后处理"
 INSPECTION_ROUND = "第三轮中央生态环境保护督察"
+CHECK = {"checked_at": "2026-11-26T10:00:00+08:00", "by": "张三、李四"}  # the tests' clock: received then
 CALLERS = ("operator", "supervisor", "admin")
 DESK = ("dispatcher", "supervisor", "admin")
 SUPERVISORS = ("supervisor", "admin")
+RECORDERS = ("dispatcher", "admin")  # 调查处理: the department records, not the supervisors
 ADMINS = ("admin",)
+KNOWLEDGE_READERS = ("operator", "dispatcher", "supervisor", "admin")
+KNOWLEDGE_ARTICLE = {"title": "夜间施工噪声投诉的处理时限（矩阵）",
+                     "answer": "受理后一个工作日内交办，五个工作日内答复。",
+                     "department": "{department}", "status": "internal", "category": "noise",
+                     "subcategory": "construction", "keywords": ["夜间施工"]}
+# The example call's body is filled in (str.format): {{...}} reaches the server as a placeholder {...}.
+REPLY_TEMPLATE = {"name": "建筑施工噪声（矩阵）",
+                  "body": "您于{{received_at}}反映的问题（查询码 {{tracking_code}}）已办理。",
+                  "category": "noise", "subcategory": "construction"}
 CONTACT = ("/api/v1/complaints/{complaint_id}/contact", "回访联系方式（明文电话）", "callback contact (full number)")
 WECHAT_QUERY = (("signature", "{wechat_signature}"), ("timestamp", "{wechat_timestamp}"),
                 ("nonce", "{wechat_nonce}"))
@@ -160,13 +171,16 @@ ACTIONS: tuple[Action, ...] = (
            note="the Open311 feed publishes the code, so alone it opens nothing (the feed shows the request, "
                 "redacted)"),
     Action("contact_named", "intake", "GET", *CONTACT, roles=CALLERS, kind=("留了电话", "reporter gave a number"),
-           target="case", note="each read is logged with the reader"),
+           target="case", query=(("purpose", "callback"),),
+           note="each read is kept with the reader, the time and the purpose (回访, 核实, 信访, 其他 with a reason)"),
     Action("contact_anonymous", "intake", "GET", *CONTACT, roles=CALLERS, kind=("匿名投诉", "anonymous reporter"),
-           overrides=_only(404, OPERATOR, SUPERVISOR, ADMIN), target="anonymous_case",
+           overrides=_only(404, OPERATOR, SUPERVISOR, ADMIN), target="anonymous_case", query=(("purpose", "callback"),),
            note="an anonymous reporter is never called: 404 for everyone"),
     Action("contact_patrol", "intake", "GET", *CONTACT, roles=CALLERS, kind=("网格员上报", "patrol finding"),
-           overrides=_only(404, OPERATOR, SUPERVISOR, ADMIN), target="patrol_case",
+           overrides=_only(404, OPERATOR, SUPERVISOR, ADMIN), target="patrol_case", query=(("purpose", "callback"),),
            note="a patrol finding has no reporter to call: 404 for everyone"),
+    Action("contact_views", "intake", "GET", "/api/v1/complaints/{complaint_id}/contact/views", "联系方式查看记录",
+           "who read the contact in clear, when and why", roles=("supervisor", "admin"), target="case"),
     Action("rate_by_code", "intake", "POST", "/api/v1/complaints/{tracking_code}/rating", "评价回复（查询码+凭证）",
            "rate the reply (code + token)", credential=PRIVATE_TOKEN, ok=201, unauthenticated=404,
            target="replied_case", fresh="always", body={"rating": "satisfied", "token": "{token}"}),
@@ -233,6 +247,39 @@ ACTIONS: tuple[Action, ...] = (
            note="with the platform's deadlines beside ours (docs/upstream.md)"),
     Action("upstream_reconciliations", "intake", "GET", "/api/v1/upstream/reconciliations", "上级平台对账结果",
            "upstream reconciliation reports", roles=SUPERVISORS),
+    # --- intake: the knowledge base (知识库) and reply templates (答复口径), docs/knowledge.md ---------------
+    Action("knowledge_search", "intake", "GET", "/api/v1/knowledge/articles", "知识库检索", "search the knowledge base",
+           roles=KNOWLEDGE_READERS, query=(("q", "夜间施工噪声"),),
+           note="drafts only for their own department's dispatchers, supervisors and admins"),
+    Action("knowledge_write", "intake", "POST", "/api/v1/knowledge/articles", "新建知识条目", "write an article",
+           roles=DESK, scope=OWN_DEPARTMENT, other_department=403, ok=201, body=KNOWLEDGE_ARTICLE,
+           note="a dispatcher writes for the own department only"),
+    Action("knowledge_article", "intake", "GET", "/api/v1/knowledge/articles/{article_id}", "知识条目及版本",
+           "one article with its versions", roles=KNOWLEDGE_READERS, target="article",
+           note="an internal article: every member of staff but grid workers"),
+    Action("knowledge_revise", "intake", "PUT", "/api/v1/knowledge/articles/{article_id}", "修改知识条目",
+           "a new version of an article", roles=DESK, scope=OWN_DEPARTMENT, other_department=403, target="article",
+           body=KNOWLEDGE_ARTICLE, note="other departments read, never edit"),
+    Action("knowledge_reviews", "intake", "GET", "/api/v1/knowledge/reviews", "知识复核提醒", "articles due for review",
+           roles=DESK, note="a dispatcher sees the own department's"),
+    Action("knowledge_consult", "intake", "POST", "/api/v1/knowledge/consultations", "咨询直接办结",
+           "consultation closed on the spot", roles=CALLERS, ok=201, target="public_article",
+           body={"question": "夜间施工投诉多久处理？", "article_id": "{article_id}"},
+           note="not a complaint: never routed, outside the targets"),
+    Action("knowledge_public", "intake", "GET", "/api/v1/knowledge/public", "公开知识检索", "search public articles",
+           credential=PUBLIC, query=(("q", "油烟"),)),
+    Action("knowledge_public_article", "intake", "GET", "/api/v1/knowledge/public/{article_id}", "公开知识条目",
+           "one public article", credential=PUBLIC, target="public_article"),
+    Action("reply_templates", "intake", "GET", "/api/v1/knowledge/templates", "答复口径", "reply templates",
+           roles=DESK, query=(("category", "noise"),)),
+    Action("reply_template_write", "intake", "POST", "/api/v1/knowledge/templates", "新建答复口径",
+           "write a reply template", roles=SUPERVISORS, ok=201, body=REPLY_TEMPLATE),
+    Action("reply_template_revise", "intake", "PUT", "/api/v1/knowledge/templates/{template_id}", "修改答复口径",
+           "change a reply template", roles=SUPERVISORS, target="template", body=REPLY_TEMPLATE),
+    Action("reply_template_render", "intake", "POST", "/api/v1/knowledge/templates/{template_id}/render",
+           "按案件填写答复口径", "fill a template with a case's facts", roles=DESK, scope=OWN_DEPARTMENT,
+           target="template_case", body={"complaint_id": "{complaint_id}"},
+           note="another department's case: the 404 of one that does not exist"),
     # --- routing: the desk, triage, the directory, the rule book -------------------------------------
     Action("queue", "routing", "GET", "/api/v1/queues/{department}", "部门待办", "department queue", roles=DESK,
            scope=OWN_DEPARTMENT, other_department=403, note="another department's queue: 403"),
@@ -263,6 +310,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("photo", "routing", "GET", "/api/v1/cases/{complaint_id}/photos/{photo_id}", "查看办理照片",
            "a reply photo", roles=("operator", "dispatcher", "supervisor", "admin"), scope=OWN_DEPARTMENT,
            target="reply_photo", note="operators read any case's photos, as its detail, for callbacks"),
+    Action("published_photo", "routing", "GET", "/api/v1/reply-photos/{photo_id}", "市民查看回复照片",
+           "a reply photo, with the reply sent", credential=PUBLIC, target="replied_photo",
+           note="the photo's random id (122 bits) is what opens it: it reaches the citizen with the reply; "
+                "a photo of a reply not sent yet is 404 like an unknown one"),
     Action("return", "routing", "POST", "/api/v1/cases/{complaint_id}/return", "退单", "return", roles=DESK,
            scope=OWN_DEPARTMENT, target="case", fresh="allowed", body={"reason": "不属于本部门职责"}),
     Action("request_extension", "routing", "POST", "/api/v1/cases/{complaint_id}/extension", "申请延期",
@@ -339,6 +390,32 @@ ACTIONS: tuple[Action, ...] = (
            "the re-review opinion", roles=SUPERVISORS, target="rereview_requested_petition", fresh="allowed",
            body={"text": "经复核，维持复查意见，本件终结"}),
     Action("petitions", "routing", "GET", "/api/v1/petitions", "信访件列表", "petitions", roles=SUPERVISORS),
+    # 调查处理 (investigations): the department that has the case records; supervisors read and sign off (销号)
+    Action("investigation", "routing", "GET", "/api/v1/cases/{complaint_id}/investigation", "调查处理记录",
+           "a case's investigation", roles=DESK, scope=OWN_DEPARTMENT, target="case",
+           note="an empty file (started: false) until something is recorded"),
+    Action("investigation_add_photo", "routing", "POST", "/api/v1/cases/{complaint_id}/investigation/photos",
+           "上传现场或复查照片", "an on-site or re-check photo", roles=RECORDERS, scope=OWN_DEPARTMENT, ok=201,
+           target="case", upload=True, note="kept in the reply photos' file store"),
+    Action("investigation_photo", "routing", "GET",
+           "/api/v1/cases/{complaint_id}/investigation/photos/{photo_id}", "查看现场或复查照片",
+           "an investigation photo", roles=DESK, scope=OWN_DEPARTMENT, target="investigation_photo"),
+    Action("investigation_check", "routing", "POST", "/api/v1/cases/{complaint_id}/investigation/checks",
+           "记录现场核查", "an on-site check", roles=RECORDERS, scope=OWN_DEPARTMENT, ok=201, target="case",
+           body=CHECK, note="supervisors read and sign off; the department records"),
+    Action("investigation_finding", "routing", "POST", "/api/v1/cases/{complaint_id}/investigation/finding",
+           "记录调查结论", "the finding", roles=RECORDERS, scope=OWN_DEPARTMENT, target="checked_case",
+           fresh="allowed", body={"finding": "true", "note": "夜间违规施工属实"}),
+    Action("investigation_action", "routing", "POST", "/api/v1/cases/{complaint_id}/investigation/actions",
+           "记录处理措施", "an action (rectify, penalty, transfer)", roles=RECORDERS, scope=OWN_DEPARTMENT, ok=201,
+           target="found_case",
+           body={"kind": "penalty", "amount_yuan": "20000.00", "case_number": "渝合环罚〔2026〕1号"}),
+    Action("investigation_recheck", "routing", "POST", "/api/v1/cases/{complaint_id}/investigation/rechecks",
+           "记录复查", "a re-check", roles=RECORDERS, scope=OWN_DEPARTMENT, ok=201, target="acted_case",
+           body={**CHECK, "result": "not_rectified"}),
+    Action("investigation_sign_off", "routing", "POST", "/api/v1/cases/{complaint_id}/investigation/sign-off",
+           "销号", "sign off", roles=SUPERVISORS, target="rectified_case", fresh="allowed", body={},
+           note="only after a re-check found it rectified (or a finding of 不属实)"),
     # 督察交办件 (inspection cases): supervisors register and update them; the 边督边改 table of published batches is
     # public (scrubbed of personal data)
     Action("register_inspection", "routing", "POST", "/api/v1/cases/{complaint_id}/inspection", "登记督察交办件",
@@ -401,6 +478,8 @@ ACTIONS: tuple[Action, ...] = (
            "record a callback call", roles=CALLERS, ok=201, target="callback", fresh="allowed",
            body={"outcome": "no_answer"}),
     Action("hotspots", "notify", "GET", "/api/v1/hotspots", "问题清单", "problem list", roles=SUPERVISORS),
+    Action("hotspot_cases", "notify", "GET", "/api/v1/hotspots/{key}/cases", "问题清单相关案件",
+           "the cases behind a hotspot", roles=SUPERVISORS, target="hotspot"),
     Action("change_hotspot", "notify", "PATCH", "/api/v1/hotspots/{key}", "包案与整改", "owner and plan of a hotspot",
            roles=SUPERVISORS, target="hotspot", body={"plan": "夜间巡查，责令停工"}),
     Action("monthly_report", "notify", "GET", "/api/v1/reports/monthly", "月报", "monthly report (.xlsx)",
@@ -546,8 +625,8 @@ def render() -> str:
         *(f"| `{c.command}` | {c.zh} / {c.en} |" for c in CLI_ONLY),
         "",
         "The pages (`/`, `/track`, `/r/<token>`, `/hotline`, `/patrol`, `/desk`, `/dashboard`, `/callbacks`,",
-        "`/public`) are the same static files for everyone and hold no data; what they show comes from the routes",
-        "above, with the caller's own token.",
+        "`/public`, `/knowledge`, `/help`) are the same static files for everyone and hold no data; what they show",
+        "comes from the routes above, with the caller's own token.",
         "",
     ]
     return "\n".join(lines)

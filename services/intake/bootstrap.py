@@ -20,10 +20,12 @@ from services.intake.adapters.upstream_tables import LEASES
 from services.intake.domain.attachments import AttachmentLimits
 from services.intake.domain.messages import CitizenSms
 from services.intake.entrypoints.api import UPLOAD_PATH, build_router, upload_body_limit
+from services.intake.entrypoints.knowledge import build_knowledge_router
 from services.intake.entrypoints.open311 import build_open311_router
 from services.intake.entrypoints.upstream import UpstreamPuller, build_upstream_router
 from services.intake.entrypoints.wechat import PATH as WECHAT_PATH
 from services.intake.entrypoints.wechat import XML_TYPES, build_wechat_router
+from services.intake.knowledge_seed import seed_demo_knowledge
 from services.intake.seed import retire_demo, seed_demo
 from services.intake.service_layer.accounts import Passwords, SignInThrottle
 from services.intake.service_layer.handlers import (
@@ -33,6 +35,7 @@ from services.intake.service_layer.handlers import (
     GuessThrottle,
     MediaPreparer,
 )
+from services.intake.service_layer.knowledge import KnowledgeIndexCache
 from services.intake.service_layer.uow import IntakeUnitOfWork
 from services.intake.settings import IntakeSettings
 from shared.auth import BoundedHasher
@@ -69,6 +72,7 @@ def seed(engine: Engine, settings: IntakeSettings, clock: Clock) -> None:
     factory = uow_factory(IntakeUnitOfWork, engine, clock=clock, source=SOURCE)
     if settings.demo_mode:
         seed_demo(factory)
+        seed_demo_knowledge(factory)  # a few articles and reply templates to try the knowledge base with
     else:
         retire_demo(factory)  # a database seeded in demo mode keeps no demo way in
 
@@ -178,7 +182,7 @@ def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None
                             "media": media or PillowMedia(), "attachment_limits": limits, "sms": citizen_sms(settings),
                             "sign_in_throttle": sign_in_throttle, "passwords": passwords,
                             "demo_mode": settings.demo_mode, "upstream": upstream,
-                            "upstream_unit": settings.upstream_unit})
+                            "upstream_unit": settings.upstream_unit, "knowledge_index": KnowledgeIndexCache()})
     if sms_gateway is None:
         sms_gateway = (HttpSmsGateway(settings.sms_gateway_url, settings.sms_gateway_secret.get_secret_value())
                        if settings.sms_gateway_url and settings.sms_gateway_secret else LoggingSender("sms"))
@@ -191,6 +195,7 @@ def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None
     router = _with(router, build_open311_router(bus))  # /open311/v2: Open311 GeoReport v2
     router = _with(router, build_wechat_router(bus, settings))  # /api/v1/channels/wechat: the official account
     router = _with(router, build_upstream_router(bus, jwt_key=settings.jwt_key))  # /api/v1/upstream
+    router = _with(router, build_knowledge_router(bus, jwt_key=settings.jwt_key))  # /api/v1/knowledge
     return ServiceRuntime(name=NAME, router=router, bus=bus, consumers=[bus.consumer()],
                           gauges=lambda: outbound_samples(ctx.engine, outbound, NAME),
                           workers=[PeriodicWorker("sms-sender", sender.run_once,

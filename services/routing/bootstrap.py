@@ -10,11 +10,13 @@ from services.routing import seed as seed_data
 from services.routing.adapters.model_cache import load_or_train
 from services.routing.domain.classifier import classify
 from services.routing.domain.commands import ListDepartments
+from services.routing.domain.corpus import read_board, scope_examples
 from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.domain.duplicates import DuplicatePolicy
 from services.routing.domain.text_model import use_model
 from services.routing.entrypoints.api import PHOTO_PATH, build_router
 from services.routing.entrypoints.inspections import build_inspections_router
+from services.routing.entrypoints.investigations import INVESTIGATION_PHOTO_PATH, build_investigations_router
 from services.routing.entrypoints.petitions import build_petitions_router
 from services.routing.entrypoints.rules import build_rules_router
 from services.routing.service_layer.handlers import (
@@ -88,6 +90,7 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
     router.include_router(build_rules_router(bus, jwt_key=settings.jwt_key))  # /api/v1/rules: 分拨规则
     router.include_router(build_petitions_router(bus, jwt_key=settings.jwt_key))  # 信访件
     router.include_router(build_inspections_router(bus, jwt_key=settings.jwt_key))  # 督察交办件
+    router.include_router(build_investigations_router(bus, jwt_key=settings.jwt_key))  # 调查处理
     def gauges() -> list[Sample]:
         with bus.uow_factory() as uow:
             counts = uow.cases.open_counts()
@@ -96,13 +99,15 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
 
     def warm_up() -> None:
         """The text model from its cache (trained and stored the first time), jieba loaded."""
-        cache = settings.routing_model_cache_dir
-        use_model(load_or_train(Path(cache) if cache else None))
+        cache, real = settings.routing_model_cache_dir, settings.routing_real_messages_tsv
+        extra = scope_examples(read_board(Path(real))) if real else []
+        use_model(load_or_train(Path(cache) if cache else None, scope_extra=extra))
         classify("工地夜间施工噪音扰民")
 
-    photo_path = f"/api/v1{PHOTO_PATH}"
+    # 办理照片 and the investigation's photos (调查处理): multipart, up to 10 MB each
+    photo_paths = (f"/api/v1{PHOTO_PATH}", f"/api/v1{INVESTIGATION_PHOTO_PATH}")
     return ServiceRuntime(name=NAME, router=router, bus=bus, gauges=gauges,
                           consumers=[bus.consumer()], topics=dispatch_topics,
                           warm_up=warm_up,
-                          media_types={photo_path: UPLOAD_TYPES},
-                          body_limits={photo_path: PHOTO_MAX_BYTES + MULTIPART_OVERHEAD})
+                          media_types={path: UPLOAD_TYPES for path in photo_paths},
+                          body_limits={path: PHOTO_MAX_BYTES + MULTIPART_OVERHEAD for path in photo_paths})

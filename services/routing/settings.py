@@ -13,6 +13,10 @@ class RoutingSettings(CommonSettings):
     # Where the fitted text model is kept between starts (adapters/model_cache.py): trained once, then
     # loaded. Empty: train at every start and keep nothing on disk.
     routing_model_cache_dir: str = "./var/model-cache"
+    # Real citizen messages (`<label>\t<text>` a line, labels as the tipdm2020 board's) that also teach
+    # the model's environmental/out-of-scope gate (text_model.py): fewer other matters reach a department.
+    # Empty: the gate learns from routing's own corpus only.
+    routing_real_messages_tsv: str = ""
     # 延期: at most this many working days in total per case, asked before the reply deadline.
     routing_max_extension_days: int = Field(default=10, ge=1, le=60)
     # 并单: a new case of the same type within this many days, and (with coordinates) metres, of an open

@@ -245,6 +245,8 @@ class CaseRepliedV1(ComplaintEvent):
     reply_due: datetime
     reply_round: int = 1
     by: str
+    # the round's 办理照片 (ids): the citizen sees them with the reply (routing's GET /api/v1/reply-photos/{id})
+    photos: list[str] = []
 
 
 class CaseReopenedV1(ComplaintEvent):
@@ -471,6 +473,102 @@ class InspectionUpdatedV1(ComplaintEvent):
     by: str
 
 
+class ReadingEntry(BaseModel):
+    """A monitoring reading taken on site (监测数据), e.g. 噪声 62.5 dB(A) against a limit of 55."""
+
+    model_config = ConfigDict(frozen=True)
+
+    parameter: str
+    value: float
+    unit: str
+    limit: float | None = None
+
+
+class InvestigationCheckedV1(ComplaintEvent):
+    """现场核查: the department checked on site (`check_id`, its number within the case) at `checked_at`, where
+    the phone put it (lat/lon with its accuracy in metres, when given), what it measured (`exceeded`: a reading
+    above its limit) and how many photos it took. No free text travels here."""
+
+    event_type = TYPE_PREFIX + "investigation.checked.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str
+    check_id: int
+    checked_at: datetime
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+    readings: list[ReadingEntry] = []
+    exceeded: bool = False
+    photos: int = 0
+    at: datetime
+    by: str
+
+
+class InvestigationFindingV1(ComplaintEvent):
+    """调查结论: true (属实) | partly (部分属实) | false (不属实); a later one corrects it (until 销号)."""
+
+    event_type = TYPE_PREFIX + "investigation.finding.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str
+    finding: str
+    at: datetime
+    by: str
+
+
+class InvestigationActionV1(ComplaintEvent):
+    """处理措施: rectify (责令整改, by `deadline`) | penalty (立案处罚, `amount_yuan` and `case_number`) | transfer
+    (移送, to `body`)."""
+
+    event_type = TYPE_PREFIX + "investigation.action.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str
+    action_id: int
+    kind: str
+    deadline: date | None = None
+    amount_yuan: Decimal | None = None
+    case_number: str | None = None
+    body: str | None = None
+    at: datetime
+    by: str
+
+
+class InvestigationRecheckedV1(ComplaintEvent):
+    """复查: rectified (已整改) | not_rectified (未整改), with how many evidence photos."""
+
+    event_type = TYPE_PREFIX + "investigation.rechecked.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str
+    recheck_id: int
+    checked_at: datetime
+    result: str
+    photos: int = 0
+    at: datetime
+    by: str
+
+
+class InvestigationSignedOffV1(ComplaintEvent):
+    """销号: a supervisor closed the case's investigation (after a re-check found it rectified, or with a finding
+    that needs none)."""
+
+    event_type = TYPE_PREFIX + "investigation.signed_off.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str
+    finding: str
+    rechecks: int = 0
+    signed_off_at: datetime
+    by: str
+
+
 # --- notify ---------------------------------------------------------------------------------------
 
 
@@ -613,6 +711,11 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         PetitionStepV1,
         InspectionRegisteredV1,
         InspectionUpdatedV1,
+        InvestigationCheckedV1,
+        InvestigationFindingV1,
+        InvestigationActionV1,
+        InvestigationRecheckedV1,
+        InvestigationSignedOffV1,
         SlaWarningV1,
         CaseEscalatedV1,
         DepartmentsChangedV1,

@@ -42,6 +42,7 @@ ROUTES = {
     "/api/v1/reference": "intake",
     "/api/v1/channels": "intake",
     "/api/v1/upstream": "intake",
+    "/api/v1/knowledge": "intake",
     "/api/v1/queues": "routing",
     "/api/v1/cases": "routing",
     "/api/v1/triage": "routing",
@@ -53,6 +54,7 @@ ROUTES = {
     "/api/v1/backlog": "routing",
     "/api/v1/petitions": "routing",
     "/api/v1/inspections": "routing",
+    "/api/v1/reply-photos": "routing",
     "/api/v1/assessments": "notify",
     "/api/v1/metrics": "notify",
     "/api/v1/alerts": "notify",
@@ -64,7 +66,7 @@ ROUTES = {
 # The pages (web/) are served by intake's process: the ingress paths that lead to them.
 PAGES = {"/": "intake", "/track": "intake", "/r": "intake", "/hotline": "intake", "/patrol": "intake",
          "/desk": "intake", "/dashboard": "intake", "/callbacks": "intake", "/public": "intake", "/rules": "intake",
-         "/assets": "intake",
+         "/knowledge": "intake", "/help": "intake", "/assets": "intake",
          "/favicon.svg": "intake"}
 # Requests a client makes, and the service that must get them (None: not published).
 SAMPLE_REQUESTS = [
@@ -111,6 +113,7 @@ SAMPLE_REQUESTS = [
     ("/api/v1/cases/42/inspection", "routing"),
     ("/api/v1/inspections/42/progress", "routing"),
     ("/api/v1/inspections/public.xlsx", "routing"),  # the public table is routing's, not notify's /api/v1/public
+    ("/api/v1/reply-photos/0b6f3c52-9a51-4a7e-8c1e-6d2f0a9b7c31", "routing"),
     ("/api/v1/inspectionsx", None),
     ("/api/v1/assessments", "notify"),
     ("/api/v1/channels/wechat", "intake"),
@@ -178,6 +181,7 @@ RATE_LIMITS: dict[str, tuple[str, int, int] | None] = {
     "/api/v1/public/monthly": PUBLIC_LIMIT,  # the public disclosure (notify)
     "/api/v1/inspections/public": PUBLIC_LIMIT,  # the 边督边改 table and its .xlsx (routing)
     "/api/v1/inspections/public.xlsx": PUBLIC_LIMIT,
+    "/api/v1/reply-photos/0b6f3c52-9a51-4a7e-8c1e-6d2f0a9b7c31": PUBLIC_LIMIT,  # a reply photo, by the citizen
     # staff and server-to-server channels: the services' own sign-in and API keys, no gateway limit
     "/api/v1/auth/refresh": None,
     "/api/v1/channels/hotline": None,

@@ -81,6 +81,9 @@ def test_a_reply_photo_fits_through_the_gateway_and_the_ingress_and_other_staff_
     photo = "/api/v1/cases/abc/photos"  # 办理照片: up to 10 MB with the form around it
     assert _gateway_body_limit(photo) == _ingress_body_limit(photo) == "11m"
     assert gateway_backend(photo) == ingress_backend(ingresses(), photo) == "routing"
+    evidence = "/api/v1/cases/abc/investigation/photos"  # 调查处理: on-site and re-check photos, as large
+    assert _gateway_body_limit(evidence) == _ingress_body_limit(evidence) == "11m"
+    assert gateway_backend(evidence) == ingress_backend(ingresses(), evidence) == "routing"
     for path in ("/api/v1/queues/x", "/api/v1/triage", "/api/v1/metrics/sla", "/api/v1/auth/refresh"):
         assert _gateway_body_limit(path) == _ingress_body_limit(path) == "1m", path
     # the larger limit is the cases' Ingress only; the gateway's is the photo location only

@@ -5,6 +5,7 @@ the citizen unreachable (the valid-callback rate), an unsatisfied callback reope
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -116,18 +117,33 @@ def test_who_may_work_callbacks_and_what_is_refused(system):
     assert system.client.get("/api/v1/callbacks", params={"status": "open"}, headers=operator).status_code == 422
 
 
-def test_callback_staff_get_the_number_to_call_and_each_read_is_logged(system, caplog):
+def test_callback_staff_get_the_number_to_call_and_each_read_is_kept_with_who_when_and_why(system, caplog):
     accepted = replied_case(system)
-    operator = system.login("operator")
+    operator, supervisor = system.login("operator"), system.login("supervisor")
+    contact_path = f"/api/v1/complaints/{accepted['id']}/contact"
+    unsaid = system.client.get(contact_path, headers=operator)
+    assert unsaid.status_code == 422 and "purpose" in unsaid.text  # no purpose, no number
+    vague = system.client.get(contact_path, params={"purpose": "other"}, headers=operator)
+    assert vague.status_code == 422 and "理由" in vague.json()["error"]["message"]
     with caplog.at_level("INFO", logger="complaints.audit"):
-        contact = system.client.get(f"/api/v1/complaints/{accepted['id']}/contact", headers=operator)
+        contact = system.client.get(contact_path, params={"purpose": "callback"}, headers=operator)
     assert contact.status_code == 200 and contact.json() == {
         "tracking_code": accepted["tracking_code"], "name": None, "phone": "13912345678"}
     [line] = [r.getMessage() for r in caplog.records if r.name == "complaints.audit"]
-    assert accepted["id"] in line and "operator" in line and "13912345678" not in line
+    assert accepted["id"] in line and "operator" in line and "callback" in line and "13912345678" not in line
+    system.clock.advance(timedelta(minutes=5))
+    assert system.client.get(contact_path, params={"purpose": "other", "reason": "投诉人要求补充现场照片"},
+                             headers=supervisor).status_code == 200
+    views = system.client.get(f"{contact_path}/views", headers=supervisor)
+    assert views.status_code == 200, views.text
+    assert [(v["read_by"], v["purpose"], v["reason"]) for v in views.json()["views"]] == [
+        ("supervisor", "other", "投诉人要求补充现场照片"), ("operator", "callback", None)]
+    assert "13912345678" not in views.text
+    assert system.client.get(f"{contact_path}/views", headers=operator).status_code == 403
     dispatcher = system.login(f"dispatcher-{DEPARTMENT}")
-    assert system.client.get(f"/api/v1/complaints/{accepted['id']}/contact", headers=dispatcher).status_code == 403
+    assert system.client.get(contact_path, params={"purpose": "callback"}, headers=dispatcher).status_code == 403
     anonymous = system.report(channel="web", content="匿名反映：工地夜间施工噪音扰民", town="合阳城街道",
                               reporter={"phone": "13900001111", "anonymous": True})
-    refused = system.client.get(f"/api/v1/complaints/{anonymous['id']}/contact", headers=operator)
+    refused = system.client.get(f"/api/v1/complaints/{anonymous['id']}/contact", params={"purpose": "callback"},
+                                headers=operator)
     assert refused.status_code == 404 and "匿名" in refused.json()["error"]["message"]

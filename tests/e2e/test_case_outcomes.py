@@ -315,7 +315,8 @@ def test_long_standing_cases_are_listed_and_given_to_a_leader_who_owns_them(syst
 
 
 def test_a_reply_carries_the_departments_photos_as_its_evidence(system):
-    case_id = system.report(**EXAMPLE)["id"]
+    made = system.report(**EXAMPLE)
+    case_id = made["id"]
     system.drain()
     dispatcher = system.login(f"dispatcher-{HOUSING}")
     photo = jpeg()
@@ -331,8 +332,19 @@ def test_a_reply_carries_the_departments_photos_as_its_evidence(system):
     assert system.client.post(f"/api/v1/cases/{case_id}/photos", headers=other,
                               files={"file": ("x.jpg", photo, "image/jpeg")}).status_code == 404
 
+    published = f"/api/v1/reply-photos/{stored.json()['id']}"
+    assert system.http.get(published).status_code == 404  # the reply is not sent yet: the citizen sees nothing
+    assert system.http.get(f"/api/v1/r/{made['citizen_token']}").json()["reply_photos"] == []
+
     assert system.client.post(f"/api/v1/cases/{case_id}/reply", headers=dispatcher,
                               json={"reply": "已到现场，责令夜间停工（附现场照片）"}).status_code == 200
+    system.drain()
+    # the citizen reads the reply with its photos (no sign-in for the bytes: the photo's random id opens it)
+    view = system.http.get(f"/api/v1/r/{made['citizen_token']}").json()
+    assert view["reply"].startswith("已到现场") and view["reply_photos"] == [published]
+    seen = system.http.get(published)
+    assert seen.status_code == 200 and seen.content == photo and seen.headers["content-type"] == "image/jpeg"
+    assert system.http.get("/api/v1/reply-photos/00000000-0000-4000-8000-000000000000").status_code == 404
     detail = system.client.get(f"/api/v1/cases/{case_id}", headers=dispatcher).json()
     [listed] = detail["photos"]
     assert listed["id"] == stored.json()["id"] and listed["uploaded_by"] == f"dispatcher-{HOUSING}"

@@ -159,7 +159,7 @@ def test_the_citizen_view_has_its_shape(intake):
     assert list(view) == ["tracking_code", "status", "status_label", "received_at", "channel", "content",
                           "category", "subcategory", "type_label", "town", "town_name", "department",
                           "department_name", "reply", "replied_at", "reply_round", "rating", "can_rate", "timeline",
-                          "attachments", "can_attach", "merged_with"]
+                          "attachments", "can_attach", "merged_with", "reply_photos"]
     assert view["type_label"] == "噪声 / 建筑施工噪声" and view["town_name"] == "合阳城街道"
     assert view["department"] is None and view["department_name"] is None and not view["can_rate"]
     assert view["timeline"] == [{"at": intake.clock.now().isoformat(), "status": "received",

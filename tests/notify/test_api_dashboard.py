@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from services.app import create_app
 from shared.auth import Principal
-from shared.contracts.events import ComplaintReceivedV1
+from shared.contracts.events import CaseMergedV1, ComplaintReceivedV1
 from shared.eventbus.dblog import DbLogBus
 from tests.notify.factories import (
     NAMES,
@@ -76,6 +76,30 @@ def test_an_older_rating_delivered_late_does_not_replace_the_newer_one(client, f
     feed(rated("s1", "unsatisfied", nov(7), via="citizen"))  # given earlier, arrives later
     body = get(client, "/api/v1/metrics/sla", **NOVEMBER)["satisfaction_rate"]
     assert (body["numerator"], body["denominator"], behind(client, body)[0]) == (1, 1, ["s1"])
+
+
+def test_what_a_figure_reads_of_its_case_follows_the_case_whatever_order_the_events_come_in(client, feed, clock):
+    # The figures read the case's type, department and validity copied onto its rounds and ratings: a
+    # rating delivered before the case it rates, and a merge after the round began, still count right.
+    feed(departments(*NAMES))
+    feed(rated("e1", "unsatisfied", nov(9)))  # arrives first: notify does not know the case yet
+    by_town = get(client, "/api/v1/metrics/sla", group_by="town", **NOVEMBER)
+    assert [(g["key"], g["satisfaction_rate"]["denominator"]) for g in by_town["groups"]] == [(None, 1)]
+    feed(assigned("e1", received_at=nov(2), reply_due=nov(6), town="taihe", category="water"))
+    feed(replied("e1", nov(5), reply_due=nov(6)))
+    by_town = get(client, "/api/v1/metrics/sla", group_by="town", **NOVEMBER)
+    assert [(g["key"], g["satisfaction_rate"]["denominator"]) for g in by_town["groups"]] == [("taihe", 1)]
+    by_department = get(client, "/api/v1/metrics/sla", group_by="department", **NOVEMBER)
+    assert [(g["key"], behind(client, g["satisfaction_rate"])) for g in by_department["groups"]] == [
+        ("ecology_env", ([], ["e1"]))]
+    # a duplicate merged into its master (并单) leaves every figure, the round it had begun included
+    feed(assigned("m1", received_at=nov(16), reply_due=nov(20)))
+    assert reply_rate(client) == (1, 2, ["e1"], ["m1"])
+    feed(CaseMergedV1(complaint_id="m1", tracking_code="HCm1", master_id="e1", master_tracking_code="HCe1",
+                      department="ecology_env", merged_at=nov(21), by="supervisor"))
+    assert reply_rate(client) == (1, 1, ["e1"], [])
+    assignment = get(client, "/api/v1/metrics/sla", **NOVEMBER)["assignment_rate"]
+    assert behind(client, assignment) == (["e1"], [])
 
 
 def test_an_approved_extension_moves_the_deadline_a_refused_one_does_not(client, feed, clock):

@@ -18,7 +18,7 @@ from services.notify.domain.commands import (
 )
 from services.notify.domain.dashboard import ListDeadlineCases, ListFigureCases, ReportSlaTrend
 from services.notify.domain.disclosure import PublicMonthly, ReportMonth
-from services.notify.domain.hotspots import ListHotspots, UpdateHotspot
+from services.notify.domain.hotspots import ListHotspotCases, ListHotspots, UpdateHotspot
 from services.notify.service_layer.assessment import AssessUnits, ListDepartmentNames
 from shared.contracts import topics
 from shared.eventbus.dblog import DbLogBus
@@ -58,7 +58,8 @@ def test_notify_consumes_received_lifecycle_and_reference_as_its_own_group_and_s
     assert set(runtime.bus.command_handlers) == {SweepSlaClocks, ReportSlaTargets, ListAlerts,
                                                  ReportSlaTrend, ListFigureCases, ListDeadlineCases,
                                                  ListOutbound, ReplayOutbound, ListCallbacks, GetCallback,
-                                                 RecordCallbackCall, ListHotspots, UpdateHotspot, ReportMonth,
+                                                 RecordCallbackCall, ListHotspots, ListHotspotCases, UpdateHotspot,
+                                                 ReportMonth,
                                                  PublicMonthly, AssessUnits, ListDepartmentNames}
     [spec] = runtime.consumers
     assert (spec.group, spec.topics) == ("notify", (topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE,

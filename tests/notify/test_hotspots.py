@@ -32,6 +32,13 @@ def hotspots(client: TestClient, **params: str) -> dict[str, dict]:
     return {h["key"]: h for h in response.json()["hotspots"]}
 
 
+def cases_of(client: TestClient, spot: dict, **params: int) -> dict:
+    """The page of cases a hotspot links to (`cases_url`): the list itself never carries them."""
+    response = client.get(spot["cases_url"], params=params, headers=SUPERVISOR)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 def days_ago(days: float, hour: int | None = None) -> datetime:
     moment = NOW - timedelta(days=days)
     return moment.replace(hour=hour, minute=0) if hour is not None else moment
@@ -55,10 +62,15 @@ def test_one_town_and_type_is_flagged_at_three_cases_in_thirty_days_and_not_befo
     case(feed, "r3", days_ago(1))
     spot = hotspots(client)["recurring:taihe:odor"]
     assert spot["flagged"] is True and spot["count"] == 3
-    assert [c["complaint_id"] for c in spot["cases"]] == ["r3", "r2", "r1"]  # newest first
+    assert "cases" not in spot
+    behind = cases_of(client, spot)
+    assert behind["total"] == 3 and behind["next_offset"] is None
+    assert [c["complaint_id"] for c in behind["cases"]] == ["r3", "r2", "r1"]  # newest first
     assert spot["title"] == "太和镇 · 异味恶臭" and spot["kind_name"] == "同地同类反复投诉"
     assert "30天内异味恶臭类投诉3件" in spot["reason"]
-    assert spot["cases"][0]["department_name"] == "区生态环境局" and spot["cases"][0]["tracking_code"] == "HCr3"
+    assert behind["cases"][0]["department_name"] == "区生态环境局" and behind["cases"][0]["tracking_code"] == "HCr3"
+    page = cases_of(client, spot, offset=1, limit=1)  # a page at a time
+    assert [c["complaint_id"] for c in page["cases"]] == ["r2"] and page["next_offset"] == 2
     assert spot["status"] == "open" and spot["owner"] is None
 
 
@@ -85,7 +97,7 @@ def test_noise_at_night_in_one_town_is_flagged(client, feed):
     case(feed, "n3", days_ago(2, 5), town="nanjinjie", category="noise")  # 05:00, still night
     found = hotspots(client)
     spot = found["night_noise:nanjinjie"]
-    assert [c["complaint_id"] for c in spot["cases"]] == ["n3", "n2", "n1"]
+    assert [c["complaint_id"] for c in cases_of(client, spot)["cases"]] == ["n3", "n2", "n1"]
     assert spot["title"] == "南津街街道 · 夜间噪声" and "夜间（22:00—06:00）噪声投诉3件" in spot["reason"]
     assert found["recurring:nanjinjie:noise"]["count"] == 4  # the day-time one counts there
 
@@ -213,9 +225,23 @@ def test_the_list_filters_by_kind(client, feed):
     assert set(hotspots(client)) == {"night_noise:taihe", "recurring:taihe:noise", "rising:noise"}
 
 
+def test_the_list_is_paged_and_a_hotspot_not_listed_has_no_cases_to_show(client, feed):
+    for cid, hour in (("k1", 23), ("k2", 0), ("k3", 2)):
+        case(feed, cid, days_ago(int(cid[1]), hour), category="noise")
+    whole = client.get("/api/v1/hotspots", headers=SUPERVISOR).json()
+    assert whole["total"] == 3 and whole["next_offset"] is None
+    first = client.get("/api/v1/hotspots", params={"limit": 2}, headers=SUPERVISOR).json()
+    second = client.get("/api/v1/hotspots", params={"limit": 2, "offset": 2}, headers=SUPERVISOR).json()
+    assert first["total"] == second["total"] == 3 and first["next_offset"] == 2 and second["next_offset"] is None
+    assert [h["key"] for h in first["hotspots"] + second["hotspots"]] == [h["key"] for h in whole["hotspots"]]
+    assert client.get("/api/v1/hotspots/recurring:taihe:odor/cases", headers=SUPERVISOR).status_code == 404
+    assert client.get("/api/v1/hotspots/no-such-key/cases", headers=SUPERVISOR).status_code == 404
+
+
 def test_only_supervisors_see_or_change_the_list(client):
     assert client.get("/api/v1/hotspots").status_code == 401
     assert client.get("/api/v1/hotspots", headers=DISPATCHER).status_code == 403
+    assert client.get("/api/v1/hotspots/rising:odor/cases", headers=DISPATCHER).status_code == 403
     assert client.patch("/api/v1/hotspots/rising:odor", json={"owner": "x"}, headers=DISPATCHER).status_code == 403
 
 

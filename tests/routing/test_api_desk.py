@@ -176,6 +176,33 @@ def test_polling_the_queue_with_its_etag_is_a_304_until_something_changes(client
     assert filtered.headers["etag"] != poll("x").headers["etag"]
 
 
+def test_the_replied_list_is_polled_by_the_page_it_shows(client, receive, dispatcher):
+    # a long list (every case a department ever replied): its version is the page's cases and the count
+    def reply(case_id: str) -> None:
+        client.post(f"/api/v1/cases/{case_id}/accept", headers=dispatcher)
+        answer = client.post(f"/api/v1/cases/{case_id}/reply", json={"reply": "已处理"}, headers=dispatcher)
+        assert answer.status_code < 300, answer.text
+
+    for case_id in [_receive(receive, "noise", "industrial") for _ in range(2)]:
+        reply(case_id)
+    params = {"status": "replied", "limit": 1}
+    page = client.get(f"/api/v1/queues/{DEPT}", params=params, headers=dispatcher)
+    assert page.json()["count"] == 2 and page.json()["next_offset"] == 1
+    etag = page.headers["etag"]
+
+    def poll(offset: int = 0):
+        return client.get(f"/api/v1/queues/{DEPT}", params={**params, "offset": offset},
+                          headers={**dispatcher, "If-None-Match": etag})
+
+    assert poll().status_code == 304
+    assert poll(offset=1).status_code == 200  # another page, another version
+    third = _receive(receive, "noise", "industrial")
+    assert poll().status_code == 304  # an open case is not in this list
+    reply(third)
+    joined = poll()
+    assert joined.status_code == 200 and joined.json()["count"] == 3
+
+
 def test_a_case_leaving_the_queue_changes_its_version(client, receive, dispatcher):
     case_id = _receive(receive, "noise", "industrial")
     etag = client.get(f"/api/v1/queues/{DEPT}", headers=dispatcher).headers["etag"]

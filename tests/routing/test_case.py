@@ -329,3 +329,26 @@ def test_a_reply_drops_a_pending_extension_so_no_later_approval_moves_a_deadline
         case.decide_extension(approved=True, by="boss", at=late, moved_reply_due=DUE.reply_due + timedelta(days=3))
     case.reopen(rated_round=1, via="citizen", comment=None, at=late + HOUR, deadlines=DUE)
     assert case.pending_extension is None and case.extension_days() == 0  # nor the next round's
+
+
+def test_the_citizen_sees_a_rounds_photos_once_its_reply_is_sent_and_the_reply_event_names_them():
+    from services.routing.domain.case import Photo
+
+    def photo(name: str, reply_round: int) -> Photo:
+        return Photo(name, reply_round, "housing_construction", f"k/{name}", "image/jpeg", 10, "0" * 64, "li", NOW)
+
+    case = assigned_case()
+    case.add_photo(photo("p1", 1), by="li", at=NOW + HOUR)
+    assert case.published_photo("p1") is None  # gathered for a reply not sent yet
+    case.reply("已责令停工", by="li", at=NOW + 2 * HOUR)
+    replied = [e for e in case.pull_events() if isinstance(e, CaseRepliedV1)]
+    assert [e.photos for e in replied] == [["p1"]]
+    assert case.published_photo("p1") is not None and case.published_photo("nope") is None
+
+    case.reopen(rated_round=1, via="citizen", comment="还在施工", at=NOW + 3 * HOUR, deadlines=DUE)
+    case.add_photo(photo("p2", 2), by="li", at=NOW + 4 * HOUR)
+    assert case.published_photo("p1") is not None  # the first reply's stay with it
+    assert case.published_photo("p2") is None  # the second round's wait for its reply
+    case.reply("已再次核查，已停工", by="li", at=NOW + 5 * HOUR)
+    assert [e.photos for e in case.pull_events() if isinstance(e, CaseRepliedV1)] == [["p2"]]
+    assert case.published_photo("p2") is not None

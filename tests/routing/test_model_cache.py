@@ -101,6 +101,15 @@ def test_the_key_follows_the_options_and_the_code(monkeypatch, tmp_path):
     assert model_key(SAMPLE, FeatureOptions()) != key
 
 
+def test_the_key_follows_the_real_messages_that_taught_the_gate():
+    key = model_key(SAMPLE, FeatureOptions())
+    extra = [("快递柜坏了没人修", False), ("化工厂偷排废气", True)]
+    assert model_key(SAMPLE, FeatureOptions(), extra) != key
+    assert model_key(SAMPLE, FeatureOptions(), extra[:1]) != model_key(SAMPLE, FeatureOptions(), extra)
+    assert model_key(SAMPLE, FeatureOptions(), [("快递柜坏了没人修", True)]) != model_key(
+        SAMPLE, FeatureOptions(), extra[:1])
+
+
 def test_without_a_directory_nothing_is_stored(tmp_path, trainings):
     load_or_train(None, SAMPLE)
     load_or_train(None, SAMPLE)
@@ -137,3 +146,31 @@ def test_the_served_process_loads_the_model_from_its_cache_dir_at_warm_up(tmp_pa
     runtime.warm_up()
     assert trainings.count == 1
     assert text_model.default_model().trained_on == len(SAMPLE)
+
+
+def test_the_served_process_teaches_the_gate_the_real_messages_it_is_given(tmp_path, monkeypatch, trainings):
+    """ROUTING_REAL_MESSAGES_TSV: a board file (label, tab, text); the mixed label teaches nothing."""
+    from services.routing.bootstrap import bootstrap
+    from services.routing.settings import RoutingSettings
+    from shared.clock import SystemClock
+    from shared.db import make_engine
+    from shared.runtime import ServiceContext
+
+    board = tmp_path / "board.tsv"
+    board.write_text("环境保护\t化工厂半夜偷排废气\n城乡建设\t小区门口修路\n劳动和社会保障\t公司拖欠工资三个月\n",
+                     encoding="utf-8")
+    monkeypatch.setattr(model_cache, "training_part", lambda corpus: SAMPLE)
+    monkeypatch.setattr(text_model, "_model", None)  # restored after the test
+    settings = RoutingSettings(demo_mode=True, routing_model_cache_dir=str(tmp_path / "models"),
+                               routing_real_messages_tsv=str(board))
+    engine = make_engine(f"sqlite:///{tmp_path / 'routing.db'}")
+    runtime = bootstrap(ServiceContext(settings=settings, engine=engine, clock=SystemClock(),
+                                       transport=None))  # type: ignore[arg-type]
+
+    runtime.warm_up()
+
+    model = text_model.default_model()
+    assert trainings.count == 1 and model.trained_on == len(SAMPLE) + 2
+    assert model.environmental_from == text_model.ENVIRONMENTAL_FROM_WITH_EXTRA
+    extra = [("化工厂半夜偷排废气", True), ("公司拖欠工资三个月", False)]
+    assert cache_path(tmp_path / "models", model_key(SAMPLE, FeatureOptions(), extra)).is_file()

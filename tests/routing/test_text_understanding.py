@@ -12,8 +12,9 @@ from services.routing.adapters.tables import RoutingCase
 from services.routing.domain.classifier import assess_urgency, classify, find_place
 from services.routing.domain.corpus import held_out_part, load_corpus, training_part
 from services.routing.domain.lexicon import load_lexicon
-from shared.contracts.codes import TOWNS
-from tests.routing.test_classifier import department_for
+from services.routing.domain.routing import route
+from shared.contracts.codes import DEPARTMENTS, TOWNS, TRIAGE
+from tests.routing.test_classifier import SEED_RULES, department_for
 
 HELD_OUT = held_out_part(load_corpus())
 
@@ -48,6 +49,21 @@ def test_held_out_accuracy_stays_above_its_floor():
     assert type_accuracy >= 0.88
     assert caught >= 0.95
     assert kept_away >= 0.85
+
+
+def test_held_out_department_accuracy_stays_above_its_floor():
+    """The department the rules give the classifier's reading against the one the label gives (triage
+    for out of scope), as bench/classifier.py counts it: 0.897 measured, the aim 0.90."""
+    def expected(m):
+        if not m.environmental:
+            return TRIAGE
+        decision = route(SEED_RULES, category=m.category, subcategory=m.subcategory,
+                         town=TOWNS[m.town] if m.town else None, confidence=1.0, min_confidence=0.5,
+                         departments=DEPARTMENTS)
+        return decision.department or TRIAGE
+
+    hits = [department_for(m.text) == expected(m) for m in HELD_OUT]
+    assert sum(hits) / len(hits) >= 0.87
 
 
 @pytest.mark.parametrize("text, category, subcategory", [

@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from shared.access_matrix import (
     ACTIONS,
     ADMIN,
+    CHECK,
     CITIZEN,
     CLIENT,
     DISPATCHER_OTHER,
@@ -210,6 +211,12 @@ class World:
                          files={"file": ("site.jpg", jpeg(), "image/jpeg")})
         return case | {"photo_id": stored["id"]}
 
+    def _replied_photo(self) -> dict[str, Any]:
+        case = self._reply_photo()
+        self.ok("POST", f"/api/v1/cases/{case['complaint_id']}/reply", DISPATCHER_OWN, json={"reply": REPLY_TEXT})
+        self.system.drain()
+        return case
+
     # 信访件: a case registered as a petition, and each step after it taken by the supervisor
     def _petition(self) -> dict[str, Any]:
         case = self._case()
@@ -243,6 +250,32 @@ class World:
                 json={"kind": "central", "round_name": "第三轮中央生态环境保护督察", "batch": 1,
                       "number": f"WORLD-{self.unique()}", "report_due": "2026-12-10"})
         return case
+
+    # 调查处理: a case with a photo, a check, a finding, an action, a re-check that found it rectified
+    def _investigation_photo(self) -> dict[str, Any]:
+        case = self._case()
+        stored = self.ok("POST", f"/api/v1/cases/{case['complaint_id']}/investigation/photos", DISPATCHER_OWN,
+                         files={"file": ("site.jpg", jpeg(), "image/jpeg")})
+        return case | {"photo_id": stored["id"]}
+
+    def _investigation_step(self, target: str, step: str, body: dict[str, Any]) -> dict[str, Any]:
+        case = self.make(target)
+        self.ok("POST", f"/api/v1/cases/{case['complaint_id']}/investigation/{step}", DISPATCHER_OWN,
+                json=fill(body, case))
+        return case
+
+    def _checked_case(self) -> dict[str, Any]:
+        return self._investigation_step("investigation_photo", "checks", {**CHECK, "photos": ["{photo_id}"]})
+
+    def _found_case(self) -> dict[str, Any]:
+        return self._investigation_step("checked_case", "finding", {"finding": "true"})
+
+    def _acted_case(self) -> dict[str, Any]:
+        return self._investigation_step("found_case", "actions", {"kind": "rectify", "deadline": "2026-12-03"})
+
+    def _rectified_case(self) -> dict[str, Any]:
+        return self._investigation_step("acted_case", "rechecks", {**CHECK, "result": "rectified",
+                                                                   "photos": ["{photo_id}"]})
 
     def _case_pair(self) -> dict[str, Any]:
         duplicate, master = self._case(), self._case()
@@ -281,6 +314,26 @@ class World:
         keys = [h["key"] for h in found if h["kind"] == "recurring"]
         assert keys, found
         return {"key": keys[0]}
+
+    def _knowledge(self, status: str) -> dict[str, Any]:
+        made = self.ok("POST", "/api/v1/knowledge/articles", SUPERVISOR, json={
+            "title": f"矩阵测试条目 {self.unique()}", "answer": "受理后一个工作日内交办。", "department": DEPARTMENT,
+            "status": status, "category": "noise"})
+        return {"article_id": made["id"]}
+
+    def _article(self) -> dict[str, Any]:
+        return self._knowledge("internal")
+
+    def _public_article(self) -> dict[str, Any]:
+        return self._knowledge("public")
+
+    def _template(self) -> dict[str, Any]:
+        made = self.ok("POST", "/api/v1/knowledge/templates", SUPERVISOR,
+                       json={"name": "矩阵测试口径", "body": "查询码 {tracking_code} 已办理。", "category": "noise"})
+        return {"template_id": made["id"]}
+
+    def _template_case(self) -> dict[str, Any]:
+        return {**self.target("case", False), **self.target("template", False)}
 
     def _open311_request(self) -> dict[str, Any]:
         made = self.ok("POST", "/open311/v2/requests.json",

@@ -145,7 +145,8 @@ def everything_readable(state: dict[str, Any], engine: Engine) -> None:
                               headers=operator)
     assert history.status_code == 200, history.text
     assert [c["tracking_code"] for c in history.json()["by_caller"]] == [state["call"]["tracking_code"]]
-    contact = system.http.get(f"/api/v1/complaints/{state['named']['id']}/contact", headers=operator)
+    contact = system.http.get(f"/api/v1/complaints/{state['named']['id']}/contact", params={"purpose": "callback"},
+                              headers=operator)
     assert contact.status_code == 200, contact.text
     assert (contact.json()["name"], contact.json()["phone"]) == ("王五", "13912345678")
     replay = system.http.post("/api/v1/complaints", headers={"Idempotency-Key": "app-0001"},

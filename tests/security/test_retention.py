@@ -320,11 +320,17 @@ def routing_copy(engine: Engine, complaint_id: str) -> dict[str, Any]:
     return case
 
 
-def test_routing_scrubs_its_copy_of_an_anonymised_complaint_and_leaves_the_others(history, capsys):
-    """Routing keeps its own copy of the complaint (text, masked phone, reply, reasons in its audit trail):
-    intake announces each complaint it anonymised and routing scrubs its copy the same way."""
+def test_routing_and_notify_scrub_their_copies_of_an_anonymised_complaint_and_leave_the_others(history, capsys):
+    """Routing keeps its own copy of the complaint (text, masked phone, reply, reasons in its audit trail),
+    notify the notes typed on its callback calls: intake announces each complaint it anonymised and both
+    scrub their copies the same way."""
     system, old, rejected = history["system"], history["old"], history["rejected"]
     engine = system.engine
+    with engine.begin() as conn:  # a note typed on a phone callback of each: one old, one recent
+        for key in ("old", "recent"):
+            conn.execute(text("INSERT INTO notify_callback_attempts (complaint_id, reply_round, at, by, outcome, note) "
+                              "VALUES (:id, 1, :at, 'operator', 'no_answer', :note)"),
+                         {"id": history[key]["id"], "at": system.clock.now(), "note": f"拨打{PHONE}无人接听"})
     before = routing_copy(engine, old["id"])
     assert PHONE in before["content"] and PHONE in before["reply"] and before["reporter_phone_masked"]
     assert "13800002222" in str(routing_copy(engine, rejected["id"])["history"])
@@ -349,3 +355,7 @@ def test_routing_scrubs_its_copy_of_an_anonymised_complaint_and_leaves_the_other
     detail = system.http.get(f"/api/v1/cases/{old['id']}", headers=supervisor)
     assert detail.status_code == 200 and PHONE not in detail.text and ID_CARD not in detail.text
     assert {k: routing_copy(engine, history[k]["id"]) for k in ("open", "recent")} == kept_before
+    with engine.connect() as conn:
+        notes = {row[0]: row[1] for row in conn.execute(text(
+            "SELECT complaint_id, note FROM notify_callback_attempts WHERE note LIKE '拨打%'"))}
+    assert notes == {old["id"]: f"拨打{PHONE_MARK}无人接听", history["recent"]["id"]: f"拨打{PHONE}无人接听"}

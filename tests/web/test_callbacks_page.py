@@ -64,7 +64,7 @@ def test_an_operator_shows_the_number_records_no_answer_then_satisfied_and_it_mo
                             name="张先生", phone="13800004321")
     code, callback = made["tracking_code"], made["callback"]
     contact_reads: list[str] = []
-    desktop.page.on("request", lambda r: contact_reads.append(r.url) if r.url.endswith("/contact") else None)
+    desktop.page.on("request", lambda r: contact_reads.append(r.url) if "/contact?" in r.url else None)
 
     page = desktop.open("/callbacks")
     expect(page).to_have_title(re.compile("回访工作台"))

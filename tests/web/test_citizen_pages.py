@@ -7,6 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.images import jpeg
 from tests.waiting import wait_for
 from tests.web.conftest import Api, Tab
 
@@ -147,6 +148,9 @@ def test_after_the_department_replies_the_citizen_rates_by_the_private_link(phon
     dispatcher = api.login(f"dispatcher-{department}")
     case = f"/api/v1/cases/{reported['id']}"
     assert api.http.post(f"{case}/accept", headers=dispatcher).status_code == 200
+    photo = api.http.post(f"{case}/photos", headers=dispatcher,
+                          files={"file": ("整改后.jpg", jpeg(colour=(40, 140, 90)), "image/jpeg")})
+    assert photo.status_code == 201, photo.text
     reply = "经现场核查，该餐馆已安装油烟净化设施并整改到位，排放口已改至楼顶。"
     answer = api.http.post(f"{case}/reply", headers=dispatcher, json={"reply": reply})
     assert answer.status_code == 200, answer.text
@@ -155,6 +159,11 @@ def test_after_the_department_replies_the_citizen_rates_by_the_private_link(phon
 
     page = phone.open(reported["private_link"])
     expect(page.get_by_test_id("status-reply")).to_contain_text(reply)
+    # the department's photo comes with its reply, loaded by the page (no sign-in: its random id opens it)
+    shown = page.get_by_test_id("reply-photos").locator("img")
+    expect(shown).to_have_count(1)
+    expect(shown).to_have_attribute("src", f"/api/v1/reply-photos/{photo.json()['id']}")
+    page.wait_for_function("() => document.querySelector('[data-testid=reply-photos] img')?.naturalWidth > 0")
     form = page.get_by_test_id("rating-form")
     expect(form).to_be_visible()
     phone.shot("citizen-private-link")

@@ -436,8 +436,15 @@ def test_a_supervisor_gives_a_hotspot_an_owner_and_a_plan_and_resolves_it(deskto
     saved = next(h for h in api.http.get("/api/v1/hotspots", headers=supervisor).json()["hotspots"] if h["key"] == key)
     assert (saved["owner"], saved["plan"], saved["status"], saved["updated_by"]) == (owner, plan, "in_progress",
                                                                                     "supervisor")
+    # its cases are asked for when it is opened, from its cases_url (the list does not carry them)
+    assert "cases" not in hotspot
+    behind = api.http.get(hotspot["cases_url"], headers=supervisor).json()
+    assert behind["total"] == hotspot["count"] and len(behind["cases"]) == hotspot["count"]
     row.locator(".el-table__expand-icon").click()
-    expect(panel).to_contain_text(hotspot["cases"][0]["tracking_code"])
+    cases = panel.get_by_test_id("hotspot-cases")
+    expect(cases.get_by_test_id("hotspot-case")).to_have_count(hotspot["count"])
+    expect(cases).to_contain_text(behind["cases"][0]["tracking_code"])
+    expect(cases).to_contain_text(f"已显示 {hotspot['count']} / {hotspot['count']} 件")
     page.evaluate("window.scrollTo(0, 0)")
     desktop.shot("staff-dashboard-hotspots")
 
@@ -449,6 +456,9 @@ def test_a_supervisor_gives_a_hotspot_an_owner_and_a_plan_and_resolves_it(deskto
     expect(card.get_by_test_id("hotspot-status")).to_have_text("包案整改中")
     card.scroll_into_view_if_needed()
     desktop.shot("staff-dashboard-hotspots-phone", full_page=False)
+    expect(card.get_by_test_id("hotspot-cases")).to_have_count(0)  # asked for only when opened
+    card.locator("summary").click()
+    expect(card.get_by_test_id("hotspot-case")).to_have_count(hotspot["count"])
     card.get_by_test_id("hotspot-resolve").click()
     expect(dialog).to_contain_text(owner)
     dialog.get_by_label("办结说明（必填）").fill("已完成排查，3家厂房调整作业时间，回访群众满意。")

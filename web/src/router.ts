@@ -14,6 +14,8 @@ export const router = createRouter({
         { path: 'track', name: 'track', component: () => import('./citizen/TrackPage.vue'), meta: { title: '查询进度' } },
         // 主动公开: the district's monthly figures and handled cases, with nothing that points to a person
         { path: 'public', name: 'public', component: () => import('./public/PublicPage.vue'), meta: { title: '办理公开' } },
+        // 常见问题: the knowledge base's public articles, searched as the citizen types (no sign-in)
+        { path: 'help', name: 'help', component: () => import('./public/HelpPage.vue'), meta: { title: '常见问题' } },
         {
           path: 'r/:token',
           name: 'private-link',
@@ -86,6 +88,19 @@ export const router = createRouter({
           name: 'rules',
           component: () => import('./staff/rules/RulesPage.vue'),
           meta: { title: '分拨规则', roles: ['supervisor', 'admin'] },
+        },
+      ],
+    },
+    {
+      // 知识库: staff read and search it; the owning department, supervisors and administrators edit it.
+      path: '/knowledge',
+      component: () => import('./staff/StaffLayout.vue'),
+      children: [
+        {
+          path: '',
+          name: 'knowledge',
+          component: () => import('./staff/knowledge/KnowledgePage.vue'),
+          meta: { title: '知识库', roles: ['operator', 'dispatcher', 'supervisor', 'admin'] },
         },
       ],
     },

@@ -6,6 +6,7 @@ The aggregates' repositories derive from `shared.repository.Repository`: what th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -22,6 +23,7 @@ from services.intake.adapters.tables import (
     AttachmentRow,
     ChannelRefRow,
     ComplaintRow,
+    ContactViewRow,
     DepartmentNameRow,
     IdempotencyKeyRow,
     RatingRow,
@@ -31,6 +33,7 @@ from services.intake.adapters.tables import (
 from services.intake.domain.accounts import ApiKey, User
 from services.intake.domain.attachments import Attachment, AttachmentInfo
 from services.intake.domain.complaint import Complaint, GivenRating, IdempotencyKey, TimelineEntry
+from services.intake.domain.contact import ContactPurpose, ContactView
 from services.intake.domain.departments import Department, DepartmentDirectory
 from services.intake.domain.open311 import RequestFilter, RequestRecord
 from services.intake.domain.status import Status
@@ -52,6 +55,7 @@ _TIMELINE: sa.Table = TimelineRow.__table__  # type: ignore[attr-defined]
 _RATINGS: sa.Table = RatingRow.__table__  # type: ignore[attr-defined]
 _KEYS: sa.Table = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]
 _REFS: sa.Table = ChannelRefRow.__table__  # type: ignore[attr-defined]
+_CONTACT_VIEWS: sa.Table = ContactViewRow.__table__  # type: ignore[attr-defined]
 # Built once: a receipt with an Idempotency-Key (the web form's) looks its key up every time.
 _KEY_BY_KEY = select(_KEYS.c.key, _KEYS.c.fingerprint, _KEYS.c.complaint_id, _KEYS.c.created_at) \
     .where(_KEYS.c.key == sa.bindparam("key"))
@@ -201,6 +205,7 @@ class ComplaintRepository(Repository[Complaint]):
         complaint = Complaint(
             complaint_id=row.id, channel=Channel(row.channel), status=Status(row.status),
             rating=Rating(row.rating) if row.rating else None,
+            reply_photos=json.loads(row.reply_photos) if row.reply_photos else [],
             **{name: getattr(row, name) for name in _COMPLAINT_COLUMNS},
             timeline=[TimelineEntry(t.at, Status(t.status), t.text, t.department, id=t.id) for t in timeline],
             ratings=[GivenRating(r.reply_round, Rating(r.rating), r.comment, r.via, r.rated_at, id=r.id)
@@ -240,6 +245,7 @@ class ComplaintRepository(Repository[Complaint]):
         values["channel"] = complaint.channel.value
         values["status"] = complaint.status.value
         values["rating"] = complaint.rating.value if complaint.rating else None
+        values["reply_photos"] = json.dumps(complaint.reply_photos) if complaint.reply_photos else None
         return values
 
 
@@ -323,6 +329,23 @@ class AttachmentRepository:
 
 _ATTACHMENT_COLUMNS = ("id", "complaint_id", "content_type", "size", "sha256", "storage_key", "gps_removed",
                        "created_at")
+
+
+class ContactViews:
+    """查看联系方式: the reads of reporters' contacts in clear, written with the unit of work."""
+
+    def __init__(self, session: Session, insert: InsertRow) -> None:
+        self.session, self._insert = session, insert
+
+    def record(self, view: ContactView) -> None:
+        self._insert(_CONTACT_VIEWS, {"complaint_id": view.complaint_id, "read_by": view.read_by,
+                                      "read_at": view.read_at, "purpose": view.purpose.value, "reason": view.reason})
+
+    def of(self, complaint_id: str, *, limit: int) -> list[ContactView]:
+        """The reads of one complaint's contact, the latest first."""
+        rows = self.session.execute(select(_CONTACT_VIEWS).where(_CONTACT_VIEWS.c.complaint_id == complaint_id)
+                                    .order_by(_CONTACT_VIEWS.c.id.desc()).limit(limit))
+        return [ContactView(r.complaint_id, r.read_by, r.read_at, ContactPurpose(r.purpose), r.reason) for r in rows]
 
 
 class ComplaintHistory:

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from services.intake.adapters.knowledge_tables import KNOWLEDGE_TABLES
 from services.intake.adapters.upstream_tables import UPSTREAM_TABLES
 from shared.db import AwareDateTime, BigIntId
 from shared.outbound import outbound_table
@@ -52,6 +53,7 @@ class ComplaintRow(SQLModel, table=True):
     replied_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     reply_due: datetime | None = Field(default=None, sa_column=_ts(nullable=True))  # the department's deadline
     reply_round: int = 0
+    reply_photos: str | None = Field(default=None, sa_column=sa.Column(sa.Text))  # JSON: the reply's photo ids
     rating: str | None = Field(default=None, max_length=30)
     # 并单: the master this complaint was merged into (its citizen follows the master's handling).
     merged_into: str | None = Field(default=None, max_length=36, index=True)
@@ -125,6 +127,19 @@ class TimelineRow(SQLModel, table=True):
     department: str | None = Field(default=None, max_length=60)
 
 
+class ContactViewRow(SQLModel, table=True):
+    """查看联系方式: each read of a reporter's name and number in clear (who, when, which complaint, why)."""
+
+    __tablename__ = "intake_contact_views"
+
+    id: int | None = Field(default=None, sa_column=sa.Column(BigIntId, primary_key=True, autoincrement=True))
+    complaint_id: str = Field(max_length=36, foreign_key="intake_complaints.id", index=True)
+    read_by: str = Field(max_length=100, index=True)
+    read_at: datetime = Field(sa_column=_ts(index=True))
+    purpose: str = Field(max_length=24)
+    reason: str | None = Field(default=None, max_length=200)
+
+
 class RatingRow(SQLModel, table=True):
     """Every rating given; the latest of a reply round is the one that counts."""
 
@@ -191,4 +206,4 @@ TABLES: list[sa.Table] = [
     for name in ("intake_complaints", "intake_timeline", "intake_ratings", "intake_idempotency_keys", "intake_users",
                  "intake_api_keys", "intake_department_names", "intake_channel_refs", "intake_wechat_sessions",
                  "intake_wechat_recipients", "intake_attachments")
-] + UPSTREAM_TABLES  # the upstream platforms (upstream_tables.py)
+] + UPSTREAM_TABLES + KNOWLEDGE_TABLES  # the upstream platforms, the knowledge base (their own modules)

@@ -131,11 +131,21 @@ class GetHotlineHistory:
 
 @dataclass(frozen=True)
 class GetCallbackContact:
-    """Query (callback staff): the reporter's name and number in clear, to call them back (回访).
-    Every read is logged with who read it (never the number)."""
+    """The reporter's name and number in clear, to call them (回访, 核实...): every read is kept with who
+    read it, when and why (`purpose`, `reason`; never the number)."""
 
     complaint_id: str
     read_by: str
+    purpose: str = "callback"
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ListContactViews:
+    """Query (supervisors): who read a complaint's contact in clear, when and why, the latest first."""
+
+    complaint_id: str
+    limit: int = 100
 
 
 @dataclass(frozen=True)

@@ -234,6 +234,7 @@ class Complaint(Aggregate):
     replied_at: datetime | None = None
     reply_due: datetime | None = None
     reply_round: int = 0
+    reply_photos: list[str] = field(default_factory=list)  # 办理照片 sent with the reply (routing serves them)
     rating: Rating | None = None
     # 并单: merged into this master (its id and code); the citizen follows the master's handling and rates it.
     merged_into: str | None = None
@@ -386,6 +387,7 @@ class Complaint(Aggregate):
             reply_due=self.reply_due.astimezone(SHANGHAI) if self.reply_due else None,
             attachments=tuple(attachments), can_attach=self.accepts_attachments,
             merged_with=self.master_tracking_code if self.merged_into else None,
+            reply_photos=tuple(self.reply_photos),
         )
 
     # --- the handling, as routing reports it ---------------------------------------------------------
@@ -418,6 +420,7 @@ class Complaint(Aggregate):
         self.department, self.reply_due = master.department, master.reply_due
         self.reply, self.replied_at, self.reply_round, self.rating = (master.reply, master.replied_at,
                                                                       master.reply_round, None)
+        self.reply_photos = list(master.reply_photos)
         status = master.status if master.status not in (Status.received, Status.closed) else (
             Status.replied if master.status is Status.closed else Status.triage)
         self._note(event.merged_at, f"您反映的问题与查询码 {master.tracking_code} 的投诉为同一问题，已合并办理，"
@@ -457,6 +460,7 @@ class Complaint(Aggregate):
 
     def on_replied(self, event: CaseRepliedV1) -> None:
         self.reply, self.replied_at, self.reply_round = event.reply, event.replied_at, event.reply_round
+        self.reply_photos = list(event.photos)
         self.rating = None  # a new round is rated afresh
         self._note(event.replied_at, f"{DEPARTMENT}已回复，欢迎评价", Status.replied, department=event.department)
 

@@ -27,6 +27,9 @@ class DepartmentDirectory:
     def __len__(self) -> int:
         return len(self._by_code)
 
+    def codes(self) -> list[str]:
+        return list(self._by_code)
+
     def name_of(self, code: str | None) -> str | None:
         """The department's name, or its code when routing has not named it (yet)."""
         if code is None:

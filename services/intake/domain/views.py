@@ -41,6 +41,7 @@ class CitizenView:
     attachments: tuple[AttachmentInfo, ...] = ()  # the citizen's photos and videos, oldest first
     can_attach: bool = False  # more files may be added (the complaint is not closed)
     merged_with: str | None = None  # 并单: the tracking code of the complaint it is handled with
+    reply_photos: tuple[str, ...] = ()  # ids of the 办理照片 sent with the reply (routing serves their bytes)
 
     @property
     def status_label(self) -> str:

@@ -21,12 +21,14 @@ from services.intake.domain.commands import (
     GetCitizenViewByToken,
     GetReference,
     ListAttachments,
+    ListContactViews,
     RateComplaint,
     ReceiveComplaint,
     RenewToken,
     Reporter,
 )
 from services.intake.domain.complaint import Complaint
+from services.intake.domain.contact import REASON_MAX, ContactPurpose
 from services.intake.domain.reference import Reference
 from services.intake.domain.views import CitizenView
 from services.intake.entrypoints.grid import build_grid_router
@@ -86,6 +88,8 @@ def citizen_json(view: CitizenView) -> dict[str, Any]:
         "attachments": [{"id": a.id, "content_type": a.content_type, "size": a.size} for a in view.attachments],
         "can_attach": view.can_attach,
         "merged_with": view.merged_with,
+        # the department's photos sent with its reply: their random ids are what opens them (routing's route)
+        "reply_photos": [f"/api/v1/reply-photos/{photo}" for photo in view.reply_photos],
     }
 
 
@@ -102,6 +106,7 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
     signed_in_user = auth_deps(jwt_key).principal
     attachment_readers = auth_deps(jwt_key).role("operator", "dispatcher", "supervisor")
     callers = auth_deps(jwt_key).role("operator", "supervisor")  # (and admin) who call citizens back
+    overseers = auth_deps(jwt_key).role("supervisor")  # (and admin) who review the reads of contacts
 
     @router.post("/complaints", status_code=201, response_model=ComplaintAccepted,
                  responses={200: {"model": ComplaintAccepted, "description": "同一 Idempotency-Key 再次提交 / "
@@ -139,11 +144,24 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
 
     @router.get("/complaints/{complaint_id}/contact", summary="回访联系方式 / the number to call back (staff)")
     def get_contact(complaint_id: Annotated[str, Path(max_length=64)],
+                    purpose: Annotated[ContactPurpose, Query(description="why: callback (满意度回访), verification "
+                                                             "(核实情况), petition (信访件处理), other (须写理由)")],
+                    reason: Annotated[str | None, Query(max_length=REASON_MAX)] = None,
                     principal: Principal = Depends(callers)) -> dict[str, Any]:
-        """For operators and supervisors making satisfaction callbacks: the reporter's name and number in
-        clear. Each read is logged with the reader; anonymous reporters and patrol findings have none (404)."""
-        contact = bus.handle(GetCallbackContact(complaint_id, principal.username))
+        """For operators and supervisors who call citizens: the reporter's name and number in clear. Each
+        read is kept with the reader, the time and the purpose (supervisors see them at .../contact/views);
+        anonymous reporters and patrol findings have none (404)."""
+        contact = bus.handle(GetCallbackContact(complaint_id, principal.username, purpose.value, reason))
         return {"tracking_code": contact.tracking_code, "name": contact.name, "phone": contact.phone}
+
+    @router.get("/complaints/{complaint_id}/contact/views", summary="联系方式查看记录 / who read the contact, and why")
+    def get_contact_views(complaint_id: Annotated[str, Path(max_length=64)],
+                          principal: Principal = Depends(overseers)) -> dict[str, Any]:
+        """Every read of the reporter's contact in clear, the latest first (at most 100)."""
+        views = bus.handle(ListContactViews(complaint_id))
+        return {"complaint_id": complaint_id, "views": [
+            {"read_by": v.read_by, "read_at": v.read_at, "purpose": v.purpose.value, "purpose_label": v.purpose_label,
+             "reason": v.reason} for v in views]}
 
     @router.post("/complaints/{tracking_code}/rating", status_code=201, summary="评价回复 / rate the reply",
                  responses=GUESSED)

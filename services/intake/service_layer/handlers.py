@@ -35,6 +35,7 @@ from services.intake.domain.complaint import (
     normalize_phone,
     phone_last4,
 )
+from services.intake.domain.contact import ContactPurpose, ContactView, checked_reason
 from services.intake.domain.departments import Department, supersedes
 from services.intake.domain.errors import (
     AttachmentNeedsCredentials,
@@ -52,7 +53,7 @@ from services.intake.domain.errors import (
 from services.intake.domain.messages import CitizenSms
 from services.intake.domain.reference import Reference, reference
 from services.intake.domain.views import HISTORY_LIMIT, MIN_ADDRESS_QUERY, CallerHistory, CitizenView, PastComplaint
-from services.intake.service_layer import accounts, imports, open311, upstream, wechat
+from services.intake.service_layer import accounts, imports, knowledge, open311, upstream, wechat
 from services.intake.service_layer.accounts import active_key
 from services.intake.service_layer.uow import IntakeUnitOfWork
 from shared.auth import mask_name, mask_phone
@@ -391,15 +392,26 @@ class CallbackContact:
 
 
 def callback_contact(query: c.GetCallbackContact, uow: IntakeUnitOfWork, cipher: Cipher) -> CallbackContact:
-    """回访: the number to call, for staff who call citizens back; anonymous reporters are never called."""
+    """回访: the number to call, for staff who call citizens back; anonymous reporters are never called.
+    The read is kept (who, when, which complaint, why) before the number is given out."""
+    purpose = ContactPurpose(query.purpose)
+    reason = checked_reason(purpose, query.reason)
     complaint = uow.complaints.get(query.complaint_id)
     if complaint is None:
         raise ComplaintNotFound()
     phone = cipher.decrypt(complaint.reporter_phone_enc)
     if complaint.anonymous or complaint.channel is Channel.grid or not phone:
         raise NoContact()
-    audit.info("callback contact of complaint %s read by %s", complaint.complaint_id, query.read_by)
+    uow.contact_views.record(ContactView(complaint.complaint_id, query.read_by, uow.clock.now(), purpose, reason))
+    uow.commit()
+    audit.info("contact of complaint %s read by %s for %s", complaint.complaint_id, query.read_by, purpose.value)
     return CallbackContact(complaint.tracking_code, cipher.decrypt(complaint.reporter_name_enc), phone)
+
+
+def contact_views(query: c.ListContactViews, uow: IntakeUnitOfWork) -> list[ContactView]:
+    if uow.complaints.get(query.complaint_id) is None:
+        raise ComplaintNotFound()
+    return uow.contact_views.of(query.complaint_id, limit=min(max(query.limit, 1), 500))
 
 
 def patrol_reports(query: c.ListPatrolReports, uow: IntakeUnitOfWork) -> list[PastComplaint]:
@@ -469,6 +481,7 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     c.ListPatrolReports: patrol_reports,
     c.GetReference: get_reference,
     c.GetCallbackContact: callback_contact,
+    c.ListContactViews: contact_views,
     c.ImportHistory: imports.import_history,
     ListOutbound: list_outbound,
     ReplayOutbound: replay_outbound,
@@ -488,6 +501,7 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     o311.GetServiceRequest: open311.get_service_request,
     wx.HandleWechatMessage: wechat.handle_wechat_message,
     **upstream.COMMANDS,  # the upstream platforms (service_layer/upstream.py)
+    **knowledge.COMMANDS,  # the knowledge base and reply templates (service_layer/knowledge.py)
 }
 
 # push_upstream (the upstream platforms hear of their cases) comes first and does not commit: its rows

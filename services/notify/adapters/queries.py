@@ -5,7 +5,11 @@ The targets report and the cases behind a figure are counted and paged by the da
 (`figure_counts`, `figure_page`): the same rules as `domain.metrics` judges records by, written as SQL,
 so a year of a million cases is one aggregate per figure, not half a million records in Python.
 `tests/test_volume.py` holds the two to the same answers over seeded cases, the tests of tests/notify
-over hand-made ones."""
+over hand-made ones.
+
+Each figure reads one table: what it needs of the case (its status, type, town, channel, deadline) is
+copied onto the case's, round's or rating's row whenever it changes (adapters/repository.py), so a late
+event or a reopening corrects it, and a figure is one scan of a covering index (tables.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from services.notify.adapters.tables import AlertRow, CaseRow, ClockRow, RatingRow, ReplyRoundRow
@@ -54,15 +58,12 @@ def _keys(case: Any, department: Any) -> dict[str, Any]:
 
 
 def _assignment_figure(period: Period, now: datetime) -> _Figure:
-    c, clock, first = CaseRow, aliased(ClockRow), aliased(ReplyRoundRow)
-    source = (sa.outerjoin(c, clock, sa.and_(col(clock.complaint_id) == col(c.complaint_id),
-                                             col(clock.clock) == ClockName.assign.value))
-              .outerjoin(first, sa.and_(col(first.complaint_id) == col(c.complaint_id), col(first.reply_round) == 1)))
+    c = CaseRow  # the assign clock's deadline and round 1's department are kept on the row
     # a returned case waiting to be routed again stays with the department it was assigned to
-    department = sa.func.coalesce(col(c.department), col(first.department))
-    assigned, due = col(c.assigned_at), col(clock.due)
+    department = sa.func.coalesce(col(c.department), col(c.first_department))
+    assigned, due = col(c.assigned_at), col(c.assign_due)
     return _Figure(
-        source, (_within(col(c.received_at), period), _counted(c)),
+        c.__table__, (_within(col(c.received_at), period), _counted(c)),  # type: ignore[attr-defined]
         met=sa.and_(assigned.is_not(None), sa.or_(due.is_(None), assigned <= due)),
         missed=sa.or_(sa.and_(assigned.is_not(None), due.is_not(None), assigned > due),
                       sa.and_(assigned.is_(None), due.is_not(None), due < now)),
@@ -73,35 +74,29 @@ def _assignment_figure(period: Period, now: datetime) -> _Figure:
 
 
 def _reply_figure(period: Period, now: datetime) -> _Figure:
-    r, c = ReplyRoundRow, CaseRow
-    source = sa.join(r, c, col(c.complaint_id) == col(r.complaint_id))
+    r = ReplyRoundRow  # what it needs of its case is copied on the round (CaseRepository)
     replied, due = col(r.replied_at), col(r.reply_due)
-    # returned (退单) and nobody has it yet: this round's deadline waits for the next assignment
-    rerouting = sa.and_(col(c.department).is_(None), col(r.reply_round) == col(c.reply_round))
     return _Figure(
-        source, (sa.or_(_within(due, period), _within(replied, period)), _counted(c)),
+        r.__table__, (sa.or_(_within(due, period), _within(replied, period)),  # type: ignore[attr-defined]
+                     col(r.counted) == sa.true()),
         met=sa.and_(replied.is_not(None), replied <= due),
         missed=sa.or_(sa.and_(replied.is_not(None), replied > due),
-                      sa.and_(replied.is_(None), due < now, sa.not_(rerouting))),
-        keys=_keys(c, col(r.department)), due=due, done=replied,
-        columns=(r.complaint_id, r.reply_round, due, replied, r.department, c.category, c.town, c.channel,
-                 c.tracking_code, rerouting),
+                      sa.and_(replied.is_(None), due < now, sa.not_(col(r.rerouting)))),
+        keys=_keys(r, col(r.department)), due=due, done=replied,
+        columns=(r.complaint_id, r.reply_round, due, replied, r.department, r.category, r.town, r.channel,
+                 r.tracking_code, r.rerouting),
         order=(col(r.complaint_id), col(r.reply_round)))
 
 
 def _rating_figure(period: Period) -> _Figure:
-    g, c, r = RatingRow, CaseRow, ReplyRoundRow
-    source = (sa.outerjoin(g, c, col(c.complaint_id) == col(g.complaint_id))
-              .outerjoin(r, sa.and_(col(r.complaint_id) == col(g.complaint_id),
-                                    col(r.reply_round) == col(g.reply_round))))
-    # the department that gave the reply being rated
-    department = sa.func.coalesce(col(r.department), col(c.department))
+    g = RatingRow  # the case's and its round's inputs are copied on the rating (CaseRepository)
     satisfied = col(g.rating).in_(sorted(SATISFIED))
     return _Figure(
-        source, (_within(col(g.rated_at), period), sa.or_(col(c.status).is_(None), _counted(c))),
-        met=satisfied, missed=sa.not_(satisfied), keys=_keys(c, department), due=sa.null(), done=col(g.rated_at),
-        columns=(g.complaint_id, g.reply_round, g.rating, g.rated_at, department, c.category, c.town, c.channel,
-                 sa.func.coalesce(col(g.tracking_code), col(c.tracking_code))),
+        g.__table__, (_within(col(g.rated_at), period), col(g.counted) == sa.true()),  # type: ignore[attr-defined]
+        met=satisfied, missed=sa.not_(satisfied), keys=_keys(g, col(g.department)), due=sa.null(),
+        done=col(g.rated_at),
+        columns=(g.complaint_id, g.reply_round, g.rating, g.rated_at, g.department, g.category, g.town, g.channel,
+                 sa.func.coalesce(col(g.tracking_code), col(g.case_tracking_code))),
         order=(col(g.complaint_id), col(g.reply_round)))
 
 

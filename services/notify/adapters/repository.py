@@ -6,6 +6,7 @@ events go out), and at commit the unit of work has them write the aggregates tha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from services.notify.adapters.tables import (
 )
 from services.notify.domain.callbacks import Callback, CallbackStatus, Reason
 from services.notify.domain.case import WAITING_ON_DEPARTMENT, ReplyRound, SlaCase
-from services.notify.domain.clocks import CLOSED, CaseStatus, ClockName, ClockState, Level
+from services.notify.domain.clocks import CLOSED, NOT_COUNTED, CaseStatus, ClockName, ClockState, Level
 from services.notify.domain.departments import DepartmentDirectory, DepartmentName
 from services.notify.domain.rating import RoundRating
 from shared.clock import Clock
@@ -87,6 +88,7 @@ class CaseRepository(Repository[SlaCase]):
             channel=case.channel, urgent=case.urgent, received_at=case.received_at, assigned_at=case.assigned_at,
             last_assigned_at=case.last_assigned_at, accepted_at=case.accepted_at, replied_at=case.replied_at,
             reply_round=case.reply_round, lat=case.lat, lon=case.lon, updated_at=self._clock.now(),
+            **_case_inputs(case),
         )
         self._put(row, new=before is None)
         for clock in case.clocks.values():
@@ -94,11 +96,15 @@ class CaseRepository(Repository[SlaCase]):
                 self._put(ClockRow(complaint_id=case.complaint_id, clock=clock.name.value, cycle=clock.cycle,
                                    last_level=clock.last_level.value, start=clock.start, due=clock.due),
                           new=before is None or clock.name not in before.clocks)
+        # A round is written when it changed or when what it copies of the case did (a merge, a return).
         for r in case.rounds.values():
-            if before is None or before.rounds.get(r.number) != r:
+            was = before.rounds.get(r.number) if before is not None else None
+            if was is None or was != r or _round_inputs(before, was) != _round_inputs(case, r):  # type: ignore[arg-type]
                 self._put(ReplyRoundRow(complaint_id=case.complaint_id, reply_round=r.number, department=r.department,
-                                        reply_due=r.reply_due, replied_at=r.replied_at),
-                          new=before is None or r.number not in before.rounds)
+                                        reply_due=r.reply_due, replied_at=r.replied_at, **_round_inputs(case, r)),
+                          new=was is None)
+        if before is None or _rating_inputs(before) != _rating_inputs(case):
+            self._copy_to_ratings(case)
         for alert in case.new_alerts:
             self.session.add(AlertRow(
                 complaint_id=alert.complaint_id, tracking_code=alert.tracking_code, department=alert.department,
@@ -107,11 +113,46 @@ class CaseRepository(Repository[SlaCase]):
             ))
         case.new_alerts.clear()
 
+    def _copy_to_ratings(self, case: SlaCase) -> None:
+        """The ratings of this case's rounds carry what the satisfaction rate groups and counts them by."""
+        inputs = _rating_inputs(case)
+        departments = inputs.pop("departments")
+        department: Any = sa.case(*((col(RatingRow.reply_round) == n, d) for n, d in departments),
+                                  else_=case.department) if departments else case.department
+        self.session.execute(sa.update(RatingRow).where(col(RatingRow.complaint_id) == case.complaint_id)
+                             .values(department=department, **inputs))
+
     def _put(self, row: CaseRow | ClockRow | ReplyRoundRow, *, new: bool) -> None:
         if new:
             self.session.add(row)
         else:
             self.session.merge(row)
+
+
+def _case_inputs(case: SlaCase) -> dict[str, Any]:
+    """The assignment rate's inputs kept on the case's row."""
+    assign = case.clocks.get(ClockName.assign)
+    first = case.rounds.get(1)
+    return {"assign_due": assign.due if assign else None, "first_department": first.department if first else None}
+
+
+def _round_inputs(case: SlaCase, r: ReplyRound) -> dict[str, Any]:
+    """What a reply round copies of its case for the on-time reply rate (docs/metrics.md)."""
+    return {"counted": case.status.value not in NOT_COUNTED, "category": case.category, "town": case.town,
+            "channel": case.channel, "tracking_code": case.tracking_code,
+            # returned (退单) and nobody has it yet: this round's deadline waits for the next assignment
+            "rerouting": case.department is None and r.number == case.reply_round}
+
+
+def _rating_inputs(case: SlaCase | None) -> dict[str, Any]:
+    """What the ratings of a case copy of it for the satisfaction rate; no case: counted, nothing known."""
+    if case is None:
+        return {"counted": True, "category": None, "town": None, "channel": None, "case_tracking_code": None,
+                "departments": ()}
+    return {"counted": case.status.value not in NOT_COUNTED, "category": case.category, "town": case.town,
+            "channel": case.channel, "case_tracking_code": case.tracking_code,
+            # the department that gave the reply being rated, else the case's
+            "departments": tuple(sorted((n, r.department) for n, r in case.rounds.items() if r.department))}
 
 
 class RatingRepository(Repository[RoundRating]):
@@ -127,10 +168,23 @@ class RatingRepository(Repository[RoundRating]):
     def add(self, rating: RoundRating) -> RoundRating:
         return self._hold((rating.complaint_id, rating.reply_round), rating, new=True)
 
+    def _case_inputs(self, rating: RoundRating) -> dict[str, Any]:
+        """The satisfaction rate's inputs from the case as it is now. Its row is locked first (PostgreSQL),
+        so a change to the case being committed meanwhile is either seen here or copies itself to this
+        rating after (CaseRepository._copy_to_ratings)."""
+        case = self.session.scalars(select(CaseRow).where(col(CaseRow.complaint_id) == rating.complaint_id)
+                                    .with_for_update().execution_options(populate_existing=True)).one_or_none()
+        if case is None:
+            return {k: v for k, v in _rating_inputs(None).items() if k != "departments"} | {"department": None}
+        round_ = self.session.get(ReplyRoundRow, (rating.complaint_id, rating.reply_round))
+        return {"counted": case.status not in NOT_COUNTED, "category": case.category, "town": case.town,
+                "channel": case.channel, "case_tracking_code": case.tracking_code,
+                "department": (round_.department if round_ else None) or case.department}
+
     def _write(self, rating: RoundRating, before: RoundRating | None) -> None:
         row = RatingRow(complaint_id=rating.complaint_id, reply_round=rating.reply_round,
                         tracking_code=rating.tracking_code, rating=rating.rating, via=rating.via,
-                        rated_at=rating.rated_at)
+                        rated_at=rating.rated_at, **self._case_inputs(rating))
         if before is None:
             self.session.add(row)
         else:
@@ -182,6 +236,15 @@ class CallbackRepository(Repository[Callback]):
 
     def add(self, callback: Callback) -> Callback:
         return self._hold((callback.complaint_id, callback.reply_round), callback, new=True)
+
+    def scrub_call_notes(self, complaint_id: str, scrub: Callable[[str], str]) -> int:
+        """保存期限: the notes typed on the complaint's calls lose phone and ID-card numbers; how many changed."""
+        changed = 0
+        for attempt in self.session.scalars(select(CallbackAttemptRow).where(
+                col(CallbackAttemptRow.complaint_id) == complaint_id, col(CallbackAttemptRow.note).is_not(None))):
+            if attempt.note and (clean := scrub(attempt.note)) != attempt.note:
+                attempt.note, changed = clean, changed + 1
+        return changed
 
     def department_called_between(self, department: str | None, start: datetime, end: datetime) -> bool:
         """Has the department a callback for a reply made in [start, end) (the week's minimum)?"""

@@ -25,6 +25,9 @@ class CaseRow(SQLModel, table=True):
     """One complaint as notify follows it: who has it, and when each step was done (its clocks: ClockRow)."""
 
     __tablename__ = "notify_cases"
+    __table_args__ = (sa.Index("ix_notify_cases_received_at", "received_at",
+                               postgresql_include=["status", "assigned_at", "assign_due", "department",
+                                                   "first_department", "category", "town", "channel"]),)
 
     complaint_id: str = Field(primary_key=True, max_length=64)
     tracking_code: str | None = Field(default=None, max_length=32)
@@ -37,13 +40,16 @@ class CaseRow(SQLModel, table=True):
     lat: float | None = None  # where the citizen pinned it (the nearby rule of the problem list)
     lon: float | None = None
     urgent: bool = False
-    received_at: datetime | None = Field(default=None, sa_column=_at(index=True))
+    received_at: datetime | None = Field(default=None, sa_column=_at())  # indexed above
     assigned_at: datetime | None = Field(default=None, sa_column=_at())  # the first assignment
     last_assigned_at: datetime | None = Field(default=None, sa_column=_at())  # starts accept/reply
     accepted_at: datetime | None = Field(default=None, sa_column=_at())
     replied_at: datetime | None = Field(default=None, sa_column=_at())
-    reply_round: int = 1
+    reply_round: int = Field(default=1, index=True)  # the problem list's cases reopened again and again
     updated_at: datetime = Field(sa_column=_at(nullable=False))
+    # The assignment rate's inputs kept on the row (see FIGURE_INDEXES), so a figure reads this table alone:
+    assign_due: datetime | None = Field(default=None, sa_column=_at())  # the assign clock's deadline
+    first_department: str | None = Field(default=None, max_length=64)  # who had round 1 (a returned case's)
 
 
 class ClockRow(SQLModel, table=True):
@@ -63,25 +69,46 @@ class ReplyRoundRow(SQLModel, table=True):
     """One reply commitment (回复轮次): a reopened case starts a new round with its own deadline."""
 
     __tablename__ = "notify_reply_rounds"
+    __table_args__ = tuple(
+        sa.Index(f"ix_notify_reply_rounds_{column}", column, postgresql_include=[
+            other, "counted", "rerouting", "department", "category", "town", "channel"])
+        for column, other in (("reply_due", "replied_at"), ("replied_at", "reply_due")))
 
     complaint_id: str = Field(primary_key=True, max_length=64)
     reply_round: int = Field(primary_key=True)
     department: str | None = Field(default=None, max_length=64)
-    reply_due: datetime = Field(sa_column=_at(index=True, nullable=False))
-    replied_at: datetime | None = Field(default=None, sa_column=_at(index=True))
+    reply_due: datetime = Field(sa_column=_at(nullable=False))  # both indexed above
+    replied_at: datetime | None = Field(default=None, sa_column=_at())
+    # The on-time reply rate's inputs from the case, copied here whenever they change (CaseRepository):
+    counted: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})  # not rejected or merged
+    category: str | None = Field(default=None, max_length=32)
+    town: str | None = Field(default=None, max_length=32)
+    channel: str | None = Field(default=None, max_length=20)
+    tracking_code: str | None = Field(default=None, max_length=32)
+    # the current round of a returned case nobody has yet: its deadline waits
+    rerouting: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class RatingRow(SQLModel, table=True):
     """The latest rating of one reply round, whichever way it came (callback link, phone, tracking page)."""
 
     __tablename__ = "notify_ratings"
+    __table_args__ = (sa.Index("ix_notify_ratings_rated_at", "rated_at", postgresql_include=[
+        "rating", "counted", "department", "category", "town", "channel"]),)
 
     complaint_id: str = Field(primary_key=True, max_length=64)
     reply_round: int = Field(primary_key=True)
     tracking_code: str | None = Field(default=None, max_length=32)
     rating: str = Field(max_length=24)
     via: str = Field(max_length=24)
-    rated_at: datetime = Field(sa_column=_at(index=True, nullable=False))
+    rated_at: datetime = Field(sa_column=_at(nullable=False))  # indexed above
+    # The satisfaction rate's inputs from the case and its round, copied here whenever they change:
+    counted: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})  # no case, or a valid one
+    department: str | None = Field(default=None, max_length=64)  # who gave the reply rated
+    category: str | None = Field(default=None, max_length=32)
+    town: str | None = Field(default=None, max_length=32)
+    channel: str | None = Field(default=None, max_length=20)
+    case_tracking_code: str | None = Field(default=None, max_length=32)
 
 
 class AlertRow(SQLModel, table=True):

@@ -33,7 +33,7 @@ from services.notify.domain.errors import HotspotNotFound, InvalidHotspotChange,
 from shared.clock import SHANGHAI
 from shared.contracts.codes import CATEGORY_NAMES, TOWNS
 from shared.domain import Aggregate
-from shared.geo import distance_m
+from shared.geo import EARTH_RADIUS_M, distance_m
 
 KINDS = ("recurring", "rising", "night_noise", "reopened", "nearby")
 KIND_NAMES = {"recurring": "同地同类反复投诉", "rising": "投诉量上升", "night_noise": "夜间噪声集中",
@@ -268,11 +268,24 @@ def _neighbours(pool: list[HotspotCase], radius_m: float) -> list[list[int]]:
     cells: dict[tuple[int, int], list[int]] = {}
     for i, c in enumerate(pool):
         cells.setdefault((int(c.lat // height), int(c.lon // width)), []).append(i)  # type: ignore[operator]
+    # A flat-earth distance (metres along the meridian and the parallel of the case) is within 0.1% of the
+    # haversine at these distances: only a pair that close to the radius is measured exactly.
+    lats, lons = [c.lat for c in pool], [c.lon for c in pool]
+    per_degree = math.radians(EARTH_RADIUS_M)
+    surely_in, surely_out = (radius_m * (1 - 1e-3)) ** 2, (radius_m * (1 + 1e-3)) ** 2
     near = []
     for c in pool:
-        y, x = int(c.lat // height), int(c.lon // width)  # type: ignore[operator]
-        found = [j for dy in (-1, 0, 1) for dx in (-1, 0, 1) for j in cells.get((y + dy, x + dx), ())
-                 if distance_m(c.lat, c.lon, pool[j].lat, pool[j].lon) <= radius_m]  # type: ignore[arg-type]
+        lat, lon = c.lat, c.lon
+        y, x = int(lat // height), int(lon // width)  # type: ignore[operator]
+        ky, kx = per_degree, per_degree * math.cos(math.radians(lat))  # type: ignore[arg-type]
+        found = []
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                for j in cells.get((y + dy, x + dx), ()):
+                    squared = ((lats[j] - lat) * ky) ** 2 + ((lons[j] - lon) * kx) ** 2  # type: ignore[operator]
+                    if squared <= surely_in or (squared <= surely_out and distance_m(
+                            lat, lon, lats[j], lons[j]) <= radius_m):  # type: ignore[arg-type]
+                        found.append(j)
         near.append(sorted(found))
     return near
 
@@ -296,10 +309,13 @@ def quiet(key: str, now: datetime, rules: HotspotRules = HotspotRules()) -> Hots
 
 @dataclass(frozen=True)
 class ListHotspots:
-    """The problem list: `view` active (flagged now, or being worked on), resolved, or all; one kind or all."""
+    """The problem list: `view` active (flagged now, or being worked on), resolved, or all; one kind or all;
+    a page of it (`offset`, `limit`). Each hotspot links to its cases (ListHotspotCases), never carries them."""
 
     view: str = "active"
     kind: str | None = None
+    offset: int = 0
+    limit: int = 100
 
     def __post_init__(self) -> None:
         if self.view not in VIEWS:
@@ -308,6 +324,18 @@ class ListHotspots:
         if self.kind is not None and self.kind not in KINDS:
             raise InvalidReportRequest(f"kind 只能是 {'|'.join(KINDS)} / kind must be one of {', '.join(KINDS)}, "
                                        f"not {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class ListHotspotCases:
+    """The cases behind one hotspot of the list (flagged now, or with a decision), newest first, a page."""
+
+    key: str
+    offset: int = 0
+    limit: int = 50
+
+    def __post_init__(self) -> None:
+        check_key(self.key)
 
 
 @dataclass(frozen=True)

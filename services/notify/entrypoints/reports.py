@@ -16,15 +16,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.notify.adapters.workbook import MEDIA_TYPE, assessment_workbook, filename, monthly_workbook
 from services.notify.domain.assessment import INDICATOR_NAMES, INDICATORS, LOWER_IS_BETTER, Assessment, Indicator
+from services.notify.domain.dashboard import MAX_OFFSET
 from services.notify.domain.disclosure import PublicMonthly, ReportMonth
-from services.notify.domain.hotspots import OWNER_MAX, TEXT_MAX, ListHotspots, UpdateHotspot
+from services.notify.domain.hotspots import OWNER_MAX, TEXT_MAX, ListHotspotCases, ListHotspots, UpdateHotspot
 from services.notify.domain.metrics import Figures, Rate
 from services.notify.service_layer.assessment import AssessUnits, ListDepartmentNames
-from services.notify.service_layer.hotspots import HotspotList, HotspotView
+from services.notify.service_layer.hotspots import HotspotCaseLine, HotspotCases, HotspotList, HotspotView
 from services.notify.service_layer.reports import MonthlyReportView, PublicMonthlyView
 from shared.auth import Principal
 from shared.clock import SHANGHAI
-from shared.http import auth_deps
+from shared.http import auth_deps, error_responses
 from shared.messagebus import MessageBus
 
 HotspotKey = Path(min_length=3, max_length=100, description="如 recurring:taihe:noise")
@@ -53,14 +54,31 @@ def build_reports_router(jwt_key: str, bus: MessageBus[Any]) -> APIRouter:
     def hotspots(
         status: str = Query("active", max_length=16, description="active | resolved | all"),
         kind: str | None = Query(None, max_length=16, description="recurring | rising | night_noise | reopened"),
+        limit: int = Query(100, ge=1, le=500),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
         _user: Principal = Depends(deps.role("supervisor")),
     ) -> dict[str, Any]:
-        found: HotspotList = bus.handle(ListHotspots(view=status, kind=kind or None))
+        """A page of the list, flagged ones first, the largest first; each links to its cases (`cases_url`)."""
+        found: HotspotList = bus.handle(ListHotspots(view=status, kind=kind or None, offset=offset, limit=limit))
         rules = found.rules
-        return {"as_of": _at(found.as_of), "total": len(found.hotspots),
+        following = offset + len(found.hotspots)
+        return {"as_of": _at(found.as_of), "total": found.total, "offset": offset, "limit": limit,
+                "next_offset": following if following < found.total else None,
                 "rules": {"min_cases": rules.min_cases, "window_days": rules.window_days,
                           "rising_factor": rules.rising_factor, "reopen_rounds": rules.reopen_rounds},
                 "hotspots": [hotspot_json(v) for v in found.hotspots]}
+
+    @router.get("/hotspots/{key}/cases", summary="问题清单条目的相关案件 / the cases behind a hotspot",
+                responses=error_responses(404))
+    def hotspot_cases(key: str = HotspotKey, limit: int = Query(50, ge=1, le=500),
+                      offset: int = Query(0, ge=0, le=MAX_OFFSET),
+                      _user: Principal = Depends(deps.role("supervisor"))) -> dict[str, Any]:
+        """The cases behind one hotspot the list shows, newest first, a page at a time."""
+        found: HotspotCases = bus.handle(ListHotspotCases(key, offset=offset, limit=limit))
+        following = offset + len(found.cases)
+        return {"key": key, "title": found.hotspot.title, "total": found.total, "offset": offset, "limit": limit,
+                "next_offset": following if following < found.total else None,
+                "cases": [hotspot_case_json(line) for line in found.cases]}
 
     @router.patch("/hotspots/{key}", summary="领导包案、整改方案、销号 / owner, plan, status of a hotspot")
     def update_hotspot(body: HotspotPatch, key: str = HotspotKey,
@@ -127,13 +145,18 @@ def hotspot_json(view: HotspotView) -> dict[str, Any]:
         "resolved_at": _at(state.resolved_at) if state else None,
         "resolved_by": state.resolved_by if state else None,
         "since_resolved": view.since_resolved,
-        "cases": [{"complaint_id": line.case.complaint_id, "tracking_code": line.case.tracking_code,
-                   "category": line.case.category, "category_name": line.category_name,
-                   "town": line.case.town, "town_name": line.town_name,
-                   "department": line.case.department, "department_name": line.department_name,
-                   "status": line.case.status, "reply_round": line.case.reply_round,
-                   "received_at": _at(line.case.received_at)} for line in view.cases],
+        # the cases behind it, a page at a time (a month's noise in a big town is thousands of them)
+        "cases_url": f"/api/v1/hotspots/{quote(hotspot.key, safe=':')}/cases",
     }
+
+
+def hotspot_case_json(line: HotspotCaseLine) -> dict[str, Any]:
+    return {"complaint_id": line.case.complaint_id, "tracking_code": line.case.tracking_code,
+            "category": line.case.category, "category_name": line.category_name,
+            "town": line.case.town, "town_name": line.town_name,
+            "department": line.case.department, "department_name": line.department_name,
+            "status": line.case.status, "reply_round": line.case.reply_round,
+            "received_at": _at(line.case.received_at)}
 
 
 def _public_rate(rate: Rate) -> dict[str, Any]:

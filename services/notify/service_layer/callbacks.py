@@ -19,7 +19,8 @@ from services.notify.domain.rating import RoundRating
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.calendar import WorkingCalendar
 from shared.clock import SHANGHAI
-from shared.contracts.events import CaseRepliedV1, ComplaintRatedV1
+from shared.contracts.events import CaseRepliedV1, ComplaintAnonymisedV1, ComplaintRatedV1
+from shared.scrub import scrub
 
 
 def week_of(at: datetime) -> tuple[datetime, datetime]:
@@ -87,6 +88,13 @@ class CallbackView:
     completed_at: datetime | None
     completed_by: str | None
     calls: tuple[dict[str, Any], ...] = ()
+
+
+def anonymised(event: ComplaintAnonymisedV1, uow: NotifyUnitOfWork) -> None:
+    """保存期限: intake anonymised the complaint; the notes staff typed on its calls lose phone and ID-card
+    numbers the same way (notify keeps no other text of the complaint)."""
+    if uow.callbacks.scrub_call_notes(event.complaint_id, scrub):
+        uow.commit()
 
 
 def _view(row: Any, uow: NotifyUnitOfWork, now: datetime, calls: tuple[dict[str, Any], ...] = ()) -> CallbackView:

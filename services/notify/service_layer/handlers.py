@@ -53,6 +53,7 @@ from shared.contracts.events import (
     CaseRepliedV1,
     CaseReturnedV1,
     CaseTriagedV1,
+    ComplaintAnonymisedV1,
     ComplaintEvent,
     ComplaintRatedV1,
     ComplaintReceivedV1,
@@ -187,6 +188,7 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     GetCallback: callback_handlers.get_callback,
     RecordCallbackCall: callback_handlers.record_callback_call,
     hotspots.ListHotspots: hotspot_handlers.list_hotspots,
+    hotspots.ListHotspotCases: hotspot_handlers.list_hotspot_cases,
     hotspots.UpdateHotspot: hotspot_handlers.update_hotspot,
     disclosure.ReportMonth: reports.monthly_report,
     disclosure.PublicMonthly: reports.public_monthly,
@@ -210,6 +212,7 @@ EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     AssistRepliedV1: [track_assists],
     ExtensionDecidedV1: [follow_lifecycle],
     ComplaintRatedV1: [complaint_rated],
+    ComplaintAnonymisedV1: [callback_handlers.anonymised],  # 保存期限: the calls' notes scrubbed
     DepartmentsChangedV1: [departments_changed],
     SessionsEndedV1: [record_ended_sessions],  # intake's accounts: tokens of ended sessions are refused
 }

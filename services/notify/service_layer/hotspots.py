@@ -1,7 +1,7 @@
 """The problem list (问题清单) and the public reply summaries: handlers registered in handlers.py's tables.
 
 - `list_hotspots` (query): the rules of `domain.hotspots` over notify's projection, with the bureau's
-  decision on each key; never commits.
+  decision on each key, a page of them; never commits. `list_hotspot_cases`: the cases behind one, a page.
 - `update_hotspot` (command): a supervisor's owner (领导包案), plan or status for a key that is flagged now
   or was worked on before.
 - `note_reply` (event, CaseRepliedV1): keeps the scrubbed summary of the latest reply for the public list.
@@ -24,6 +24,7 @@ from services.notify.domain.hotspots import (
     HotspotCase,
     HotspotRules,
     HotspotState,
+    ListHotspotCases,
     ListHotspots,
     UpdateHotspot,
     assess,
@@ -86,7 +87,8 @@ def hotspots_at(uow: NotifyUnitOfWork, now: datetime, rules: HotspotRules) -> li
 class HotspotList:
     as_of: datetime
     rules: HotspotRules
-    hotspots: list[HotspotView]
+    total: int  # in the view asked, all pages
+    hotspots: list[HotspotView]  # one page of them
 
 
 def list_hotspots(query: ListHotspots, uow: NotifyUnitOfWork, hotspot_rules: HotspotRules) -> HotspotList:
@@ -99,7 +101,23 @@ def list_hotspots(query: ListHotspots, uow: NotifyUnitOfWork, hotspot_rules: Hot
                  or v.status == "resolved" and v.hotspot.flagged and v.since_resolved > 0]
     elif query.view == "resolved":
         views = [v for v in views if v.status == "resolved"]
-    return HotspotList(now, hotspot_rules, views)
+    return HotspotList(now, hotspot_rules, len(views), views[query.offset:query.offset + query.limit])
+
+
+@dataclass(frozen=True)
+class HotspotCases:
+    hotspot: HotspotView
+    total: int
+    cases: list[HotspotCaseLine]  # one page, newest first
+
+
+def list_hotspot_cases(query: ListHotspotCases, uow: NotifyUnitOfWork, hotspot_rules: HotspotRules) -> HotspotCases:
+    """The cases behind a hotspot the list shows (flagged now, or with a decision), a page at a time."""
+    now = uow.clock.now()
+    shown = {v.hotspot.key: v for v in hotspots_at(uow, now, hotspot_rules)}.get(query.key)
+    if shown is None:
+        raise HotspotNotFound(f"问题清单中没有 {query.key} / no hotspot {query.key!r} is listed now")
+    return HotspotCases(shown, len(shown.cases), shown.cases[query.offset:query.offset + query.limit])
 
 
 def update_hotspot(command: UpdateHotspot, uow: NotifyUnitOfWork, hotspot_rules: HotspotRules) -> HotspotView:

@@ -5,9 +5,10 @@ do it before /readyz answered. Now the first start trains and writes the model h
 load it in well under a second.
 
 One file per fingerprint, `text-model-<key>.npz`. The key is a SHA-256 of what the model depends on:
-the training messages, the feature options, the code that makes features and fits (text_model.py,
-lexicon.py), the lexicon file, and the versions of scikit-learn, numpy and jieba. Change any of them
-and the key changes: the old file is not found, the model is trained again and the old file removed.
+the training messages (and any real messages for the scope model), the feature options, the code
+that makes features and fits (text_model.py, lexicon.py), the lexicon file, and the versions of
+scikit-learn, numpy and jieba. Change any of them and the key changes: the old file is not found,
+the model is trained again and the old file removed.
 
 Nothing read here is trusted blindly. The file is `MAGIC`, the SHA-256 of the payload, then the payload:
 a numpy `.npz` of plain numeric arrays plus the facts as JSON bytes, loaded with `allow_pickle=False`
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from services.routing.domain import lexicon, text_model
-from services.routing.domain.corpus import LabelledMessage, load_corpus, training_part
+from services.routing.domain.corpus import LabelledMessage, ScopeExample, load_corpus, training_part
 from services.routing.domain.text_model import FeatureOptions, TextModel
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ FACTS = "facts.json"  # the array that holds the JSON facts, as UTF-8 bytes
 PREFIX = "text-model-"
 
 
-def model_key(messages: Sequence[LabelledMessage], options: FeatureOptions) -> str:
+def model_key(messages: Sequence[LabelledMessage], options: FeatureOptions,
+              scope_extra: Sequence[ScopeExample] = ()) -> str:
     """The fingerprint of everything the fitted model depends on."""
     digest = hashlib.sha256(MAGIC)
     for source in (Path(text_model.__file__), Path(lexicon.__file__), lexicon.TERMS):
@@ -53,6 +55,8 @@ def model_key(messages: Sequence[LabelledMessage], options: FeatureOptions) -> s
     digest.update(repr(options).encode())
     for m in messages:
         digest.update(f"{m.category}\t{m.subcategory}\t{m.text}\n".encode())
+    for text, environmental in scope_extra:
+        digest.update(f"scope\t{environmental}\t{text}\n".encode())
     return digest.hexdigest()
 
 
@@ -105,14 +109,16 @@ def _write(directory: Path, key: str, model: TextModel) -> None:
 
 
 def load_or_train(directory: Path | None, messages: Sequence[LabelledMessage] | None = None,
-                  options: FeatureOptions = FeatureOptions()) -> TextModel:
-    """The model trained on `messages` (the corpus's training part by default): from the cache in
-    `directory` when a sound file for the same data and code is there, else trained and written there.
-    `directory` None: trained, nothing stored. A cache that cannot be written is logged, not fatal."""
+                  options: FeatureOptions = FeatureOptions(),
+                  scope_extra: Sequence[ScopeExample] = ()) -> TextModel:
+    """The model trained on `messages` (the corpus's training part by default) and `scope_extra`: from
+    the cache in `directory` when a sound file for the same data and code is there, else trained and
+    written there. `directory` None: trained, nothing stored. A cache that cannot be written is logged,
+    not fatal."""
     messages = training_part(load_corpus()) if messages is None else messages
     if directory is None:
-        return TextModel.train(messages, options)
-    key = model_key(messages, options)
+        return TextModel.train(messages, options, scope_extra)
+    key = model_key(messages, options, scope_extra)
     path = cache_path(directory, key)
     if path.is_file():
         try:
@@ -121,7 +127,7 @@ def load_or_train(directory: Path | None, messages: Sequence[LabelledMessage] | 
             return model
         except (OSError, ValueError, zipfile.BadZipFile) as exc:
             log.warning("text model cache %s not used, training again: %s", path, exc)
-    model = TextModel.train(messages, options)
+    model = TextModel.train(messages, options, scope_extra)
     try:
         _write(directory, key, model)
         log.info("text model trained on %d messages and stored in %s", len(messages), path)

@@ -84,6 +84,10 @@ class CaseRepository(Repository[Case]):
             .order_by(col(RoutingCase.received_at)))
         return [tuple(row) for row in rows]  # type: ignore[misc]
 
+    def photo_owner(self, photo_id: str) -> str | None:
+        """The complaint id of the case a reply photo belongs to."""
+        return self.session.scalar(select(col(RoutingPhoto.complaint_id)).where(col(RoutingPhoto.id) == photo_id))
+
     def get(self, complaint_id: str, *, for_update: bool = False) -> Case | None:
         """The case with its history and extensions; `for_update` locks the row until commit."""
         query = select(RoutingCase).where(col(RoutingCase.complaint_id) == complaint_id)
@@ -124,7 +128,20 @@ class CaseRepository(Repository[Case]):
              due_from: datetime | None = None, limit: int | None = None, offset: int = 0) -> tuple[CaseList, int]:
         """One page of a queue, the nearest deadline first (签收 while not signed for, else 回复), and how
         many there are in all. `due_before` / `due_from` bound that deadline. Read only, not held."""
-        next_due = self.next_due()
+        where, order = self._queue(statuses=statuses, department=department, category=category,
+                                   subcategory=subcategory, town=town, due_before=due_before, due_from=due_from)
+        total = self.session.scalar(select(func.count()).select_from(RoutingCase).where(*where)) or 0
+        query = select(RoutingCase).where(*where).order_by(*order).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return [self._case(row) for row in self.session.scalars(query)], total
+
+    def _queue(self, *, statuses: Iterable[Status], department: str | None, category: str | None = None,
+               subcategory: str | None = None, town: str | None = None, due_before: datetime | None = None,
+               due_from: datetime | None = None) -> tuple[Any, tuple[Any, ...]]:
+        """A queue's filter and its order (the nearest deadline first)."""
+        statuses = tuple(statuses)
+        next_due = self.next_due(statuses)
         where: list[Any] = [col(RoutingCase.status).in_([s.value for s in statuses])]
         for column, value in ((RoutingCase.department, department), (RoutingCase.category, category),
                               (RoutingCase.subcategory, subcategory), (RoutingCase.town, town)):
@@ -134,34 +151,42 @@ class CaseRepository(Repository[Case]):
             where.append(next_due < due_before)
         if due_from is not None:
             where.append(next_due >= due_from)
-        total = self.session.scalar(select(func.count()).select_from(RoutingCase).where(*where)) or 0
-        query = (select(RoutingCase).where(*where)
-                 .order_by(next_due.asc(), col(RoutingCase.received_at), col(RoutingCase.complaint_id))
-                 .offset(offset))
-        if limit is not None:
-            query = query.limit(limit)
-        return [self._case(row) for row in self.session.scalars(query)], total
+        return where, (next_due.asc(), col(RoutingCase.received_at), col(RoutingCase.complaint_id))
 
     @staticmethod
-    def next_due() -> Any:
+    def next_due(statuses: Iterable[Status] = (Status.triage, *OPEN)) -> Any:
         """The deadline the department must meet next: accept_due while not signed for (if earlier), else
-        reply_due; for a case in triage, assign_due."""
+        reply_due; for a case in triage, assign_due. For a list of statuses where one of them always
+        decides (the replied cases: reply_due) it is that column, so the queue index (routing_0010)
+        gives the order without sorting the whole list."""
         status, accept_due, reply_due = col(RoutingCase.status), col(RoutingCase.accept_due), col(RoutingCase.reply_due)
+        statuses = set(statuses)
+        if statuses == {Status.triage}:
+            return col(RoutingCase.assign_due)
+        if not statuses & {Status.triage, Status.assigned}:
+            return reply_due
         return sql_case((status == Status.triage.value, col(RoutingCase.assign_due)),
                     (and_(status == Status.assigned.value, accept_due < reply_due), accept_due), else_=reply_due)
 
-    def fingerprint(self, *, statuses: Iterable[Status], department: str | None) -> tuple[int, int, int]:
-        """Count, highest and sum of the history ids of the cases in a list: every change to a case adds a
-        history row, so this changes whenever a case of the list changes, arrives or leaves (one
-        aggregate query, however long the list)."""
+    def fingerprint(self, *, statuses: Iterable[Status], department: str | None,
+                    page: tuple[int, int] | None = None, **filters: Any) -> tuple[int, int, int, int]:
+        """Count, highest and sum of the history ids of the cases in a list, and how many cases it holds:
+        every change to a case adds a history row, so this changes whenever a case of the list changes,
+        arrives or leaves. `page` (offset, limit): only the cases of that page of the list (with
+        `filters`, as `page()` takes them) and the list's length, which is all a page shows: a long list
+        (the replied cases) is not read whole to tell whether one page changed."""
         history = RoutingCaseHistory
+        where, order = self._queue(statuses=statuses, department=department, **filters)
+        if page is None:
+            ids: Any = select(col(RoutingCase.complaint_id)).where(*where)
+            cases = 0
+        else:
+            ids = select(col(RoutingCase.complaint_id)).where(*where).order_by(*order).offset(page[0]).limit(page[1])
+            cases = self.session.scalar(select(func.count()).select_from(RoutingCase).where(*where)) or 0
         query = (select(func.count(col(history.id)), func.max(col(history.id)), func.sum(col(history.id)))
-                 .join(RoutingCase, col(RoutingCase.complaint_id) == col(history.complaint_id))
-                 .where(col(RoutingCase.status).in_([s.value for s in statuses])))
-        if department is not None:
-            query = query.where(col(RoutingCase.department) == department)
+                 .where(col(history.complaint_id).in_(ids.scalar_subquery())))
         count, highest, total = self.session.execute(query).one()
-        return int(count or 0), int(highest or 0), int(total or 0)
+        return int(count or 0), int(highest or 0), int(total or 0), int(cases)
 
     def duplicate_candidates(self, *, category: str, town: str | None, since: datetime, until: datetime,
                              box: tuple[float, float, float, float] | None, exclude: str,

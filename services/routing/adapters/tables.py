@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from services.routing.adapters.inspection_tables import INSPECTION_TABLES
+from services.routing.adapters.investigation_tables import INVESTIGATION_TABLES
 from services.routing.adapters.petition_tables import PETITION_TABLES
 from shared.db import AwareDateTime, BigIntId
 
@@ -215,4 +216,5 @@ TABLES: list[sa.Table] = [
     RoutingPhoto.__table__,  # type: ignore[attr-defined]
     *PETITION_TABLES,  # 信访件 (petition_tables.py)
     *INSPECTION_TABLES,  # 督察交办件 (inspection_tables.py)
+    *INVESTIGATION_TABLES,  # 调查处理 (investigation_tables.py)
 ]

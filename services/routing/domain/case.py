@@ -255,7 +255,7 @@ class Case(Aggregate):
         self._drop_pending_extension(at)
         self._log("replied", by, at, department=self.department, reply_round=self.reply_round,
                   late=bool(self.reply_due and at > self.reply_due), photos=len(self.round_photos()) or None)
-        self.record(CaseRepliedV1, reply=text, by=by)
+        self.record(CaseRepliedV1, reply=text, by=by, photos=[p.id for p in self.round_photos()])
 
     def reopen(self, *, rated_round: int, via: str, comment: str | None, at: datetime,
                deadlines: Deadlines) -> bool:
@@ -430,6 +430,15 @@ class Case(Aggregate):
                                     "photos per reply")
         self.photos.append(photo)
         self._log("photo_added", by, at, photo=photo.id, department=photo.department, reply_round=photo.reply_round)
+
+    def published_photo(self, photo_id: str) -> Photo | None:
+        """A reply photo the citizen may see: one of a round whose reply was sent (not one being gathered for
+        a reply still to come)."""
+        photo = next((p for p in self.photos if p.id == photo_id), None)
+        if photo is None:
+            return None
+        sent = photo.reply_round < self.reply_round or self.status == Status.replied  # (rounds move on replied)
+        return photo if sent else None
 
     def round_photos(self, reply_round: int | None = None) -> list[Photo]:
         wanted = self.reply_round if reply_round is None else reply_round

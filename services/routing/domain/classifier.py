@@ -21,6 +21,10 @@ social-life noise, and a calibrated 0.9 means what it says. Measured by 5-fold c
 training part only: department accuracy 0.69 with the raw figures, 0.89 with this, 0.91 calibrating
 everything (which would also route one-word and two-problem messages).
 
+The gate (environmental or not) is the scope model's P(environmental) against the threshold of the
+model in use (text_model.py: one for a model of our corpus only, one for a model whose gate real
+messages also taught); the confidence of either verdict is its distance from that threshold.
+
 Out of scope (非生态环境问题) means no type and no department: routing sends it to triage with the
 body the signals suggest (人社, 住建, 交通 ...). A type the citizen chose is honoured.
 """
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 
 from services.routing.domain.lexicon import TypeHit, load_lexicon, normalise
 from services.routing.domain.places import find_place, resolve_town, town_in_text
-from services.routing.domain.text_model import ENVIRONMENTAL_FROM, Prediction, default_model
+from services.routing.domain.text_model import Prediction, default_model
 from services.routing.domain.urgency import Urgency, assess_urgency
 from shared.contracts.codes import CATEGORY_NAMES, SUBCATEGORIES, is_known_type
 
@@ -71,8 +75,7 @@ def type_name(category: str, subcategory: str | None) -> str:
     return name
 
 
-def _lexicon_words(text: str, category: str, subcategory: str | None) -> tuple[str, ...]:
-    hits = load_lexicon().type_hits(text)
+def _lexicon_words(hits: list[TypeHit], category: str, subcategory: str | None) -> tuple[str, ...]:
     words = [h.word for h in hits if h.category == category and h.subcategory in (None, subcategory)]
     words += [h.word for h in hits if h.category == category and h.word not in words]
     # a word inside a longer one found as well (烟 in 油烟) says nothing more
@@ -106,20 +109,20 @@ def _chosen(text: str, category: str, subcategory: str | None) -> Classification
         return Classification(category, subcategory, 1.0, (), f"市民选择 / chosen by the citizen: "
                               f"{type_name(category, subcategory)}", chosen_by_citizen=True)
     model, hits = default_model(), load_lexicon().type_hits(normalise(text))
-    sub, p = _subtype(_backed_subtype(hits, category, model.subtypes_within(text, category),
-                                      model.subtypes_within(text, category, calibrated=False)), CHOSEN_SUBTYPE_FROM)
-    words = _lexicon_words(normalise(text), category, sub)
+    sub, p = _subtype(_backed_subtype(hits, category, *model.subtypes_within(text, category)), CHOSEN_SUBTYPE_FROM)
+    words = _lexicon_words(hits, category, sub)
     how = f"；细类由模型判断（{p:.2f}）/ subtype by the model" + (f"，词：{'、'.join(words)}" if words else "") \
         if sub else ""
     return Classification(category, sub, 1.0, words, f"市民选择 / chosen by the citizen: "
                           f"{type_name(category, sub)}{how}", chosen_by_citizen=True)
 
 
-def _scope_certainty(p_environmental: float) -> float:
-    """P(environmental) on a 0..1 scale of certainty either way, 0.5 at the decision threshold."""
-    if p_environmental >= ENVIRONMENTAL_FROM:
-        return 0.5 + 0.5 * (p_environmental - ENVIRONMENTAL_FROM) / (1 - ENVIRONMENTAL_FROM)
-    return 0.5 + 0.5 * (ENVIRONMENTAL_FROM - p_environmental) / ENVIRONMENTAL_FROM
+def _scope_certainty(prediction: Prediction) -> float:
+    """P(environmental) on a 0..1 scale of certainty either way, 0.5 at the model's threshold."""
+    p, threshold = prediction.environmental, prediction.environmental_from
+    if p >= threshold:
+        return 0.5 + 0.5 * (p - threshold) / (1 - threshold)
+    return 0.5 + 0.5 * (threshold - p) / threshold
 
 
 def _out_of_scope(text: str, prediction: Prediction) -> Classification:
@@ -129,7 +132,7 @@ def _out_of_scope(text: str, prediction: Prediction) -> Classification:
         guess = max(prediction.bodies, key=lambda k: prediction.bodies[k]) if prediction.bodies else None
         body = guess if guess and prediction.bodies[guess] >= 0.4 else "other"
     name = lexicon.bodies.get(body, body)
-    certainty = round(_scope_certainty(prediction.environmental), 2)
+    certainty = round(_scope_certainty(prediction), 2)
     why = "、".join(signals or prediction.scope_features[:4]) or "无环境问题特征 / no environmental features"
     explanation = (f"非生态环境问题（把握 {certainty:.2f}）/ not an environmental matter；依据 / because: {why}；"
                    f"建议转 / suggested body: {name}；转人工分拨 / to triage")
@@ -143,20 +146,21 @@ def classify(text: str, *, category: str | None = None, subcategory: str | None 
     lexicon decide, or call it out of scope."""
     if category and is_known_type(category, subcategory):
         return _chosen(text, category, subcategory)
-    if not normalise(text):
+    normalised = normalise(text)
+    if not normalised:
         return Classification(None, None, 0.0, (), "没有内容 / no text", environmental=False,
                               environmental_probability=0.0)
-    prediction = default_model().predict(text)
-    if prediction.environmental < ENVIRONMENTAL_FROM:
+    prediction = default_model().predict(normalised)
+    if not prediction.in_scope:
         return _out_of_scope(text, prediction)
     top = prediction.category
-    hits = load_lexicon().type_hits(normalise(text))
+    hits = load_lexicon().type_hits(normalised)
     backed = _type_backed(hits, top)
     types = prediction.types if backed else prediction.raw_types
     p_type = types[top]
     sub, p_sub = _subtype(_backed_subtype(hits, top, prediction.subtypes, prediction.raw_subtypes))
-    confidence = round(min(p_type * p_sub, _scope_certainty(prediction.environmental)), 2)
-    words = _lexicon_words(normalise(text), top, sub)
+    confidence = round(min(p_type * p_sub, _scope_certainty(prediction)), 2)
+    words = _lexicon_words(hits, top, sub)
     runner_up = sorted(types.items(), key=lambda item: -item[1])[1]
     explanation = (
         f"环境问题（{prediction.environmental:.2f}）→ {type_name(top, sub)}；置信度 {confidence:.2f}"

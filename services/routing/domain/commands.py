@@ -214,6 +214,14 @@ class GetReplyPhoto:
 
 
 @dataclass(frozen=True)
+class GetPublishedPhoto:
+    """A reply photo's bytes for the citizen: by its id alone (random, given with the reply), once the reply
+    it belongs to was sent."""
+
+    photo_id: str
+
+
+@dataclass(frozen=True)
 class DuplicateCandidates:
     """The open cases this one may duplicate (疑似重复), best first."""
 
@@ -254,6 +262,10 @@ class QueueVersion:
     acting_for: str | None
     statuses: tuple[Status, ...] = OPEN
     filters: tuple[str | None, ...] = ()  # the list's other parameters: a different list, a different version
+    # A long list (the replied cases) is fingerprinted by the page shown (offset, limit) and the list's
+    # length, filtered by (category, subcategory, town): what that page depends on.
+    page: tuple[int, int] | None = None
+    where: tuple[str | None, str | None, str | None] = (None, None, None)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,29 @@ def read_tsv(path: Path) -> list[LabelledMessage]:
     return messages
 
 
+# Real messages of another city's message board (`<first-level label>\t<text>` a line, as the tipdm2020
+# data): they teach the scope model how citizens write, not types. 环境保护 is environmental; 城乡建设
+# mixes noise, dust and garbage with housing and roads, so it teaches nothing either way; the others are
+# matters for other bodies.
+BOARD_ENVIRONMENTAL = frozenset({"环境保护"})
+BOARD_MIXED = frozenset({"城乡建设"})
+ScopeExample = tuple[str, bool]  # a text and whether it is environmental, with no type
+
+
+def read_board(path: Path) -> list[tuple[str, str]]:
+    """(label, text) of every line of a board file."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        label, tab, text = line.partition("\t")
+        if tab and text.strip():
+            rows.append((label.strip(), text.strip()))
+    return rows
+
+
+def scope_examples(rows: list[tuple[str, str]]) -> list[ScopeExample]:
+    return [(text, label in BOARD_ENVIRONMENTAL) for label, text in rows if label not in BOARD_MIXED]
+
+
 @cache
 def load_corpus(directory: Path = CORPUS_DIR) -> tuple[LabelledMessage, ...]:
     """Every message of the corpus files, in file order (files sorted by name)."""

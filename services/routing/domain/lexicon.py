@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jieba
 import yaml
@@ -59,15 +59,26 @@ class Lexicon:
     bodies: dict[str, str]  # code -> the name shown to dispatchers (区人力社保局（人社）)
     signals: dict[str, dict[str, int]]  # body code -> {word: weight}
 
+    @cached_property
+    def _type_index(self) -> dict[str, list[tuple[int, TypeHit]]]:
+        """The type words by their first character, each with its place in the file's order."""
+        hits = [TypeHit(word, category, sub, weight)
+                for (category, sub), words in self.types.items() for word, weight in words.items()]
+        return _by_first_character(hits)
+
+    @cached_property
+    def _body_index(self) -> dict[str, list[tuple[int, BodyHit]]]:
+        hits = [BodyHit(word, body, weight) for body, words in self.signals.items() for word, weight in words.items()]
+        return _by_first_character(hits)
+
     def type_hits(self, text: str) -> list[TypeHit]:
-        """Every lexicon word found in the (normalised) text, with its type and subtype."""
-        return [TypeHit(word, category, sub, weight)
-                for (category, sub), words in self.types.items()
-                for word, weight in words.items() if word in text]
+        """Every lexicon word found in the (normalised) text, with its type and subtype, in the file's
+        order. Only the words that start with a character of the text are tried, a few dozen of the
+        hundreds: trying them all was a sixth of the classifier's time on a short message."""
+        return _found(self._type_index, text)
 
     def body_hits(self, text: str) -> list[BodyHit]:
-        return [BodyHit(word, body, weight) for body, words in self.signals.items()
-                for word, weight in words.items() if word in text]
+        return _found(self._body_index, text)
 
     def rule_scores(self, hits: list[TypeHit]) -> dict[str, int]:
         """The rule score (规则得分) per type: the weights of its words, subtype words included."""
@@ -87,6 +98,23 @@ class Lexicon:
             return None, []
         body = max(scores, key=lambda code: (scores[code], code != "other"))
         return body, words[body]
+
+
+Hit = TypeVar("Hit", TypeHit, BodyHit)
+
+
+def _by_first_character(hits: list[Hit]) -> dict[str, list[tuple[int, Hit]]]:
+    index: dict[str, list[tuple[int, Hit]]] = {}
+    for order, hit in enumerate(hits):
+        index.setdefault(hit.word[0], []).append((order, hit))
+    return index
+
+
+def _found(index: dict[str, list[tuple[int, Hit]]], text: str) -> list[Hit]:
+    found = [(order, hit) for first in set(text).intersection(index)
+             for order, hit in index[first] if hit.word in text]
+    found.sort(key=lambda item: item[0])
+    return [hit for _, hit in found]
 
 
 def _words(table: Any, where: str) -> dict[str, int]:

@@ -29,6 +29,7 @@ from services.routing.domain.commands import (
     Due,
     DuplicateCandidates,
     ForwardCase,
+    GetPublishedPhoto,
     GetReplyPhoto,
     GiveToLeader,
     ListDepartments,
@@ -50,7 +51,7 @@ from services.routing.service_layer.handlers import PHOTO_MAX_BYTES
 from shared.auth import Principal, may_act_for
 from shared.contracts.codes import TRIAGE, Category
 from shared.filestore import IMAGE_TYPES
-from shared.http import auth_deps, read_upload
+from shared.http import auth_deps, error_responses, read_upload
 from shared.messagebus import MessageBus
 from shared.text import visible
 
@@ -187,7 +188,11 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
         statuses = (Status(status),) if status else OPEN
         acting_for = _acting_for(principal)
         filters = (status, category, subcategory, town, due, str(limit), str(offset))
-        etag = _etag(bus.handle(QueueVersion(department, acting_for, statuses, filters)))
+        # the replied cases are a long list: its fingerprint is the page's (open queues are short)
+        long = status == "replied"
+        etag = _etag(bus.handle(QueueVersion(department, acting_for, statuses, filters,
+                                             page=(offset, limit) if long else None,
+                                             where=(category, subcategory, town) if long else (None, None, None))))
         if _unchanged(request, etag):
             return _not_modified(etag)
         view = bus.handle(DepartmentQueue(department, acting_for, statuses, category, subcategory, town,
@@ -327,6 +332,17 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
         round); the kind is judged from the bytes. The reply that follows carries them as its evidence."""
         data = read_upload(file, PHOTO_MAX_BYTES)
         return bus.handle(AddReplyPhoto(complaint_id, data, principal.username, _acting_for(principal)))
+
+    @router.get("/reply-photos/{photo_id}", response_class=Response,
+                summary="回复附带的办理照片（市民查看）/ a reply photo, as the citizen sees it with the reply",
+                responses={200: {"content": {kind: {} for kind in IMAGE_TYPES}}, **error_responses(404)})
+    def published_photo(photo_id: Annotated[str, Path(min_length=36, max_length=36)]) -> Response:
+        """No sign-in: the photo's id is random (122 bits) and reaches only those who read the reply (the
+        citizen's tracking page, staff). A photo of a reply not sent yet is 404, like an unknown one."""
+        content_type, data = bus.handle(GetPublishedPhoto(photo_id))
+        return Response(data, media_type=content_type, headers={
+            "X-Content-Type-Options": "nosniff", "Content-Disposition": "inline",
+            "Cache-Control": "private, max-age=86400"})
 
     @router.get("/cases/{complaint_id}/photos/{photo_id}", response_class=Response,
                 summary="查看办理照片 / a reply photo's bytes",

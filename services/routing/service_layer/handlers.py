@@ -30,6 +30,7 @@ from services.routing.domain.commands import (
     DryRunRules,
     DuplicateCandidates,
     ForwardCase,
+    GetPublishedPhoto,
     GetReplyPhoto,
     GiveToLeader,
     ListDepartments,
@@ -51,9 +52,15 @@ from services.routing.domain.commands import (
 )
 from services.routing.domain.deadlines import DeadlinePolicy, pick_limit
 from services.routing.domain.duplicates import DuplicatePolicy, Match, Probe, bounding_box, matches
-from services.routing.domain.errors import CaseNotFound, DepartmentNotFound, InvalidRequest, NotYourDepartment
+from services.routing.domain.errors import (
+    CaseNotFound,
+    DepartmentNotFound,
+    IllegalTransition,
+    InvalidRequest,
+    NotYourDepartment,
+)
 from services.routing.domain.routing import route
-from services.routing.service_layer import inspections, petitions, rules, views
+from services.routing.service_layer import inspections, investigations, petitions, rules, views
 from services.routing.service_layer.analysis import analyse
 from services.routing.service_layer.uow import RoutingUnitOfWork
 from shared.auth import ANONYMOUS, mask_phone
@@ -158,6 +165,8 @@ def accept_case(command: AcceptCase, uow: RoutingUnitOfWork) -> View:
 def reply_case(command: ReplyCase, uow: RoutingUnitOfWork) -> View:
     """回复 (implies 签收 when the case had not been signed for)."""
     case = _load(uow, command.complaint_id, command.acting_for)
+    if (refusal := investigations.reply_refusal(uow, case, command.reply)) is not None:  # 调查处理: its finding
+        raise IllegalTransition(refusal)
     case.reply(command.reply, by=command.actor, at=uow.clock.now())
     uow.commit()
     return views.case_view(uow, case)
@@ -292,6 +301,18 @@ def get_reply_photo(query: GetReplyPhoto, uow: RoutingUnitOfWork, *, photos: Fil
     return photo.content_type, photos.get(photo.key)
 
 
+def get_published_photo(query: GetPublishedPhoto, uow: RoutingUnitOfWork, *, photos: FileStore
+                        ) -> tuple[str, bytes]:
+    """办理照片 as the citizen sees them with the reply: unknown ids and photos of a reply not sent yet alike
+    are 'no such photo'."""
+    owner = uow.cases.photo_owner(query.photo_id)
+    case = uow.cases.get(owner) if owner is not None else None
+    photo = case.published_photo(query.photo_id) if case is not None else None
+    if photo is None:
+        raise CaseNotFound(f"没有这张照片 / no such photo: {query.photo_id}")
+    return photo.content_type, photos.get(photo.key)
+
+
 def request_extension(command: RequestExtension, uow: RoutingUnitOfWork, *, max_extension_days: int) -> View:
     """延期申请"""
     case = _load(uow, command.complaint_id, command.acting_for)
@@ -351,7 +372,10 @@ def queue_version(query: QueueVersion, uow: RoutingUnitOfWork) -> View:
         _check_queue(uow, query.department, query.acting_for)
     elif query.acting_for is not None:
         raise NotYourDepartment("只能查看本部门的案件 / you may only see your own department's queue")
-    found = uow.cases.fingerprint(statuses=query.statuses, department=query.department)
+    category, subcategory, town = query.where
+    found = uow.cases.fingerprint(statuses=query.statuses, department=query.department, page=query.page,
+                                  **({"category": category, "subcategory": subcategory, "town": town}
+                                     if query.page is not None else {}))
     return {"version": views.version(found, query.department, query.statuses, query.filters, _minute(uow))}
 
 
@@ -533,6 +557,7 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     RequestAssist: request_assist,
     AddReplyPhoto: add_reply_photo,
     GetReplyPhoto: get_reply_photo,
+    GetPublishedPhoto: get_published_photo,
     ReplyAssist: reply_assist,
     GiveToLeader: give_to_leader,
     DefineDepartment: define_department,
@@ -556,4 +581,5 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     DryRunRules: rules.dry_run_rules,
     **petitions.PETITION_HANDLERS,  # 信访件 (service_layer/petitions.py)
     **inspections.INSPECTION_HANDLERS,  # 督察交办件 (service_layer/inspections.py)
+    **investigations.INVESTIGATION_HANDLERS,  # 调查处理 (service_layer/investigations.py)
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.routing.adapters.inspection_repository import InspectionRepository
+from services.routing.adapters.investigation_repository import InvestigationRepository
 from services.routing.adapters.petition_repository import PetitionRepository
 from services.routing.adapters.repository import (
     CaseRepository,
@@ -26,6 +27,7 @@ class RoutingUnitOfWork(SqlUnitOfWork):
     towns: TownRepository
     petitions: PetitionRepository
     inspections: InspectionRepository
+    investigations: InvestigationRepository
 
     def open_repositories(self, session: Session) -> None:
         self.cases = self.repository(CaseRepository)
@@ -36,3 +38,4 @@ class RoutingUnitOfWork(SqlUnitOfWork):
         self.towns = TownRepository(session)
         self.petitions = self.repository(PetitionRepository)
         self.inspections = self.repository(InspectionRepository)
+        self.investigations = self.repository(InvestigationRepository)

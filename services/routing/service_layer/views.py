@@ -14,6 +14,7 @@ from services.routing.domain.commands import MAX_PAGE, AssistQueue, Backlog, Dep
 from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.domain.departments import Department
 from services.routing.domain.petitions import STATUS_LABELS as PETITION_STATUS_LABELS
+from services.routing.service_layer import investigations
 from services.routing.service_layer.analysis import analyse
 from services.routing.service_layer.uow import RoutingUnitOfWork
 from shared.contracts import topics
@@ -168,6 +169,7 @@ def case_detail(uow: RoutingUnitOfWork, case: Case, deadlines: DeadlinePolicy, m
         "assists": [_assist_view(a, now, deadlines) for a in case.assists],
         "photos": [photo_view(p) for p in case.photos],
         "petition": _petition_brief(uow, case.complaint_id),
+        "investigation": investigations.brief(uow, case.complaint_id),  # 调查处理 (investigations.py)
         "extensions": [{"id": e.id, "working_days": e.working_days, "reason": e.reason, "status": e.status.value,
                         "requested_at": e.requested_at, "requested_by": e.requested_by,
                         "decided_at": e.decided_at, "decided_by": e.decided_by} for e in case.extensions],

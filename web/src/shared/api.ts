@@ -102,6 +102,8 @@ export interface CitizenView {
   timeline: TimelineEntry[]
   attachments?: AttachmentInfo[]
   can_attach?: boolean
+  /** 办理照片 the department sent with its reply: the URLs of their bytes (no sign-in: random ids). */
+  reply_photos?: string[]
 }
 
 /** A photo or video the citizen attached (POST /api/v1/r/{token}/attachments). */
@@ -207,7 +209,7 @@ export function errorMessage(err: unknown): string {
 }
 
 interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PATCH'
+  method?: 'GET' | 'POST' | 'PATCH' | 'PUT'
   json?: unknown
   form?: Record<string, string>
   multipart?: FormData

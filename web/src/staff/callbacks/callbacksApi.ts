@@ -69,6 +69,7 @@ export const callbacksApi = {
     note: string) =>
     request<Callback>(`${one(key)}/calls`, { token, json: note ? { outcome, note } : { outcome } }),
 
+  // Each read of the number in clear is kept with its purpose (回访 here) for supervisors to review.
   contact: (token: string, complaintId: string) =>
-    request<Contact>(`/api/v1/complaints/${enc(complaintId)}/contact`, { token, cache: 'no-store' }),
+    request<Contact>(`/api/v1/complaints/${enc(complaintId)}/contact?purpose=callback`, { token, cache: 'no-store' }),
 }

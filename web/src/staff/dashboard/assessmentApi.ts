@@ -90,12 +90,26 @@ export interface Hotspot {
   resolved_at: string | null
   resolved_by: string | null
   since_resolved: number
+  /** The cases behind it, a page at a time (GET): the list never carries them. */
+  cases_url: string
+}
+
+/** A page of the cases behind one hotspot. */
+export interface HotspotCasePage {
+  key: string
+  total: number
+  offset: number
+  limit: number
+  next_offset: number | null
   cases: HotspotCase[]
 }
 
 export interface HotspotList {
   as_of: string
   total: number
+  offset: number
+  limit: number
+  next_offset: number | null
   rules: { min_cases: number; window_days: number; rising_factor: number; reopen_rounds: number }
   hotspots: Hotspot[]
 }
@@ -135,8 +149,13 @@ export const assessmentApi = {
   /** The workbook's address (fetched with the token by `downloadFile`). */
   workbookPath: (period: AssessmentPeriod) => `/api/v1/assessments?${assessmentQuery(period)}&format=xlsx`,
 
-  hotspots: (token: string, view: HotspotView, signal?: AbortSignal) =>
-    request<HotspotList>(`/api/v1/hotspots?status=${enc(view)}`, { token, signal, cache: 'no-store' }),
+  hotspots: (token: string, view: HotspotView, offset: number, limit: number, signal?: AbortSignal) =>
+    request<HotspotList>(`/api/v1/hotspots?status=${enc(view)}&offset=${offset}&limit=${limit}`,
+                         { token, signal, cache: 'no-store' }),
+
+  /** A page of the cases behind a hotspot, from its `cases_url`. */
+  hotspotCases: (token: string, casesUrl: string, offset: number, limit: number, signal?: AbortSignal) =>
+    request<HotspotCasePage>(`${casesUrl}?offset=${offset}&limit=${limit}`, { token, signal, cache: 'no-store' }),
 
   updateHotspot: (token: string, key: string, change: HotspotChange) =>
     request<Hotspot>(`/api/v1/hotspots/${enc(key)}`, { method: 'PATCH', json: change, token }),

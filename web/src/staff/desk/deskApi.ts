@@ -2,6 +2,7 @@
 // actions, and the supervisor's triage, assignment and extension decisions; 不予受理, 转办, 改派 and 并单;
 // 协办 (assisting departments), 积案 (long-standing cases) and 领导包案.
 import { request, requestIfChanged } from '@/shared/api'
+import type { InvestigationBrief } from './investigationApi'
 import type { PetitionBrief } from './petitionApi'
 
 export type CaseStatus = 'triage' | 'assigned' | 'accepted' | 'replied' | 'rejected' | 'forwarded' | 'merged'
@@ -154,6 +155,8 @@ export interface CaseDetail extends CaseRow {
   photos: ReplyPhoto[]
   /** 信访件: the case's petition file in a line, or null when it is not one. */
   petition: PetitionBrief | null
+  /** 调查处理: the case's investigation in a line, or null when nothing is recorded. */
+  investigation?: InvestigationBrief | null
 }
 
 export interface CaseList {
