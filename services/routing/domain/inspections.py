@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from services.routing.domain.money import parse_yuan
 from services.routing.domain.petitions import local_day
 from shared.contracts.events import InspectionRegisteredV1, InspectionUpdatedV1
 from shared.domain import Aggregate
@@ -80,7 +81,6 @@ class Progress(StrEnum):
 PROGRESS_LABELS = {Progress.in_progress: "办理中", Progress.staged: "阶段性办结", Progress.done: "已办结"}
 _ORDER = {Progress.in_progress: 0, Progress.staged: 1, Progress.done: 2}
 
-MAX_FINE = Decimal("100000000")  # a yuan amount beyond 1亿 is a typing error, not a fine
 MAX_COUNT = 10_000
 
 # The fields an update may change, in the order the audit lists them.
@@ -89,17 +89,8 @@ UPDATABLE = ("finding", "progress", "investigation", "measures", "penalty_cases"
 
 
 def yuan(value: Decimal | int | str) -> Decimal:
-    """An amount in yuan: a decimal of at most two places, 0 to MAX_FINE (never a float)."""
-    if isinstance(value, float):
-        raise InspectionInvalid("罚款金额须为十进制数 / a fine is a decimal, not a float")
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, ValueError) as error:
-        raise InspectionInvalid(f"罚款金额无效 / not an amount: {value!r}") from error
-    if not amount.is_finite() or amount < 0 or amount > MAX_FINE or amount != amount.quantize(Decimal("0.01")):
-        raise InspectionInvalid("罚款金额须为 0 至 1 亿元、最多两位小数 / a fine is 0 to 100,000,000 yuan, "
-                                "at most two decimal places")
-    return amount.quantize(Decimal("0.01"))
+    """An amount in yuan (services/routing/domain/money.py)."""
+    return parse_yuan(value, invalid=InspectionInvalid)
 
 
 @dataclass(frozen=True)

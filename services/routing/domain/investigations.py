@@ -19,10 +19,11 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from services.routing.domain.money import parse_yuan
 from services.routing.domain.petitions import local_day
 from shared.contracts.events import (
     InvestigationActionV1,
@@ -98,22 +99,12 @@ STAGE_LABELS = {Stage.checking: "核查中", Stage.handling: "整改中", Stage.
 MAX_READINGS = 20
 MAX_PHOTOS = 9  # per check or re-check, as per reply round
 MAX_READING = 1_000_000.0  # |value| and limit: beyond this it is a typing error, not a measurement
-MAX_AMOUNT = Decimal("100000000")  # 1亿 yuan
 MAX_ACCURACY_M = 100_000.0
 
 
 def yuan(value: Decimal | int | str) -> Decimal:
-    """An amount in yuan: a decimal of at most two places, 0 to MAX_AMOUNT (never a float)."""
-    if isinstance(value, float):
-        raise InvestigationInvalid("罚款金额须为十进制数 / an amount is a decimal, not a float")
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, ValueError) as error:
-        raise InvestigationInvalid(f"金额无效 / not an amount: {value!r}") from error
-    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
-        raise InvestigationInvalid("罚款金额须为 0 至 1 亿元、最多两位小数 / an amount is 0 to 100,000,000 yuan, "
-                                   "at most two decimal places")
-    return amount.quantize(Decimal("0.01"))
+    """An amount in yuan (services/routing/domain/money.py)."""
+    return parse_yuan(value, invalid=InvestigationInvalid)
 
 
 @dataclass(frozen=True)
