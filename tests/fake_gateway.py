@@ -28,11 +28,11 @@ class FakeGatewayServer:
         self._stack.close()
 
     def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
-        got = httpx.get(f"{self.url}/messages").json()
+        got = httpx.get(f"{self.url}/messages", timeout=30).json()
         return [m for m in got if channel is None or m["channel"] == channel]
 
     def fail_next(self, count: int, status: int = 503) -> None:
-        httpx.post(f"{self.url}/control/fail", params={"count": count, "status": status}).raise_for_status()
+        httpx.post(f"{self.url}/control/fail", params={"count": count, "status": status}, timeout=30).raise_for_status()
 
     def reset(self) -> None:
-        httpx.post(f"{self.url}/control/reset").raise_for_status()
+        httpx.post(f"{self.url}/control/reset", timeout=30).raise_for_status()
