@@ -7,7 +7,7 @@ from datetime import date
 from typing import Literal
 
 from cryptography.fernet import Fernet
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Known, public values: usable only with DEMO_MODE on (make run, tests). Refused otherwise.
@@ -23,6 +23,9 @@ class CommonSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_topic_partitions: int = 6
     kafka_replication_factor: int = 1
+    # How long the topics this system creates keep events (retention.ms): their texts are not rewritten when
+    # a complaint is anonymised, so keep it well below RETENTION_DAYS. 0: the broker's default.
+    kafka_topic_retention_days: int = Field(default=30, ge=0, le=3650)
     # Consumer-group timings: joins and rebalances take about session_timeout/2 on some brokers.
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_interval_ms: int = 3_000

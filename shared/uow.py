@@ -30,6 +30,7 @@ from shared.contracts.envelope import CloudEvent
 from shared.contracts.events import EventPayload
 from shared.domain import Aggregate
 from shared.eventbus import outbox
+from shared.eventbus.retention import scrub_logged
 from shared.group_commit import GroupCommit, Insert, execute_inserts, report
 from shared.outbound import MessageStatus, OutboundMessage, OutboundStore, StoredMessage
 from shared.repository import Repository
@@ -126,6 +127,11 @@ class SqlUnitOfWork:
         if self._outbound is None:
             raise RuntimeError(f"{type(self).__name__} was built without an outbound store")
         return self._outbound
+
+    def scrub_event_log(self, subjects: list[str], scrub: Callable[[str], str]) -> int:
+        """保存期限: this database's logged events about `subjects` lose their masked personal data and the
+        phone and ID-card numbers of their free texts, in this transaction (shared/eventbus/retention.py)."""
+        return scrub_logged(self.session.connection(), subjects, scrub)
 
     def publish(self, payload: EventPayload) -> None:
         """An event that belongs to no aggregate (tests of the bus itself); services record on aggregates."""

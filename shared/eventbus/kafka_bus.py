@@ -72,7 +72,8 @@ class KafkaBus(EventBus):
                  heartbeat_interval_ms: int = 3_000, fetch_max_wait_ms: int = 500, client_id: str = "complaints",
                  topic_prefix: str = "", connect_timeout_ms: int = 10_000, send_timeout_ms: int = 30_000,
                  relay_batch_size: int = 500, relay_poll_interval: float = 0.5, poll_timeout_ms: int = 250,
-                 max_poll_records: int = 100, sleep: Callable[[float], None] | None = None) -> None:
+                 max_poll_records: int = 100, retention_days: int = 0,
+                 sleep: Callable[[float], None] | None = None) -> None:
         servers = bootstrap_servers.split(",") if isinstance(bootstrap_servers, str) else list(bootstrap_servers)
         self.bootstrap_servers = [s.strip() for s in servers if s.strip()]
         self.clock = clock
@@ -90,6 +91,7 @@ class KafkaBus(EventBus):
         self.relay_poll_interval = relay_poll_interval
         self.poll_timeout_ms = poll_timeout_ms
         self.max_poll_records = max_poll_records
+        self.retention_days = retention_days  # of the topics it creates; 0: the broker's default
         self._sleep = sleep
         self._lock = threading.Lock()
         self._admin_lock = threading.Lock()
@@ -103,6 +105,7 @@ class KafkaBus(EventBus):
             policy=RetryPolicy(max_attempts=settings.consumer_max_attempts),
             partitions=settings.kafka_topic_partitions,
             replication_factor=settings.kafka_replication_factor,
+            retention_days=settings.kafka_topic_retention_days,
             session_timeout_ms=settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
             fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
@@ -140,8 +143,9 @@ class KafkaBus(EventBus):
         wanted = [self.physical(t) for t in (fixed_topics() if topics is None else topics)]
         if not wanted:
             return
-        spec = {name: {"num_partitions": self.partitions, "replication_factor": self.replication_factor}
-                for name in wanted}
+        configs = {"retention.ms": str(self.retention_days * 86_400_000)} if self.retention_days else {}
+        spec = {name: {"num_partitions": self.partitions, "replication_factor": self.replication_factor,
+                       "configs": configs} for name in wanted}
 
         def create(admin: KafkaAdminClient) -> None:
             response = admin.create_topics(spec, raise_errors=False)

@@ -22,7 +22,7 @@ class OutboxRecord(SQLModel, table=True):
     position: int | None = Field(default=None, sa_column=sa.Column(BigIntId, primary_key=True, autoincrement=True))
     event_id: str = Field(max_length=64, sa_column_kwargs={"unique": True})
     topic: str = Field(max_length=249, index=True)
-    key: str = Field(max_length=64)
+    key: str = Field(max_length=64, index=True)  # the subject: one complaint's events (retention)
     type: str = Field(max_length=200)
     payload: str = Field(sa_column=sa.Column(sa.Text, nullable=False))  # the CloudEvent, structured JSON
     created_at: datetime = Field(sa_column=sa.Column(AwareDateTime(), nullable=False))

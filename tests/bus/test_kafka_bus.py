@@ -82,7 +82,8 @@ def run_until(worker: Any, condition: Any, what: str) -> None:
 
 def test_topics_are_created_explicitly_with_the_configured_partitions(kafka_broker: TansuBroker, clock: FakeClock,
                                                                       topic_prefix: str) -> None:
-    bus = make_bus(kafka_broker.bootstrap, clock, topic_prefix, partitions=2)
+    # with a retention (retention.ms): accepted by the broker (tansu does not report topic configs back)
+    bus = make_bus(kafka_broker.bootstrap, clock, topic_prefix, partitions=2, retention_days=7)
     try:
         bus.ensure_topics()
         bus.ensure_topics()  # a second start-up finds them there: nothing to do, no error
@@ -205,8 +206,10 @@ def test_the_bus_takes_its_settings_from_the_environment_settings(clock: FakeClo
 
     settings = CommonSettings(demo_mode=True, event_bus="kafka", kafka_bootstrap_servers="k1:9092, k2:9092",
                               kafka_topic_partitions=12, kafka_replication_factor=3, kafka_session_timeout_ms=9000,
-                              kafka_heartbeat_interval_ms=2000, kafka_fetch_max_wait_ms=100, consumer_max_attempts=7)
+                              kafka_heartbeat_interval_ms=2000, kafka_fetch_max_wait_ms=100, consumer_max_attempts=7,
+                              kafka_topic_retention_days=14)
     bus = KafkaBus.from_settings(settings, clock, client_id="routing")
+    assert bus.retention_days == 14 and CommonSettings(demo_mode=True).kafka_topic_retention_days == 30
 
     assert bus.bootstrap_servers == ["k1:9092", "k2:9092"] and bus.client_id == "routing"
     assert (bus.partitions, bus.replication_factor) == (12, 3)

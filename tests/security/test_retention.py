@@ -7,6 +7,7 @@ set in the past); the figures of that month and the public disclosure are compar
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from services.intake.adapters.upstream_tables import UPSTREAM_CASES, UPSTREAM_PU
 from services.intake.domain.retention import ARCHIVE_NOTE, ID_MARK, PHONE_MARK, Cutoff, scrub
 from services.intake.settings import IntakeSettings
 from shared.clock import SHANGHAI, FakeClock
+from shared.eventbus.retention import scrubbed_payload
 from shared.settings import DEMO_ENCRYPTION_KEY
 
 PHONE = "13912345678"
@@ -359,3 +361,70 @@ def test_routing_and_notify_scrub_their_copies_of_an_anonymised_complaint_and_le
         notes = {row[0]: row[1] for row in conn.execute(text(
             "SELECT complaint_id, note FROM notify_callback_attempts WHERE note LIKE '拨打%'"))}
     assert notes == {old["id"]: f"拨打{PHONE_MARK}无人接听", history["recent"]["id"]: f"拨打{PHONE}无人接听"}
+
+
+def logged(engine: Engine, complaint_id: str) -> dict[str, dict[str, Any]]:
+    """The events logged about a complaint (the outbox: on the embedded bus, the log itself), by id."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT event_id, payload FROM event_outbox WHERE key = :id ORDER BY position"),
+                            {"id": complaint_id}).all()
+    return {event_id: json.loads(payload) for event_id, payload in rows}
+
+
+def test_the_event_log_loses_what_the_complaint_lost_and_keeps_what_happened(history, capsys):
+    """The log kept the complaint's text, the masked phone, the reply and the rating's comment as they were
+    sent; anonymising rewrites those events (and a parked copy of one) the same way, and leaves the events'
+    ids, types, order and facts, and the other complaints' events, as they were."""
+    system, old = history["system"], history["old"]
+    engine = system.engine
+    before = logged(engine, old["id"])
+    assert {"hechuan.complaints.complaint.received.v1", "hechuan.complaints.case.replied.v1",
+            "hechuan.complaints.complaint.rated.v1"} <= {e["type"] for e in before.values()}
+    raw = json.dumps(before, ensure_ascii=False)
+    assert PHONE in raw and ID_CARD in raw and "023-42812345" in raw and "reporter_phone_masked" in raw
+    received = next(e for e in before.values() if e["type"].endswith("complaint.received.v1"))
+    with engine.begin() as conn:  # a copy of it parked by a consumer that could not apply it
+        conn.execute(text("INSERT INTO event_dead_letter (group_id, topic, event_id, payload, error, attempts, "
+                          "created_at) VALUES ('notify', 'complaints.received', :id, :payload, 'boom', 5, :at)"),
+                     {"id": received["id"], "payload": json.dumps(received, ensure_ascii=False),
+                      "at": system.clock.now()})
+    others = {k: logged(engine, history[k]["id"]) for k in ("open", "recent")}
+
+    assert main(["anonymise", "--closed-before", CUTOFF, "--apply"]) == 0
+    assert "logged_events_scrubbed=" in capsys.readouterr().out
+    system.drain()
+
+    after = logged(engine, old["id"])
+    assert set(before) <= set(after)  # nothing lost; routing and notify logged `anonymised` since
+    assert all(after[i]["type"] == before[i]["type"] and after[i]["time"] == before[i]["time"] for i in before)
+    for key in ("old", "rejected", "unrated"):
+        text_of_log = json.dumps(logged(engine, history[key]["id"]), ensure_ascii=False)
+        for secret in (PHONE, ID_CARD, "023-42812345", "13800002222", "13600004444", "reporter_phone_masked",
+                       "reporter_name_masked"):
+            assert secret not in text_of_log, (key, secret)
+    kept = next(e for i, e in after.items() if e["type"].endswith("complaint.received.v1"))["data"]
+    assert PHONE_MARK in kept["content"] and ID_MARK in kept["content"] and kept["content"].startswith(NOISE)
+    assert {k: kept[k] for k in ("tracking_code", "category", "town")} == \
+        {k: received["data"][k] for k in ("tracking_code", "category", "town")}
+    reply = next(e for e in after.values() if e["type"].endswith("case.replied.v1"))["data"]["reply"]
+    assert PHONE not in reply and "责令工地停止夜间施工" in reply
+    with engine.connect() as conn:
+        parked = json.loads(conn.scalar(text("SELECT payload FROM event_dead_letter WHERE event_id = :id"),
+                                        {"id": received["id"]}))
+    assert parked["data"]["content"] == kept["content"] and "reporter_phone_masked" not in parked["data"]
+    assert {k: logged(engine, history[k]["id"]) for k in ("open", "recent")} == others
+
+
+def test_a_logged_event_loses_personal_fields_and_numbers_in_its_texts_only():
+    """Ids and codes are never scrubbed, even where their digits look like a landline (0123-4567-8901)."""
+    event = {"id": "e1", "type": "t", "subject": "abcdefab-0123-4567-8901-abcdefabcdef", "data": {
+        "complaint_id": "abcdefab-0123-4567-8901-abcdefabcdef", "tracking_code": "HC20250303-0123-4567",
+        "content": f"电话{PHONE}", "reporter_phone_masked": "139****5678", "reporter_name_masked": "王*",
+        "assists": [{"department": "x", "note": f"联系{PHONE}"}], "address": "学士路18号", "urgent": False}}
+    clean = json.loads(scrubbed_payload(json.dumps(event, ensure_ascii=False), scrub))
+    kept = {k: v for k, v in event["data"].items() if not k.startswith("reporter_")}  # type: ignore[union-attr]
+    assert clean["data"] == {**kept, "content": f"电话{PHONE_MARK}",
+                             "assists": [{"department": "x", "note": f"联系{PHONE_MARK}"}]}
+    assert {k: clean[k] for k in ("id", "type", "subject")} == {k: event[k] for k in ("id", "type", "subject")}
+    unchanged = json.dumps({"id": "e2", "data": {"content": "噪音"}})
+    assert scrubbed_payload(unchanged, scrub) is unchanged  # nothing to change: nothing rewritten

@@ -31,6 +31,7 @@ from services.intake.domain.retention import ARCHIVE_NOTE, FINISHED, scrub, scru
 from shared.contracts.events import ComplaintAnonymisedV1
 from shared.db import AwareDateTime
 from shared.eventbus import outbox
+from shared.eventbus.retention import scrub_logged
 from shared.outbound import MessageStatus
 
 _C: sa.Table = ComplaintRow.__table__  # type: ignore[attr-defined]  # SQLModel's tables
@@ -134,8 +135,9 @@ def plan(conn: Connection, ids: Sequence[str]) -> BatchPlan:
     return batch
 
 
-def apply(conn: Connection, batch: BatchPlan, *, at: datetime, source: str) -> int:
-    """Write the plan (the caller's transaction) and mark each complaint archived; returns how many were.
+def apply(conn: Connection, batch: BatchPlan, *, at: datetime, source: str) -> tuple[int, int]:
+    """Write the plan (the caller's transaction) and mark each complaint archived; returns how many were,
+    and how many of the events logged about them were rewritten (shared/eventbus/retention.py).
     A complaint no longer finished (reopened between the plan and now; on SQLite nothing can be) is left.
     Each one archived is announced (ComplaintAnonymisedV1, in the outbox of the same transaction) so that
     routing and notify scrub their copies too."""
@@ -161,12 +163,14 @@ def apply(conn: Connection, batch: BatchPlan, *, at: datetime, source: str) -> i
         conn.execute(_REFS.delete().where(_REFS.c.complaint_id.in_(ids)))
         conn.execute(_KEYS.delete().where(_KEYS.c.complaint_id.in_(ids)))
         conn.execute(UPSTREAM_PUSHES.delete().where(_upstream_pushes(ids)))
+        logged = scrub_logged(conn, ids, scrub)
         events = [ComplaintAnonymisedV1(complaint_id=complaint_id, tracking_code=batch.codes[complaint_id],
                                         anonymised_at=at) for complaint_id in ids]
         outbox.serialise(conn)
         conn.execute(sa.insert(outbox.TABLE), outbox.rows(
             (event.destination(), event.to_event(source=source, time=at)) for event in events))
-    return len(ids)
+        return len(ids), logged
+    return 0, 0
 
 
 def stale_drafts(conn: Connection, cutoff: datetime, *, delete: bool) -> int:

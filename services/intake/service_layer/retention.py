@@ -40,6 +40,7 @@ class RetentionReport:
     idempotency_keys: int = 0
     upstream_pushes: int = 0
     wechat_drafts: int = 0
+    logged_events_scrubbed: int = 0  # events in this database's log about them, rewritten (applied runs only)
     skipped: int = 0  # reopened meanwhile: left as they are
     batches: int = 0
 
@@ -67,11 +68,12 @@ def anonymise(engine: Engine, clock: Clock, cutoff: Cutoff, *, source: str, appl
             if not ids:
                 break
             planned = store.plan(conn, ids)
-            done = store.apply(conn, planned, at=clock.now(), source=source) if apply else len(ids)
+            done, logged = store.apply(conn, planned, at=clock.now(), source=source) if apply else (len(ids), 0)
         after = ids[-1]
         report.batches += 1
         report.complaints += done
         report.skipped += len(ids) - done
+        report.logged_events_scrubbed += logged
         for name in ("with_reporter", "with_token", "wechat_recipients", "messages", "channel_refs",
                      "idempotency_keys", "upstream_pushes"):
             setattr(report, name, getattr(report, name) + getattr(planned, name))

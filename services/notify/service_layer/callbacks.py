@@ -91,9 +91,11 @@ class CallbackView:
 
 
 def anonymised(event: ComplaintAnonymisedV1, uow: NotifyUnitOfWork) -> None:
-    """保存期限: intake anonymised the complaint; the notes staff typed on its calls lose phone and ID-card
-    numbers the same way (notify keeps no other text of the complaint)."""
-    if uow.callbacks.scrub_call_notes(event.complaint_id, scrub):
+    """保存期限: intake anonymised the complaint; the notes staff typed on its calls, and the events notify
+    logged about it (a completed call's note), lose phone and ID-card numbers the same way (notify keeps no
+    other text of the complaint)."""
+    notes = uow.callbacks.scrub_call_notes(event.complaint_id, scrub)
+    if uow.scrub_event_log([event.complaint_id], scrub) or notes:  # and the events notify logged about it
         uow.commit()
 
 

@@ -478,7 +478,8 @@ def reopen_if_unsatisfied(event: ComplaintRatedV1 | CallbackCompletedV1, uow: Ro
 def anonymise_case(event: ComplaintAnonymisedV1, uow: RoutingUnitOfWork) -> None:
     """保存期限: intake anonymised the complaint; routing's copy loses the same personal data."""
     case = uow.cases.get(event.complaint_id, for_update=True)
-    if case is not None and case.anonymise(scrub, at=event.anonymised_at):
+    changed = case is not None and case.anonymise(scrub, at=event.anonymised_at)
+    if uow.scrub_event_log([event.complaint_id], scrub) or changed:  # and the events routing logged about it
         uow.commit()
 
 
