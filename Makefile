@@ -46,7 +46,8 @@ typecheck-web: web/dist/.built
 run: $(VENV)/.installed-run web/dist/.built
 	DEMO_MODE=$${DEMO_MODE:-true} $(BIN)/complaints migrate
 	DEMO_MODE=$${DEMO_MODE:-true} $(BIN)/complaints seed
-	DEMO_MODE=$${DEMO_MODE:-true} HOST=$(HOST) PORT=$(PORT) $(BIN)/complaints serve all
+	DEMO_MODE=$${DEMO_MODE:-true} NOTIFY_DUTY_OFFICER_PHONES=$${NOTIFY_DUTY_OFFICER_PHONES:-13800000000} \
+		HOST=$(HOST) PORT=$(PORT) $(BIN)/complaints serve all
 
 # The demo's upstream platforms (docs/upstream.md): both played by the fake on UPSTREAM_DEMO_PORT.
 UPSTREAM_DEMO_PORT ?= 9200

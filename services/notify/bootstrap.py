@@ -14,10 +14,12 @@ from services.notify.domain.clocks import SlaPolicy
 from services.notify.domain.commands import ListCallbacks, SweepSlaClocks
 from services.notify.domain.dashboard import ListDeadlineCases
 from services.notify.domain.hotspots import HotspotRules
+from services.notify.domain.incidents import parse_phones
 from services.notify.domain.metrics import Targets
 from services.notify.entrypoints.api import build_router
 from services.notify.entrypoints.callbacks import build_callbacks_router
 from services.notify.entrypoints.reports import build_reports_router
+from services.notify.entrypoints.reviews import build_reviews_router
 from services.notify.service_layer.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
 from services.notify.service_layer.uow import SOURCE, NotifyUnitOfWork
 from services.notify.settings import NotifySettings
@@ -30,7 +32,7 @@ from shared.metrics import Sample
 from shared.migrations import upgrade
 from shared.outbound import Channel as Via
 from shared.outbound import OutboundSender, OutboundStore, Plain, Sender, SendPolicy, outbound_samples
-from shared.outbound_http import GroupRobot, LoggingSender
+from shared.outbound_http import GroupRobot, HttpSmsGateway, LoggingSender
 from shared.runtime import PeriodicWorker, ServiceContext, ServiceRuntime
 from shared.uow import uow_factory
 
@@ -51,7 +53,8 @@ def seed(engine: Engine, settings: NotifySettings, clock: Clock) -> None:
     """Nothing to seed: notify's tables fill from events (department names too); targets and limits are settings."""
 
 
-def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = None) -> ServiceRuntime:
+def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = None,
+              sms_gateway: Sender | None = None) -> ServiceRuntime:
     """`notifier` delivers departments' and supervisors' messages: the group robots of ROBOT_WEBHOOKS
     by default (DingTalk's signed with ROBOT_SECRETS; none configured: kept, not sent); a test may pass its own."""
     settings, clock = ctx.settings, ctx.clock
@@ -60,13 +63,17 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
         notifier = (GroupRobot({group: str(url) for group, url in settings.robot_webhooks.items()},
                                secrets={group: s.get_secret_value() for group, s in settings.robot_secrets.items()})
                     if settings.robot_webhooks else LoggingSender("robot"))
-    sender = OutboundSender(ctx.engine, outbound, {Via.robot: notifier}, clock,
+    if sms_gateway is None:  # 突发环境事件: the duty officer's SMS (docs/incidents.md)
+        sms_gateway = (HttpSmsGateway(settings.sms_gateway_url, settings.sms_gateway_secret.get_secret_value())
+                       if settings.sms_gateway_url and settings.sms_gateway_secret else LoggingSender("sms"))
+    sender = OutboundSender(ctx.engine, outbound, {Via.robot: notifier, Via.sms: sms_gateway}, clock,
                             SendPolicy(max_attempts=settings.outbound_max_attempts))
     bus = MessageBus(
         uow_factory(NotifyUnitOfWork, ctx.engine, clock=clock, source=SOURCE, outbound=outbound),
         group=NAME, topics=(topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE, topics.ACCOUNTS),
         commands=COMMAND_HANDLERS, events=EVENT_HANDLERS,
         ports={
+            "duty_phones": parse_phones(settings.notify_duty_officer_phones),  # 突发环境事件 (docs/incidents.md)
             "policy": SlaPolicy(yellow_ratio=settings.yellow_ratio,
                                 escalate_after=timedelta(seconds=settings.escalation_grace_seconds)),
             "targets": Targets(settings.target_assignment_rate, settings.target_on_time_reply_rate,
@@ -80,7 +87,9 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
                                            min_cases=settings.assessment_min_cases,
                                            list_size=settings.assessment_list_size),
             "hotspot_rules": HotspotRules(settings.hotspot_min_cases, settings.hotspot_window_days,
-                                          settings.hotspot_rising_factor, radius_m=settings.hotspot_radius_m),
+                                          settings.hotspot_rising_factor, radius_m=settings.hotspot_radius_m,
+                                          firm_threshold=settings.firm_repeat_threshold,
+                                          firm_days=settings.firm_repeat_days),
         },
     )
 
@@ -104,6 +113,7 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
     router = build_router(settings, bus)
     router.include_router(build_callbacks_router(settings.jwt_key, bus))  # /api/v1/callbacks: 抽查回访
     router.include_router(build_reports_router(settings.jwt_key, bus))  # /api/v1/hotspots, reports, public
+    router.include_router(build_reviews_router(settings.jwt_key, bus))  # /api/v1/metrics/satisfaction/reviews
     return ServiceRuntime(
         name=NAME,
         router=router,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, HttpUrl, SecretStr, model_validator
 
 from services.notify.domain.assessment import DEFAULT_WEIGHTS, AssessmentPolicy
+from services.notify.domain.incidents import parse_phones
 from shared.settings import CommonSettings
 
 
@@ -30,6 +31,12 @@ class NotifySettings(CommonSettings):
     # DingTalk robots with the signature security setting (加签) per group, as JSON {"supervisors": "SEC..."}:
     # their requests carry `timestamp` and `sign` (docs/notifications.md). A group must have a webhook.
     robot_secrets: dict[str, SecretStr] = Field(default_factory=dict)
+    # 突发环境事件 (docs/incidents.md): the duty roster's mobile numbers, comma separated, SMS'd at once on an
+    # incident (any hour), and the SMS gateway they go through (the same contract and variables as intake's;
+    # unset: kept, not sent).
+    notify_duty_officer_phones: str = ""
+    sms_gateway_url: str | None = None
+    sms_gateway_secret: SecretStr | None = None
 
     # Satisfaction callbacks (抽查回访): the share of replies drawn (per department in CALLBACK_SHARES,
     # JSON {"ecology_env": 0.5}), the seed that makes the draw reproducible (an audit redoes it), how
@@ -48,6 +55,10 @@ class NotifySettings(CommonSettings):
     hotspot_window_days: int = Field(default=30, ge=7, le=365)
     hotspot_rising_factor: float = Field(default=2.0, ge=1, le=100)
     hotspot_radius_m: float = Field(default=500.0, ge=50, le=5000)  # the nearby rule: cases within this radius
+    # 被举报企业 (docs/firms.md): a firm with FIRM_REPEAT_THRESHOLD+ linked cases received within FIRM_REPEAT_DAYS
+    # days is on the problem list (kind "firm"); routing reads the same settings for the firm's page.
+    firm_repeat_threshold: int = Field(default=3, ge=2, le=1000)
+    firm_repeat_days: int = Field(default=90, ge=7, le=3650)
     # 考核: the indicators' weights as JSON {"signing": 15, "reply": 30, "returns": 10, "reopenings": 15,
     # "satisfaction": 30} (any subset; the rest keep their default), the assignments a unit needs in the
     # period to be ranked, and how many units the red and black lists (红黑榜) name per kind.
@@ -60,6 +71,12 @@ class NotifySettings(CommonSettings):
         if self.sla_sweep_lease_seconds < 2 * self.sla_sweep_interval_seconds:
             raise ValueError("SLA_SWEEP_LEASE_SECONDS must be at least twice SLA_SWEEP_INTERVAL_SECONDS, or the "
                              "sweeping replica loses its lease between two sweeps")
+        try:
+            parse_phones(self.notify_duty_officer_phones)
+        except ValueError as exc:
+            raise ValueError(f"NOTIFY_DUTY_OFFICER_PHONES: {exc}") from None
+        if self.sms_gateway_url and not self.sms_gateway_secret:
+            raise ValueError("SMS_GATEWAY_URL needs SMS_GATEWAY_SECRET (the messages are signed with it)")
         if unknown := sorted(set(self.robot_secrets) - set(self.robot_webhooks)):
             raise ValueError(f"ROBOT_SECRETS names groups without a webhook in ROBOT_WEBHOOKS: {unknown}")
         if any(not secret.get_secret_value().strip() for secret in self.robot_secrets.values()):

@@ -13,10 +13,15 @@ from services.routing.domain.commands import ListDepartments
 from services.routing.domain.corpus import read_board, scope_examples
 from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.domain.duplicates import DuplicatePolicy
+from services.routing.domain.firms import RepeatRule
+from services.routing.domain.pauses import SuspensionLimits
 from services.routing.domain.text_model import use_model
 from services.routing.entrypoints.api import PHOTO_PATH, build_router
+from services.routing.entrypoints.firms import build_firms_router
+from services.routing.entrypoints.incidents import build_incidents_router
 from services.routing.entrypoints.inspections import build_inspections_router
 from services.routing.entrypoints.investigations import INVESTIGATION_PHOTO_PATH, build_investigations_router
+from services.routing.entrypoints.pauses import build_pauses_router
 from services.routing.entrypoints.petitions import build_petitions_router
 from services.routing.entrypoints.rules import build_rules_router
 from services.routing.service_layer.handlers import (
@@ -76,6 +81,9 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
         "duplicates": DuplicatePolicy(window_days=settings.routing_duplicate_days,
                                       radius_m=settings.routing_duplicate_radius_m),
         "petition_policy": policy_of(settings),  # 信访件: ROUTING_PETITION_* (calendar days)
+        "repeat_rule": RepeatRule(settings.firm_repeat_threshold, settings.firm_repeat_days),  # 被举报企业
+        "suspension_limits": SuspensionLimits(settings.routing_max_suspensions,
+                                              settings.routing_max_suspension_days),  # 挂起
     }
     bus = MessageBus(uow_factory(RoutingUnitOfWork, ctx.engine, clock=ctx.clock, source=SOURCE), group=NAME,
                      topics=(topics.RECEIVED, topics.LIFECYCLE, topics.ACCOUNTS), commands=COMMAND_HANDLERS,
@@ -91,6 +99,9 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
     router.include_router(build_petitions_router(bus, jwt_key=settings.jwt_key))  # 信访件
     router.include_router(build_inspections_router(bus, jwt_key=settings.jwt_key))  # 督察交办件
     router.include_router(build_investigations_router(bus, jwt_key=settings.jwt_key))  # 调查处理
+    router.include_router(build_firms_router(bus, jwt_key=settings.jwt_key))  # 被举报企业
+    router.include_router(build_pauses_router(bus, jwt_key=settings.jwt_key))  # 派单异议, 挂起
+    router.include_router(build_incidents_router(bus, jwt_key=settings.jwt_key))  # 突发环境事件
     def gauges() -> list[Sample]:
         with bus.uow_factory() as uow:
             counts = uow.cases.open_counts()

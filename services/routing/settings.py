@@ -19,6 +19,9 @@ class RoutingSettings(CommonSettings):
     routing_real_messages_tsv: str = ""
     # 延期: at most this many working days in total per case, asked before the reply deadline.
     routing_max_extension_days: int = Field(default=10, ge=1, le=60)
+    # 挂起 (domain/pauses.py): per reply round, at most this many suspensions and working days credited in all
+    routing_max_suspensions: int = Field(default=2, ge=1, le=20)
+    routing_max_suspension_days: int = Field(default=10, ge=1, le=60)
     # 并单: a new case of the same type within this many days, and (with coordinates) metres, of an open
     # case with similar text is suggested as its duplicate.
     routing_duplicate_days: int = Field(default=30, ge=1, le=365)
@@ -41,3 +44,7 @@ class RoutingSettings(CommonSettings):
     routing_petition_rereview_request_days: int = Field(default=30, ge=1, le=365)
     routing_petition_rereview_days: int = Field(default=30, ge=1, le=365)
     routing_petition_due_soon_days: int = Field(default=3, ge=0, le=60)
+    # 被举报企业 (docs/firms.md): a firm with FIRM_REPEAT_THRESHOLD or more cases received within FIRM_REPEAT_DAYS
+    # days is 重复被举报 (the same settings, read by notify, raise it on the problem list).
+    firm_repeat_threshold: int = Field(default=3, ge=2, le=1000)
+    firm_repeat_days: int = Field(default=90, ge=7, le=3650)

@@ -139,6 +139,17 @@ class Rating(StrEnum):
     unsatisfied = "unsatisfied"  # 不满意
 
 
+class Resolution(StrEnum):
+    """Whether the problem was solved (解决情况), asked with every rating (the resolution rate, docs/metrics.md)."""
+
+    resolved = "resolved"  # 解决
+    partly_resolved = "partly_resolved"  # 部分解决
+    unresolved = "unresolved"  # 未解决
+
+
+RESOLUTION_LABELS = {"resolved": "解决", "partly_resolved": "部分解决", "unresolved": "未解决"}
+
+
 class Role(StrEnum):
     citizen = "citizen"
     operator = "operator"

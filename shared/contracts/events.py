@@ -143,6 +143,7 @@ class ComplaintRatedV1(ComplaintEvent):
     reply_round: int
     via: str  # citizen | callback_link | phone_callback
     rated_at: datetime
+    resolution: str | None = None  # resolved | partly_resolved | unresolved (解决情况); older events: none
 
 
 class ComplaintAnonymisedV1(ComplaintEvent):
@@ -392,6 +393,72 @@ class ExtensionDecidedV1(ComplaintEvent):
     by: str
 
 
+class AssignmentDisputedV1(ComplaintEvent):
+    """派单异议: the department the case is assigned to contests the assignment before signing for it (签收).
+    Its accept and reply clocks pause until a supervisor decides (DisputeDecidedV1)."""
+
+    event_type = TYPE_PREFIX + "case.assignment_disputed.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str  # the department contesting
+    proposed_department: str | None = None  # the department it thinks is responsible
+    reply_round: int = 1
+    disputed_at: datetime
+    by: str
+
+
+class DisputeDecidedV1(ComplaintEvent):
+    """A supervisor's decision on a 派单异议: `upheld` (维持: the department keeps it, its accept and reply
+    deadlines moved by the paused working time) or `reassigned` (改派: followed by a CaseAssignedV1 to
+    `new_department` with fresh deadlines)."""
+
+    event_type = TYPE_PREFIX + "case.dispute_decided.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str  # the department that contested
+    decision: str  # upheld | reassigned
+    new_department: str | None = None  # reassigned: where it went
+    accept_due: datetime | None = None  # upheld: the moved deadlines
+    reply_due: datetime | None = None
+    paused_seconds: int = 0  # working seconds the dispute was open
+    reply_round: int = 1
+    decided_at: datetime
+    by: str
+
+
+class CaseSuspendedV1(ComplaintEvent):
+    """挂起: the department waits for the citizen (unreachable, materials to come, asked to wait); the reply
+    clock pauses until CaseResumedV1."""
+
+    event_type = TYPE_PREFIX + "case.suspended.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str
+    reason_code: str  # unreachable | materials | citizen_asked | other
+    reply_round: int = 1
+    suspended_at: datetime
+    by: str
+
+
+class CaseResumedV1(ComplaintEvent):
+    """恢复: a suspension ended; the reply deadline moved by the suspended working time credited (at most
+    the round's allowance)."""
+
+    event_type = TYPE_PREFIX + "case.resumed.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str
+    reply_due: datetime  # the moved deadline
+    paused_seconds: int  # working seconds credited
+    reply_round: int = 1
+    resumed_at: datetime
+    by: str
+
+
 class PetitionRegisteredV1(ComplaintEvent):
     """信访件登记: a supervisor registered the case as a petition (信访工作条例); the bureau must tell the
     petitioner in writing whether it is accepted by `acceptance_due` (calendar days from `received_on`)."""
@@ -569,6 +636,86 @@ class InvestigationSignedOffV1(ComplaintEvent):
     by: str
 
 
+class CaseFirmLinkedV1(ComplaintEvent):
+    """被举报企业: the case is linked to a firm of routing's register (a dispatcher or supervisor named it;
+    a new link replaces the case's earlier one). Notify counts a firm's cases for the problem list's "firm"
+    kind (重复被举报, docs/firms.md). A firm is a legal entity: its name and code are no personal data."""
+
+    event_type = TYPE_PREFIX + "case.firm_linked.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    firm_id: str
+    firm_name: str
+    credit_code: str  # 统一社会信用代码 (GB 32100-2015)
+    firm_town: str | None = None
+    received_at: datetime  # when the report came in: the repeat rule counts by it
+    linked_at: datetime
+    by: str
+
+
+class CaseFirmUnlinkedV1(ComplaintEvent):
+    """The case's link to a firm was removed (named by mistake): it no longer counts for the firm."""
+
+    event_type = TYPE_PREFIX + "case.firm_unlinked.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    firm_id: str
+    unlinked_at: datetime
+    by: str
+
+
+class CaseIncidentDeclaredV1(ComplaintEvent):
+    """突发环境事件: the case is a (suspected) sudden environmental incident — a leak, a river turning colour,
+    fish dying en masse, smoke from a plant. `auto`: routing's lexicon flagged it (疑似, `words` found); else a
+    person declared it (宣布突发, `reason`). Notify alerts the duty officer at once and starts the 2-hour
+    first-response clock (docs/incidents.md)."""
+
+    event_type = TYPE_PREFIX + "case.incident_declared.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str | None = None
+    town: str | None = None
+    auto: bool
+    words: list[str] = []
+    reason: str
+    declared_at: datetime
+    by: str
+
+
+class CaseIncidentClearedV1(ComplaintEvent):
+    """解除: a false alarm — the case is no incident after all (reason kept); its clock stops, no more alerts."""
+
+    event_type = TYPE_PREFIX + "case.incident_cleared.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    reason: str
+    cleared_at: datetime
+    by: str
+
+
+class IncidentReferralRecordedV1(ComplaintEvent):
+    """A referral of an incident to an emergency body (110 police, 119 fire, 120 ambulance, or another body
+    named in `other_body`): when it was called, by whom, its reference number. A first response (docs/incidents.md)."""
+
+    event_type = TYPE_PREFIX + "case.incident_referral.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str | None = None
+    target: str  # 110 | 119 | 120 | other
+    other_body: str | None = None
+    called_at: datetime
+    called_by: str  # who made the call
+    reference: str | None = None
+    note: str | None = None
+    recorded_at: datetime
+    by: str  # who recorded it
+
+
 # --- notify ---------------------------------------------------------------------------------------
 
 
@@ -602,6 +749,7 @@ class CallbackCompletedV1(ComplaintEvent):
     completed_by: str
     completed_at: datetime
     note: str | None = None
+    resolution: str | None = None  # with a rating: resolved | partly_resolved | unresolved; older events: none
 
 
 class SlaWarningV1(ComplaintEvent):
@@ -707,6 +855,10 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         CallbackCompletedV1,
         ExtensionRequestedV1,
         ExtensionDecidedV1,
+        AssignmentDisputedV1,
+        DisputeDecidedV1,
+        CaseSuspendedV1,
+        CaseResumedV1,
         PetitionRegisteredV1,
         PetitionStepV1,
         InspectionRegisteredV1,
@@ -716,6 +868,11 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         InvestigationActionV1,
         InvestigationRecheckedV1,
         InvestigationSignedOffV1,
+        CaseFirmLinkedV1,
+        CaseFirmUnlinkedV1,
+        CaseIncidentDeclaredV1,
+        CaseIncidentClearedV1,
+        IncidentReferralRecordedV1,
         SlaWarningV1,
         CaseEscalatedV1,
         DepartmentsChangedV1,

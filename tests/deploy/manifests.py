@@ -54,6 +54,7 @@ ROUTES = {
     "/api/v1/backlog": "routing",
     "/api/v1/petitions": "routing",
     "/api/v1/inspections": "routing",
+    "/api/v1/firms": "routing",
     "/api/v1/reply-photos": "routing",
     "/api/v1/assessments": "notify",
     "/api/v1/metrics": "notify",
@@ -66,7 +67,8 @@ ROUTES = {
 # The pages (web/) are served by intake's process: the ingress paths that lead to them.
 PAGES = {"/": "intake", "/track": "intake", "/r": "intake", "/hotline": "intake", "/patrol": "intake",
          "/desk": "intake", "/dashboard": "intake", "/callbacks": "intake", "/public": "intake", "/rules": "intake",
-         "/knowledge": "intake", "/help": "intake", "/assets": "intake",
+         "/knowledge": "intake", "/help": "intake", "/firms": "intake", "/inspections": "intake",
+         "/assets": "intake",
          "/favicon.svg": "intake"}
 # Requests a client makes, and the service that must get them (None: not published).
 SAMPLE_REQUESTS = [
@@ -115,6 +117,16 @@ SAMPLE_REQUESTS = [
     ("/api/v1/inspections/public.xlsx", "routing"),  # the public table is routing's, not notify's /api/v1/public
     ("/api/v1/reply-photos/0b6f3c52-9a51-4a7e-8c1e-6d2f0a9b7c31", "routing"),
     ("/api/v1/inspectionsx", None),
+    ("/api/v1/firms", "routing"),
+    ("/api/v1/firms/0b6f3c52-9a51-4a7e-8c1e-6d2f0a9b7c31", "routing"),
+    ("/api/v1/cases/42/firm", "routing"),
+    ("/firms", "intake"),
+    ("/firmsx", None),
+    # the inspection cases' pages are intake's; the inspections API (and its public table) is routing's
+    ("/inspections", "intake"),
+    ("/inspectionsx", None),
+    ("/public/inspections", "intake"),
+    ("/api/v1/inspections/batches", "routing"),
     ("/api/v1/assessments", "notify"),
     ("/api/v1/channels/wechat", "intake"),
     ("/api/v1/channels/hotline", "intake"),

@@ -56,7 +56,8 @@ def test_a_complaint_travels_the_whole_way_across_three_processes_and_kafka(dist
                     30, "the citizen sees the reply")
     assert view["can_rate"] and "停止夜间施工" in view["reply"]
     assert view["department"] == "housing_construction" and view["type_label"] == "噪声 / 建筑施工噪声"
-    rated = intake.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied", "token": token})
+    rated = intake.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied",
+                                                                   "resolution": "resolved", "token": token})
     assert rated.status_code == 201, rated.text
 
     # notify built its figures from the same lifecycle events: 1/1 on all three targets

@@ -50,13 +50,15 @@ def test_a_month_of_two_departments_is_scored_ranked_and_listed_exactly(system):
     post(system, um, f"/api/v1/cases/{c3['id']}/accept")
     at(system, 2)
     post(system, um, f"/api/v1/cases/{c3['id']}/reply", reply="已现场执法")
-    system.client.post(f"/api/v1/r/{c1['citizen_token']}/rating", json={"rating": "satisfied"})
+    system.client.post(f"/api/v1/r/{c1['citizen_token']}/rating", json={"rating": "satisfied",
+                                                                        "resolution": "resolved"})
     system.drain()
     at(system, 25)  # Friday 11:00: c2 signed for and replied an hour late
     post(system, hc, f"/api/v1/cases/{c2['id']}/accept")
     post(system, hc, f"/api/v1/cases/{c2['id']}/reply", reply="已处理")
     at(system, 25.5)
-    system.client.post(f"/api/v1/r/{c2['citizen_token']}/rating", json={"rating": "unsatisfied"})  # 重办
+    system.client.post(f"/api/v1/r/{c2['citizen_token']}/rating", json={"rating": "unsatisfied",
+                                                                        "resolution": "unresolved"})  # 重办
     system.drain()
     at(system, 26)
 
@@ -70,14 +72,14 @@ def test_a_month_of_two_departments_is_scored_ranked_and_listed_exactly(system):
 
     # housing: c1, c2, c3 and c2's second round assigned; c1 signed in time, c2 late, c3 returned before it
     # was due and c2's second round not due yet; c1 replied in time, c2 late; c2's first reply reopened;
-    # c1 rated satisfied, c2 unsatisfied
+    # c1 rated satisfied, c2 unsatisfied; c1 resolved, c2 unresolved
     assert figures(HOUSING) == {"signing": (1, 2), "reply": (1, 2), "returns": (1, 4), "reopenings": (1, 2),
-                                "satisfaction": (1, 2)}
+                                "satisfaction": (1, 2), "resolution": (1, 2)}
     assert units[HOUSING]["indicators"]["returns"]["cases"] == [c3["id"]]
-    assert units[HOUSING]["score"] == 52.5  # (15×50 + 30×50 + 10×75 + 15×50 + 30×50) ÷ 100
+    assert units[HOUSING]["score"] == 52.27  # (15×50 + 30×50 + 10×75 + 15×50 + 30×50 + 10×50) ÷ 110
     assert figures(URBAN) == {"signing": (1, 1), "reply": (1, 1), "returns": (0, 1), "reopenings": (0, 1),
-                              "satisfaction": (0, 0)}
-    assert units[URBAN]["score"] == 100.0  # satisfaction has no rating: left out, not counted as 0
+                              "satisfaction": (0, 0), "resolution": (0, 0)}
+    assert units[URBAN]["score"] == 100.0  # satisfaction and resolution have no rating: left out, not counted as 0
     assert (units[URBAN]["rank"], units[HOUSING]["rank"]) == (1, 2)
     assert units["ecology_env"]["rank"] is None and units["ecology_env"]["score"] is None  # nothing to judge
     assert units["town_taihe"]["kind"] == "town"
@@ -89,12 +91,12 @@ def test_a_month_of_two_departments_is_scored_ranked_and_listed_exactly(system):
     assert book.status_code == 200 and book.headers["content-type"].startswith("application/vnd.openxml")
     sheets = load_workbook(io.BytesIO(book.content))
     rows = list(sheets["区级部门"].iter_rows(min_row=4, values_only=True))
-    assert rows[0][:4] == (1, "区城市管理局", 100, 1) and rows[1][:3] == (2, "区住房城乡建委", 52.5)
+    assert rows[0][:4] == (1, "区城市管理局", 100, 1) and rows[1][:3] == (2, "区住房城乡建委", 52.27)
     assert [r[1:4] for r in sheets["红黑榜"].iter_rows(min_row=2, values_only=True)] == [
         ("红榜", 1, "区城市管理局"), ("黑榜", 1, "区住房城乡建委")]
 
     year = system.client.get("/api/v1/assessments?year=2026", headers=system.login("supervisor")).json()
-    assert {u["department"]: u["score"] for u in year["units"]}[HOUSING] == 52.5
+    assert {u["department"]: u["score"] for u in year["units"]}[HOUSING] == 52.27
     for bad in ("month=2026-13", "year=26", "month=2026-11&year=2026", "month=2027-01", "format=pdf"):
         assert system.client.get(f"/api/v1/assessments?{bad}", headers=system.login("supervisor")).status_code == 422
     assert system.client.get("/api/v1/assessments", headers=system.login(hc)).status_code == 403

@@ -32,7 +32,8 @@ def first_reason(complaint_id: str) -> str:
 def calls(system, case_id: str, *outcomes: str, who: str = "operator", reply_round: int = 1):
     headers = system.login(who)
     answers = [system.client.post(f"/api/v1/callbacks/{case_id}/{reply_round}/calls", headers=headers,
-                                  json={"outcome": outcome, "note": f"第 {i + 1} 次"})
+                                  json={"outcome": outcome, "note": f"第 {i + 1} 次",
+                                        **({"resolution": "resolved"} if "satisfied" in outcome else {})})
                for i, outcome in enumerate(outcomes)]
     system.drain()
     return answers
@@ -91,7 +92,7 @@ def test_an_online_unsatisfied_rating_is_always_called_back_without_another_link
     first = replied_case(system)  # the department's weekly callback
     second = replied_case(system)
     assert system.client.post(f"/api/v1/r/{second['citizen_token']}/rating",
-                              json={"rating": "unsatisfied"}).status_code == 201
+                              json={"rating": "unsatisfied", "resolution": "unresolved"}).status_code == 201
     system.drain()
     listed = system.client.get("/api/v1/callbacks", params={"status": "all"},
                                headers=system.login("supervisor")).json()["callbacks"]

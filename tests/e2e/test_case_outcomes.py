@@ -202,7 +202,8 @@ def test_a_duplicate_is_suggested_merged_and_its_citizen_follows_and_rates_the_m
     system.drain()
     follower = system.client.get(f"/api/v1/r/{duplicate['citizen_token']}").json()
     assert follower["status"] == "replied" and "停止夜间施工" in follower["reply"] and follower["can_rate"]
-    rated = system.client.post(f"/api/v1/r/{duplicate['citizen_token']}/rating", json={"rating": "satisfied"})
+    rated = system.client.post(f"/api/v1/r/{duplicate['citizen_token']}/rating", json={"rating": "satisfied",
+                                                                                       "resolution": "resolved"})
     assert rated.status_code == 201, rated.text
     system.drain()
 

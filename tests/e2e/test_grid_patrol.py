@@ -38,9 +38,9 @@ def test_a_patrol_finding_is_counted_apart_from_a_citizens_report(system):
     assert (routed["channel"], routed["town"]) == ("grid", "taihe")  # the worker's own town
     system.drain()
     assert system.client.post(f"/api/v1/r/{web['citizen_token']}/rating",
-                              json={"rating": "satisfied"}).status_code == 201
+                              json={"rating": "satisfied", "resolution": "resolved"}).status_code == 201
     assert system.client.post(f"/api/v1/r/{grid['citizen_token']}/rating",
-                              json={"rating": "unsatisfied"}).status_code == 201
+                              json={"rating": "unsatisfied", "resolution": "unresolved"}).status_code == 201
     system.drain()
 
     supervisor = system.login("supervisor")

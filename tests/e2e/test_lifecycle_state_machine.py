@@ -500,7 +500,8 @@ def lifecycle_machine(build: Callable[[], tuple[EmbeddedSystem, Callable[[], Non
         def rate(self, case_id: str, data: st.DataObject, rating: str) -> None:
             case = self.pick(data, case_id, lambda c: c.citizen.can_rate)
             expected = 201 if case.citizen.can_rate else 409
-            response = self.system.client.post(f"/api/v1/r/{case.token}/rating", json={"rating": rating})
+            response = self.system.client.post(f"/api/v1/r/{case.token}/rating", json={"rating": rating,
+                                                                                       "resolution": "resolved"})
             assert response.status_code == expected, (case, response.text)
             self.step = "changed" if expected == 201 else "refused"
             if expected != 201:
@@ -663,7 +664,8 @@ def lifecycle_machine(build: Callable[[], tuple[EmbeddedSystem, Callable[[], Non
                 expected = 404
             else:
                 expected = 201 if callback.status == "pending" else 409
-            self.call(who, "POST", f"/callbacks/{case.id}/{reply_round}/calls", expected, {"outcome": outcome})
+            body = {"outcome": outcome} | ({"resolution": "resolved"} if "satisfied" in outcome else {})
+            self.call(who, "POST", f"/callbacks/{case.id}/{reply_round}/calls", expected, body)
             if expected != 201:
                 return
             assert callback is not None

@@ -92,13 +92,14 @@ def test_warnings_escalation_reminder_callback_reopening_and_the_figures(system,
 
     act(system, f"dispatcher-{HOUSING}", a["id"], "reply", reply="已到现场，责令夜间停工")  # late
     act(system, f"dispatcher-{ECOLOGY}", b["id"], "reply", reply="已监测，责令企业整改")  # on time
-    rated = system.client.post(f"/api/v1/r/{b['citizen_token']}/rating", json={"rating": "satisfied"})
+    rated = system.client.post(f"/api/v1/r/{b['citizen_token']}/rating", json={"rating": "satisfied",
+                                                                               "resolution": "resolved"})
     assert rated.status_code == 201
     system.drain()
 
     system.clock.advance(timedelta(hours=3))
     calls = system.client.post(f"/api/v1/callbacks/{a['id']}/1/calls", headers=system.login("operator"),
-                               json={"outcome": "unsatisfied", "note": "晚上还在施工"})
+                               json={"outcome": "unsatisfied", "note": "晚上还在施工", "resolution": "unresolved"})
     assert calls.status_code == 201, calls.text
     system.drain()
     case = system.client.get(f"/api/v1/cases/{a['id']}", headers=supervisor).json()
@@ -106,7 +107,8 @@ def test_warnings_escalation_reminder_callback_reopening_and_the_figures(system,
     assert robot(system)[(HOUSING, "【重办】")] == 1
 
     act(system, f"dispatcher-{HOUSING}", a["id"], "reply", reply="已协调施工单位，夜间不再施工")  # on time
-    rated = system.client.post(f"/api/v1/r/{a['citizen_token']}/rating", json={"rating": "satisfied"})
+    rated = system.client.post(f"/api/v1/r/{a['citizen_token']}/rating", json={"rating": "satisfied",
+                                                                               "resolution": "resolved"})
     assert rated.status_code == 201
     system.drain()
     for _ in range(3):

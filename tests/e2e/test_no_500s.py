@@ -135,7 +135,8 @@ def test_no_generated_rating_or_lookup_gets_a_server_error(system, cases):
     @SLOW
     @given(code=st.sampled_from(codes) | st.text(max_size=40), rating=values | st.fixed_dictionaries(
         {"rating": st.sampled_from(["satisfied", "unsatisfied", "great"])},
-        optional={"token": st.text(max_size=40) | values, "comment": values}))
+        optional={"token": st.text(max_size=40) | values, "comment": values,
+                  "resolution": st.sampled_from(["resolved", "unresolved", "maybe"]) | values}))
     def rate(code, rating):
         code = quote(code, safe="") or "x"  # any text, percent-encoded as a client would send it
         assert system.client.get(f"/api/v1/complaints/{code}").status_code in ALLOWED

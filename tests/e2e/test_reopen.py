@@ -30,7 +30,8 @@ def test_an_unsatisfied_citizen_gets_the_case_handled_again_and_rates_the_new_re
     case_id, token = accepted["id"], accepted["citizen_token"]
     first = system.client.get(f"/api/v1/cases/{case_id}", headers=system.login("supervisor")).json()
     system.clock.advance(timedelta(hours=2))
-    rated = system.client.post(f"/api/v1/r/{token}/rating", json={"rating": "unsatisfied", "comment": "晚上还在施工"})
+    rated = system.client.post(f"/api/v1/r/{token}/rating",
+                               json={"rating": "unsatisfied", "resolution": "unresolved", "comment": "晚上还在施工"})
     assert rated.status_code == 201, rated.text
     system.drain()
 
@@ -60,7 +61,8 @@ def test_an_unsatisfied_citizen_gets_the_case_handled_again_and_rates_the_new_re
                               json={"reply": "已协调施工单位调整作业时间，夜间不再施工"}).status_code == 200
     system.drain()
     assert system.client.get(f"/api/v1/r/{token}").json()["can_rate"] is True
-    assert system.client.post(f"/api/v1/r/{token}/rating", json={"rating": "satisfied"}).status_code == 201
+    assert system.client.post(f"/api/v1/r/{token}/rating", json={"rating": "satisfied",
+                                                                 "resolution": "resolved"}).status_code == 201
     system.drain()
     case = system.client.get(f"/api/v1/cases/{case_id}", headers=dispatcher).json()
     assert (case["status"], case["reply_round"]) == ("replied", 2)
@@ -73,7 +75,7 @@ def test_satisfied_and_basically_satisfied_ratings_reopen_nothing(system):
     for rating in ("satisfied", "basically_satisfied"):
         accepted = replied_case(system, phone=None)
         assert system.client.post(f"/api/v1/r/{accepted['citizen_token']}/rating",
-                                  json={"rating": rating}).status_code == 201
+                                  json={"rating": rating, "resolution": "resolved"}).status_code == 201
         system.drain()
         case = system.client.get(f"/api/v1/cases/{accepted['id']}", headers=system.login("supervisor")).json()
         assert (case["status"], case["reply_round"]) == ("replied", 1)

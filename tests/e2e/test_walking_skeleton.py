@@ -29,8 +29,10 @@ def test_a_complaint_travels_the_whole_way_and_the_targets_count_it_exactly(syst
     view = system.client.get(f"/api/v1/complaints/{code}").json()
     assert view["status"] == "replied" and view["can_rate"] and "停止夜间施工" in view["reply"]
     assert view["department"] == "housing_construction" and view["type_label"] == "噪声 / 建筑施工噪声"
-    assert system.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied"}).status_code == 422
-    rated = system.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied", "token": token})
+    no_token = {"rating": "satisfied", "resolution": "resolved"}
+    assert system.client.post(f"/api/v1/complaints/{code}/rating", json=no_token).status_code == 422
+    rated = system.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied",
+                                                                          "resolution": "resolved", "token": token})
     assert rated.status_code == 201
     system.drain()
 
@@ -101,7 +103,8 @@ def test_the_private_token_reaches_only_the_citizen_not_events_staff_or_other_se
     system.client.post(f"/api/v1/cases/{accepted['id']}/accept", headers=dispatcher)
     system.client.post(f"/api/v1/cases/{accepted['id']}/reply", headers=dispatcher, json={"reply": "已处理完毕"})
     system.drain()
-    assert system.client.post(f"/api/v1/r/{token}/rating", json={"rating": "satisfied"}).status_code == 201
+    assert system.client.post(f"/api/v1/r/{token}/rating", json={"rating": "satisfied",
+                                                                 "resolution": "resolved"}).status_code == 201
     system.drain()
     with system.engine.connect() as conn:
         events = conn.execute(text("SELECT payload FROM event_outbox")).scalars().all()

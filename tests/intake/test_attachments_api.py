@@ -178,7 +178,8 @@ def test_a_closed_complaint_takes_no_more_files(intake, engine, store):
     intake.deliver(ev.CaseRepliedV1(complaint_id=received["id"], tracking_code=received["tracking_code"],
                                     department="ecology_env", reply="已处理", replied_at=now, reply_due=now,
                                     reply_round=1, by="li"))
-    assert intake.client.post(f"/api/v1/r/{token}/rating", json={"rating": "satisfied"}).status_code == 201
+    assert intake.client.post(f"/api/v1/r/{token}/rating", json={"rating": "satisfied",
+                                                                 "resolution": "resolved"}).status_code == 201
     answer = upload(intake, token, picture())
     assert answer.status_code == 409 and answer.json()["error"]["code"] == "complaint_closed"
     assert intake.client.get(f"/api/v1/r/{token}").json()["can_attach"] is False

@@ -93,14 +93,15 @@ def test_the_private_link_shows_the_complaint_and_rates_it(intake):
     assert view.json()["tracking_code"] == received["tracking_code"] and view.json()["can_rate"] is False
     assert view.json() == intake.client.get(
         f"/api/v1/complaints/{received['tracking_code']}?phone_last4=1234").json()  # the same view
-    early = intake.client.post(f"/api/v1/r/{token}/rating", json={"rating": "satisfied"})
+    early = intake.client.post(f"/api/v1/r/{token}/rating", json={"rating": "satisfied", "resolution": "resolved"})
     assert early.status_code == 409 and early.json()["error"]["code"] == "not_ratable"
     replied(intake, received)
     assert intake.client.get(f"/api/v1/r/{token}").json()["can_rate"] is True
-    rated = intake.client.post(f"/api/v1/r/{token}/rating", json={"rating": "basically_satisfied", "comment": "还行"})
+    rated = intake.client.post(f"/api/v1/r/{token}/rating", json={"rating": "basically_satisfied",
+                                                                  "resolution": "partly_resolved", "comment": "还行"})
     assert rated.status_code == 201 and rated.json() == {
-        "tracking_code": received["tracking_code"], "rating": "basically_satisfied", "reply_round": 1,
-        "status": "closed"}
+        "tracking_code": received["tracking_code"], "rating": "basically_satisfied", "resolution": "partly_resolved",
+        "reply_round": 1, "status": "closed"}
     assert intake.client.get(f"/api/v1/r/{token}").json()["rating"] == "basically_satisfied"
 
 
@@ -110,14 +111,17 @@ def test_a_wrong_or_foreign_token_is_refused_and_rates_nothing(intake):
     replied(intake, theirs)
     code = mine["tracking_code"]
     foreign = intake.client.post(f"/api/v1/complaints/{code}/rating",
-                                 json={"rating": "unsatisfied", "token": theirs["citizen_token"]})
+                                 json={"rating": "unsatisfied",
+                                       "resolution": "unresolved", "token": theirs["citizen_token"]})
     assert foreign.status_code == 404
     for token in ("", "x" * 201):
         assert intake.client.post(f"/api/v1/complaints/{code}/rating",
-                                  json={"rating": "unsatisfied", "token": token}).status_code == 422
+                                  json={"rating": "unsatisfied",
+                                        "resolution": "unresolved", "token": token}).status_code == 422
     missing = intake.client.get("/api/v1/r/" + "A" * 32)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
-    assert intake.client.post("/api/v1/r/" + "A" * 32 + "/rating", json={"rating": "satisfied"}).status_code == 404
+    assert intake.client.post("/api/v1/r/" + "A" * 32 + "/rating", json={"rating": "satisfied",
+                                                                         "resolution": "resolved"}).status_code == 404
     assert intake.client.get(f"/api/v1/complaints/{code}").json()["rating"] is None
     with intake.engine.connect() as conn:
         types = [json.loads(p)["type"] for p in conn.execute(select(OutboxRecord.payload)).scalars()]
@@ -180,13 +184,16 @@ def test_private_link_misses_and_wrong_rating_tokens_are_throttled_too(guarded, 
     assert guarded.client.get(f"/api/v1/r/{token}").status_code == 200
     for n in range(5):
         rater = client_at(guarded, f"192.0.2.{10 + n}")
-        wrong = rater.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied", "token": f"{n:032d}"})
+        wrong = rater.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied",
+                                                                      "resolution": "resolved", "token": f"{n:032d}"})
         assert wrong.status_code == 404
-    right = guarded.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied", "token": token})
+    right = guarded.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied",
+                                                                           "resolution": "resolved", "token": token})
     assert right.status_code == 429  # the code is blocked for ratings by code
-    by_link = guarded.client.post(f"/api/v1/r/{token}/rating", json={"rating": "satisfied"})
+    by_link = guarded.client.post(f"/api/v1/r/{token}/rating", json={"rating": "satisfied", "resolution": "resolved"})
     assert by_link.status_code == 201  # the private link is not a guess at the code
     stopwatch.seconds += WINDOW
     assert linker.get(f"/api/v1/r/{token}").status_code == 200
-    again = guarded.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied", "token": token})
+    again = guarded.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied",
+                                                                           "resolution": "resolved", "token": token})
     assert again.status_code == 201

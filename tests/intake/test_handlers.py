@@ -101,7 +101,7 @@ def test_the_lifecycle_reaches_the_citizen_view_and_a_rating_goes_out_as_an_even
     assert event["topic"] == topics.LIFECYCLE and event["type"].endswith("complaint.rated.v1")
     assert event["data"] | {"rated_at": None} == {
         "complaint_id": received.id, "tracking_code": received.tracking_code, "rating": "satisfied",
-        "comment": "很快", "reply_round": 1, "via": "citizen", "rated_at": None}
+        "comment": "很快", "reply_round": 1, "via": "citizen", "rated_at": None, "resolution": None}
     with intake.engine.connect() as conn:
         assert conn.execute(select(RatingRow.rating, RatingRow.reply_round)).all() == [("satisfied", 1)]
         stored = conn.execute(select(TimelineRow.text, TimelineRow.department)

@@ -187,27 +187,33 @@ def test_a_new_department_named_by_routing_appears_in_the_citizen_view(intake):
 def test_a_complaint_without_a_reply_cannot_be_rated_and_a_replied_one_can(intake):
     received = intake.report(reporter={"phone": "13812341234"})
     code, token = received["tracking_code"], received["citizen_token"]
-    response = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied", "token": token})
+    response = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied",
+                                                                             "resolution": "resolved", "token": token})
     assert response.status_code == 409 and response.json()["error"] == {
         "code": "not_ratable", "message": "该投诉尚未回复，暂不能评价 / there is no reply to rate yet"}
-    bad = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "meh", "token": token})
+    bad = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "meh",
+                                                                        "resolution": "resolved", "token": token})
     assert bad.status_code == 422
     now = intake.clock.now()
     intake.deliver(ev.CaseRepliedV1(complaint_id=received["id"], tracking_code=code, department="ecology_env",
                                     reply="已处理", replied_at=now, reply_due=now, reply_round=1, by="li"))
     assert intake.client.get(f"/api/v1/complaints/{code}?phone_last4=1234").json()["can_rate"]
-    no_token = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied"})
+    no_token = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied",
+                                                                             "resolution": "resolved"})
     assert no_token.status_code == 422 and no_token.json()["error"]["details"][0]["field"] == "token"
     digits_only = intake.client.post(f"/api/v1/complaints/{code}/rating",
-                                     json={"rating": "satisfied", "phone_last4": "1234"})
+                                     json={"rating": "satisfied", "resolution": "resolved", "phone_last4": "1234"})
     assert digits_only.status_code == 422  # the phone's digits no longer rate
-    wrong = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied", "token": "x" * 32})
+    wrong = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied",
+                                                                          "resolution": "resolved", "token": "x" * 32})
     unknown = intake.client.post("/api/v1/complaints/HC261126-7KQ2XM4P/rating",
-                                 json={"rating": "satisfied", "token": token})
+                                 json={"rating": "satisfied", "resolution": "resolved", "token": token})
     assert wrong.status_code == unknown.status_code == 404 and wrong.json() == unknown.json()
-    rated = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied", "token": token})
+    rated = intake.client.post(f"/api/v1/complaints/{code}/rating", json={"rating": "satisfied",
+                                                                          "resolution": "resolved", "token": token})
     assert rated.status_code == 201
-    assert rated.json() == {"tracking_code": code, "rating": "satisfied", "reply_round": 1, "status": "closed"}
+    assert rated.json() == {"tracking_code": code, "rating": "satisfied", "resolution": "resolved", "reply_round": 1,
+                            "status": "closed"}
 
 
 def test_login_gives_a_token_and_a_wrong_password_does_not(intake):

@@ -314,7 +314,7 @@ def test_the_status_filter_folds_our_states_into_open_and_closed(intake, endpoin
     replied = GeoReport(endpoint).get_service_request(rated)
     assert (replied["status"], replied["status_notes"]) == ("open", "已回复")  # replied, not yet rated: open
     intake.clock.advance(timedelta(hours=2))
-    response = intake.client.post(f"/api/v1/r/{token}/rating", json={"rating": "satisfied"})
+    response = intake.client.post(f"/api/v1/r/{token}/rating", json={"rating": "satisfied", "resolution": "resolved"})
     assert response.status_code == 201, response.text
 
     client = GeoReport(endpoint)

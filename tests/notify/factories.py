@@ -65,9 +65,10 @@ def extension(cid: str, reply_due: datetime, *, approved: bool = True, at: datet
                               decided_at=at, by="supervisor")
 
 
-def rated(cid: str, rating: str, at: datetime, *, reply_round: int = 1, via: str = "citizen") -> ComplaintRatedV1:
+def rated(cid: str, rating: str, at: datetime, *, reply_round: int = 1, via: str = "citizen",
+          resolution: str | None = None) -> ComplaintRatedV1:
     return ComplaintRatedV1(complaint_id=cid, tracking_code=f"HC{cid}", rating=rating, reply_round=reply_round,
-                            via=via, rated_at=at)
+                            via=via, rated_at=at, resolution=resolution)
 
 
 def departments(*named: tuple[str, str], revision: int = 1, at: datetime = T0,

@@ -19,6 +19,12 @@ from services.notify.domain.commands import (
 from services.notify.domain.dashboard import ListDeadlineCases, ListFigureCases, ReportSlaTrend
 from services.notify.domain.disclosure import PublicMonthly, ReportMonth
 from services.notify.domain.hotspots import ListHotspotCases, ListHotspots, UpdateHotspot
+from services.notify.domain.reviews import (
+    GetRatingReview,
+    ListUnsatisfiedRatings,
+    MarkUnreasonable,
+    WithdrawUnreasonable,
+)
 from services.notify.service_layer.assessment import AssessUnits, ListDepartmentNames
 from shared.contracts import topics
 from shared.eventbus.dblog import DbLogBus
@@ -46,8 +52,8 @@ def count(engine, model, *where) -> int:
 
 def test_bootstrap_takes_the_context_and_named_ports_only():
     parameters = inspect.signature(bootstrap).parameters
-    assert list(parameters) == ["ctx", "notifier"]
-    assert parameters["notifier"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert list(parameters) == ["ctx", "notifier", "sms_gateway"]  # sms_gateway: the duty officer's SMS (incidents)
+    assert all(parameters[p].kind is inspect.Parameter.KEYWORD_ONLY for p in ("notifier", "sms_gateway"))
 
 
 def test_notify_consumes_received_lifecycle_and_reference_as_its_own_group_and_sweeps_on_a_schedule(engine, clock):
@@ -60,7 +66,9 @@ def test_notify_consumes_received_lifecycle_and_reference_as_its_own_group_and_s
                                                  ListOutbound, ReplayOutbound, ListCallbacks, GetCallback,
                                                  RecordCallbackCall, ListHotspots, ListHotspotCases, UpdateHotspot,
                                                  ReportMonth,
-                                                 PublicMonthly, AssessUnits, ListDepartmentNames}
+                                                 PublicMonthly, AssessUnits, ListDepartmentNames,
+                                                 ListUnsatisfiedRatings, GetRatingReview, MarkUnreasonable,
+                                                 WithdrawUnreasonable}
     [spec] = runtime.consumers
     assert (spec.group, spec.topics) == ("notify", (topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE,
                                                     topics.ACCOUNTS))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from services.notify.domain.callbacks import Callback, CallbackPolicy, CallbackStatus, Reason, choose, draw
-from services.notify.domain.errors import CallbackClosed, InvalidCallbackOutcome
+from services.notify.domain.errors import CallbackClosed, InvalidCallbackOutcome, InvalidResolution
 from shared.clock import SHANGHAI
 from shared.contracts.events import CallbackCompletedV1, CallbackDueV1
 
@@ -49,13 +49,23 @@ def test_a_rating_by_phone_completes_the_callback_once():
     callback = opened()
     callback.record_call("no_answer", by="op", at=AT, note=None, max_attempts=3)
     assert callback.status is CallbackStatus.pending and callback.pull_events() == []
-    callback.record_call("basically_satisfied", by="op", at=AT + timedelta(hours=1), note="基本满意", max_attempts=3)
+    callback.record_call("basically_satisfied", by="op", at=AT + timedelta(hours=1), note="基本满意", max_attempts=3,
+                         resolution="partly_resolved")
     [done] = callback.pull_events()
     assert isinstance(done, CallbackCompletedV1)
-    assert (done.outcome, done.completed_by, done.note) == ("basically_satisfied", "op", "基本满意")
+    assert (done.outcome, done.completed_by, done.note, done.resolution) == (
+        "basically_satisfied", "op", "基本满意", "partly_resolved")
     assert (callback.status, callback.attempts) == (CallbackStatus.done, 2)
     with pytest.raises(CallbackClosed):
-        callback.record_call("satisfied", by="op", at=AT, note=None, max_attempts=3)
+        callback.record_call("satisfied", by="op", at=AT, note=None, max_attempts=3, resolution="resolved")
+
+
+def test_a_rating_by_phone_needs_a_resolution_and_a_call_without_one_has_none():
+    callback = opened()
+    for outcome, resolution in (("satisfied", None), ("unsatisfied", "maybe"), ("no_answer", "resolved")):
+        with pytest.raises(InvalidResolution):
+            callback.record_call(outcome, by="op", at=AT, note=None, max_attempts=3, resolution=resolution)
+    assert (callback.attempts, callback.status, callback.pull_events()) == (0, CallbackStatus.pending, [])
 
 
 def test_the_last_call_without_a_rating_makes_the_citizen_unreachable():

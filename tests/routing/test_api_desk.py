@@ -310,3 +310,52 @@ def test_the_case_page_says_whether_the_case_is_a_petition(client, receive, disp
     petition = client.get(f"/api/v1/cases/{case_id}", headers=dispatcher).json()["petition"]
     assert petition == {"number": registered.json()["number"], "status": "registered",
                         "status_label": "已登记，待受理告知", "next_due": registered.json()["next_due"]}
+
+
+def _polled(client, path: str, headers, etag: str | None = None, **params):
+    """A list as the desk polls it: 304 with the same ETag while nothing changed."""
+    response = client.get(path, params=params, headers={**headers, **({"If-None-Match": etag} if etag else {})})
+    assert response.status_code in (200, 304), response.text
+    return response
+
+
+def test_the_assist_list_the_backlog_and_the_extensions_are_polled_with_etags_a_page_at_a_time(
+        client, receive, dispatcher, supervisor, auth, clock):
+    helper = auth("dispatcher", "urban_management", username="dispatcher-urban")
+    first, second = (_receive(receive, "noise", "industrial") for _ in range(2))
+    for case_id in (first, second):
+        asked = client.post(f"/api/v1/cases/{case_id}/assists", headers=dispatcher,
+                            json={"departments": ["urban_management"]})
+        assert asked.status_code == 200, asked.text
+    path = "/api/v1/assists/urban_management"
+    page = _polled(client, path, helper, limit=1)
+    assert page.json()["count"] == 2 and page.json()["next_offset"] == 1 and len(page.json()["cases"]) == 1
+    etag = page.headers["etag"]
+    assert _polled(client, path, helper, etag, limit=1).status_code == 304
+    assert _polled(client, path, helper, etag, limit=1, offset=1).status_code == 200  # another page, another tag
+    shown = page.json()["cases"][0]["id"]
+    answered = client.post(f"/api/v1/cases/{shown}/assist/reply", headers=helper,
+                           json={"reply": "已配合现场核查，夜间施工已停止"})
+    assert answered.status_code == 200, answered.text
+    assert _polled(client, path, helper, etag, limit=1).status_code == 200  # the page's case changed
+    assert client.get(path, headers={**auth("dispatcher", "housing_construction"), "If-None-Match": etag}
+                      ).status_code == 403  # a tag does not open another department's list
+
+    backlog = _polled(client, "/api/v1/backlog", supervisor)
+    assert backlog.json()["count"] == 0
+    etag = backlog.headers["etag"]
+    assert _polled(client, "/api/v1/backlog", supervisor, etag).status_code == 304
+    clock.advance(timedelta(days=40))  # both past their deadlines, received long ago: 积案
+    late = _polled(client, "/api/v1/backlog", supervisor, etag, limit=1)
+    assert late.status_code == 200 and late.json()["count"] == 2 and late.json()["next_offset"] == 1
+    assert client.get("/api/v1/backlog", headers=dispatcher).status_code == 403
+
+    for case_id in (first, second):
+        requested = client.post(f"/api/v1/cases/{case_id}/extension", headers=dispatcher,
+                                json={"working_days": 3, "reason": "需要第三方监测"})
+        assert requested.status_code in (200, 201, 409), requested.text
+    extensions = _polled(client, "/api/v1/extensions", supervisor, limit=1)
+    body = extensions.json()
+    assert body["limit"] == 1 and len(body["cases"]) <= 1 and body["offset"] == 0
+    assert _polled(client, "/api/v1/extensions", supervisor, extensions.headers["etag"], limit=1).status_code == 304
+    assert client.get("/api/v1/extensions", params={"limit": 0}, headers=supervisor).status_code == 422

@@ -17,8 +17,12 @@ BODY = {"kind": "central", "round_name": ROUND, "batch": 2, "number": "D2CQ-0001
 def test_a_supervisor_registers_updates_lists_and_publishes(client, auth, receive):
     sup = auth("supervisor")
     case_id = receive(content="联系人：张三 13812345678，南屏路88号工地夜间打桩", category="noise").subject
+    assert client.get(f"/api/v1/cases/{case_id}", headers=sup).json()["inspection"] is None
     made = client.post(f"/api/v1/cases/{case_id}/inspection", json=BODY, headers=sup)
     assert made.status_code == 201, made.text
+    assert client.get(f"/api/v1/cases/{case_id}", headers=sup).json()["inspection"] == {  # the desk's line
+        "number": "D2CQ-0001", "kind_label": made.json()["kind_label"], "round_name": ROUND, "batch": 2,
+        "key_case": True, "progress": "in_progress", "progress_label": "办理中", "overdue": False}
     assert client.post(f"/api/v1/cases/{case_id}/inspection", json=BODY, headers=sup).status_code == 409
     updated = client.post(f"/api/v1/inspections/{case_id}/progress", headers=sup, json={
         "finding": "partly", "measures": "已责令停止夜间施工", "penalty_cases": 1, "fine_yuan": "20000.50",
@@ -41,6 +45,7 @@ def test_a_supervisor_registers_updates_lists_and_publishes(client, auth, receiv
     [row] = table.json()["rows"]
     assert [c["label"] for c in table.json()["columns"]] == [label for _, label in PUBLIC_COLUMNS]
     assert row["finding"] == "部分属实" and "立案查处1起，罚款2.00005万元" in row["measures"]
+    assert (row["round_name"], row["batch"]) == (ROUND, 2)  # what the public page filters by (not a column)
     text = table.text
     for secret in ("张三", "13812345678", "88号", "李四", "项目经理", case_id):
         assert secret not in text, secret
@@ -78,3 +83,40 @@ def test_bodies_are_checked_and_roles_enforced(client, auth, receive):
     assert client.get("/api/v1/inspections/nope", headers=sup).status_code == 404
     assert client.post("/api/v1/inspections/batches/publish", headers=sup,
                        json={"round_name": ROUND, "batch": 9}).status_code == 404
+
+
+def test_the_batch_panel_counts_every_batch_of_every_round_and_says_which_are_published(client, auth, receive):
+    sup = auth("supervisor")
+    assert client.get("/api/v1/inspections/batches", headers=sup).json()["batches"] == []
+    municipal = "2026年市级生态环境保护督察"
+    for number, round_name, batch, key, due in [
+            ("B3-1", ROUND, 3, True, "2026-12-10"), ("B3-2", ROUND, 3, False, "2026-11-25"),  # overdue
+            ("B3-3", ROUND, 3, True, "2026-11-25"), ("B1-1", ROUND, 1, False, "2026-12-01"),
+            ("M2-1", municipal, 2, True, "2026-11-24")]:
+        case_id = receive().subject
+        made = client.post(f"/api/v1/cases/{case_id}/inspection", headers=sup, json={
+            **BODY, "round_name": round_name, "batch": batch, "number": number, "key_case": key,
+            "received_at": "2026-11-20", "report_due": due})
+        assert made.status_code == 201, made.text
+        if number == "B3-3":  # done: not overdue although its report was due yesterday
+            done = client.post(f"/api/v1/inspections/{case_id}/progress", headers=sup, json={
+                "finding": "true", "measures": "已责令整改并复查", "progress": "done"})
+            assert done.status_code == 200, done.text
+    assert client.post("/api/v1/inspections/batches/publish", headers=sup,
+                       json={"round_name": ROUND, "batch": 3}).status_code == 200
+    assert client.post("/api/v1/inspections/batches/publish", headers=sup,  # published, then withdrawn
+                       json={"round_name": municipal, "batch": 2}).status_code == 200
+    assert client.post("/api/v1/inspections/batches/publish", headers=sup,
+                       json={"round_name": municipal, "batch": 2, "published": False}).status_code == 200
+
+    answer = client.get("/api/v1/inspections/batches", headers=sup)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["batches"] == sorted([  # by round then batch (the order the database sorts them)
+        {"round_name": ROUND, "batch": 1, "cases": 1, "key_cases": 0, "done": 0, "overdue": 0, "published": False},
+        {"round_name": ROUND, "batch": 3, "cases": 3, "key_cases": 2, "done": 1, "overdue": 1, "published": True},
+        {"round_name": municipal, "batch": 2, "cases": 1, "key_cases": 1, "done": 0, "overdue": 1,
+         "published": False},
+    ], key=lambda b: (b["round_name"].encode(), b["batch"]))
+    assert client.get("/api/v1/inspections/batches", headers=auth("dispatcher", "ecology_env")).status_code == 403
+    assert client.get("/api/v1/inspections/batches").status_code == 401
+    assert client.get("/api/v1/inspections/batches", headers=auth("admin")).status_code == 200

@@ -21,6 +21,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from services.routing.domain.firms import credit_check_char
 from shared.access_matrix import (
     ACTIONS,
     ADMIN,
@@ -166,6 +167,26 @@ class World:
                 json={"working_days": 2, "reason": "需要现场监测"})
         return case
 
+    def _disputed_case(self) -> dict[str, Any]:
+        """派单异议: the department contests the assignment before signing."""
+        case = self._case()
+        self.ok("POST", f"/api/v1/cases/{case['complaint_id']}/dispute", DISPATCHER_OWN,
+                json={"reason": "不属于本部门职责"})
+        return case
+
+    def _suspended_case(self) -> dict[str, Any]:
+        """挂起: the department that signed waits for the citizen."""
+        case = self._accepted_case()
+        self.ok("POST", f"/api/v1/cases/{case['complaint_id']}/suspend", DISPATCHER_OWN,
+                json={"reason": "unreachable"})
+        return case
+
+    def _incident_case(self) -> dict[str, Any]:
+        """突发环境事件: declared by a hotline operator."""
+        case = self._case()
+        self.ok("POST", f"/api/v1/cases/{case['complaint_id']}/incident", OPERATOR, json={"reason": "气体泄漏"})
+        return case
+
     def _triage_case(self) -> dict[str, Any]:
         """A report the classifier cannot place: a person routes it (人工分拨)."""
         received = self.ok("POST", "/api/v1/complaints",
@@ -188,10 +209,25 @@ class World:
         case = self._replied_case()
         path = f"/api/v1/callbacks/{case['complaint_id']}/1"
         if self.http.get(path, headers=self.auth(SUPERVISOR)).status_code == 404:
-            self.ok("POST", f"/api/v1/r/{case['token']}/rating", json={"rating": "unsatisfied"})
+            self.ok("POST", f"/api/v1/r/{case['token']}/rating",
+                    json={"rating": "unsatisfied", "resolution": "unresolved"})
             self.system.drain()
         assert self.ok("GET", path, SUPERVISOR)["status"] == "pending"
         return case | {"reply_round": 1}
+
+    def _unsatisfied_round(self) -> dict[str, Any]:
+        """A reply round the citizen rated unsatisfied (不合理差评 may be marked on it)."""
+        case = self._replied_case()
+        self.ok("POST", f"/api/v1/r/{case['token']}/rating", json={"rating": "unsatisfied", "resolution": "unresolved"})
+        self.system.drain()
+        return case | {"reply_round": 1}
+
+    def _marked_round(self) -> dict[str, Any]:
+        """An unsatisfied rating a supervisor marked unreasonable (the mark may be withdrawn)."""
+        case = self._unsatisfied_round()
+        self.ok("POST", f"/api/v1/metrics/satisfaction/reviews/{case['complaint_id']}/1", SUPERVISOR,
+                json={"reason": "权限矩阵测试：标记"})
+        return case
 
     def _patrol_case(self) -> dict[str, Any]:
         found = self.ok("POST", "/api/v1/channels/grid", GRID_WORKER,
@@ -276,6 +312,23 @@ class World:
     def _rectified_case(self) -> dict[str, Any]:
         return self._investigation_step("acted_case", "rechecks", {**CHECK, "result": "rectified",
                                                                    "photos": ["{photo_id}"]})
+
+    # 被举报企业: a valid credit code never used, a firm with a case of the own department, that case linked
+    def _firm_code(self) -> dict[str, Any]:
+        first17 = f"91500117MA{self.unique():07d}"
+        return {"credit_code": first17 + credit_check_char(first17)}
+
+    def _firm_case(self) -> dict[str, Any]:
+        case = self._case()
+        firm = self.ok("POST", "/api/v1/firms", SUPERVISOR, json={
+            "name": f"矩阵测试企业{self.unique()}", "address": "太和镇工业园2号", "town": "taihe", "industry": "建材",
+            **self._firm_code()})
+        return case | {"firm_id": firm["id"]}
+
+    def _linked_firm_case(self) -> dict[str, Any]:
+        case = self._firm_case()
+        self.ok("PUT", f"/api/v1/cases/{case['complaint_id']}/firm", SUPERVISOR, json={"firm_id": case["firm_id"]})
+        return case
 
     def _case_pair(self) -> dict[str, Any]:
         duplicate, master = self._case(), self._case()

@@ -96,7 +96,7 @@ def reply_and_rate(system, complaint: dict[str, Any], reply: str, comment: str |
     if not rate:
         return
     rated = system.http.post(f"/api/v1/r/{complaint['citizen_token']}/rating",
-                             json={"rating": "satisfied", "comment": comment})
+                             json={"rating": "satisfied", "resolution": "resolved", "comment": comment})
     assert rated.status_code == 201, rated.text
     system.drain()
 

@@ -132,7 +132,14 @@ def test_an_operator_shows_the_number_records_no_answer_then_satisfied_and_it_mo
     form.locator("label").filter(has=page.get_by_role("radio", name="满意", exact=True)).click()
     expect(satisfied).to_be_checked()
     note.fill("市民表示油烟问题已解决")
+    # with a rating, whether the problem was solved is asked too (解决率): not saved without it
     form.get_by_role("button", name="保存回访记录").click()
+    expect(form.get_by_test_id("call-error")).to_contain_text("请选择问题是否解决")
+    page.keyboard.press("7")
+    expect(form.get_by_role("radio", name="已解决")).to_be_checked()
+    with page.expect_response(lambda r: r.url.endswith("/calls")) as saved:
+        form.get_by_role("button", name="保存回访记录").click()
+    assert saved.value.status == 201 and saved.value.json()["resolution"] == "resolved"
     expect(drawer.get_by_test_id("callback-status")).to_have_text("已完成：满意")
     expect(drawer.get_by_test_id("callback-closed")).to_contain_text("回访已完成：满意")
     expect(drawer.get_by_test_id("call-form")).to_have_count(0)
@@ -186,12 +193,14 @@ def test_a_supervisor_reads_the_case_and_reply_on_a_tablet_and_is_told_when_it_w
 
         # the citizen rates online (or a colleague records it) while the supervisor still has it open
         key = f"/api/v1/callbacks/{made['id']}/{callback['reply_round']}"
-        closed = api.http.post(f"{key}/calls", headers=api.login("operator"), json={"outcome": "basically_satisfied"})
+        closed = api.http.post(f"{key}/calls", headers=api.login("operator"), json={"outcome": "basically_satisfied",
+                                                                                        "resolution": "resolved"})
         assert closed.status_code == 201, closed.text
         page.get_by_role("heading", name=f"回访 {code}").click()
         page.keyboard.press("3")
         expect(drawer.get_by_role("radio", name="不满意")).to_be_checked()
-        expect(drawer.get_by_role("radio", name="不满意")).to_be_focused()  # so that Enter saves it
+        page.keyboard.press("9")  # 未解决
+        expect(drawer.get_by_role("radio", name="未解决")).to_be_focused()  # so that Enter saves it
         page.keyboard.press("Enter")
         expect(drawer.get_by_test_id("call-error")).to_contain_text("这件回访已经结束")
         expect(drawer.get_by_test_id("callback-status")).to_have_text("已完成：基本满意")

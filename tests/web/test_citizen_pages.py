@@ -170,11 +170,16 @@ def test_after_the_department_replies_the_citizen_rates_by_the_private_link(phon
 
     form.get_by_role("button", name="提交评价").click()
     expect(form.get_by_text("请选择一项评价")).to_be_visible()
+    expect(form.get_by_text("请选择问题是否已解决")).to_be_visible()
     form.get_by_label("基本满意").check()
+    form.get_by_role("button", name="提交评价").click()  # whether it was solved is required too (解决率)
+    expect(form.get_by_text("请选择问题是否已解决")).to_be_visible()
+    form.get_by_test_id("resolution-set").get_by_label("部分解决").check()
     form.get_by_label("补充意见（选填）").fill("处理及时，希望加强日常巡查。")
+    phone.shot("citizen-rating-resolution")
     with page.expect_response(lambda r: r.url.endswith("/rating")) as rated:
         form.get_by_role("button", name="提交评价").click()
-    assert rated.value.status == 201
+    assert rated.value.status == 201 and rated.value.json()["resolution"] == "partly_resolved"
     expect(page.get_by_test_id("rating-result")).to_contain_text("感谢您的评价：基本满意")
     expect(page.get_by_test_id("complaint-status")).to_contain_text("您的评价：基本满意")  # the timeline
     expect(page.get_by_test_id("rating-form")).to_have_count(0)
@@ -189,6 +194,7 @@ def test_after_the_department_replies_the_citizen_rates_by_the_private_link(phon
     page.get_by_role("button", name="修改评价").click()
     expect(form.get_by_label("基本满意")).to_be_checked()
     form.get_by_label("满意", exact=True).check()
+    form.get_by_test_id("resolution-set").get_by_label("已解决").check()
     form.get_by_role("button", name="提交评价").click()
     expect(page.get_by_test_id("rating-result")).to_contain_text("感谢您的评价：满意")
     assert api.http.get(f"/api/v1/r/{token}").json()["rating"] == "satisfied"

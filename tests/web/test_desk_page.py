@@ -732,7 +732,7 @@ def reopened_twice(api: Api) -> dict[str, Any]:
         assert replied.status_code == 200, replied.text
         wait_for(partial(citizen_can_rate, round_), what=f"the citizen can rate round {round_}")
         rated = api.http.post(f"/api/v1/r/{answer['citizen_token']}/rating",
-                              json={"rating": "unsatisfied", "comment": "噪声依旧"})
+                              json={"rating": "unsatisfied", "resolution": "unresolved", "comment": "噪声依旧"})
         assert rated.status_code == 201, rated.text
         wait_for(partial(reopened, round_ + 1), what=f"routing reopened the case for round {round_ + 1}")
     return answer

@@ -14,7 +14,7 @@ from services.app import PAGE_PATHS, RESERVED_PREFIXES
 from tests.processes import ServedProcess
 
 PAGES = ["/", "/track", "/r/Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4", "/hotline", "/patrol", "/desk", "/dashboard",
-         "/callbacks", "/public"]
+         "/callbacks", "/public", "/inspections", "/public/inspections"]
 # Hosts of the public CDNs a front end might reach for; none may appear anywhere in the build.
 CDN = re.compile(r"(jsdelivr|unpkg|cdnjs|alicdn|bootcdn|staticfile|googleapis|gstatic|cloudflare|bdstatic)\.",
                  re.IGNORECASE)

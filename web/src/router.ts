@@ -16,6 +16,13 @@ export const router = createRouter({
         { path: 'public', name: 'public', component: () => import('./public/PublicPage.vue'), meta: { title: '办理公开' } },
         // 常见问题: the knowledge base's public articles, searched as the citizen types (no sign-in)
         { path: 'help', name: 'help', component: () => import('./public/HelpPage.vue'), meta: { title: '常见问题' } },
+        // 边督边改: the published batches of inspection cases (督察交办件), scrubbed of personal data (no sign-in)
+        {
+          path: 'public/inspections',
+          name: 'public-inspections',
+          component: () => import('./public/PublicInspectionsPage.vue'),
+          meta: { title: '督察交办件边督边改' },
+        },
         {
           path: 'r/:token',
           name: 'private-link',
@@ -101,6 +108,32 @@ export const router = createRouter({
           name: 'knowledge',
           component: () => import('./staff/knowledge/KnowledgePage.vue'),
           meta: { title: '知识库', roles: ['operator', 'dispatcher', 'supervisor', 'admin'] },
+        },
+      ],
+    },
+    {
+      // 被举报企业: the register of reported firms and each firm's history (docs/firms.md).
+      path: '/firms',
+      component: () => import('./staff/StaffLayout.vue'),
+      children: [
+        {
+          path: '',
+          name: 'firms',
+          component: () => import('./staff/firms/FirmsPage.vue'),
+          meta: { title: '被举报企业', roles: ['dispatcher', 'supervisor', 'admin'] },
+        },
+      ],
+    },
+    {
+      // 督察交办: inspection cases by batch, their progress and the publishing of a batch (docs/inspections.md).
+      path: '/inspections',
+      component: () => import('./staff/StaffLayout.vue'),
+      children: [
+        {
+          path: '',
+          name: 'inspections',
+          component: () => import('./staff/inspections/InspectionsPage.vue'),
+          meta: { title: '督察交办', roles: ['supervisor', 'admin'] },
         },
       ],
     },

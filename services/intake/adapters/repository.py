@@ -39,7 +39,7 @@ from services.intake.domain.open311 import RequestFilter, RequestRecord
 from services.intake.domain.status import Status
 from services.intake.domain.views import PastComplaint
 from shared.clock import Clock
-from shared.contracts.codes import Channel, Rating, Role
+from shared.contracts.codes import Channel, Rating, Resolution, Role
 from shared.repository import Repository, Track
 
 # Complaint fields stored in a column of the same name (the id, the enums and the children by hand).
@@ -79,6 +79,10 @@ def _stored(item: TimelineEntry | GivenRating) -> Callable[[Any], None]:
     return stored
 
 
+def _resolution(rating: GivenRating) -> str | None:
+    return rating.resolution.value if rating.resolution is not None else None
+
+
 # What the public feed (Open311) reads of a complaint: never a reporter's column.
 _PUBLIC_COLUMNS = ("tracking_code", "status", "content", "category", "subcategory", "town", "address", "lat", "lon",
                    "department", "received_at", "updated_at", "reply_due")
@@ -106,7 +110,8 @@ class ComplaintRepository(Repository[Complaint]):
             for rating in complaint.ratings:
                 self._insert(_RATINGS, {"complaint_id": complaint.complaint_id, "reply_round": rating.reply_round,
                                         "rating": rating.rating.value, "comment": rating.comment, "via": rating.via,
-                                        "rated_at": rating.rated_at}, returned=_stored(rating))
+                                        "rated_at": rating.rated_at, "resolution": _resolution(rating)},
+                             returned=_stored(rating))
         self._hold(complaint.complaint_id, complaint, new=False)
 
     def add_many(self, complaints: Sequence[Complaint]) -> None:
@@ -130,7 +135,7 @@ class ComplaintRepository(Repository[Complaint]):
             rating_ids = self.session.scalars(
                 insert(RatingRow).returning(col(RatingRow.id), sort_by_parameter_order=True),
                 [{"complaint_id": cid, "reply_round": r.reply_round, "rating": r.rating.value, "comment": r.comment,
-                  "via": r.via, "rated_at": r.rated_at} for cid, r in ratings]).all()
+                  "via": r.via, "rated_at": r.rated_at, "resolution": _resolution(r)} for cid, r in ratings]).all()
             for (_, rating), rating_id in zip(ratings, rating_ids, strict=True):
                 rating.id = rating_id
         for complaint in complaints:
@@ -208,7 +213,8 @@ class ComplaintRepository(Repository[Complaint]):
             reply_photos=json.loads(row.reply_photos) if row.reply_photos else [],
             **{name: getattr(row, name) for name in _COMPLAINT_COLUMNS},
             timeline=[TimelineEntry(t.at, Status(t.status), t.text, t.department, id=t.id) for t in timeline],
-            ratings=[GivenRating(r.reply_round, Rating(r.rating), r.comment, r.via, r.rated_at, id=r.id)
+            ratings=[GivenRating(r.reply_round, Rating(r.rating), r.comment, r.via, r.rated_at, id=r.id,
+                                 resolution=Resolution(r.resolution) if r.resolution else None)
                      for r in ratings],
         )
         return self._hold(row.id, complaint, new=False)
@@ -230,7 +236,8 @@ class ComplaintRepository(Repository[Complaint]):
         entry_rows = [TimelineRow(complaint_id=complaint.complaint_id, at=e.at, status=e.status.value, text=e.text,
                                   department=e.department) for e in entries]
         rating_rows = [RatingRow(complaint_id=complaint.complaint_id, reply_round=r.reply_round,
-                                 rating=r.rating.value, comment=r.comment, via=r.via, rated_at=r.rated_at)
+                                 rating=r.rating.value, comment=r.comment, via=r.via, rated_at=r.rated_at,
+                                 resolution=_resolution(r))
                        for r in ratings]
         self.session.add_all([*entry_rows, *rating_rows])
         self.session.flush()

@@ -152,6 +152,7 @@ class RatingRow(SQLModel, table=True):
     comment: str | None = Field(default=None, max_length=500)
     via: str = Field(max_length=30)
     rated_at: datetime = Field(sa_column=_ts())
+    resolution: str | None = Field(default=None, max_length=20)  # resolved | partly_resolved | unresolved
 
 
 class IdempotencyKeyRow(SQLModel, table=True):

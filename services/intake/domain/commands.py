@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from services.intake.domain.imports import ImportMapping
-from shared.contracts.codes import Channel, Rating
+from shared.contracts.codes import Channel, Rating, Resolution
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class RateComplaint:
     rating: Rating
     comment: str | None = None
     token: str | None = field(default=None, repr=False)
+    resolution: Resolution | None = None  # 解决情况: the API requires it; None only for callers without one
     via: str = "citizen"
     client: str | None = None
 

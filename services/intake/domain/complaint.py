@@ -30,7 +30,7 @@ from services.intake.domain.imports import HistoricalRecord
 from services.intake.domain.status import RATING_LABELS, Status, type_label
 from services.intake.domain.views import CitizenView, TimelineLine
 from shared.clock import SHANGHAI
-from shared.contracts.codes import Channel, Rating
+from shared.contracts.codes import Channel, Rating, Resolution
 from shared.contracts.events import (
     CallbackCompletedV1,
     CallbackDueV1,
@@ -41,12 +41,15 @@ from shared.contracts.events import (
     CaseRejectedV1,
     CaseReopenedV1,
     CaseRepliedV1,
+    CaseResumedV1,
     CaseReturnedV1,
+    CaseSuspendedV1,
     CaseTriagedV1,
     ComplaintEvent,
     ComplaintImportedV1,
     ComplaintRatedV1,
     ComplaintReceivedV1,
+    DisputeDecidedV1,
     ExtensionDecidedV1,
 )
 from shared.domain import Aggregate
@@ -187,6 +190,7 @@ class GivenRating:
     via: str
     rated_at: datetime
     id: int | None = None  # None until stored
+    resolution: Resolution | None = None  # 解决情况 (ratings before intake_0016 have none)
 
 
 @dataclass(frozen=True)
@@ -340,20 +344,24 @@ class Complaint(Aggregate):
         return (self.status in (Status.replied, Status.closed) and self.reply is not None and not self.historical
                 and self.citizen_token_hash is not None)
 
-    def rate(self, rating: Rating, *, comment: str | None, via: str, at: datetime) -> None:
-        """评价: closes the complaint for this reply round; records `ComplaintRatedV1`."""
+    def rate(self, rating: Rating, *, comment: str | None, via: str, at: datetime,
+             resolution: Resolution | None = None) -> None:
+        """评价 (and whether the problem was solved, 解决情况): closes the complaint for this reply round;
+        records `ComplaintRatedV1`."""
         if not self.can_rate:
             raise NotRatable()
         rating = Rating(rating)
+        resolution = Resolution(resolution) if resolution is not None else None
         self.rating = rating
-        self.ratings.append(GivenRating(self.reply_round, rating, comment, via, at))
+        self.ratings.append(GivenRating(self.reply_round, rating, comment, via, at, resolution=resolution))
+        solved = resolution.value if resolution is not None else None
         self._note(at, f"您的评价：{RATING_LABELS[rating]}", Status.closed)
         if self.merged_into is not None and self.master_tracking_code is not None:
             # merged (并单): the reply rated is the master's, and the rating counts for the master's round
             self.record(ComplaintRatedV1, complaint_id=self.merged_into, tracking_code=self.master_tracking_code,
-                        comment=comment, via=via, rated_at=at)
+                        comment=comment, via=via, rated_at=at, resolution=solved)
         else:
-            self.record(ComplaintRatedV1, comment=comment, via=via, rated_at=at)
+            self.record(ComplaintRatedV1, comment=comment, via=via, rated_at=at, resolution=solved)
 
     # --- attachments (photos and videos as evidence) --------------------------------------------------
 
@@ -399,7 +407,8 @@ class Complaint(Aggregate):
                  CaseReturnedV1: self.on_returned, ExtensionDecidedV1: self.on_extension_decided,
                  CaseReopenedV1: self.on_reopened, CallbackCompletedV1: self.on_callback_completed,
                  CallbackDueV1: self.on_callback_due, CaseRejectedV1: self.on_rejected,
-                 CaseForwardedV1: self.on_forwarded}.get(type(event))
+                 CaseForwardedV1: self.on_forwarded, CaseSuspendedV1: self.on_suspended,
+                 CaseResumedV1: self.on_resumed, DisputeDecidedV1: self.on_dispute_decided}.get(type(event))
         if apply is not None:
             apply(event)  # type: ignore[operator]
 
@@ -473,6 +482,23 @@ class Complaint(Aggregate):
         if event.approved:  # a refusal changes nothing the citizen sees
             self.reply_due = event.reply_due
             self._note(event.decided_at, f"办理期限已延长至 {event.reply_due.astimezone(SHANGHAI):%Y-%m-%d %H:%M}")
+
+    def on_suspended(self, event: CaseSuspendedV1) -> None:
+        """挂起: the department waits for the citizen; the status stays 办理中, the timeline says what it waits for."""
+        wanted = "补充材料" if event.reason_code == "materials" else "联系"
+        self._note(event.suspended_at, f"等待您{wanted}：承办单位暂停办理计时，请留意来电或短信",
+                   department=event.department)
+
+    def on_resumed(self, event: CaseResumedV1) -> None:
+        self.reply_due = event.reply_due
+        due = event.reply_due.astimezone(SHANGHAI)
+        self._note(event.resumed_at, f"已恢复办理，答复期限顺延至 {due:%Y-%m-%d %H:%M}", department=event.department)
+
+    def on_dispute_decided(self, event: DisputeDecidedV1) -> None:
+        """派单异议 upheld: the department keeps the case and its reply deadline moves by the time in dispute (the
+        dispute itself is internal: no line on the timeline). A reassignment comes as a CaseAssignedV1."""
+        if event.decision == "upheld" and event.reply_due is not None:
+            self.reply_due = event.reply_due
 
     def _note(self, at: datetime, text: str, status: Status | None = None, *, department: str | None = None) -> None:
         if status is not None:

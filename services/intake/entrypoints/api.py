@@ -94,7 +94,9 @@ def citizen_json(view: CitizenView) -> dict[str, Any]:
 
 
 def rated_json(rated: Complaint) -> dict[str, Any]:
+    given = rated.ratings[-1] if rated.ratings else None
     return {"tracking_code": rated.tracking_code, "rating": rated.rating.value if rated.rating else None,
+            "resolution": given.resolution.value if given and given.resolution else None,
             "reply_round": rated.reply_round, "status": rated.status.value}
 
 
@@ -170,7 +172,7 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
         """Needs the citizen's private token (given with the tracking code when the complaint was reported)."""
         rated: Complaint = bus.handle(RateComplaint(tracking_code=tracking_code, rating=body.rating,
                                                     comment=body.comment, token=body.token,
-                                                    client=client_of(request)))
+                                                    client=client_of(request), resolution=body.resolution))
         return rated_json(rated)
 
     @router.get("/r/{token}", summary="专属链接查看投诉 / the citizen's view by their private link",
@@ -182,7 +184,8 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
                  responses=GUESSED)
     def post_rating_by_token(token: PrivateToken, body: RatingIn, request: Request) -> dict[str, Any]:
         rated: Complaint = bus.handle(RateComplaint(tracking_code=None, rating=body.rating, comment=body.comment,
-                                                    token=token, client=client_of(request)))
+                                                    token=token, client=client_of(request),
+                                                    resolution=body.resolution))
         return rated_json(rated)
 
     @router.post("/r/{token}/attachments", status_code=201, responses=GUESSED,

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, f
 
 from services.intake.domain.complaint import PHONE, normalize_phone
 from shared.clock import SHANGHAI
-from shared.contracts.codes import Channel, Rating, find_town, is_known_type
+from shared.contracts.codes import Channel, Rating, Resolution, find_town, is_known_type
 from shared.text import visible
 
 Content = Annotated[str, Field(min_length=5, max_length=5000, description="投诉内容，5–5000 字"),
@@ -120,6 +120,8 @@ class RatingIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     rating: Rating
+    resolution: Resolution = Field(description="问题是否解决：resolved 解决 / partly_resolved 部分解决 / "
+                                               "unresolved 未解决 (required: was the problem solved?)")
     comment: Comment | None = None
 
 

@@ -289,7 +289,7 @@ def rate_complaint(cmd: c.RateComplaint, uow: IntakeUnitOfWork, throttle: GuessT
             throttle.failed(code, cmd.client)
             raise RatingRefused()
         complaint = found
-    complaint.rate(cmd.rating, comment=cmd.comment, via=cmd.via, at=uow.clock.now())
+    complaint.rate(cmd.rating, comment=cmd.comment, via=cmd.via, at=uow.clock.now(), resolution=cmd.resolution)
     uow.commit()
     return complaint
 
@@ -516,6 +516,9 @@ EVENT_HANDLERS: dict[type[ev.EventPayload], list[Callable[..., None]]] = {
     ev.CaseForwardedV1: [upstream.push_upstream, follow_lifecycle],
     ev.CaseMergedV1: [upstream.push_upstream, follow_lifecycle],
     ev.ExtensionDecidedV1: [upstream.push_upstream, follow_lifecycle],
+    ev.CaseSuspendedV1: [follow_lifecycle],  # 挂起: the citizen's timeline says it waits for them (no status change)
+    ev.CaseResumedV1: [follow_lifecycle],
+    ev.DisputeDecidedV1: [follow_lifecycle],  # 派单异议 upheld: the reply deadline the citizen sees moves
     ev.CaseReopenedV1: [upstream.push_upstream, follow_lifecycle],
     ev.CallbackDueV1: [follow_lifecycle],
     ev.CallbackCompletedV1: [follow_lifecycle],

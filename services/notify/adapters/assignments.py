@@ -18,6 +18,10 @@ from services.notify.domain.assessment import AssignmentSpan, RepliedRound
 from services.notify.domain.clocks import NOT_COUNTED
 from services.notify.domain.metrics import Period
 
+# how an open assignment ends when the case is assigned anew by this rule (派单异议 then 改派: "disputed")
+_ENDED_BY_RULE = {"transfer": "transferred", "dispute": "disputed"}
+DISPUTING = "disputing"  # an open dispute: not judged for timely signing until it is decided
+
 
 class AssignmentLog:
     def __init__(self, session: Session) -> None:
@@ -37,7 +41,7 @@ class AssignmentLog:
             return
         for row in self._open(complaint_id):
             if row.assigned_at < assigned_at:
-                row.ended_at, row.ended_how = assigned_at, "transferred" if rule == "transfer" else "reassigned"
+                row.ended_at, row.ended_how = assigned_at, _ENDED_BY_RULE.get(rule, "reassigned")
         self.session.add(AssignmentRow(complaint_id=complaint_id, department=department, reply_round=reply_round,
                                        rule=rule[:200], assigned_at=assigned_at, accept_due=accept_due))
 
@@ -45,6 +49,19 @@ class AssignmentLog:
         for row in self._open(complaint_id):
             if row.department == department and row.accepted_at is None and row.assigned_at <= at:
                 row.accepted_at = at
+
+    def disputed(self, *, complaint_id: str, department: str) -> None:
+        """派单异议: the assignment waits for a supervisor; it is not judged for signing meanwhile."""
+        for row in self._open(complaint_id):
+            if row.department == department and row.accepted_at is None:
+                row.ended_how = DISPUTING
+
+    def dispute_upheld(self, *, complaint_id: str, department: str, accept_due: datetime | None) -> None:
+        """维持: the assignment is judged again, against its accept deadline moved by the paused time."""
+        for row in self._open(complaint_id):
+            if row.department == department and row.ended_how == DISPUTING:
+                row.ended_how = None
+                row.accept_due = accept_due or row.accept_due
 
     def ended(self, *, complaint_id: str, how: str, at: datetime, department: str | None = None) -> None:
         """The department's part ends: returned (退单), replied, merged (并单)."""

@@ -24,7 +24,16 @@ from sqlmodel import col, select
 from services.notify.adapters.tables import AlertRow, CaseRow, ClockRow, RatingRow, ReplyRoundRow
 from services.notify.domain.case import WAITING_ON_DEPARTMENT, SlaCase
 from services.notify.domain.clocks import CLOSED, NOT_COUNTED, CaseStatus, ClockName, ClockState, Level
-from services.notify.domain.metrics import SATISFIED, AssignmentRecord, Period, RatingRecord, Record, ReplyRecord
+from services.notify.domain.metrics import (
+    RESOLUTIONS,
+    RESOLVED,
+    SATISFIED,
+    AssignmentRecord,
+    Period,
+    RatingRecord,
+    Record,
+    ReplyRecord,
+)
 
 
 def _within(column: Any, period: Period) -> sa.ColumnElement[bool]:
@@ -88,15 +97,26 @@ def _reply_figure(period: Period, now: datetime) -> _Figure:
         order=(col(r.complaint_id), col(r.reply_round)))
 
 
-def _rating_figure(period: Period) -> _Figure:
+def _rating_figure(period: Period, name: str = "satisfaction_rate") -> _Figure:
+    """满意度, and beside it 解决率 (rounds whose rating has a resolution) and 审核后满意度 (without the
+    unsatisfied ratings marked unreasonable): the same rows, other verdicts (docs/metrics.md)."""
     g = RatingRow  # the case's and its round's inputs are copied on the rating (CaseRepository)
+    where: tuple[sa.ColumnElement[bool], ...] = (_within(col(g.rated_at), period), col(g.counted) == sa.true())
     satisfied = col(g.rating).in_(sorted(SATISFIED))
+    met: sa.ColumnElement[bool] = satisfied
+    missed: sa.ColumnElement[bool] = sa.not_(satisfied)
+    if name == "resolution_rate":
+        resolved = col(g.resolution) == RESOLVED
+        met, missed = resolved, sa.and_(col(g.resolution).in_(RESOLUTIONS), sa.not_(resolved))
+        where += (col(g.resolution).in_(RESOLUTIONS),)
+    elif name == "reviewed_satisfaction_rate":
+        where += (sa.or_(satisfied, sa.not_(col(g.unreasonable))),)
     return _Figure(
-        g.__table__, (_within(col(g.rated_at), period), col(g.counted) == sa.true()),  # type: ignore[attr-defined]
-        met=satisfied, missed=sa.not_(satisfied), keys=_keys(g, col(g.department)), due=sa.null(),
+        g.__table__, where,  # type: ignore[attr-defined]
+        met=met, missed=missed, keys=_keys(g, col(g.department)), due=sa.null(),
         done=col(g.rated_at),
         columns=(g.complaint_id, g.reply_round, g.rating, g.rated_at, g.department, g.category, g.town, g.channel,
-                 sa.func.coalesce(col(g.tracking_code), col(g.case_tracking_code))),
+                 sa.func.coalesce(col(g.tracking_code), col(g.case_tracking_code)), g.resolution, g.unreasonable),
         order=(col(g.complaint_id), col(g.reply_round)))
 
 
@@ -105,7 +125,7 @@ def _figure(name: str, period: Period, now: datetime) -> _Figure:
         return _assignment_figure(period, now)
     if name == "on_time_reply_rate":
         return _reply_figure(period, now)
-    return _rating_figure(period)
+    return _rating_figure(period, name)
 
 
 def _record(name: str, row: Any) -> Record:
@@ -119,9 +139,10 @@ def _record(name: str, row: Any) -> Record:
         return ReplyRecord(complaint_id=cid, reply_round=reply_round, reply_due=due, replied_at=replied,
                            department=department, category=category, town=town, channel=channel, tracking_code=code,
                            rerouting=bool(rerouting))
-    cid, reply_round, rating, rated, department, category, town, channel, code = row
+    cid, reply_round, rating, rated, department, category, town, channel, code, resolution, unreasonable = row
     return RatingRecord(complaint_id=cid, reply_round=reply_round, rating=rating, rated_at=rated,
-                        department=department, category=category, town=town, channel=channel, tracking_code=code)
+                        department=department, category=category, town=town, channel=channel, tracking_code=code,
+                        resolution=resolution, unreasonable=bool(unreasonable))
 
 
 FIGURE_NAMES = ("assignment_rate", "on_time_reply_rate", "satisfaction_rate")
@@ -196,7 +217,7 @@ class ReportQueries:
                 replied_at=r.replied_at, department=r.department, category=c.category, town=c.town,
                 channel=c.channel, tracking_code=c.tracking_code,
                 # returned (退单) and nobody has it yet: this round's deadline waits for the next assignment
-                rerouting=c.department is None and r.reply_round == c.reply_round,
+                rerouting=(c.department is None or c.paused_since is not None) and r.reply_round == c.reply_round,
             )
             for r, c in self.session.execute(query).all()
         ]
@@ -216,6 +237,7 @@ class ReportQueries:
                 department=round_department or (c.department if c else None),
                 category=c.category if c else None, town=c.town if c else None,
                 channel=c.channel if c else None, tracking_code=r.tracking_code or (c.tracking_code if c else None),
+                resolution=r.resolution, unreasonable=bool(r.unreasonable),
             )
             for r, c, round_department in self.session.execute(query).all()
         ]

@@ -58,7 +58,8 @@ class CaseRepository(Repository[SlaCase]):
             department=row.department, category=row.category, subcategory=row.subcategory, town=row.town,
             channel=row.channel, urgent=row.urgent, received_at=row.received_at, assigned_at=row.assigned_at,
             last_assigned_at=row.last_assigned_at, accepted_at=row.accepted_at, replied_at=row.replied_at,
-            reply_round=row.reply_round, lat=row.lat, lon=row.lon,
+            reply_round=row.reply_round, lat=row.lat, lon=row.lon, paused_since=row.paused_since,
+            pause_kind=row.pause_kind,
             clocks={ClockName(c.clock): ClockState(ClockName(c.clock), c.start, c.due, c.cycle, Level(c.last_level))
                     for c in clocks},
             rounds={r.reply_round: ReplyRound(r.reply_round, r.department, r.reply_due, r.replied_at)
@@ -88,6 +89,7 @@ class CaseRepository(Repository[SlaCase]):
             channel=case.channel, urgent=case.urgent, received_at=case.received_at, assigned_at=case.assigned_at,
             last_assigned_at=case.last_assigned_at, accepted_at=case.accepted_at, replied_at=case.replied_at,
             reply_round=case.reply_round, lat=case.lat, lon=case.lon, updated_at=self._clock.now(),
+            paused_since=case.paused_since, pause_kind=case.pause_kind,
             **_case_inputs(case),
         )
         self._put(row, new=before is None)
@@ -140,8 +142,8 @@ def _round_inputs(case: SlaCase, r: ReplyRound) -> dict[str, Any]:
     """What a reply round copies of its case for the on-time reply rate (docs/metrics.md)."""
     return {"counted": case.status.value not in NOT_COUNTED, "category": case.category, "town": case.town,
             "channel": case.channel, "tracking_code": case.tracking_code,
-            # returned (退单) and nobody has it yet: this round's deadline waits for the next assignment
-            "rerouting": case.department is None and r.number == case.reply_round}
+            # returned (退单) and nobody has it yet, or paused (派单异议, 挂起): this round's deadline waits
+            "rerouting": (case.department is None or case.paused_since is not None) and r.number == case.reply_round}
 
 
 def _rating_inputs(case: SlaCase | None) -> dict[str, Any]:
@@ -162,7 +164,8 @@ class RatingRepository(Repository[RoundRating]):
         row = self.session.get(RatingRow, (complaint_id, reply_round))
         if row is None:
             return None
-        rating = RoundRating(row.complaint_id, row.reply_round, row.tracking_code, row.rating, row.via, row.rated_at)
+        rating = RoundRating(row.complaint_id, row.reply_round, row.tracking_code, row.rating, row.via, row.rated_at,
+                             row.resolution)
         return self._hold((complaint_id, reply_round), rating, new=False)
 
     def add(self, rating: RoundRating) -> RoundRating:
@@ -182,13 +185,14 @@ class RatingRepository(Repository[RoundRating]):
                 "department": (round_.department if round_ else None) or case.department}
 
     def _write(self, rating: RoundRating, before: RoundRating | None) -> None:
-        row = RatingRow(complaint_id=rating.complaint_id, reply_round=rating.reply_round,
-                        tracking_code=rating.tracking_code, rating=rating.rating, via=rating.via,
-                        rated_at=rating.rated_at, **self._case_inputs(rating))
-        if before is None:
-            self.session.add(row)
-        else:
-            self.session.merge(row)
+        values = {"tracking_code": rating.tracking_code, "rating": rating.rating, "via": rating.via,
+                  "rated_at": rating.rated_at, "resolution": rating.resolution, **self._case_inputs(rating)}
+        row = self.session.get(RatingRow, (rating.complaint_id, rating.reply_round))
+        if row is None:
+            self.session.add(RatingRow(complaint_id=rating.complaint_id, reply_round=rating.reply_round, **values))
+        else:  # set column by column: a supervisor's review of the round (unreasonable) stays
+            for name, value in values.items():
+                setattr(row, name, value)
 
 
 class DepartmentRepository(Repository[DepartmentDirectory]):
@@ -231,7 +235,8 @@ class CallbackRepository(Repository[Callback]):
             complaint_id=row.complaint_id, reply_round=row.reply_round, tracking_code=row.tracking_code,
             department=row.department, reason=Reason(row.reason), replied_at=row.replied_at, due_at=row.due_at,
             created_at=row.created_at, draw=row.draw, status=CallbackStatus(row.status), outcome=row.outcome,
-            attempts=row.attempts, completed_at=row.completed_at, completed_by=row.completed_by)
+            attempts=row.attempts, completed_at=row.completed_at, completed_by=row.completed_by,
+            resolution=row.resolution)
         return self._hold(key, callback, new=False)
 
     def add(self, callback: Callback) -> Callback:
@@ -274,7 +279,8 @@ class CallbackRepository(Repository[Callback]):
                   "reason": callback.reason.value, "draw": callback.draw, "replied_at": callback.replied_at,
                   "due_at": callback.due_at, "status": callback.status.value, "outcome": callback.outcome,
                   "attempts": callback.attempts, "completed_at": callback.completed_at,
-                  "completed_by": callback.completed_by, "created_at": callback.created_at}
+                  "completed_by": callback.completed_by, "created_at": callback.created_at,
+                  "resolution": callback.resolution}
         row = self.session.get(CallbackRow, (callback.complaint_id, callback.reply_round))
         if row is None:
             self.session.add(CallbackRow(complaint_id=callback.complaint_id, reply_round=callback.reply_round,
@@ -283,7 +289,8 @@ class CallbackRepository(Repository[Callback]):
             for name, value in values.items():
                 setattr(row, name, value)
         self.session.add_all([CallbackAttemptRow(complaint_id=callback.complaint_id, reply_round=callback.reply_round,
-                                                 at=a.at, by=a.by, outcome=a.outcome, note=a.note)
+                                                 at=a.at, by=a.by, outcome=a.outcome, note=a.note,
+                                                 resolution=a.resolution)
                               for a in callback.calls])
         callback.calls.clear()
         self.session.flush()

@@ -50,6 +50,9 @@ class CaseRow(SQLModel, table=True):
     # The assignment rate's inputs kept on the row (see FIGURE_INDEXES), so a figure reads this table alone:
     assign_due: datetime | None = Field(default=None, sa_column=_at())  # the assign clock's deadline
     first_department: str | None = Field(default=None, max_length=64)  # who had round 1 (a returned case's)
+    # paused clocks (notify_0014): 派单异议 (dispute) or 挂起 (suspension) since when; no warnings meanwhile
+    paused_since: datetime | None = Field(default=None, sa_column=_at())
+    pause_kind: str | None = Field(default=None, max_length=12)
 
 
 class ClockRow(SQLModel, table=True):
@@ -94,7 +97,7 @@ class RatingRow(SQLModel, table=True):
 
     __tablename__ = "notify_ratings"
     __table_args__ = (sa.Index("ix_notify_ratings_rated_at", "rated_at", postgresql_include=[
-        "rating", "counted", "department", "category", "town", "channel"]),)
+        "rating", "counted", "department", "category", "town", "channel", "resolution", "unreasonable"]),)
 
     complaint_id: str = Field(primary_key=True, max_length=64)
     reply_round: int = Field(primary_key=True)
@@ -109,6 +112,10 @@ class RatingRow(SQLModel, table=True):
     town: str | None = Field(default=None, max_length=32)
     channel: str | None = Field(default=None, max_length=20)
     case_tracking_code: str | None = Field(default=None, max_length=32)
+    # 解决率: whether the problem was solved, with the latest rating (none: not asked, older ratings)
+    resolution: str | None = Field(default=None, max_length=20)
+    # 审核后满意度: a supervisor marked the round's unsatisfied rating unreasonable (RatingReviewRow has why)
+    unreasonable: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class AlertRow(SQLModel, table=True):
@@ -204,6 +211,7 @@ class CallbackRow(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_column=_at(index=True))
     completed_by: str | None = Field(default=None, max_length=80)
     created_at: datetime = Field(sa_column=_at(nullable=False))
+    resolution: str | None = Field(default=None, max_length=20)  # with the rating that completed it
 
 
 class CallbackAttemptRow(SQLModel, table=True):
@@ -218,6 +226,35 @@ class CallbackAttemptRow(SQLModel, table=True):
     by: str = Field(max_length=80)
     outcome: str = Field(max_length=24)  # satisfied | basically_satisfied | unsatisfied | no_answer | refused
     note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    resolution: str | None = Field(default=None, max_length=20)  # with a rating: resolved | partly_... | unresolved
+
+
+class RatingReviewRow(SQLModel, table=True):
+    """不合理差评: a supervisor's review of a round's unsatisfied rating, as it stands now (marked or withdrawn);
+    every mark and withdrawal is kept in RatingReviewLogRow."""
+
+    __tablename__ = "notify_rating_reviews"
+
+    complaint_id: str = Field(primary_key=True, max_length=64)
+    reply_round: int = Field(primary_key=True)
+    marked: bool = False  # True: unreasonable (out of the reviewed satisfaction rate)
+    reason: str = Field(max_length=500)  # of the latest mark or withdrawal
+    by: str = Field(max_length=80)
+    at: datetime = Field(sa_column=_at(index=True, nullable=False))
+
+
+class RatingReviewLogRow(SQLModel, table=True):
+    """The audit trail of the reviews: who marked or withdrew, when, and why (only ever added)."""
+
+    __tablename__ = "notify_rating_review_log"
+
+    id: int | None = Field(default=None, sa_column=sa.Column(BigIntId, primary_key=True, autoincrement=True))
+    complaint_id: str = Field(max_length=64, index=True)
+    reply_round: int
+    action: str = Field(max_length=12)  # mark | withdraw
+    reason: str = Field(max_length=500)
+    by: str = Field(max_length=80)
+    at: datetime = Field(sa_column=_at(nullable=False))
 
 
 # Messages to departments' and supervisors' group robots (shared/outbound.py); no personal data in them.

@@ -13,7 +13,9 @@ its numerator and denominator, as docs/assessment.md writes them down:
   made in P (lower is better);
 - 重办率 (reopenings) = the unit's reply rounds replied in P that were reopened (重办) ÷ its rounds replied
   in P (lower is better);
-- 满意率 (satisfaction) = the unit's rounds counted by the satisfaction target in P (metrics.judge_ratings).
+- 满意率 (satisfaction) = the unit's rounds counted by the satisfaction target in P (metrics.judge_ratings);
+- 解决率 (resolution) = the unit's rounds counted by the resolution rate in P (metrics.judge_resolutions:
+  the latest rating in P says resolved ÷ it says resolved, partly resolved or unresolved).
 
 Each indicator gives points 0–100 (the rate × 100; 100 − rate × 100 for returns and reopenings); the score
 is the weighted mean of the points of the indicators the unit has a denominator for (weights configurable;
@@ -31,15 +33,23 @@ from datetime import date, datetime
 
 from services.notify.domain.disclosure import Month
 from services.notify.domain.errors import InvalidReportRequest
-from services.notify.domain.metrics import Judged, Period, RatingRecord, ReplyRecord, judge_ratings, judge_replies
+from services.notify.domain.metrics import (
+    Judged,
+    Period,
+    RatingRecord,
+    ReplyRecord,
+    judge_ratings,
+    judge_replies,
+    judge_resolutions,
+)
 from shared.clock import SHANGHAI
 
-INDICATORS = ("signing", "reply", "returns", "reopenings", "satisfaction")
+INDICATORS = ("signing", "reply", "returns", "reopenings", "satisfaction", "resolution")
 LOWER_IS_BETTER = frozenset({"returns", "reopenings"})
 INDICATOR_NAMES = {"signing": "签收及时率", "reply": "按时回复率", "returns": "退单率", "reopenings": "重办率",
-                   "satisfaction": "满意率"}
+                   "satisfaction": "满意率", "resolution": "解决率"}
 DEFAULT_WEIGHTS: Mapping[str, float] = {"signing": 15, "reply": 30, "returns": 10, "reopenings": 15,
-                                        "satisfaction": 30}
+                                        "satisfaction": 30, "resolution": 10}
 KINDS = ("district", "town")
 
 
@@ -124,6 +134,8 @@ def _signing(spans: Sequence[AssignmentSpan], now: datetime) -> Indicator:
     on_time: list[str] = []
     counted = 0
     for s in spans:
+        if s.ended_how in ("disputing", "disputed"):
+            continue  # 派单异议 open, or reassigned after one: not the unit's signing to judge (docs/assessment.md)
         if s.accepted_at is not None and (s.ended_at is None or s.accepted_at <= s.ended_at):
             counted += 1
             if s.accepted_at <= s.accept_due:
@@ -188,6 +200,7 @@ def assess(*, spans: Iterable[AssignmentSpan], replies: Iterable[ReplyRecord], r
             "returns": _returns(by_unit_spans[code]),
             "reopenings": _reopenings(by_unit_rounds[code], period),
             "satisfaction": _judged("satisfaction", judge_ratings(by_unit_ratings[code], period)),
+            "resolution": _judged("resolution", judge_resolutions(by_unit_ratings[code], period)),
         }
         assessed.append(UnitAssessment(code, kind, indicators, _score(indicators, policy.weights),
                                        len(by_unit_spans[code])))

@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from services.notify.domain.errors import CallbackClosed, InvalidCallbackOutcome
+from services.notify.domain.errors import CallbackClosed, InvalidCallbackOutcome, InvalidResolution
 from shared.contracts.events import CallbackCompletedV1, CallbackDueV1
 from shared.domain import Aggregate
 
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 NO_RATING = ("no_answer", "refused")  # a call that gave no rating; enough of them: unreachable
+RESOLUTIONS = ("resolved", "partly_resolved", "unresolved")  # 解决 / 部分解决 / 未解决, asked with a rating
+RESOLUTION_LABELS = {"resolved": "解决", "partly_resolved": "部分解决", "unresolved": "未解决"}
 OUTCOME_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意",
                   "no_answer": "无人接听", "refused": "拒绝回访", "unreachable": "联系不上"}
 
@@ -76,6 +78,18 @@ class Attempt:
     by: str
     outcome: str
     note: str | None = None
+    resolution: str | None = None
+
+
+def check_resolution(outcome: str, resolution: str | None) -> None:
+    """A rating comes with whether the problem was solved; a call without a rating has no resolution."""
+    if outcome in RATINGS and resolution not in RESOLUTIONS:
+        raise InvalidResolution(
+            "请选择问题解决情况：解决、部分解决或未解决 / with a rating, resolution must be resolved, partly_resolved "
+            f"or unresolved, not {resolution!r}")
+    if outcome not in RATINGS and resolution is not None:
+        raise InvalidResolution("未取得评价（无人接听、拒绝回访）时不记录解决情况 / a call without a rating "
+                                f"({outcome}) has no resolution")
 
 
 @dataclass(eq=False)
@@ -94,6 +108,7 @@ class Callback(Aggregate):
     attempts: int = 0
     completed_at: datetime | None = None
     completed_by: str | None = None
+    resolution: str | None = None  # with the rating that completed it (解决情况)
     calls: list[Attempt] = field(default_factory=list)  # recorded in this transaction, to be written
 
     @classmethod
@@ -107,26 +122,31 @@ class Callback(Aggregate):
         callback.record(CallbackDueV1, reason=callback.reason.value)
         return callback
 
-    def record_call(self, outcome: str, *, by: str, at: datetime, note: str | None, max_attempts: int) -> None:
-        """One phone call: a rating completes the callback (CallbackCompletedV1); no rating, `max_attempts`
-        times, makes the citizen unreachable (CallbackCompletedV1 with outcome unreachable)."""
+    def record_call(self, outcome: str, *, by: str, at: datetime, note: str | None, max_attempts: int,
+                    resolution: str | None = None) -> None:
+        """One phone call: a rating, with whether the problem was solved (`resolution`, required with it),
+        completes the callback (CallbackCompletedV1); no rating, `max_attempts` times, makes the citizen
+        unreachable (CallbackCompletedV1 with outcome unreachable)."""
         if outcome not in RATINGS + NO_RATING:
             raise InvalidCallbackOutcome(outcome)
         if self.status is not CallbackStatus.pending:
             raise CallbackClosed(self.status.value)
-        self.calls.append(Attempt(at, by, outcome, note))
+        check_resolution(outcome, resolution)
+        self.calls.append(Attempt(at, by, outcome, note, resolution))
         self.attempts += 1
         if outcome in RATINGS:
+            self.resolution = resolution
             self._complete(CallbackStatus.done, outcome, by=by, at=at, note=note)
         elif self.attempts >= max_attempts:
             self._complete(CallbackStatus.unreachable, "unreachable", by=by, at=at, note=note)
 
-    def rated_online(self, rating: str, *, at: datetime) -> bool:
+    def rated_online(self, rating: str, *, at: datetime, resolution: str | None = None) -> bool:
         """The citizen rated the round themselves (the SMS link, the tracking page): a pending callback is
         done with that rating, and no call is needed. Records nothing (the rating is its own event)."""
         if self.status is not CallbackStatus.pending:
             return False
         self.status, self.outcome, self.completed_at, self.completed_by = CallbackStatus.done, rating, at, "citizen"
+        self.resolution = resolution
         return True
 
     def _complete(self, status: CallbackStatus, outcome: str, *, by: str, at: datetime, note: str | None) -> None:

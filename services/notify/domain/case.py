@@ -12,6 +12,7 @@ from datetime import datetime
 
 from services.notify.domain.clocks import CLOSED, CaseStatus, ClockName, ClockState, Level, SlaPolicy
 from shared.contracts.events import (
+    AssignmentDisputedV1,
     CaseAcceptedV1,
     CaseAssignedV1,
     CaseEscalatedV1,
@@ -19,10 +20,13 @@ from shared.contracts.events import (
     CaseMergedV1,
     CaseRejectedV1,
     CaseRepliedV1,
+    CaseResumedV1,
     CaseReturnedV1,
+    CaseSuspendedV1,
     CaseTriagedV1,
     ComplaintEvent,
     ComplaintReceivedV1,
+    DisputeDecidedV1,
     ExtensionDecidedV1,
     SlaWarningV1,
 )
@@ -75,6 +79,10 @@ class SlaCase(Aggregate):
     accepted_at: datetime | None = None
     replied_at: datetime | None = None
     reply_round: int = 1
+    # paused (docs/metrics.md): since when, and why — "dispute" (派单异议: accept and reply) or "suspension"
+    # (挂起: reply); no warning is earned while paused, and the deadlines move when it ends
+    paused_since: datetime | None = None
+    pause_kind: str | None = None
     clocks: dict[ClockName, ClockState] = field(default_factory=dict)
     rounds: dict[int, ReplyRound] = field(default_factory=dict)
     new_alerts: list[Alert] = field(default_factory=list)  # raised in this transaction, not yet written
@@ -105,7 +113,7 @@ class SlaCase(Aggregate):
         assign = self.clocks.get(ClockName.assign)
         if self.assigned_at is None and assign is not None:
             running.append(assign)
-        if not self.department or self.last_assigned_at is None:
+        if not self.department or self.last_assigned_at is None or self.paused_since is not None:
             return running
         accept, reply = self.clocks.get(ClockName.accept), self.clocks.get(ClockName.reply)
         if self.status is CaseStatus.assigned and self.accepted_at is None and accept is not None:
@@ -146,7 +154,9 @@ class SlaCase(Aggregate):
                  CaseAcceptedV1: self.on_accepted, CaseRepliedV1: self.on_replied,
                  CaseReturnedV1: self.on_returned, ExtensionDecidedV1: self.on_extension_decided,
                  CaseRejectedV1: self.on_rejected, CaseForwardedV1: self.on_forwarded,
-                 CaseMergedV1: self.on_merged}.get(type(event))
+                 CaseMergedV1: self.on_merged, AssignmentDisputedV1: self.on_disputed,
+                 DisputeDecidedV1: self.on_dispute_decided, CaseSuspendedV1: self.on_suspended,
+                 CaseResumedV1: self.on_resumed}.get(type(event))
         if apply is not None:
             apply(event)  # type: ignore[operator]
 
@@ -179,6 +189,7 @@ class SlaCase(Aggregate):
         if not same_assignment:
             self.last_assigned_at = event.assigned_at
             self.accepted_at = self.replied_at = None
+            self.paused_since = self.pause_kind = None  # a new assignment's clocks run
             self.reply_round = event.reply_round
             self._start(ClockName.accept, event.assigned_at, event.accept_due)
             self._start(ClockName.reply, event.assigned_at, event.reply_due)
@@ -219,6 +230,7 @@ class SlaCase(Aggregate):
         if self.department != event.department:
             return
         self.department = None
+        self.paused_since = self.pause_kind = None
         self.status = CaseStatus.returned
 
     def on_rejected(self, event: CaseRejectedV1) -> None:
@@ -237,6 +249,7 @@ class SlaCase(Aggregate):
         """并单: the duplicate counts once, with its master; its own clocks stop."""
         self.tracking_code = self.tracking_code or event.tracking_code
         self.department, self.status = None, CaseStatus.merged
+        self.paused_since = self.pause_kind = None
 
     def on_extension_decided(self, event: ExtensionDecidedV1) -> None:
         """延期: an approved extension moves the reply deadline (and its warnings start over)."""
@@ -246,6 +259,47 @@ class SlaCase(Aggregate):
         if reply is not None:
             reply.restart(event.reply_due)
         reply_round = self.rounds.get(self.reply_round)
+        if reply_round is not None:
+            reply_round.reply_due = event.reply_due
+
+    def on_disputed(self, event: AssignmentDisputedV1) -> None:
+        """派单异议: the contested assignment's accept and reply clocks pause."""
+        if self.department != event.department or self.status is not CaseStatus.assigned:
+            return
+        self.paused_since, self.pause_kind = event.disputed_at, "dispute"
+
+    def on_dispute_decided(self, event: DisputeDecidedV1) -> None:
+        """维持: the accept and reply deadlines move by the paused working time (routing computed them), in the
+        same cycle (a warning sent before the dispute is not sent again). 改派: the CaseAssignedV1 that follows
+        starts the new department's clocks."""
+        if self.department != event.department or self.pause_kind != "dispute":
+            return
+        self.paused_since = self.pause_kind = None
+        if event.decision != "upheld":
+            return
+        for name, due in ((ClockName.accept, event.accept_due), (ClockName.reply, event.reply_due)):
+            clock = self.clocks.get(name)
+            if clock is not None and due is not None:
+                clock.due = due
+        reply_round = self.rounds.get(self.reply_round)
+        if reply_round is not None and event.reply_due is not None:
+            reply_round.reply_due = event.reply_due
+
+    def on_suspended(self, event: CaseSuspendedV1) -> None:
+        """挂起: the reply clock pauses."""
+        if self.department != event.department or self.status not in WAITING_ON_DEPARTMENT:
+            return
+        self.paused_since, self.pause_kind = event.suspended_at, "suspension"
+
+    def on_resumed(self, event: CaseResumedV1) -> None:
+        """恢复: the reply deadline moves by the suspended working time credited (same cycle)."""
+        if self.department != event.department or self.pause_kind != "suspension":
+            return
+        self.paused_since = self.pause_kind = None
+        reply = self.clocks.get(ClockName.reply)
+        if reply is not None:
+            reply.due = event.reply_due
+        reply_round = self.rounds.get(event.reply_round)
         if reply_round is not None:
             reply_round.reply_due = event.reply_due
 

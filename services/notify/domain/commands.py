@@ -125,3 +125,4 @@ class RecordCallbackCall:
     outcome: str
     by: str
     note: str | None = None
+    resolution: str | None = None  # 解决情况: required with a rating, none without (domain/callbacks.py)

@@ -20,6 +20,7 @@ from services.notify.domain.clocks import ClockState, SlaPolicy
 from services.notify.domain.commands import _day
 from services.notify.domain.errors import InvalidReportRequest
 from services.notify.domain.metrics import (
+    EXTRA_FIGURES,
     AssignmentRecord,
     Figures,
     Judged,
@@ -34,13 +35,15 @@ from services.notify.domain.metrics import (
     judge_assignments,
     judge_ratings,
     judge_replies,
+    judge_resolutions,
+    judge_reviewed_ratings,
     latest_ratings,
 )
 from shared.clock import SHANGHAI
 
 INTERVALS = ("week", "month")
 TREND_POINTS = 12  # without `from`: the last twelve weeks or months up to `to`
-FIGURES = ("assignment_rate", "on_time_reply_rate", "satisfaction_rate")
+FIGURES = ("assignment_rate", "on_time_reply_rate", "satisfaction_rate", *EXTRA_FIGURES)
 OUTCOMES = ("met", "missed", "all")
 DEADLINE_STATES = ("overdue", "due_soon")
 PAGE_LIMIT = 100  # the most rows one page of a list may ask for
@@ -215,6 +218,10 @@ def figure_cases(query: ListFigureCases, assignments: Iterable[AssignmentRecord]
         judged = judge_assignments(assignments, period, now)
     elif query.figure == "on_time_reply_rate":
         judged = judge_replies(replies, period, now)
+    elif query.figure == "resolution_rate":
+        judged = judge_resolutions(ratings, period)
+    elif query.figure == "reviewed_satisfaction_rate":
+        judged = judge_reviewed_ratings(ratings, period)
     else:
         judged = judge_ratings(ratings, period)
     counted = []

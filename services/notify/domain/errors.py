@@ -31,6 +31,23 @@ class InvalidCallbackOutcome(InvalidInput):
                          "outcome must be satisfied, basically_satisfied, unsatisfied, no_answer or refused")
 
 
+class InvalidResolution(InvalidInput):
+    """解决情况: required with a rating, one of three values; a call without a rating has none."""
+
+
+class RatingNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("该轮次没有评价 / this reply round has no rating")
+
+
+class ReviewNotAllowed(Conflict):
+    """A review (不合理差评) of a rating that is not unsatisfied, marked twice, or withdrawn when not marked."""
+
+
+class InvalidReview(InvalidInput):
+    """A review without a reason, or with one too long."""
+
+
 class HotspotNotFound(NotFound):
     """No hotspot (问题清单条目) with this key: never flagged, never worked on."""
 

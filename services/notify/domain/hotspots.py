@@ -26,7 +26,7 @@ import heapq
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from services.notify.domain.errors import HotspotNotFound, InvalidHotspotChange, InvalidReportRequest
@@ -35,9 +35,9 @@ from shared.contracts.codes import CATEGORY_NAMES, TOWNS
 from shared.domain import Aggregate
 from shared.geo import EARTH_RADIUS_M, distance_m
 
-KINDS = ("recurring", "rising", "night_noise", "reopened", "nearby")
+KINDS = ("recurring", "rising", "night_noise", "reopened", "nearby", "firm")
 KIND_NAMES = {"recurring": "同地同类反复投诉", "rising": "投诉量上升", "night_noise": "夜间噪声集中",
-              "reopened": "多次重办", "nearby": "同一地点附近反复投诉"}
+              "reopened": "多次重办", "nearby": "同一地点附近反复投诉", "firm": "企业重复被举报"}
 CELL_DEGREES = 0.005  # the grid that names a nearby cluster's key (about 550 m north-south)
 STATUSES = ("open", "in_progress", "resolved")
 STATUS_NAMES = {"open": "待包案", "in_progress": "包案整改中", "resolved": "已销号"}
@@ -46,7 +46,7 @@ NOISE = "noise"
 WEEK = timedelta(days=7)
 RISING_WEEKS = 4  # "this week" is compared with the weekly average of the four weeks before it
 KEY = re.compile(r"^(recurring:[a-z_]{1,32}:[a-z_]{1,32}|rising:[a-z_]{1,32}|night_noise:[a-z_]{1,32}"
-                 r"|reopened:[A-Za-z0-9_-]{1,64}|nearby:[a-z_]{1,32}:-?\d{1,6}_-?\d{1,6})$")
+                 r"|reopened:[A-Za-z0-9_-]{1,64}|nearby:[a-z_]{1,32}:-?\d{1,6}_-?\d{1,6}|firm:[A-Za-z0-9_-]{1,36})$")
 OWNER_MAX, TEXT_MAX = 40, 2000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -62,6 +62,8 @@ class HotspotRules:
     radius_m: float = 500.0  # the nearby rule's radius
     night_from_hour: int = 22  # 22:00 …
     night_until_hour: int = 6  # … to 06:00, Asia/Shanghai
+    firm_threshold: int = 3  # the firm rule: FIRM_REPEAT_THRESHOLD cases …
+    firm_days: int = 90  # … received within FIRM_REPEAT_DAYS days (docs/firms.md)
 
     @property
     def lookback(self) -> timedelta:
@@ -104,6 +106,7 @@ class Hotspot:
     flagged: bool
     reason: str  # why it is flagged (or what it would take), in Chinese
     figures: dict[str, float] = field(default_factory=dict)
+    label: str | None = None  # what names it when town and type do not (the firm rule: the firm's name)
 
     @property
     def count(self) -> int:
@@ -297,10 +300,48 @@ def _hotspot(key: str, kind: str, town: str | None, category: str | None, start:
                    dict(figures or {"cases": len(cases)}))
 
 
+@dataclass(frozen=True)
+class FirmCase:
+    """A case linked to a firm of routing's register (被举报企业), as notify follows it."""
+
+    firm_id: str
+    firm_name: str
+    credit_code: str
+    firm_town: str | None
+    case: HotspotCase
+
+
+FIRM_NOT_COUNTED = ("rejected", "merged")  # 不予受理; 并单 (its master counts)
+
+
+def firm_hotspots(cases: Iterable[FirmCase], now: datetime, rules: HotspotRules = HotspotRules()) -> dict[str, Hotspot]:
+    """firm (企业重复被举报, docs/firms.md): a firm with `firm_threshold`+ linked cases received within the
+    `firm_days` days ending at `now` (now − days < received ≤ now), refused (不予受理) and merged (并单) cases not
+    counted. The key is `firm:<firm id>`; the firm's name and credit code label it."""
+    start = now - timedelta(days=rules.firm_days)
+    groups: dict[str, list[FirmCase]] = {}
+    for linked in cases:
+        c = linked.case
+        if start < c.received_at <= now and c.status not in FIRM_NOT_COUNTED:
+            groups.setdefault(linked.firm_id, []).append(linked)
+    found: dict[str, Hotspot] = {}
+    for firm_id, group in groups.items():
+        first, count = group[0], len(group)
+        flagged = count >= rules.firm_threshold
+        reason = (f"{first.firm_name}{rules.firm_days}天内被举报{count}次（达到{rules.firm_threshold}次即为重复被举报；"
+                  "不予受理、已并单的不计）")
+        key = f"firm:{firm_id}"
+        hotspot = _hotspot(key, "firm", first.firm_town, None, start, now, [g.case for g in group], flagged, reason,
+                           {"cases": count, "days": rules.firm_days})
+        found[key] = replace(hotspot, label=f"{first.firm_name}（{first.credit_code}）")
+    return found
+
+
 def quiet(key: str, now: datetime, rules: HotspotRules = HotspotRules()) -> Hotspot:
     """A key with a state but no case left in its window: shown with nothing behind it."""
     kind, town, category = parse_key(key)
-    start = now - (WEEK if kind == "rising" else timedelta(days=rules.window_days))
+    start = now - (WEEK if kind == "rising" else timedelta(days=rules.firm_days if kind == "firm"
+                                                           else rules.window_days))
     return Hotspot(key, kind, town, category, start, now, (), False, "统计期内已无相关投诉", {"cases": 0})
 
 

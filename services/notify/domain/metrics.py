@@ -10,6 +10,12 @@ For a period P = [first day 00:00, day after the last day 00:00) in Asia/Shangha
   returned (退单) and waits to be routed again: its next assignment sets the deadline anew);
 - satisfaction rate (满意度) = reply rounds whose latest rating was given in P and is satisfied or
   basically satisfied ÷ rounds whose latest rating was given in P.
+Beside them, not targets (docs/metrics.md):
+- resolution rate (解决率) = rounds whose latest rating was given in P and says the problem was resolved ÷
+  rounds whose latest rating was given in P and says resolved, partly resolved or unresolved (a latest
+  rating without a resolution, given before it was asked, leaves its round out of both);
+- reviewed satisfaction rate (审核后满意度) = the satisfaction rate without the rounds whose latest rating is
+  unsatisfied and was marked unreasonable (不合理差评) by a supervisor: out of numerator and denominator.
 Each figure carries the ids behind its numerator (`cases`) and the ids that missed (`misses`).
 Every rule judges by the times the events carry, never by when they arrived: a late-delivered reply
 made before its deadline is on time, and an older rating delivered late does not replace a newer one.
@@ -33,6 +39,9 @@ from shared.clock import SHANGHAI
 # "type" is DESIGN.md's word for the category (类型): both name the same grouping.
 GROUP_BY = ("department", "type", "category", "town", "channel")
 SATISFIED = frozenset({"satisfied", "basically_satisfied"})
+RESOLVED = "resolved"
+RESOLUTIONS = ("resolved", "partly_resolved", "unresolved")  # 解决 / 部分解决 / 未解决
+EXTRA_FIGURES = ("resolution_rate", "reviewed_satisfaction_rate")  # shown beside the targets, not targets
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)  # beyond these a report is a typo
 MAX_DAYS = 3 * 366  # a period of three years at most: longer is a typo, and costly to compute
 
@@ -138,6 +147,8 @@ class RatingRecord:
     town: str | None = None
     channel: str | None = None
     tracking_code: str | None = None
+    resolution: str | None = None  # resolved | partly_resolved | unresolved; None: not asked
+    unreasonable: bool = False  # the round's unsatisfied rating was marked unreasonable (不合理差评)
 
     @property
     def due(self) -> datetime | None:
@@ -172,6 +183,9 @@ class Figures:
     assignment_rate: Rate
     on_time_reply_rate: Rate
     satisfaction_rate: Rate
+    # beside the three targets, never instead of them (their `target` is 0: they have none)
+    resolution_rate: Rate | None = None
+    reviewed_satisfaction_rate: Rate | None = None
 
 
 @dataclass(frozen=True)
@@ -242,6 +256,31 @@ def judge_ratings(records: Iterable[RatingRecord], period: Period) -> Judged:
     return Judged(tuple(satisfied), tuple(unsatisfied))
 
 
+def judge_resolutions(records: Iterable[RatingRecord], period: Period) -> Judged:
+    """解决率: the rounds whose latest rating was given in P, by its resolution; one without is left out."""
+    resolved: list[Record] = []
+    not_resolved: list[Record] = []
+    for r in latest_ratings(records):
+        if r.rated_at not in period or r.resolution not in RESOLUTIONS:
+            continue
+        (resolved if r.resolution == RESOLVED else not_resolved).append(r)
+    return Judged(tuple(resolved), tuple(not_resolved))
+
+
+def judge_reviewed_ratings(records: Iterable[RatingRecord], period: Period) -> Judged:
+    """审核后满意度: as the satisfaction rate, without the rounds whose unsatisfied rating was marked unreasonable."""
+    judged = judge_ratings(records, period)
+    return Judged(judged.hits, tuple(r for r in judged.misses if not (isinstance(r, RatingRecord) and r.unreasonable)))
+
+
+def resolution_rate(records: Iterable[RatingRecord], period: Period) -> Rate:
+    return _rate(judge_resolutions(records, period), 0.0)
+
+
+def reviewed_satisfaction_rate(records: Iterable[RatingRecord], period: Period, target: float = 0.98) -> Rate:
+    return _rate(judge_reviewed_ratings(records, period), target)
+
+
 def assignment_rate(records: Iterable[AssignmentRecord], period: Period, now: datetime,
                     target: float = 1.0) -> Rate:
     return _rate(judge_assignments(records, period, now), target)
@@ -269,6 +308,8 @@ def figures(assignments: Sequence[AssignmentRecord], replies: Sequence[ReplyReco
         assignment_rate=assignment_rate(assignments, period, now, targets.assignment_rate),
         on_time_reply_rate=on_time_reply_rate(replies, period, now, targets.on_time_reply_rate),
         satisfaction_rate=satisfaction_rate(ratings, period, targets.satisfaction_rate),
+        resolution_rate=resolution_rate(ratings, period),
+        reviewed_satisfaction_rate=reviewed_satisfaction_rate(ratings, period, targets.satisfaction_rate),
     )
 
 

@@ -16,10 +16,12 @@ class RoundRating(Aggregate):
     rating: str  # satisfied | basically_satisfied | unsatisfied
     via: str  # citizen | callback_link | phone_callback
     rated_at: datetime
+    resolution: str | None = None  # resolved | partly_resolved | unresolved; None: not asked (older ratings)
 
-    def rate_again(self, rating: str, via: str, rated_at: datetime) -> bool:
-        """A later rating replaces this one; an older one delivered late does not. True when it changed."""
+    def rate_again(self, rating: str, via: str, rated_at: datetime, resolution: str | None = None) -> bool:
+        """A later rating replaces this one, with its resolution (none: the round has none now); an older one
+        delivered late does not. True when it changed."""
         if rated_at < self.rated_at:
             return False
-        self.rating, self.via, self.rated_at = rating, via, rated_at
+        self.rating, self.via, self.rated_at, self.resolution = rating, via, rated_at, resolution
         return True

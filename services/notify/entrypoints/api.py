@@ -42,6 +42,18 @@ SATISFACTION_NOTE = (
 )
 
 
+RESOLUTION_NOTE = (
+    "解决率不是三项指标之一：各轮次最新评价中答“解决”的 ÷ 答了解决情况的（解决、部分解决、未解决）；未答的轮次不计入 / "
+    "not one of the three targets: rounds whose latest rating says resolved ÷ rounds whose latest rating says "
+    "resolved, partly_resolved or unresolved; rounds without an answer are left out of both"
+)
+REVIEWED_NOTE = (
+    "审核后满意度：不计被督查人员标记为不合理差评的不满意轮次（分子分母均不计）；考核与目标仍按原始满意度 / "
+    "reviewed: without the rounds whose unsatisfied rating a supervisor marked unreasonable (out of numerator and "
+    "denominator); the target and the assessment use the raw satisfaction rate"
+)
+
+
 def build_router(settings: NotifySettings, bus: MessageBus[Any]) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["notify"])
     deps = auth_deps(settings.jwt_key)
@@ -92,7 +104,8 @@ def build_router(settings: NotifySettings, bus: MessageBus[Any]) -> APIRouter:
 
     @router.get("/metrics/sla/cases")
     def sla_cases(
-        figure: str = Query(..., max_length=32, description="assignment_rate | on_time_reply_rate | satisfaction_rate"),
+        figure: str = Query(..., max_length=32, description="assignment_rate | on_time_reply_rate | "
+                            "satisfaction_rate | resolution_rate | reviewed_satisfaction_rate"),
         outcome: str = Query("missed", max_length=16, description="missed | met | all"),
         first_day: str | None = Query(None, alias="from", description="YYYY-MM-DD (default: 1st of the month)"),
         last_day: str | None = Query(None, alias="to", description="YYYY-MM-DD, inclusive (default: today)"),
@@ -163,15 +176,29 @@ def _figures_json(figures: Figures, callbacks: tuple[int, int] | None = None,
         done = rated + unreachable
         valid = {"numerator": rated, "denominator": done, "rate": round(rated / done, 4) if done else None}
     satisfaction = rate_json(figures.satisfaction_rate) | {"valid_callback_rate": valid, "note": SATISFACTION_NOTE}
+    if figures.reviewed_satisfaction_rate is not None:  # beside the raw one, never instead of it
+        satisfaction["reviewed"] = rate_json(figures.reviewed_satisfaction_rate) | {
+            "left_out": figures.satisfaction_rate.denominator - figures.reviewed_satisfaction_rate.denominator,
+            "note": REVIEWED_NOTE}
     found = {
         "assignment_rate": rate_json(figures.assignment_rate),
         "on_time_reply_rate": rate_json(figures.on_time_reply_rate),
         "satisfaction_rate": satisfaction,
     }
+    if figures.resolution_rate is not None:  # not a target: no target, no met
+        found["resolution_rate"] = extra_rate_json(figures.resolution_rate) | {"note": RESOLUTION_NOTE}
     if link is not None:
         for name, figure in found.items():
             figure["cases_url"] = link(name)
+        if "reviewed" in satisfaction:
+            satisfaction["reviewed"]["cases_url"] = link("reviewed_satisfaction_rate")
     return found
+
+
+def extra_rate_json(rate: Rate) -> dict[str, Any]:
+    """A figure shown beside the targets (解决率): numerator, denominator and rate, no target."""
+    return {"numerator": rate.numerator, "denominator": rate.denominator,
+            "rate": None if rate.rate is None else round(rate.rate, 4)}
 
 
 def report_json(view: TargetsView) -> dict[str, Any]:
@@ -220,7 +247,11 @@ def trend_json(view: TrendView) -> dict[str, Any]:
         "points": [{"key": bucket.key, **_period_json(bucket.period),
                     "assignment_rate": _count_json(figures.assignment_rate),
                     "on_time_reply_rate": _count_json(figures.on_time_reply_rate),
-                    "satisfaction_rate": _count_json(figures.satisfaction_rate)}
+                    "satisfaction_rate": _count_json(figures.satisfaction_rate),
+                    **({"resolution_rate": extra_rate_json(figures.resolution_rate)}
+                       if figures.resolution_rate is not None else {}),
+                    **({"reviewed_satisfaction_rate": _count_json(figures.reviewed_satisfaction_rate)}
+                       if figures.reviewed_satisfaction_rate is not None else {})}
                    for bucket, figures in view.points],
     }
 
@@ -233,7 +264,7 @@ def case_line_json(line: CaseLine) -> dict[str, Any]:
         "town": line.town, "town_name": line.town_name,
         "channel": line.channel, "channel_name": line.channel_name,
         "reply_round": line.reply_round, "due": _at(line.due), "done_at": _at(line.done_at),
-        "met": line.met, "rating": line.rating,
+        "met": line.met, "rating": line.rating, "resolution": line.resolution, "unreasonable": line.unreasonable,
     }
 
 

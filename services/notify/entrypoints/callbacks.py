@@ -30,6 +30,9 @@ class CallIn(BaseModel):
     outcome: Literal["satisfied", "basically_satisfied", "unsatisfied", "no_answer", "refused"] = Field(
         description="满意 / 基本满意 / 不满意 / 无人接听 / 拒绝回访")
     note: str | None = Field(None, max_length=1000, description="回访记录（可选）")
+    resolution: Literal["resolved", "partly_resolved", "unresolved"] | None = Field(
+        None, description="问题是否解决：解决 / 部分解决 / 未解决（取得评价时必填，无人接听、拒绝回访时不填）/ "
+                          "required with a rating, absent without one")
 
 
 def build_callbacks_router(jwt_key: str, bus: MessageBus[Any]) -> APIRouter:
@@ -59,7 +62,7 @@ def build_callbacks_router(jwt_key: str, bus: MessageBus[Any]) -> APIRouter:
     def record_call(body: CallIn, complaint_id: str = ComplaintId, reply_round: int = Round,
                     user: Principal = Depends(deps.role(*CALLERS))) -> dict[str, Any]:
         return callback_json(bus.handle(RecordCallbackCall(complaint_id, reply_round, body.outcome, user.username,
-                                                           body.note)))
+                                                           body.note, body.resolution)))
 
     return router
 

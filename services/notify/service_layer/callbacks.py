@@ -11,7 +11,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.notify.adapters.repository import callback_calls
-from services.notify.domain.callbacks import OUTCOME_LABELS, RATINGS, Callback, CallbackPolicy, Reason, choose
+from services.notify.domain.callbacks import (
+    OUTCOME_LABELS,
+    RATINGS,
+    RESOLUTION_LABELS,
+    Callback,
+    CallbackPolicy,
+    Reason,
+    choose,
+)
 from services.notify.domain.case import SlaCase
 from services.notify.domain.commands import GetCallback, ListCallbacks, RecordCallbackCall
 from services.notify.domain.errors import CallbackNotFound
@@ -55,7 +63,7 @@ def rated_online(event: ComplaintRatedV1, uow: NotifyUnitOfWork, policy: Callbac
         return
     callback = uow.callbacks.get(event.complaint_id, event.reply_round, for_update=True)
     if callback is not None:
-        callback.rated_online(event.rating, at=event.rated_at)
+        callback.rated_online(event.rating, at=event.rated_at, resolution=event.resolution)
         return
     if event.rating != "unsatisfied":
         return
@@ -87,6 +95,8 @@ class CallbackView:
     attempts: int
     completed_at: datetime | None
     completed_by: str | None
+    resolution: str | None = None  # 解决情况, with the rating that completed it
+    resolution_label: str | None = None
     calls: tuple[dict[str, Any], ...] = ()
 
 
@@ -108,7 +118,8 @@ def _view(row: Any, uow: NotifyUnitOfWork, now: datetime, calls: tuple[dict[str,
         replied_at=row.replied_at, due_at=row.due_at, overdue=row.status == "pending" and now > row.due_at,
         status=str(row.status), outcome=row.outcome,
         outcome_label=OUTCOME_LABELS.get(row.outcome or ""), attempts=row.attempts, completed_at=row.completed_at,
-        completed_by=row.completed_by, calls=calls)
+        completed_by=row.completed_by, resolution=row.resolution,
+        resolution_label=RESOLUTION_LABELS.get(row.resolution or ""), calls=calls)
 
 
 def list_callbacks(query: ListCallbacks, uow: NotifyUnitOfWork) -> dict[str, Any]:
@@ -123,6 +134,7 @@ def get_callback(query: GetCallback, uow: NotifyUnitOfWork) -> CallbackView:
     if callback is None:
         raise CallbackNotFound()
     calls = tuple({"at": c.at, "by": c.by, "outcome": c.outcome, "outcome_label": OUTCOME_LABELS[c.outcome],
+                   "resolution": c.resolution, "resolution_label": RESOLUTION_LABELS.get(c.resolution or ""),
                    "note": c.note} for c in callback_calls(uow.session, query.complaint_id, query.reply_round))
     return _view(callback, uow, uow.clock.now(), calls)
 
@@ -134,13 +146,13 @@ def record_callback_call(command: RecordCallbackCall, uow: NotifyUnitOfWork, cal
         raise CallbackNotFound()
     now = uow.clock.now()
     callback.record_call(command.outcome, by=command.by, at=now, note=command.note,
-                         max_attempts=callbacks.max_attempts)
+                         max_attempts=callbacks.max_attempts, resolution=command.resolution)
     if command.outcome in RATINGS:
         rating = uow.ratings.get(command.complaint_id, command.reply_round)
         if rating is None:
             uow.ratings.add(RoundRating(command.complaint_id, command.reply_round, callback.tracking_code,
-                                        command.outcome, "phone_callback", now))
+                                        command.outcome, "phone_callback", now, command.resolution))
         else:
-            rating.rate_again(command.outcome, "phone_callback", now)
+            rating.rate_again(command.outcome, "phone_callback", now, command.resolution)
     uow.commit()
     return get_callback(GetCallback(command.complaint_id, command.reply_round), uow)

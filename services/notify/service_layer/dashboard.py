@@ -47,6 +47,8 @@ class CaseLine:
     done_at: datetime | None  # assigned, replied or rated at (None: not yet)
     met: bool | None = None  # the figure's verdict (None in the deadline lists)
     rating: str | None = None
+    resolution: str | None = None  # 解决情况 of the rating (resolved | partly_resolved | unresolved)
+    unreasonable: bool = False  # the unsatisfied rating was marked unreasonable (不合理差评)
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,8 @@ def case_line(record: Record, directory: DepartmentDirectory, *, met: bool | Non
         channel=record.channel, channel_name=names.channel,
         reply_round=getattr(record, "reply_round", 1), due=record.due, done_at=record.done_at, met=met,
         rating=record.rating if isinstance(record, RatingRecord) else None,
+        resolution=record.resolution if isinstance(record, RatingRecord) else None,
+        unreasonable=record.unreasonable if isinstance(record, RatingRecord) else False,
     )
 
 

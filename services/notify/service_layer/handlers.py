@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from services.notify.domain import dashboard as dash
-from services.notify.domain import disclosure, hotspots
+from services.notify.domain import disclosure, hotspots, reviews
 from services.notify.domain.callbacks import CallbackPolicy
 from services.notify.domain.case import Alert, SlaCase
 from services.notify.domain.clocks import SlaPolicy
@@ -29,8 +29,10 @@ from services.notify.domain.metrics import Targets
 from services.notify.domain.notifications import alert_messages, new_case_message
 from services.notify.domain.rating import RoundRating
 from services.notify.service_layer import callbacks as callback_handlers
-from services.notify.service_layer import dashboard, reports, views
+from services.notify.service_layer import dashboard, firms, pauses, reports, views
 from services.notify.service_layer import hotspots as hotspot_handlers
+from services.notify.service_layer import incidents as incident_handlers
+from services.notify.service_layer import reviews as review_handlers
 from services.notify.service_layer.assessment import (
     AssessUnits,
     ListDepartmentNames,
@@ -43,23 +45,33 @@ from services.notify.service_layer.assessment import (
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.calendar import WorkingCalendar
 from shared.contracts.events import (
+    AssignmentDisputedV1,
     AssistRepliedV1,
     AssistRequestedV1,
     CaseAcceptedV1,
     CaseAssignedV1,
+    CaseFirmLinkedV1,
+    CaseFirmUnlinkedV1,
     CaseForwardedV1,
+    CaseIncidentClearedV1,
+    CaseIncidentDeclaredV1,
     CaseMergedV1,
     CaseRejectedV1,
     CaseRepliedV1,
+    CaseResumedV1,
     CaseReturnedV1,
+    CaseSuspendedV1,
     CaseTriagedV1,
     ComplaintAnonymisedV1,
     ComplaintEvent,
     ComplaintRatedV1,
     ComplaintReceivedV1,
     DepartmentsChangedV1,
+    DisputeDecidedV1,
     EventPayload,
     ExtensionDecidedV1,
+    IncidentReferralRecordedV1,
+    InvestigationCheckedV1,
     SessionsEndedV1,
 )
 from shared.outbound import ListOutbound, ReplayOutbound, list_outbound, replay_outbound
@@ -113,9 +125,9 @@ def complaint_rated(event: ComplaintRatedV1, uow: NotifyUnitOfWork, callbacks: C
     rating = uow.ratings.get(event.complaint_id, event.reply_round)
     if rating is None:
         uow.ratings.add(RoundRating(event.complaint_id, event.reply_round, event.tracking_code, event.rating,
-                                    event.via, event.rated_at))
+                                    event.via, event.rated_at, event.resolution))
     else:
-        rating.rate_again(event.rating, event.via, event.rated_at)
+        rating.rate_again(event.rating, event.via, event.rated_at, event.resolution)
     callback_handlers.rated_online(event, uow, callbacks, calendar)
     uow.commit()
 
@@ -131,7 +143,8 @@ def departments_changed(event: DepartmentsChangedV1, uow: NotifyUnitOfWork) -> N
 # --- commands -------------------------------------------------------------------------------------
 
 
-def sweep_sla_clocks(command: SweepSlaClocks, uow: NotifyUnitOfWork, policy: SlaPolicy) -> list[Alert]:
+def sweep_sla_clocks(command: SweepSlaClocks, uow: NotifyUnitOfWork, policy: SlaPolicy,
+                     duty_phones: tuple[str, ...] = ()) -> list[Alert]:
     """One pass over the running clocks; each case is its own transaction, so one bad row stops nothing.
     Its alerts' messages are written in that transaction (sent by the robot sender after it commits)."""
     candidates = uow.cases.with_open_clocks()
@@ -159,6 +172,7 @@ def sweep_sla_clocks(command: SweepSlaClocks, uow: NotifyUnitOfWork, policy: Sla
     except Exception:  # noqa: BLE001 - log; the next pass tries again
         log.exception("reminding late assists failed")
         uow.rollback()
+    incident_handlers.sweep_incidents(uow, command.at, duty_phones)  # 突发环境事件: 1 h 30 warning, 2 h escalation
     return raised
 
 
@@ -194,6 +208,10 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     disclosure.PublicMonthly: reports.public_monthly,
     AssessUnits: assess_units,
     ListDepartmentNames: list_department_names,
+    reviews.ListUnsatisfiedRatings: review_handlers.list_unsatisfied_ratings,
+    reviews.GetRatingReview: review_handlers.get_rating_review,
+    reviews.MarkUnreasonable: review_handlers.mark_unreasonable,
+    reviews.WithdrawUnreasonable: review_handlers.withdraw_unreasonable,
 }
 
 # notify's own SlaWarningV1 / CaseEscalatedV1 come back on the lifecycle topic: no handler, so skipped.
@@ -201,8 +219,8 @@ EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     ComplaintReceivedV1: [complaint_received],
     CaseTriagedV1: [follow_lifecycle],
     # note_reply and log_assignment leave the commit to the event's last handler (one unit of work per event)
-    CaseAssignedV1: [log_assignment, track_assists, follow_lifecycle],
-    CaseAcceptedV1: [log_assignment, follow_lifecycle],
+    CaseAssignedV1: [log_assignment, track_assists, incident_handlers.case_assigned, follow_lifecycle],
+    CaseAcceptedV1: [log_assignment, incident_handlers.case_accepted, follow_lifecycle],
     CaseRepliedV1: [hotspot_handlers.note_reply, log_assignment, track_assists, case_replied],
     CaseReturnedV1: [log_assignment, track_assists, follow_lifecycle],
     CaseRejectedV1: [follow_lifecycle],
@@ -211,8 +229,20 @@ EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     AssistRequestedV1: [track_assists],
     AssistRepliedV1: [track_assists],
     ExtensionDecidedV1: [follow_lifecycle],
+    # paused clocks (派单异议, 挂起): service_layer/pauses.py
+    AssignmentDisputedV1: [pauses.log_dispute, follow_lifecycle],
+    DisputeDecidedV1: [pauses.log_dispute, follow_lifecycle],
+    CaseSuspendedV1: [follow_lifecycle],
+    CaseResumedV1: [follow_lifecycle],
     ComplaintRatedV1: [complaint_rated],
     ComplaintAnonymisedV1: [callback_handlers.anonymised],  # 保存期限: the calls' notes scrubbed
     DepartmentsChangedV1: [departments_changed],
     SessionsEndedV1: [record_ended_sessions],  # intake's accounts: tokens of ended sessions are refused
+    CaseFirmLinkedV1: [firms.firm_linked],  # 被举报企业: the problem list's firm rule (docs/firms.md)
+    CaseFirmUnlinkedV1: [firms.firm_unlinked],
+    # 突发环境事件 (service_layer/incidents.py, docs/incidents.md): the duty officer, the 2-hour clock
+    CaseIncidentDeclaredV1: [incident_handlers.incident_declared],
+    CaseIncidentClearedV1: [incident_handlers.incident_cleared],
+    IncidentReferralRecordedV1: [incident_handlers.referral_recorded],
+    InvestigationCheckedV1: [incident_handlers.onsite_checked],
 }

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.notify.domain.departments import DepartmentDirectory
 from services.notify.domain.disclosure import ReplySummary
@@ -28,6 +28,7 @@ from services.notify.domain.hotspots import (
     ListHotspots,
     UpdateHotspot,
     assess,
+    firm_hotspots,
     quiet,
     town_name,
     type_name,
@@ -75,6 +76,7 @@ class HotspotView:
 def hotspots_at(uow: NotifyUnitOfWork, now: datetime, rules: HotspotRules) -> list[HotspotView]:
     """Every hotspot flagged at `now` and every key with a decision, flagged ones first, the largest first."""
     found = assess(uow.issues.hotspot_cases(now - rules.lookback, rules.reopen_rounds), now, rules)
+    found.update(firm_hotspots(uow.firm_links.cases_since(now - timedelta(days=rules.firm_days)), now, rules))
     states = {s.key: s for s in uow.hotspots.all()}
     keys = {k for k, h in found.items() if h.flagged} | set(states)
     directory = uow.departments.get()
@@ -143,6 +145,8 @@ def view(hotspot: Hotspot, state: HotspotState | None, directory: DepartmentDire
         title = f"全区 · {category}"
     elif hotspot.kind == "night_noise":
         title = f"{town} · 夜间噪声"
+    elif hotspot.kind == "firm":  # 被举报企业: the firm's name and credit code (docs/firms.md)
+        title = hotspot.label or f"企业 {hotspot.key.partition(':')[2]}"
     else:
         code = hotspot.cases[0].tracking_code if hotspot.cases else None
         title = f"{code or hotspot.key.partition(':')[2]} · 第{int(hotspot.figures.get('reply_round', 0))}轮办理"

@@ -6,6 +6,8 @@ from sqlalchemy.orm import Session
 
 from services.notify.adapters.assignments import AssignmentLog
 from services.notify.adapters.assists import AssistLog
+from services.notify.adapters.firms import FirmLinks
+from services.notify.adapters.incidents import IncidentClocks
 from services.notify.adapters.issues import HotspotRepository, IssueQueries, ReplySummaryRepository
 from services.notify.adapters.queries import ReportQueries
 from services.notify.adapters.repository import (
@@ -14,6 +16,7 @@ from services.notify.adapters.repository import (
     DepartmentRepository,
     RatingRepository,
 )
+from services.notify.adapters.reviews import RatingReviewRepository
 from shared.uow import SqlUnitOfWork
 
 SOURCE = "/hechuan/notify"
@@ -30,6 +33,9 @@ class NotifyUnitOfWork(SqlUnitOfWork):
     issues: IssueQueries
     assignments: AssignmentLog  # every assignment and how it went (考核)
     assists: AssistLog  # departments asked to assist a lead (协办), reminded when late
+    reviews: RatingReviewRepository  # 不合理差评: supervisors' reviews of unsatisfied ratings
+    firm_links: FirmLinks  # 被举报企业: the firm each case is linked to (routing's register)
+    incidents: IncidentClocks  # 突发环境事件: the 2-hour first-response clocks (docs/incidents.md)
 
     def open_repositories(self, session: Session) -> None:
         self.cases = self.repository(CaseRepository, clock=self.clock)
@@ -42,3 +48,6 @@ class NotifyUnitOfWork(SqlUnitOfWork):
         self.issues = IssueQueries(session)
         self.assignments = AssignmentLog(session)
         self.assists = AssistLog(session)
+        self.reviews = self.repository(RatingReviewRepository)
+        self.firm_links = FirmLinks(session)
+        self.incidents = IncidentClocks(session)

@@ -13,7 +13,7 @@ from services.notify.adapters.queries import FIGURE_NAMES
 from services.notify.adapters.repository import completed_callbacks
 from services.notify.domain.commands import ListAlerts, ReportSlaTargets
 from services.notify.domain.departments import DepartmentDirectory
-from services.notify.domain.metrics import Figures, Rate, SlaReport, Targets, check_group_by
+from services.notify.domain.metrics import EXTRA_FIGURES, Figures, Rate, SlaReport, Targets, check_group_by
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.contracts.codes import CATEGORY_NAMES, TOWNS
 
@@ -52,15 +52,18 @@ def sla_targets(query: ReportSlaTargets, uow: NotifyUnitOfWork, targets: Targets
     check_group_by(query.group_by)
     aims = dict(zip(FIGURE_NAMES, (targets.assignment_rate, targets.on_time_reply_rate, targets.satisfaction_rate),
                     strict=True))
-    counts = {name: uow.reports.figure_counts(name, period, now, query.group_by) for name in FIGURE_NAMES}
+    # beside the targets: the resolution rate (no target) and the reviewed satisfaction rate (the raw one's aim)
+    aims |= {"resolution_rate": 0.0, "reviewed_satisfaction_rate": targets.satisfaction_rate}
+    names = FIGURE_NAMES + EXTRA_FIGURES
+    counts = {name: uow.reports.figure_counts(name, period, now, query.group_by) for name in names}
 
     def rates(key: str | None, *, overall: bool) -> Figures:
         found = {}
-        for name in FIGURE_NAMES:
+        for name in names:
             pairs = counts[name].values() if overall else [counts[name].get(key, (0, 0))]
             met, missed = sum(p[0] for p in pairs), sum(p[1] for p in pairs)
             found[name] = Rate(numerator=met, denominator=met + missed, target=aims[name])
-        return Figures(*(found[name] for name in FIGURE_NAMES))
+        return Figures(**found)
 
     groups: list[tuple[str | None, Figures]] = []
     if query.group_by is not None:

@@ -3,11 +3,12 @@ at commit, like the other repositories), and the published batches (plain rows: 
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -27,6 +28,22 @@ _PLAIN = ("complaint_id", "tracking_code", "round_name", "batch", "number", "key
 
 # (inspection without its updates, the case's content, town, category) for the lists and the public table
 Listed = list[tuple[Inspection, str, str | None, str | None]]
+
+
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    """A batch of a round: its cases, 重点件, 已办结, 逾期 (still 办理中 after the report was due) and whether
+    it is published."""
+
+    round_name: str
+    batch: int
+    cases: int
+    key_cases: int
+    done: int
+    overdue: int
+    published: bool
 
 
 class InspectionRepository(Repository[Inspection]):
@@ -87,6 +104,26 @@ class InspectionRepository(Repository[Inspection]):
                                                     changed_at=at, changed_by=by))
         else:
             row.published, row.changed_at, row.changed_by = published, at, by
+
+    def batches(self, today: date) -> list[BatchCounts]:
+        """Every (round, batch) that has cases, by round then batch, counted in the database. Read only."""
+        case_ = RoutingInspection
+        row = RoutingInspectionBatch
+
+        def count(condition: Any) -> Any:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+        query = (select(col(case_.round_name), col(case_.batch), func.count(),
+                        count(col(case_.key_case).is_(True)),
+                        count(col(case_.progress) == Progress.done.value),
+                        count(and_(col(case_.progress) == Progress.in_progress.value, col(case_.report_due) < today)),
+                        func.max(case((col(row.published).is_(True), 1), else_=0)))
+                 .outerjoin(row, and_(col(row.round_name) == col(case_.round_name),
+                                      col(row.batch) == col(case_.batch)))
+                 .group_by(col(case_.round_name), col(case_.batch))
+                 .order_by(col(case_.round_name), col(case_.batch)))
+        return [BatchCounts(round_name, batch, cases, int(key), int(done), int(overdue), bool(published))
+                for round_name, batch, cases, key, done, overdue, published in self.session.execute(query)]
 
     def is_published(self, round_name: str, batch: int) -> bool:
         row = self.session.get(RoutingInspectionBatch, (round_name, batch))

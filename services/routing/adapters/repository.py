@@ -16,6 +16,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from services.routing.adapters.pause_tables import RoutingDispute, RoutingSuspension
 from services.routing.adapters.tables import (
     RoutingAssist,
     RoutingCase,
@@ -44,13 +45,15 @@ from services.routing.domain.case import (
 from services.routing.domain.deadlines import TimeLimit
 from services.routing.domain.departments import Department, DepartmentDirectory
 from services.routing.domain.duplicates import Candidate
+from services.routing.domain.pauses import Dispute, DisputeStatus, SuspendReason, Suspension
 from services.routing.domain.routing import RoutingRule
 from services.routing.domain.rules import RuleBook, RuleChange
 from shared.contracts.codes import Town
 from shared.repository import Repository
 
 # Case fields stored in a column of the same name; the rest are mapped by hand below.
-_SPECIAL = {"explanation", "status", "reply_text", "history", "extensions", "assists", "photos"}
+_SPECIAL = {"explanation", "status", "reply_text", "history", "extensions", "assists", "photos", "disputes",
+            "suspensions"}
 _PLAIN = [f.name for f in fields(Case) if f.name not in _SPECIAL]
 
 
@@ -114,6 +117,7 @@ class CaseRepository(Repository[Case]):
                                       .order_by(col(RoutingPhoto.uploaded_at), col(RoutingPhoto.id)))
         case.photos = [Photo(p.id, p.reply_round, p.department, p.key, p.content_type, p.size, p.sha256,
                              p.uploaded_by, p.uploaded_at, stored=True) for p in photos]
+        self._load_pauses(case)
         return self._hold(complaint_id, case, new=False)
 
     def list(self, *, statuses: Iterable[Status], department: str | None = None) -> list[Case]:
@@ -175,7 +179,6 @@ class CaseRepository(Repository[Case]):
         arrives or leaves. `page` (offset, limit): only the cases of that page of the list (with
         `filters`, as `page()` takes them) and the list's length, which is all a page shows: a long list
         (the replied cases) is not read whole to tell whether one page changed."""
-        history = RoutingCaseHistory
         where, order = self._queue(statuses=statuses, department=department, **filters)
         if page is None:
             ids: Any = select(col(RoutingCase.complaint_id)).where(*where)
@@ -183,10 +186,15 @@ class CaseRepository(Repository[Case]):
         else:
             ids = select(col(RoutingCase.complaint_id)).where(*where).order_by(*order).offset(page[0]).limit(page[1])
             cases = self.session.scalar(select(func.count()).select_from(RoutingCase).where(*where)) or 0
+        return (*self._history_fingerprint(ids), int(cases))
+
+    def _history_fingerprint(self, ids: Any) -> tuple[int, int, int]:
+        """Count, highest and sum of the history ids of the cases `ids` (a SELECT of complaint ids)."""
+        history = RoutingCaseHistory
         query = (select(func.count(col(history.id)), func.max(col(history.id)), func.sum(col(history.id)))
                  .where(col(history.complaint_id).in_(ids.scalar_subquery())))
         count, highest, total = self.session.execute(query).one()
-        return int(count or 0), int(highest or 0), int(total or 0), int(cases)
+        return int(count or 0), int(highest or 0), int(total or 0)
 
     def duplicate_candidates(self, *, category: str, town: str | None, since: datetime, until: datetime,
                              box: tuple[float, float, float, float] | None, exclude: str,
@@ -214,8 +222,7 @@ class CaseRepository(Repository[Case]):
                   offset: int = 0) -> tuple[CaseList, int]:
         """The cases `department` is asked to assist (协办), the nearest assist deadline first, each with
         only that department's assist request (read only, not held)."""
-        where = (col(RoutingAssist.department) == department,
-                 col(RoutingAssist.status).in_([s.value for s in statuses]))
+        where = self._assisting(department, statuses)
         total = self.session.scalar(select(func.count()).select_from(RoutingAssist).where(*where)) or 0
         rows = self.session.execute(
             select(RoutingCase, RoutingAssist)
@@ -228,10 +235,22 @@ class CaseRepository(Repository[Case]):
             cases.append(found)
         return cases, total
 
-    def backlog(self, now: datetime, *, days: int, leader: bool | None, limit: int,
-                offset: int = 0) -> tuple[CaseList, int]:
-        """积案: open cases received more than `days` ago, past their deadline, or reopened twice; the
-        oldest first. `leader`: only those given to a leader (True) or not yet (False). Read only."""
+    @staticmethod
+    def _assisting(department: str, statuses: Iterable[AssistStatus]) -> tuple[Any, ...]:
+        return (col(RoutingAssist.department) == department,
+                col(RoutingAssist.status).in_([s.value for s in statuses]))
+
+    def assisting_fingerprint(self, department: str, *, statuses: Iterable[AssistStatus], limit: int,
+                              offset: int = 0) -> tuple[int, ...]:
+        """The history fingerprint of one page of `assisting` and the list's length (see `fingerprint`)."""
+        where = self._assisting(department, statuses)
+        total = self.session.scalar(select(func.count()).select_from(RoutingAssist).where(*where)) or 0
+        ids = (select(col(RoutingAssist.complaint_id)).where(*where)
+               .order_by(col(RoutingAssist.due), col(RoutingAssist.id)).offset(offset).limit(limit))
+        return (*self._history_fingerprint(ids), int(total))
+
+    @staticmethod
+    def _backlog(now: datetime, days: int, leader: bool | None) -> tuple[Any, ...]:
         open_ = col(RoutingCase.status).in_([Status.triage.value, *(s.value for s in OPEN)])
         due = sql_case((col(RoutingCase.status) == Status.triage.value, col(RoutingCase.assign_due)),
                        else_=col(RoutingCase.reply_due))
@@ -239,9 +258,26 @@ class CaseRepository(Repository[Case]):
                                        col(RoutingCase.reply_round) >= 3)]
         if leader is not None:
             where.append(col(RoutingCase.leader).is_not(None) if leader else col(RoutingCase.leader).is_(None))
+        return tuple(where)
+
+    _BACKLOG_ORDER = (col(RoutingCase.received_at), col(RoutingCase.complaint_id))
+
+    def backlog_fingerprint(self, now: datetime, *, days: int, leader: bool | None, limit: int,
+                            offset: int = 0) -> tuple[int, ...]:
+        """The history fingerprint of one page of `backlog` and the list's length (see `fingerprint`)."""
+        where = self._backlog(now, days, leader)
         total = self.session.scalar(select(func.count()).select_from(RoutingCase).where(*where)) or 0
-        rows = self.session.scalars(select(RoutingCase).where(*where)
-                                    .order_by(col(RoutingCase.received_at), col(RoutingCase.complaint_id))
+        ids = (select(col(RoutingCase.complaint_id)).where(*where).order_by(*self._BACKLOG_ORDER)
+               .offset(offset).limit(limit))
+        return (*self._history_fingerprint(ids), int(total))
+
+    def backlog(self, now: datetime, *, days: int, leader: bool | None, limit: int,
+                offset: int = 0) -> tuple[CaseList, int]:
+        """积案: open cases received more than `days` ago, past their deadline, or reopened twice; the
+        oldest first. `leader`: only those given to a leader (True) or not yet (False). Read only."""
+        where = self._backlog(now, days, leader)
+        total = self.session.scalar(select(func.count()).select_from(RoutingCase).where(*where)) or 0
+        rows = self.session.scalars(select(RoutingCase).where(*where).order_by(*self._BACKLOG_ORDER)
                                     .offset(offset).limit(limit))
         return [self._case(row) for row in rows], total
 
@@ -262,14 +298,15 @@ class CaseRepository(Repository[Case]):
                                            col(RoutingExtension.status) == ExtensionStatus.requested.value))
         return {row.complaint_id: self._extension(row) for row in rows}
 
-    def with_pending_extension(self, *, limit: int) -> tuple[CaseList, int]:
+    def with_pending_extension(self, *, limit: int, offset: int = 0) -> tuple[CaseList, int]:
         """Cases with an extension request waiting for a supervisor, the oldest request first (read only)."""
         pending = col(RoutingExtension.status) == ExtensionStatus.requested.value
         total = self.session.scalar(select(func.count()).select_from(RoutingExtension).where(pending)) or 0
         rows = self.session.execute(
             select(RoutingCase, RoutingExtension)
             .join(RoutingExtension, col(RoutingExtension.complaint_id) == col(RoutingCase.complaint_id))
-            .where(pending).order_by(col(RoutingExtension.requested_at), col(RoutingExtension.id)).limit(limit))
+            .where(pending).order_by(col(RoutingExtension.requested_at), col(RoutingExtension.id))
+            .offset(offset).limit(limit))
         cases = []
         for case_row, extension_row in rows:
             found = self._case(case_row)
@@ -367,6 +404,69 @@ class CaseRepository(Repository[Case]):
             entry.id = stored.id
         for extension, row in extensions:
             extension.id = row.id
+        self._write_pauses(case)
+
+    def _load_pauses(self, case: Case) -> None:
+        """派单异议 and 挂起 of the case (pause_tables.py)."""
+        disputes = self.session.scalars(select(RoutingDispute)
+                                        .where(col(RoutingDispute.complaint_id) == case.complaint_id)
+                                        .order_by(col(RoutingDispute.id)))
+        case.disputes = [Dispute(d.department, d.assigned_at, d.reply_round, d.reason, d.raised_at, d.raised_by,
+                                 d.proposed_department, DisputeStatus(d.status), d.decided_at, d.decided_by, d.note,
+                                 d.reassigned_to, d.paused_seconds, id=d.id) for d in disputes]
+        suspensions = self.session.scalars(select(RoutingSuspension)
+                                           .where(col(RoutingSuspension.complaint_id) == case.complaint_id)
+                                           .order_by(col(RoutingSuspension.id)))
+        case.suspensions = [Suspension(s.department, s.reply_round, SuspendReason(s.reason_code), s.started_at,
+                                       s.started_by, s.note, s.ended_at, s.ended_by, s.credited_seconds, id=s.id)
+                            for s in suspensions]
+
+    def _write_pauses(self, case: Case) -> None:
+        disputes = []
+        for dispute in case.disputes:
+            row = self.session.get(RoutingDispute, dispute.id) if dispute.id is not None else None
+            if row is None:
+                row = RoutingDispute(complaint_id=case.complaint_id, department=dispute.department,
+                                     assigned_at=dispute.assigned_at, reply_round=dispute.reply_round,
+                                     reason=dispute.reason, proposed_department=dispute.proposed_department,
+                                     status=dispute.status.value, raised_at=dispute.raised_at,
+                                     raised_by=dispute.raised_by)
+            row.status, row.decided_at, row.decided_by, row.note = (dispute.status.value, dispute.decided_at,
+                                                                    dispute.decided_by, dispute.note)
+            row.reassigned_to, row.paused_seconds, row.reason = (dispute.reassigned_to, dispute.paused_seconds,
+                                                                 dispute.reason)
+            disputes.append((dispute, row))
+        suspensions = []
+        for suspension in case.suspensions:
+            found = self.session.get(RoutingSuspension, suspension.id) if suspension.id is not None else None
+            if found is None:
+                found = RoutingSuspension(complaint_id=case.complaint_id, department=suspension.department,
+                                          reply_round=suspension.reply_round,
+                                          reason_code=suspension.reason_code.value, started_at=suspension.started_at,
+                                          started_by=suspension.started_by)
+            found.note, found.ended_at, found.ended_by, found.credited_seconds = (
+                suspension.note, suspension.ended_at, suspension.ended_by, suspension.credited_seconds)
+            suspensions.append((suspension, found))
+        self.session.add_all([row for _, row in disputes] + [row for _, row in suspensions])
+        self.session.flush()
+        for dispute, row in disputes:
+            dispute.id = row.id
+        for suspension, found in suspensions:
+            suspension.id = found.id
+
+    def open_disputes(self, *, limit: int) -> tuple[CaseList, int]:
+        """Cases with a dispute waiting for a supervisor (异议待裁定), the oldest first (read only)."""
+        waiting = col(RoutingCase.disputed_since).is_not(None)
+        total = self.session.scalar(select(func.count()).select_from(RoutingCase).where(waiting)) or 0
+        rows = self.session.scalars(select(RoutingCase).where(waiting)
+                                    .order_by(col(RoutingCase.disputed_since), col(RoutingCase.complaint_id))
+                                    .limit(limit))
+        cases = []
+        for row in rows:
+            found = self._case(row)
+            self._load_pauses(found)
+            cases.append(found)
+        return cases, total
 
 
 class RuleRepository:

@@ -11,8 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from services.routing.adapters.firm_tables import FIRM_TABLES
 from services.routing.adapters.inspection_tables import INSPECTION_TABLES
 from services.routing.adapters.investigation_tables import INVESTIGATION_TABLES
+from services.routing.adapters.pause_tables import PAUSE_TABLES
 from services.routing.adapters.petition_tables import PETITION_TABLES
 from shared.db import AwareDateTime, BigIntId
 
@@ -138,6 +140,11 @@ class RoutingCase(SQLModel, table=True):
     leader: str | None = Field(default=None, max_length=40)  # 领导包案
     leader_plan: str | None = Field(default=None, max_length=500)
     leader_at: datetime | None = _time(nullable=True)
+    disputed_since: datetime | None = _time(nullable=True)  # 异议中 since (pause_tables.py)
+    suspended_since: datetime | None = _time(nullable=True)  # 挂起 since
+    firm_id: str | None = Field(default=None, max_length=36, index=True)  # 被举报企业 (routing_firms, firm_tables.py)
+    incident: str | None = Field(default=None, max_length=16, index=True)  # 突发环境事件 (domain/incidents.py)
+    incident_since: datetime | None = _time(nullable=True)
 
 
 class RoutingCaseHistory(SQLModel, table=True):
@@ -217,4 +224,6 @@ TABLES: list[sa.Table] = [
     *PETITION_TABLES,  # 信访件 (petition_tables.py)
     *INSPECTION_TABLES,  # 督察交办件 (inspection_tables.py)
     *INVESTIGATION_TABLES,  # 调查处理 (investigation_tables.py)
+    *PAUSE_TABLES,  # 派单异议, 挂起 (pause_tables.py)
+    *FIRM_TABLES,  # 被举报企业 (firm_tables.py)
 ]

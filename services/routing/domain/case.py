@@ -20,21 +20,37 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from services.routing.domain.deadlines import Deadlines
+from services.routing.domain import incidents
+from services.routing.domain.deadlines import DeadlinePolicy, Deadlines
 from services.routing.domain.errors import IllegalTransition
+from services.routing.domain.pauses import (
+    DISPUTE,
+    Dispute,
+    DisputeStatus,
+    PauseRefused,
+    SuspendReason,
+    Suspension,
+    SuspensionLimits,
+)
 from shared.contracts.events import (
+    AssignmentDisputedV1,
     AssistRepliedV1,
     AssistRequestedV1,
     CaseAcceptedV1,
     CaseAssignedV1,
     CaseDispatchedV1,
+    CaseFirmLinkedV1,
+    CaseFirmUnlinkedV1,
     CaseForwardedV1,
     CaseMergedV1,
     CaseRejectedV1,
     CaseReopenedV1,
     CaseRepliedV1,
+    CaseResumedV1,
     CaseReturnedV1,
+    CaseSuspendedV1,
     CaseTriagedV1,
+    DisputeDecidedV1,
     ExtensionDecidedV1,
     ExtensionRequestedV1,
     LeaderAssignedV1,
@@ -169,10 +185,18 @@ class Case(Aggregate):
     leader: str | None = None  # 领导包案: the leader who owns this long-standing case (积案) to closure
     leader_plan: str | None = None
     leader_at: datetime | None = None
+    firm_id: str | None = None  # 被举报企业: the firm of routing's register this case reports (domain/firms.py)
     history: list[HistoryEntry] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
     assists: list[Assist] = field(default_factory=list)
     photos: list[Photo] = field(default_factory=list)
+    # paused clocks (domain/pauses.py): when the open dispute (异议中) or suspension (挂起) began, on the row for lists
+    disputed_since: datetime | None = None
+    suspended_since: datetime | None = None
+    disputes: list[Dispute] = field(default_factory=list)
+    suspensions: list[Suspension] = field(default_factory=list)
+    incident: str | None = None  # 突发环境事件 (domain/incidents.py): suspected | declared | cleared
+    incident_since: datetime | None = None  # when the incident (and its 2-hour clock) began
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -237,6 +261,7 @@ class Case(Aggregate):
     def accept(self, *, by: str, at: datetime) -> None:
         """签收: the department confirms it has the case."""
         self._require("签收 / accept", Status.assigned)
+        self._not_paused("签收 / accept")
         self.status, self.accepted_at = Status.accepted, at
         self._log("accepted", by, at, department=self.department)
         self.record(CaseAcceptedV1, by=by)
@@ -244,6 +269,7 @@ class Case(Aggregate):
     def reply(self, text: str, *, by: str, at: datetime) -> None:
         """回复: the answer the citizen reads. Replying to a case not signed for implies signing (签收)."""
         self._require("回复 / reply", Status.assigned, Status.accepted)
+        self._not_paused("回复 / reply")
         if self.status == Status.assigned:
             self.accepted_at = at
             self._log("accepted", by, at, department=self.department, implied_by="reply")
@@ -281,6 +307,11 @@ class Case(Aggregate):
     def return_case(self, reason: str, *, by: str, at: datetime, assign_due: datetime) -> None:
         """退单: not this department's case. Back to triage, with the rule that misrouted it recorded."""
         self._require("退单 / return", Status.assigned, Status.accepted)
+        self._not_paused("退单 / return")
+        if any(d.status == DisputeStatus.upheld and (d.department, d.assigned_at) == (self.department, self.assigned_at)
+               for d in self.disputes):
+            raise PauseRefused("派单异议已被维持，不能退单 / the dispute of this assignment was upheld: it cannot be "
+                               "returned")
         if self.return_due is not None and at > self.return_due:
             raise IllegalTransition(f"退单期限已过（{self.return_due.isoformat()}）/ the return window has closed")
         department, rule = self.department or "", self.rule or "unknown"
@@ -315,6 +346,10 @@ class Case(Aggregate):
             extension.reason = scrub(extension.reason)
         for assist in self.assists:
             assist.note, assist.reply = clean(assist.note), clean(assist.reply)
+        for dispute in self.disputes:
+            dispute.reason, dispute.note = scrub(dispute.reason), clean(dispute.note)
+        for suspension in self.suspensions:
+            suspension.note = clean(suspension.note)
         for entry in self.history:
             detail = {key: scrub(value) if isinstance(value, str) else value for key, value in entry.detail.items()}
             if detail != entry.detail:
@@ -353,6 +388,7 @@ class Case(Aggregate):
         self.merged_into, self.duplicate_of = master.complaint_id, None
         self.accept_due = self.return_due = self.reply_due = None
         self._drop_pending_extension(at)
+        self._end_pauses(at, by, "已并单 / merged")
         self._close_assists(at, "已并单 / merged")
         self._log("merged", by, at, master=master.complaint_id, master_tracking_code=master.tracking_code,
                   department=department, reason=reason)
@@ -360,7 +396,8 @@ class Case(Aggregate):
                     department=department, reason=reason, merged_at=at, by=by)
         master._log("merged_in", by, at, duplicate=self.complaint_id, duplicate_tracking_code=self.tracking_code)
 
-    def transfer(self, *, department: str, reason: str, by: str, at: datetime, deadlines: Deadlines) -> None:
+    def transfer(self, *, department: str, reason: str, by: str, at: datetime, deadlines: Deadlines,
+                 rule: str = TRANSFER) -> None:
         """改派: a supervisor moves a case a department is working on to another; the new department gets
         fresh accept and reply deadlines in the same reply round (the first assignment still counts for the
         assignment target)."""
@@ -369,14 +406,15 @@ class Case(Aggregate):
             raise IllegalTransition("案件已在该部门 / the case is with that department already")
         previous = self.department
         self._drop_pending_extension(at)  # asked by the department that lets go
+        self._end_pauses(at, by, "已改派 / transferred", reassigned_to=department)
         self._log("transferred", by, at, previous=previous, department=department, reason=reason)
         if (own := self.pending_assist(department)) is not None:  # the new lead does not assist itself
             own.status = AssistStatus.closed
-        self.status, self.department, self.rule = Status.assigned, department, TRANSFER
+        self.status, self.department, self.rule = Status.assigned, department, rule
         self.assigned_at, self.accepted_at = at, None
         self.accept_due, self.return_due, self.reply_due = (deadlines.accept_due, deadlines.return_due,
                                                             deadlines.reply_due)
-        self._log("assigned", by, at, department=department, rule=TRANSFER, category=self.category,
+        self._log("assigned", by, at, department=department, rule=rule, category=self.category,
                   subcategory=self.subcategory, reply_due=deadlines.reply_due.isoformat())
         self.record(CaseAssignedV1, by=by)
         self.record(CaseDispatchedV1)
@@ -413,6 +451,24 @@ class Case(Aggregate):
         self.leader, self.leader_plan, self.leader_at = leader, plan, at
         self._log("leader_assigned", by, at, leader=leader, plan=plan, previous=previous)
         self.record(LeaderAssignedV1, leader=leader, plan=plan, assigned_at=at, by=by)
+
+    def link_firm(self, firm: Any, *, by: str, at: datetime) -> None:
+        """被举报企业: name the firm (a domain.firms.FirmRef) this case reports, replacing an earlier one, or
+        None to remove the link; audited and announced (notify counts a firm's cases, docs/firms.md)."""
+        if firm is None:
+            if self.firm_id is None:
+                raise IllegalTransition("案件未关联企业 / the case is linked to no firm")
+            removed, self.firm_id = self.firm_id, None
+            self._log("firm_unlinked", by, at, firm=removed)
+            self.record(CaseFirmUnlinkedV1, firm_id=removed, unlinked_at=at, by=by)
+            return
+        if firm.id == self.firm_id:
+            raise IllegalTransition("案件已关联该企业 / the case is linked to that firm already")
+        previous, self.firm_id = self.firm_id, firm.id
+        self._log("firm_linked", by, at, firm=firm.id, firm_name=firm.name, credit_code=firm.credit_code,
+                  previous=previous)
+        self.record(CaseFirmLinkedV1, firm_id=firm.id, firm_name=firm.name, credit_code=firm.credit_code,
+                    firm_town=firm.town, linked_at=at, by=by)
 
     def is_backlog(self, now: datetime, *, days: int) -> bool:
         """积案: still open and received more than `days` ago, or past its deadline, or reopened twice."""
@@ -481,3 +537,153 @@ class Case(Aggregate):
                   reply_due=self.reply_due.isoformat() if self.reply_due else None)
         self.record(ExtensionDecidedV1, approved=approved, decided_at=at, by=by)
         return extension
+
+    # --- paused clocks: 派单异议 and 挂起 (domain/pauses.py) -----------------------------------------------
+
+    @property
+    def open_dispute(self) -> Dispute | None:
+        return next((d for d in self.disputes if d.status == DisputeStatus.open), None)
+
+    @property
+    def open_suspension(self) -> Suspension | None:
+        return next((s for s in self.suspensions if s.ended_at is None), None)
+
+    def _not_paused(self, action: str) -> None:
+        if self.open_dispute is not None:
+            raise PauseRefused(f"派单异议待督办裁定，暂不能{action} / the assignment is disputed: wait for the "
+                               "decision")
+        if self.open_suspension is not None:
+            raise PauseRefused(f"案件已挂起，请先恢复再{action} / the case is suspended: resume it first")
+
+    def _end_pauses(self, at: datetime, by: str, why: str, *, reassigned_to: str | None = None) -> None:
+        """The department lets go of the case (transfer, merge): an open dispute is decided by it (reassigned,
+        or withdrawn) and an open suspension ends uncredited (the next department's clocks are fresh)."""
+        if (dispute := self.open_dispute) is not None:
+            dispute.status = DisputeStatus.reassigned if reassigned_to else DisputeStatus.withdrawn
+            dispute.decided_at, dispute.decided_by, dispute.reassigned_to = at, by, reassigned_to
+            self.disputed_since = None
+            if reassigned_to is not None:
+                self._log("dispute_reassigned", by, at, department=dispute.department, new_department=reassigned_to)
+                self.record(DisputeDecidedV1, department=dispute.department, decision="reassigned",
+                            new_department=reassigned_to, accept_due=None, reply_due=None, decided_at=at, by=by)
+            else:
+                self._log("dispute_withdrawn", SYSTEM, at, department=dispute.department, reason=why)
+        if (suspension := self.open_suspension) is not None:
+            suspension.ended_at, suspension.ended_by = at, SYSTEM
+            self.suspended_since = None
+            self._log("resumed", SYSTEM, at, department=suspension.department, reason=why, credited_seconds=0)
+
+    def dispute(self, reason: str, *, proposed_department: str | None, by: str, at: datetime) -> Dispute:
+        """派单异议: the department contests the assignment before signing for it; its clocks pause."""
+        if self.status == Status.accepted or (self.status == Status.assigned and self.accepted_at is not None):
+            raise PauseRefused("已签收的案件不能再提出派单异议，可在退单期限内退单 / a signed case cannot be "
+                               "disputed; return it (退单) within the return window instead")
+        self._require("提出派单异议 / dispute the assignment", Status.assigned)
+        if self.open_dispute is not None:
+            raise PauseRefused("该派单已有待裁定的异议 / this assignment is disputed already")
+        if any(d.department == self.department and d.assigned_at == self.assigned_at for d in self.disputes):
+            raise PauseRefused("每次派单只能提出一次异议 / an assignment may be disputed only once")
+        if proposed_department is not None and proposed_department == self.department:
+            raise PauseRefused("建议的责任单位不能是本部门 / propose another department than your own")
+        assert self.department is not None and self.assigned_at is not None
+        dispute = Dispute(self.department, self.assigned_at, self.reply_round, reason, at, by, proposed_department)
+        self.disputes.append(dispute)
+        self.disputed_since = at
+        self._log("disputed", by, at, department=self.department, reason=reason,
+                  proposed_department=proposed_department)
+        self.record(AssignmentDisputedV1, proposed_department=proposed_department, disputed_at=at, by=by)
+        return dispute
+
+    def uphold_dispute(self, *, note: str | None, by: str, at: datetime, deadlines: DeadlinePolicy) -> Dispute:
+        """维持: the department keeps the case and must sign for it; its accept and reply deadlines move by the
+        working time the dispute was open (`deadlines`: a DeadlinePolicy), and it can no longer return it."""
+        dispute = self.open_dispute
+        if dispute is None or self.status != Status.assigned:
+            raise PauseRefused("没有待裁定的派单异议 / no dispute waits for a decision")
+        paused = max(0, deadlines.working_seconds(dispute.raised_at, at))
+        if self.accept_due is not None:
+            self.accept_due = deadlines.add_working_seconds(self.accept_due, paused)
+        if self.reply_due is not None:
+            self.reply_due = deadlines.add_working_seconds(self.reply_due, paused)
+        self.return_due = at  # the supervisor decided whose case it is: no return (退单) any more
+        dispute.status, dispute.decided_at, dispute.decided_by = DisputeStatus.upheld, at, by
+        dispute.note, dispute.paused_seconds = note, paused
+        self.disputed_since = None
+        self._log("dispute_upheld", by, at, department=dispute.department, note=note, paused_seconds=paused,
+                  accept_due=self.accept_due.isoformat() if self.accept_due else None,
+                  reply_due=self.reply_due.isoformat() if self.reply_due else None)
+        self.record(DisputeDecidedV1, department=dispute.department, decision="upheld", new_department=None,
+                    paused_seconds=paused, decided_at=at, by=by)
+        return dispute
+
+    def reassign_dispute(self, department: str, *, note: str | None, by: str, at: datetime,
+                         deadlines: Deadlines) -> Dispute:
+        """改派 after a dispute: the new department gets fresh deadlines (as a transfer, rule `dispute`)."""
+        dispute = self.open_dispute
+        if dispute is None or self.status != Status.assigned:
+            raise PauseRefused("没有待裁定的派单异议 / no dispute waits for a decision")
+        dispute.note = note
+        self.transfer(department=department, reason=note or f"派单异议改派 / reassigned after a dispute: "
+                      f"{dispute.reason}", by=by, at=at, deadlines=deadlines, rule=DISPUTE)
+        return dispute
+
+    def suspend(self, reason_code: SuspendReason, *, note: str | None, by: str, at: datetime,
+                limits: SuspensionLimits) -> Suspension:
+        """挂起: the department that signed for the case waits for the citizen; the reply clock pauses."""
+        self._require("挂起 / suspend", Status.accepted)
+        if self.open_suspension is not None:
+            raise PauseRefused("案件已挂起 / the case is suspended already")
+        if self.reply_due is not None and at >= self.reply_due:
+            raise PauseRefused("回复期限已过，不能挂起 / the reply deadline has passed")
+        if reason_code == SuspendReason.other and not note:
+            raise PauseRefused("选择“其他”时请写明原因 / say why when the reason is 其他")
+        this_round = [s for s in self.suspensions if s.reply_round == self.reply_round]
+        if len(this_round) >= limits.max_count:
+            raise PauseRefused(f"本轮办理最多挂起 {limits.max_count} 次 / at most {limits.max_count} suspensions "
+                               "per reply round")
+        if sum(s.credited_seconds for s in this_round) >= limits.max_seconds:
+            raise PauseRefused(f"本轮办理挂起累计已达 {limits.max_working_days} 个工作日 / the round's "
+                               f"{limits.max_working_days} working days of suspension are used up")
+        assert self.department is not None
+        suspension = Suspension(self.department, self.reply_round, reason_code, at, by, note)
+        self.suspensions.append(suspension)
+        self.suspended_since = at
+        self._log("suspended", by, at, department=self.department, reason_code=reason_code.value, note=note)
+        self.record(CaseSuspendedV1, reason_code=reason_code.value, suspended_at=at, by=by)
+        return suspension
+
+    def suspension_seconds_left(self, limits: SuspensionLimits) -> int:
+        """Working seconds of suspension the current round may still be credited."""
+        used = sum(s.credited_seconds for s in self.suspensions if s.reply_round == self.reply_round)
+        return max(0, limits.max_seconds - used)
+
+    def resume(self, *, by: str, at: datetime, deadlines: DeadlinePolicy, limits: SuspensionLimits) -> Suspension:
+        """恢复: the reply deadline moves by the suspended working time (`deadlines`: a DeadlinePolicy), at most
+        what is left of the round's allowance."""
+        suspension = self.open_suspension
+        if suspension is None or self.status != Status.accepted:
+            raise PauseRefused("案件未挂起 / the case is not suspended")
+        credited = min(max(0, deadlines.working_seconds(suspension.started_at, at)),
+                       self.suspension_seconds_left(limits))
+        if self.reply_due is not None:
+            self.reply_due = deadlines.add_working_seconds(self.reply_due, credited)
+        suspension.ended_at, suspension.ended_by, suspension.credited_seconds = at, by, credited
+        self.suspended_since = None
+        self._log("resumed", by, at, department=suspension.department, credited_seconds=credited,
+                  reply_due=self.reply_due.isoformat() if self.reply_due else None)
+        self.record(CaseResumedV1, paused_seconds=credited, resumed_at=at, by=by)
+        return suspension
+
+    # --- 突发环境事件 (domain/incidents.py) --------------------------------------------------------------------
+
+    def flag_incident(self, found: Any, *, at: datetime) -> bool:
+        return incidents.flag(self, found, at=at)
+
+    def declare_incident(self, reason: str, *, by: str, at: datetime) -> None:
+        incidents.declare(self, reason, by=by, at=at)
+
+    def clear_incident(self, reason: str, *, by: str, at: datetime) -> None:
+        incidents.clear(self, reason, by=by, at=at)
+
+    def record_referral(self, referral: Any, *, by: str, at: datetime) -> None:
+        incidents.record_referral(self, referral, by=by, at=at)

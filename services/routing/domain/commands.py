@@ -270,12 +270,39 @@ class QueueVersion:
 
 @dataclass(frozen=True)
 class PendingExtensions:
-    """延期待审批: every extension request waiting for a supervisor's decision, the oldest first."""
+    """延期待审批: extension requests waiting for a supervisor's decision, the oldest first, a page at a time."""
+
+    limit: int = 50
+    offset: int = 0
 
 
 @dataclass(frozen=True)
 class PendingExtensionsVersion:
     """The fingerprint of the pending extension requests (see QueueVersion)."""
+
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class AssistQueueVersion:
+    """The fingerprint of one page of a department's assist list (协办, see QueueVersion): the history of the
+    page's cases and the list's length."""
+
+    department: str
+    acting_for: str | None
+    statuses: tuple[AssistStatus, ...] = (AssistStatus.requested,)
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class BacklogVersion:
+    """The fingerprint of one page of the backlog (积案, see QueueVersion)."""
+
+    leader: bool | None = None
+    limit: int = 50
+    offset: int = 0
 
 
 @dataclass(frozen=True)

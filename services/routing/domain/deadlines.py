@@ -70,6 +70,21 @@ class DeadlinePolicy:
         """An approved extension (延期) moves the reply deadline by working days."""
         return self.calendar.add_working_days(reply_due, working_days)
 
+    def add_working_seconds(self, start: datetime, seconds: int) -> datetime:
+        """The moment `seconds` of working time after `start` (a paused clock's deadline moved by the paused
+        time, docs/metrics.md): only working days' hours count, so `working_seconds(start, result) == seconds`.
+        A start outside working days counts from 00:00 of the next working day."""
+        moment, left = start.astimezone(SHANGHAI), max(0, seconds)
+        while left > 0:
+            day_end = datetime.combine(moment.date() + timedelta(days=1), time(0, 0), tzinfo=SHANGHAI)
+            if self.calendar.is_working_day(moment.date()):
+                available = int((day_end - moment).total_seconds())
+                if left <= available:
+                    return moment + timedelta(seconds=left)
+                left -= available
+            moment = day_end
+        return moment if seconds > 0 else start
+
     def working_seconds(self, start: datetime, end: datetime) -> int:
         """Working time from `start` to `end` in seconds (negative when `end` is earlier): only the hours
         of working days count, so 1 working day = 24 hours of it, as `add_working_days` counts them."""

@@ -64,6 +64,12 @@ class InspectionList:
 
 
 @dataclass(frozen=True)
+class InspectionBatches:
+    """Every batch of every round with its counts (cases, 重点件, 已办结, 逾期) and whether it is published;
+    supervisors."""
+
+
+@dataclass(frozen=True)
 class PublicInspectionTable:
     """The public 边督边改 table: published batches only (of `batch`, and `round_name`, when given)."""
 

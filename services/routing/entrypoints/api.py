@@ -20,7 +20,9 @@ from services.routing.domain.commands import (
     AddReplyPhoto,
     AssignCase,
     AssistQueue,
+    AssistQueueVersion,
     Backlog,
+    BacklogVersion,
     CaseDetail,
     Classify,
     DecideExtension,
@@ -241,14 +243,17 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
         return bus.handle(TriageList(limit, offset))
 
     @router.get("/extensions", response_model=None)
-    def pending_extensions(request: Request, response: Response, principal: Principal = Depends(supervisor)
-                           ) -> dict[str, Any] | Response:
-        """延期待审批: extension requests waiting for a decision, oldest first; polled the same way."""
-        etag = _etag(bus.handle(PendingExtensionsVersion()))
+    def pending_extensions(request: Request, response: Response,
+                           limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+                           offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+                           principal: Principal = Depends(supervisor)) -> dict[str, Any] | Response:
+        """延期待审批: extension requests waiting for a decision, oldest first, a page at a time; polled the
+        same way (ETag, 304)."""
+        etag = _etag(bus.handle(PendingExtensionsVersion(limit, offset)))
         if _unchanged(request, etag):
             return _not_modified(etag)
         response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
-        return bus.handle(PendingExtensions())
+        return bus.handle(PendingExtensions(limit, offset))
 
     @router.post("/cases/{complaint_id}/assign")
     def assign(complaint_id: CaseId, body: AssignBody, principal: Principal = Depends(supervisor)
@@ -301,21 +306,33 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
         department = acting_for if acting_for is not None else body.department
         return bus.handle(ReplyAssist(complaint_id, department, body.reply, principal.username, acting_for))
 
-    @router.get("/assists/{department}")
-    def assist_queue(department: Annotated[str, Path(max_length=64)],
+    @router.get("/assists/{department}", response_model=None)
+    def assist_queue(request: Request, response: Response, department: Annotated[str, Path(max_length=64)],
                      status: Literal["requested", "replied", "closed"] = "requested",
                      limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
                      offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-                     principal: Principal = Depends(staff)) -> dict[str, Any]:
-        """The cases the department is asked to assist (协办), the nearest assist deadline first."""
-        return bus.handle(AssistQueue(department, _acting_for(principal), (AssistStatus(status),), limit, offset))
+                     principal: Principal = Depends(staff)) -> dict[str, Any] | Response:
+        """The cases the department is asked to assist (协办), the nearest assist deadline first; polled like a
+        queue (ETag, 304)."""
+        acting_for, statuses = _acting_for(principal), (AssistStatus(status),)
+        etag = _etag(bus.handle(AssistQueueVersion(department, acting_for, statuses, limit, offset)))
+        if _unchanged(request, etag):
+            return _not_modified(etag)
+        response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
+        return bus.handle(AssistQueue(department, acting_for, statuses, limit, offset))
 
-    @router.get("/backlog")
-    def backlog(leader: bool | None = None, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    @router.get("/backlog", response_model=None)
+    def backlog(request: Request, response: Response, leader: bool | None = None,
+                limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
                 offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-                principal: Principal = Depends(supervisor)) -> dict[str, Any]:
+                principal: Principal = Depends(supervisor)) -> dict[str, Any] | Response:
         """积案: open cases received more than `ROUTING_BACKLOG_DAYS` ago, past their deadline, or reopened
-        twice, the oldest first; `leader=true|false` for those given to a leader or not yet."""
+        twice, the oldest first; `leader=true|false` for those given to a leader or not yet. Polled like a
+        queue (ETag, 304)."""
+        etag = _etag(bus.handle(BacklogVersion(leader, limit, offset)))
+        if _unchanged(request, etag):
+            return _not_modified(etag)
+        response.headers.update({"ETag": etag, "Cache-Control": "no-cache"})
         return bus.handle(Backlog(leader, limit, offset))
 
     @router.post("/cases/{complaint_id}/leader")

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from services.routing.adapters.inspection_workbook import MEDIA_TYPE, filename, public_workbook, title
 from services.routing.domain.inspection_commands import (
+    InspectionBatches,
     InspectionFile,
     InspectionList,
     PublicInspectionTable,
@@ -91,8 +92,8 @@ def _public_view(table: PublicTable) -> dict[str, Any]:
 
 
 def build_inspections_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
-    """Paths relative to routing's /api/v1 router, which includes this one. The public table's paths come
-    before /inspections/{complaint_id}, which would otherwise take "public" for an id."""
+    """Paths relative to routing's /api/v1 router, which includes this one. The public table's and the
+    batches' paths come before /inspections/{complaint_id}, which would otherwise take them for an id."""
     supervisor = auth_deps(jwt_key).role("supervisor")
     router = APIRouter(tags=["inspections"])
 
@@ -124,6 +125,11 @@ def build_inspections_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter
                     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
                     _user: Principal = Depends(supervisor)) -> dict[str, Any]:
         return bus.handle(InspectionList(batch, key, round_name, limit, offset))  # type: ignore[no-any-return]
+
+    @router.get("/inspections/batches",  # before /inspections/{complaint_id}, which would take "batches" for an id
+                summary="督察交办批次 / every batch with its counts and whether it is published (supervisor)")
+    def batches(_user: Principal = Depends(supervisor)) -> dict[str, Any]:
+        return bus.handle(InspectionBatches())  # type: ignore[no-any-return]
 
     @router.get("/inspections/{complaint_id}", summary="督察交办件 / an inspection case with its updates (supervisor)")
     def inspection(complaint_id: CaseId, _user: Principal = Depends(supervisor)) -> dict[str, Any]:

@@ -19,7 +19,9 @@ from services.routing.domain.commands import (
     AddReplyPhoto,
     AssignCase,
     AssistQueue,
+    AssistQueueVersion,
     Backlog,
+    BacklogVersion,
     CaseDetail,
     ChangeRule,
     Classify,
@@ -59,9 +61,21 @@ from services.routing.domain.errors import (
     InvalidRequest,
     NotYourDepartment,
 )
+from services.routing.domain.incidents import assess_incident
+from services.routing.domain.pauses import SuspensionLimits
 from services.routing.domain.routing import route
-from services.routing.service_layer import inspections, investigations, petitions, rules, views
+from services.routing.service_layer import (
+    firms,
+    incidents,
+    inspections,
+    investigations,
+    pauses,
+    petitions,
+    rules,
+    views,
+)
 from services.routing.service_layer.analysis import analyse
+from services.routing.service_layer.loading import load_case as _load
 from services.routing.service_layer.uow import RoutingUnitOfWork
 from shared.auth import ANONYMOUS, mask_phone
 from shared.clock import SHANGHAI
@@ -130,6 +144,7 @@ def route_complaint(event: ComplaintReceivedV1, uow: RoutingUnitOfWork, *, deadl
     else:
         _assign(uow, case, department=decision.department, category=case.category, subcategory=case.subcategory,
                 rule=decision.rule.label if decision.rule else decision.reason, by=SYSTEM, deadlines=deadlines)
+    case.flag_incident(assess_incident(event.content), at=now)  # 疑似突发环境事件 (domain/incidents.py)
     uow.cases.add(case)
     uow.commit()
 
@@ -380,21 +395,35 @@ def queue_version(query: QueueVersion, uow: RoutingUnitOfWork) -> View:
 
 
 def case_detail(query: CaseDetail, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy,
-                max_extension_days: int) -> View:
+                max_extension_days: int, suspension_limits: SuspensionLimits = SuspensionLimits()) -> View:
     case = _readable(uow, query.complaint_id, query.acting_for)
-    return views.case_detail(uow, case, deadlines, max_extension_days)
+    return views.case_detail(uow, case, deadlines, max_extension_days, suspension_limits)
 
 
 def triage_list(query: TriageList, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
     return views.triage_list(uow, deadlines, query.limit, query.offset)
 
 
-def pending_extensions(_query: PendingExtensions, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
-    return views.pending_extensions(uow, deadlines)
+def pending_extensions(query: PendingExtensions, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
+    return views.pending_extensions(uow, deadlines, query.limit, query.offset)
 
 
-def pending_extensions_version(_query: PendingExtensionsVersion, uow: RoutingUnitOfWork) -> View:
-    return {"version": views.version(uow.cases.extensions_fingerprint(), _minute(uow))}
+def pending_extensions_version(query: PendingExtensionsVersion, uow: RoutingUnitOfWork) -> View:
+    return {"version": views.version(uow.cases.extensions_fingerprint(), query.limit, query.offset, _minute(uow))}
+
+
+def assist_queue_version(query: AssistQueueVersion, uow: RoutingUnitOfWork) -> View:
+    _check_queue(uow, query.department, query.acting_for)
+    found = uow.cases.assisting_fingerprint(query.department, statuses=query.statuses, limit=query.limit,
+                                            offset=query.offset)
+    return {"version": views.version(found, query.department, query.statuses, query.limit, query.offset,
+                                     _minute(uow))}
+
+
+def backlog_version(query: BacklogVersion, uow: RoutingUnitOfWork, *, backlog_days: int) -> View:
+    found = uow.cases.backlog_fingerprint(uow.clock.now(), days=backlog_days, leader=query.leader,
+                                          limit=query.limit, offset=query.offset)
+    return {"version": views.version(found, backlog_days, query.leader, query.limit, query.offset, _minute(uow))}
 
 
 def assist_queue(query: AssistQueue, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
@@ -426,13 +455,6 @@ def list_departments(_query: ListDepartments, uow: RoutingUnitOfWork) -> View:
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def _load(uow: RoutingUnitOfWork, complaint_id: str, acting_for: str | None) -> Case:
-    case = uow.cases.get(complaint_id, for_update=True)
-    if case is None or (acting_for is not None and case.department != acting_for):
-        raise CaseNotFound(f"没有这个案件 / no such case: {complaint_id}")
-    return case
 
 
 def _readable(uow: RoutingUnitOfWork, complaint_id: str, acting_for: str | None) -> Case:
@@ -570,6 +592,8 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     TriageList: triage_list,
     PendingExtensions: pending_extensions,
     PendingExtensionsVersion: pending_extensions_version,
+    AssistQueueVersion: assist_queue_version,
+    BacklogVersion: backlog_version,
     DuplicateCandidates: duplicate_candidates,
     AssistQueue: assist_queue,
     Backlog: backlog,
@@ -583,4 +607,7 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     **petitions.PETITION_HANDLERS,  # 信访件 (service_layer/petitions.py)
     **inspections.INSPECTION_HANDLERS,  # 督察交办件 (service_layer/inspections.py)
     **investigations.INVESTIGATION_HANDLERS,  # 调查处理 (service_layer/investigations.py)
+    **firms.FIRM_HANDLERS,  # 被举报企业 (service_layer/firms.py)
+    **pauses.PAUSE_HANDLERS,  # 派单异议, 挂起 (service_layer/pauses.py)
+    **incidents.INCIDENT_HANDLERS,  # 突发环境事件 (service_layer/incidents.py)
 }

@@ -16,6 +16,7 @@ from typing import Any
 from services.routing.domain.case import Status
 from services.routing.domain.errors import CaseNotFound
 from services.routing.domain.inspection_commands import (
+    InspectionBatches,
     InspectionFile,
     InspectionList,
     PublicInspectionTable,
@@ -127,20 +128,43 @@ def inspection_list(query: InspectionList, uow: RoutingUnitOfWork) -> View:
             "inspections": [summary_view(inspection, today) for inspection, *_ in found]}
 
 
+def inspection_batches(query: InspectionBatches, uow: RoutingUnitOfWork) -> View:
+    """Every (round, batch) with its counts and whether it is published, by round then batch: the batch panel."""
+    today = local_day(uow.clock.now())
+    return {"today": today.isoformat(), "batches": [
+        {"round_name": b.round_name, "batch": b.batch, "cases": b.cases, "key_cases": b.key_cases, "done": b.done,
+         "overdue": b.overdue, "published": b.published} for b in uow.inspections.batches(today)]}
+
+
 def public_table(query: PublicInspectionTable, uow: RoutingUnitOfWork) -> PublicTable:
-    """边督边改: the rows of the published batches, numbered 1, 2, ... in round, batch and number order."""
+    """边督边改: the rows of the published batches, numbered 1, 2, ... in round, batch and number order; each row
+    also names its round and batch (not a column: what the public page offers to filter by)."""
     towns = uow.towns.all()
     rows = []
     for seq, (inspection, content, town, category) in enumerate(
             uow.inspections.published(batch=query.batch, round_name=query.round_name), start=1):
         place = towns.get(town or "")
         area = DISTRICT + (place.name if place is not None else "")
-        rows.append(public_row(seq, inspection, content=content, area=area,
-                               pollution=CATEGORY_NAMES.get(category or "", "其他")))
+        rows.append({**public_row(seq, inspection, content=content, area=area,
+                                  pollution=CATEGORY_NAMES.get(category or "", "其他")),
+                     "round_name": inspection.round_name, "batch": inspection.batch})  # not columns: the filters'
     return PublicTable(TITLE, query.batch, query.round_name, PUBLIC_COLUMNS, rows)
 
 
 # --- views --------------------------------------------------------------------------------------------------
+
+
+def brief(uow: RoutingUnitOfWork, complaint_id: str) -> View | None:
+    """督察交办件 in a line for the case page (None: not one); the file is at /inspections/{id}."""
+    inspection = uow.inspections.get(complaint_id)
+    if inspection is None:
+        return None
+    today = local_day(uow.clock.now())
+    return {"number": inspection.number, "kind_label": KIND_LABELS[inspection.kind],
+            "round_name": inspection.round_name, "batch": inspection.batch, "key_case": inspection.key_case,
+            "progress": inspection.progress.value, "progress_label": PROGRESS_LABELS[inspection.progress],
+            "overdue": inspection.progress == Progress.in_progress and today > inspection.report_due}
+
 
 
 def _day(value: date | None) -> str | None:
@@ -189,5 +213,6 @@ INSPECTION_HANDLERS: dict[type, Handler] = {
     # queries
     InspectionFile: inspection_file,
     InspectionList: inspection_list,
+    InspectionBatches: inspection_batches,
     PublicInspectionTable: public_table,
 }

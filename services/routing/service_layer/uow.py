@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from services.routing.adapters.firm_repository import FirmRepository
 from services.routing.adapters.inspection_repository import InspectionRepository
 from services.routing.adapters.investigation_repository import InvestigationRepository
 from services.routing.adapters.petition_repository import PetitionRepository
@@ -28,6 +29,7 @@ class RoutingUnitOfWork(SqlUnitOfWork):
     petitions: PetitionRepository
     inspections: InspectionRepository
     investigations: InvestigationRepository
+    firms: FirmRepository
 
     def open_repositories(self, session: Session) -> None:
         self.cases = self.repository(CaseRepository)
@@ -39,3 +41,4 @@ class RoutingUnitOfWork(SqlUnitOfWork):
         self.petitions = self.repository(PetitionRepository)
         self.inspections = self.repository(InspectionRepository)
         self.investigations = self.repository(InvestigationRepository)
+        self.firms = self.repository(FirmRepository)

@@ -13,8 +13,10 @@ from services.routing.domain.case import MERGEABLE, OPEN, Assist, AssistStatus, 
 from services.routing.domain.commands import MAX_PAGE, AssistQueue, Backlog, DepartmentQueue, Due
 from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.domain.departments import Department
+from services.routing.domain.incidents import incident_view
+from services.routing.domain.pauses import SuspensionLimits
 from services.routing.domain.petitions import STATUS_LABELS as PETITION_STATUS_LABELS
-from services.routing.service_layer import investigations
+from services.routing.service_layer import inspections, investigations, pause_views
 from services.routing.service_layer.analysis import analyse
 from services.routing.service_layer.uow import RoutingUnitOfWork
 from shared.contracts import topics
@@ -61,6 +63,8 @@ def next_deadline(case: Case) -> tuple[str, datetime, datetime] | None:
         return "assign", case.received_at, case.assign_due
     if case.status not in OPEN or case.reply_due is None or case.assigned_at is None:
         return None
+    if case.disputed_since is not None or case.suspended_since is not None:
+        return None  # paused (派单异议, 挂起): no deadline runs
     if case.status == Status.assigned and case.accept_due is not None and case.accept_due < case.reply_due:
         return "accept", case.assigned_at, case.accept_due
     return "reply", case.assigned_at, case.reply_due
@@ -125,6 +129,11 @@ def case_summary(case: Case, now: datetime, names: Names, deadlines: DeadlinePol
         "replied_at": case.replied_at,
         "reply": case.reply_text,
         "reply_round": case.reply_round,
+        # paused clocks (domain/pauses.py): 异议中 (accept and reply paused) or 挂起 (reply paused)
+        "paused": "dispute" if case.disputed_since else "suspension" if case.suspended_since else None,
+        "disputed_since": case.disputed_since,
+        "suspended_since": case.suspended_since,
+        "incident": case.incident,  # 突发环境事件 (domain/incidents.py): suspected | declared | cleared | None
         "seconds_left": _clocks(case, now),
         **working,
         # 退单 is allowed while the department holds the case and the return window is open
@@ -149,13 +158,14 @@ def case_view(uow: RoutingUnitOfWork, case: Case) -> dict[str, Any]:
     return case_summary(case, uow.clock.now(), Names.of(uow))
 
 
-def case_detail(uow: RoutingUnitOfWork, case: Case, deadlines: DeadlinePolicy, max_extension_days: int
-                ) -> dict[str, Any]:
+def case_detail(uow: RoutingUnitOfWork, case: Case, deadlines: DeadlinePolicy, max_extension_days: int,
+                suspension_limits: SuspensionLimits = SuspensionLimits()) -> dict[str, Any]:
     """The case page: the case, its countdowns, the classifier's explanation and the whole timeline."""
-    now = uow.clock.now()
+    now, names = uow.clock.now(), Names.of(uow)
     days_left = max(0, max_extension_days - case.extension_days())
     return {
-        **case_summary(case, now, Names.of(uow), deadlines),
+        **case_summary(case, now, names, deadlines),
+        **pause_views.pauses_view(case, names.departments, suspension_limits),  # 派单异议, 挂起
         "extension_days_left": days_left,
         # 延期 is asked before the reply deadline, one request at a time, within the allowance
         "can_request_extension": (case.status in OPEN and case.reply_due is not None and now < case.reply_due
@@ -170,6 +180,8 @@ def case_detail(uow: RoutingUnitOfWork, case: Case, deadlines: DeadlinePolicy, m
         "photos": [photo_view(p) for p in case.photos],
         "petition": _petition_brief(uow, case.complaint_id),
         "investigation": investigations.brief(uow, case.complaint_id),  # 调查处理 (investigations.py)
+        "inspection": inspections.brief(uow, case.complaint_id),  # 督察交办件 (inspections.py)
+        "incident_detail": incident_view(case),  # 突发环境事件: state, 2-hour clock, referrals (domain/incidents.py)
         "extensions": [{"id": e.id, "working_days": e.working_days, "reason": e.reason, "status": e.status.value,
                         "requested_at": e.requested_at, "requested_by": e.requested_by,
                         "decided_at": e.decided_at, "decided_by": e.decided_by} for e in case.extensions],
@@ -271,11 +283,15 @@ def triage_list(uow: RoutingUnitOfWork, deadlines: DeadlinePolicy, limit: int = 
                        "confidence": c.confidence} for c in cases]}
 
 
-def pending_extensions(uow: RoutingUnitOfWork, deadlines: DeadlinePolicy, limit: int = MAX_PAGE) -> dict[str, Any]:
-    """Extension requests waiting for a supervisor, the oldest first, each with its case."""
+def pending_extensions(uow: RoutingUnitOfWork, deadlines: DeadlinePolicy, limit: int = MAX_PAGE,
+                       offset: int = 0) -> dict[str, Any]:
+    """Extension requests waiting for a supervisor, the oldest first, each with its case, a page at a time."""
     now, names = uow.clock.now(), Names.of(uow)
-    cases, total = uow.cases.with_pending_extension(limit=limit)
-    return {"now": now, "count": total, "cases": [case_summary(c, now, names, deadlines) for c in cases]}
+    cases, total = uow.cases.with_pending_extension(limit=limit, offset=offset)
+    following = offset + len(cases)
+    return {"now": now, "count": total, "limit": limit, "offset": offset,
+            "next_offset": following if following < total else None,
+            "cases": [case_summary(c, now, names, deadlines) for c in cases]}
 
 
 def _attach_pending_extensions(uow: RoutingUnitOfWork, cases: list[Case]) -> None:

@@ -6,6 +6,8 @@ export type ComplaintStatus =
   | 'received' | 'triage' | 'assigned' | 'accepted' | 'replied' | 'closed' | 'rejected'
 
 export type RatingValue = 'satisfied' | 'basically_satisfied' | 'unsatisfied'
+/** 解决情况: asked with every rating (the resolution rate, docs/metrics.md). */
+export type ResolutionValue = 'resolved' | 'partly_resolved' | 'unresolved'
 
 export interface Town {
   code: string
@@ -115,12 +117,14 @@ export interface AttachmentInfo {
 
 export interface RatingRequest {
   rating: RatingValue
+  resolution: ResolutionValue
   comment?: string
 }
 
 export interface RatingResult {
   tracking_code: string
   rating: RatingValue | null
+  resolution: ResolutionValue | null
   reply_round: number
   status: ComplaintStatus
 }
@@ -209,7 +213,7 @@ export function errorMessage(err: unknown): string {
 }
 
 interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PATCH' | 'PUT'
+  method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
   json?: unknown
   form?: Record<string, string>
   multipart?: FormData

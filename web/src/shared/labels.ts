@@ -1,9 +1,15 @@
-import type { Category, RatingValue, Town } from './api'
+import type { Category, RatingValue, ResolutionValue, Town } from './api'
 
 export const RATING_OPTIONS: { value: RatingValue; label: string }[] = [
   { value: 'satisfied', label: '满意' },
   { value: 'basically_satisfied', label: '基本满意' },
   { value: 'unsatisfied', label: '不满意' },
+]
+
+export const RESOLUTION_OPTIONS: { value: ResolutionValue; label: string }[] = [
+  { value: 'resolved', label: '已解决' },
+  { value: 'partly_resolved', label: '部分解决' },
+  { value: 'unresolved', label: '未解决' },
 ]
 
 export function ratingLabel(value: string | null | undefined): string {

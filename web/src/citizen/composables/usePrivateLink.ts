@@ -1,6 +1,6 @@
 import { shallowRef } from 'vue'
 
-import { api, errorMessage, type CitizenView, type RatingResult, type RatingValue } from '@/shared/api'
+import { api, errorMessage, type CitizenView, type RatingResult, type RatingValue, type ResolutionValue } from '@/shared/api'
 
 export function usePrivateLink(token: string) {
   const view = shallowRef<CitizenView | null>(null)
@@ -23,13 +23,14 @@ export function usePrivateLink(token: string) {
     }
   }
 
-  async function rate(value: RatingValue, comment: string): Promise<boolean> {
+  async function rate(value: RatingValue, resolution: ResolutionValue, comment: string): Promise<boolean> {
     if (rating.value) return false
     rating.value = true
     ratingError.value = null
     try {
       const text = comment.trim()
-      rated.value = await api.rate(token, text ? { rating: value, comment: text } : { rating: value })
+      const body = { rating: value, resolution }
+      rated.value = await api.rate(token, text ? { ...body, comment: text } : body)
       await load() // the view now shows the rating and no longer offers it
       return true
     } catch (err) {

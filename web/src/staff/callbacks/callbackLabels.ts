@@ -1,5 +1,5 @@
 // What the callback desk calls things, in Chinese.
-import type { CallbackReason, CallbackStatus, CallbackStatusFilter, CallOutcome } from './callbacksApi'
+import type { CallbackReason, CallbackStatus, CallbackStatusFilter, CallOutcome, CallResolution } from './callbacksApi'
 
 export const REASON_LABELS: Record<CallbackReason, string> = {
   sampled: '随机抽中', weekly_minimum: '每周保底', unsatisfied_online: '网上不满意',
@@ -39,6 +39,15 @@ export const OUTCOMES: { value: CallOutcome; label: string; key: string; kind: '
   { value: 'no_answer', label: '无人接听', key: '4', kind: 'none' },
   { value: 'refused', label: '拒绝回访', key: '5', kind: 'none' },
 ]
+
+/** 解决情况, asked after a rating: keys 7–9 (1–5 are the outcomes). */
+export const RESOLUTIONS: { value: CallResolution; label: string; key: string }[] = [
+  { value: 'resolved', label: '已解决', key: '7' },
+  { value: 'partly_resolved', label: '部分解决', key: '8' },
+  { value: 'unresolved', label: '未解决', key: '9' },
+]
+
+export const RATED: CallOutcome[] = ['satisfied', 'basically_satisfied', 'unsatisfied']
 
 export function outcomeLabel(value: string | null | undefined): string {
   if (value === 'unreachable') return '联系不上'

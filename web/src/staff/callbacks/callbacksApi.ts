@@ -6,12 +6,16 @@ export type CallbackStatus = 'pending' | 'done' | 'unreachable'
 export type CallbackStatusFilter = CallbackStatus | 'all'
 export type CallbackReason = 'sampled' | 'weekly_minimum' | 'unsatisfied_online'
 export type CallOutcome = 'satisfied' | 'basically_satisfied' | 'unsatisfied' | 'no_answer' | 'refused'
+/** 解决情况: recorded with a rating (required then), never with a call that gave none. */
+export type CallResolution = 'resolved' | 'partly_resolved' | 'unresolved'
 
 export interface CallRecord {
   at: string
   by: string
   outcome: CallOutcome
   outcome_label: string
+  resolution: CallResolution | null
+  resolution_label: string | null
   note: string | null
 }
 
@@ -33,6 +37,8 @@ export interface Callback {
   attempts: number
   completed_at: string | null
   completed_by: string | null
+  resolution: CallResolution | null
+  resolution_label: string | null
   calls: CallRecord[]
 }
 
@@ -66,8 +72,10 @@ export const callbacksApi = {
     request<Callback>(one(key), { token, signal, cache: 'no-store' }),
 
   recordCall: (token: string, key: { complaint_id: string; reply_round: number }, outcome: CallOutcome,
-    note: string) =>
-    request<Callback>(`${one(key)}/calls`, { token, json: note ? { outcome, note } : { outcome } }),
+    note: string, resolution: CallResolution | null = null) =>
+    request<Callback>(`${one(key)}/calls`, {
+      token, json: { outcome, ...(note ? { note } : {}), ...(resolution ? { resolution } : {}) },
+    }),
 
   // Each read of the number in clear is kept with its purpose (回访 here) for supervisors to review.
   contact: (token: string, complaintId: string) =>

@@ -6,7 +6,8 @@ import { ApiError, errorMessage } from '@/shared/api'
 import { useStaffAuth } from '../composables/useStaffAuth'
 import { deskApi, type CaseDetail, type DepartmentInfo } from '../desk/deskApi'
 import {
-  callbacksApi, type Callback, type CallbackPage, type CallbackStatusFilter, type CallOutcome, type Contact,
+  callbacksApi, type Callback, type CallbackPage, type CallbackStatusFilter, type CallOutcome, type CallResolution,
+  type Contact,
 } from './callbacksApi'
 import { outcomeLabel } from './callbackLabels'
 
@@ -193,13 +194,14 @@ export function useCallbacks() {
   const recording = shallowRef(false)
   const recordError = shallowRef<string | null>(null)
 
-  async function recordCall(outcome: CallOutcome, note: string): Promise<boolean> {
+  async function recordCall(outcome: CallOutcome, note: string, resolution: CallResolution | null = null,
+  ): Promise<boolean> {
     const key = openKey.value
     if (!key || recording.value) return false
     recording.value = true
     recordError.value = null
     try {
-      const after = await callbacksApi.recordCall(token(), key, outcome, note.trim())
+      const after = await callbacksApi.recordCall(token(), key, outcome, note.trim(), resolution)
       if (sameKey(openKey.value, key)) current.value = after
       ElMessage({ message: recordedMessage(after, outcome), type: after.status === 'pending' ? 'info' : 'success',
         duration: 4000 })

@@ -3,8 +3,8 @@
 // an indicator counted. Supervisors only.
 import { request } from '@/shared/api'
 
-export type IndicatorKey = 'signing' | 'reply' | 'returns' | 'reopenings' | 'satisfaction'
-export const INDICATOR_KEYS: IndicatorKey[] = ['signing', 'reply', 'returns', 'reopenings', 'satisfaction']
+export type IndicatorKey = 'signing' | 'reply' | 'returns' | 'reopenings' | 'satisfaction' | 'resolution'
+export const INDICATOR_KEYS: IndicatorKey[] = ['signing', 'reply', 'returns', 'reopenings', 'satisfaction', 'resolution']
 
 export type UnitKind = 'district' | 'town'
 export const UNIT_KINDS: UnitKind[] = ['district', 'town']

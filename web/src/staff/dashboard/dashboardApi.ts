@@ -4,6 +4,8 @@
 import { request } from '@/shared/api'
 
 export type FigureKey = 'assignment_rate' | 'on_time_reply_rate' | 'satisfaction_rate'
+/** Figures shown beside the three targets, never one of them (no target): 解决率 and 审核后满意度. */
+export type ExtraFigureKey = 'resolution_rate' | 'reviewed_satisfaction_rate'
 export type Outcome = 'met' | 'missed' | 'all'
 export type GroupBy = 'department' | 'town' | 'type' | 'channel'
 export type Interval = 'week' | 'month'
@@ -25,6 +27,24 @@ export interface Figure extends Count {
   cases_url: string
   // district-wide only (null in groups): callbacks completed with a rating ÷ callbacks completed
   valid_callback_rate?: { numerator: number; denominator: number; rate: number | null } | null
+  // satisfaction only: the rate without the rounds marked 不合理差评, beside the raw one (never instead of it)
+  reviewed?: Reviewed
+  note?: string
+}
+
+/** 审核后满意度: `left_out` rounds (unsatisfied, marked unreasonable) leave numerator and denominator. */
+export interface Reviewed extends Count {
+  left_out: number
+  cases_url: string
+  note?: string
+}
+
+/** 解决率: a figure beside the targets, without a target (so without a light). */
+export interface ExtraFigure {
+  numerator: number
+  denominator: number
+  rate: number | null
+  cases_url?: string
   note?: string
 }
 
@@ -40,6 +60,7 @@ export interface Group extends Figures {
 }
 
 export interface Report extends Figures {
+  resolution_rate?: ExtraFigure
   period: { from: string; to: string }
   as_of: string
   targets: Record<FigureKey, number>
@@ -79,10 +100,12 @@ export interface CaseLine {
   done_at: string | null
   met: boolean | null
   rating: string | null
+  resolution?: string | null
+  unreasonable?: boolean
 }
 
 export interface FigureCases {
-  figure: FigureKey
+  figure: FigureKey | ExtraFigureKey
   outcome: Outcome
   period: { from: string; to: string }
   group_name: string | null
@@ -115,7 +138,7 @@ export interface Deadlines {
 
 /** What a click on a number asks for: the cases one figure counted, in a period (and a group). */
 export interface CasesRequest {
-  figure: FigureKey
+  figure: FigureKey | ExtraFigureKey
   outcome: Outcome
   from: string
   to: string

@@ -2,6 +2,8 @@
 // actions, and the supervisor's triage, assignment and extension decisions; 不予受理, 转办, 改派 and 并单;
 // 协办 (assisting departments), 积案 (long-standing cases) and 领导包案.
 import { request, requestIfChanged } from '@/shared/api'
+import type { InspectionBrief } from '@/staff/inspections/inspectionsApi'
+import type { IncidentDetail } from './IncidentPanel.vue'
 import type { InvestigationBrief } from './investigationApi'
 import type { PetitionBrief } from './petitionApi'
 
@@ -59,6 +61,10 @@ export interface CaseRow {
   working_seconds_left?: Record<string, number | null>
   deadline?: Deadline | null
   can_return: boolean
+  /** paused clocks (pauseApi.ts): 异议中 (dispute) or 已挂起 (suspension) */
+  paused?: 'dispute' | 'suspension' | null
+  /** 突发环境事件 (docs/incidents.md): suspected by routing, declared by a person, or cleared (a false alarm) */
+  incident?: 'suspected' | 'declared' | 'cleared' | null
   /** 并单 is possible (not replied, not closed). */
   can_merge: boolean
   /** When and why a case ended without a reply of ours (不予受理: the reason the citizen reads; 转办/并单: the note). */
@@ -157,6 +163,10 @@ export interface CaseDetail extends CaseRow {
   petition: PetitionBrief | null
   /** 调查处理: the case's investigation in a line, or null when nothing is recorded. */
   investigation?: InvestigationBrief | null
+  /** 突发环境事件 (docs/incidents.md): the banner's state, 2-hour clock and referrals; null when never one. */
+  incident_detail?: IncidentDetail | null
+  /** 督察交办件: the case's inspection registration in a line, or null when it is not one. */
+  inspection?: InspectionBrief | null
 }
 
 export interface CaseList {

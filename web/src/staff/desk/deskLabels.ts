@@ -53,6 +53,7 @@ const ACTION_LABELS: Record<string, string> = {
   extension_requested: '申请延期', extension_decided: '延期审批', reopened: '重办',
   rejected: '不予受理', forwarded: '转办', merged: '并单', merged_in: '重复件并入', transferred: '改派',
   assist_requested: '请求协办', assist_replied: '协办回复', assist_closed: '协办关闭', leader_assigned: '领导包案',
+  firm_linked: '关联被举报企业', firm_unlinked: '取消关联企业',
 }
 
 /** The Chinese half of a server's "中文 / English" reason. */
@@ -141,6 +142,10 @@ export function historyText(entry: HistoryEntry, departments: Record<string, str
     case 'assist_closed':
       title = dept ? `${dept} 协办关闭` : title
       detail = d.reason ? `原因：${chinese(d.reason)}` : ''
+      break
+    case 'firm_linked':
+      title = d.firm_name ? `关联被举报企业：${text(d.firm_name)}` : title
+      detail = d.credit_code ? `统一社会信用代码 ${text(d.credit_code)}` : ''
       break
     case 'leader_assigned':
       title = d.leader ? `领导包案：${text(d.leader)}` : title
