@@ -1,7 +1,7 @@
 """`python -m bench.chaos --minutes N --seed S`: complaints through every channel while processes die.
 
 The distributed shape on loopback: a PostgreSQL of its own (one database per service), the
-Kafka-protocol broker (tansu, its data in a moto S3 server so a restart keeps it) and `complaints serve`
+Kafka-protocol broker (tansu, its data in our fake S3 object store so a restart keeps it) and `complaints serve`
 processes (intake ×2, routing, notify). Client threads submit complaints through every channel (web,
 app, hotline, grid, WeChat, Open311) at a steady rate; a chaos thread kills one victim at a time with
 SIGKILL (an intake, routing or notify process, PostgreSQL, the broker), keeps it down a moment and
@@ -50,9 +50,8 @@ from sqlalchemy.engine import Engine
 
 from shared.db import make_engine
 from tests.kafka_broker import TEST_GROUP_TIMINGS, TansuBroker, tansu_binary
-from tests.pg import PostgresServer, _pg_bin, wait_for_port
+from tests.pg import PostgresServer, _pg_bin
 from tests.processes import ServedProcess
-from tests.s3 import MotoS3
 
 with warnings.catch_warnings():  # kafka-python reads its protocol schemas with a deprecated API
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -137,35 +136,6 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-class SerialS3(MotoS3):
-    """The broker's object store in a process of its own, serving one request at a time. moto's threaded
-    server (tests/s3.py) computes an object's etag from a temporary file that a concurrent PUT of the same
-    key has closed: under this load tansu then stops serving a partition for good (seen on the first runs)."""
-
-    SERVER = ("import sys; from werkzeug.serving import make_server; "
-              "from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, "
-              "create_backend_app; make_server('127.0.0.1', int(sys.argv[1]), "
-              "DomainDispatcherApplication(create_backend_app), False, "
-              "request_handler=MotoRequestHandler).serve_forever()")
-
-    def start(self) -> MotoS3:
-        self._server = subprocess.Popen([sys.executable, "-c", self.SERVER, str(self.port)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not wait_for_port(self.port):
-            raise RuntimeError("moto S3 server did not start")
-        import boto3  # type: ignore[import-untyped]
-
-        boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1", aws_access_key_id="test",
-                     aws_secret_access_key="test").create_bucket(Bucket=self.bucket)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.kill()
-            self._server.wait()
-            self._server = None
-
-
 class Service:
     """One `complaints serve <name>` process: killed with SIGKILL, started again on the same port."""
 
@@ -218,8 +188,6 @@ class Cluster:
         self.postgres = ChaosPostgres()
         # s3: a restart keeps topics, records and committed offsets; memory: much faster, lost on a restart
         self.broker = TansuBroker("s3" if durable_broker else "memory")
-        if durable_broker:
-            self.broker._s3 = SerialS3()
         self.urls: dict[str, str] = {}
         self.services: dict[str, list[Service]] = {name: [] for name in SERVICES}
         self._engines: dict[str, Engine] = {}
@@ -623,28 +591,37 @@ class Reconciler:
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
 
+    def progress(self) -> dict[str, int]:
+        """What quiet waits for: unpublished events per service, and how far each service followed."""
+        c = self.cluster
+        found = {f"unpublished {s}": c.scalar(s, "SELECT count(*) FROM event_outbox WHERE published_at IS NULL")
+                 for s in SERVICES}
+        found["complaints"] = c.scalar("intake", "SELECT count(*) FROM intake_complaints")
+        found["routing cases"] = c.scalar("routing", "SELECT count(*) FROM routing_cases")
+        found["routing decisions"] = c.scalar("routing", "SELECT count(*) FROM event_outbox WHERE type IN (:a, :t)",
+                                              a=ASSIGNED, t=TRIAGED)
+        found["notify cases"] = c.scalar("notify", "SELECT count(*) FROM notify_cases")
+        found["notify inbox"] = c.scalar("notify", "SELECT count(*) FROM event_inbox WHERE group_id = 'notify'")
+        found["intake inbox"] = c.scalar("intake", "SELECT count(*) FROM event_inbox WHERE group_id = 'intake'")
+        return found
+
     def quiet(self) -> bool:
         """Nothing left to publish, and every complaint followed by every service."""
-        c = self.cluster
-        if any(c.scalar(s, "SELECT count(*) FROM event_outbox WHERE published_at IS NULL") for s in SERVICES):
-            return False
-        complaints = c.scalar("intake", "SELECT count(*) FROM intake_complaints")
-        decisions = c.scalar("routing", "SELECT count(*) FROM event_outbox WHERE type IN (:a, :t)",
-                             a=ASSIGNED, t=TRIAGED)
-        if c.scalar("routing", "SELECT count(*) FROM routing_cases") < complaints or decisions < complaints:
-            return False
-        if c.scalar("notify", "SELECT count(*) FROM notify_cases") < complaints:
-            return False
-        followed = c.scalar("notify", "SELECT count(*) FROM event_inbox WHERE group_id = 'notify'")
-        intake_followed = c.scalar("intake", "SELECT count(*) FROM event_inbox WHERE group_id = 'intake'")
-        return followed >= complaints + decisions and intake_followed >= decisions
+        p = self.progress()
+        complaints, decisions = p["complaints"], p["routing decisions"]
+        return (not any(v for k, v in p.items() if k.startswith("unpublished"))
+                and p["routing cases"] >= complaints and decisions >= complaints and p["notify cases"] >= complaints
+                and p["notify inbox"] >= complaints + decisions and p["intake inbox"] >= decisions)
 
     def wait_quiet(self, timeout: float) -> float | None:
-        began = time.monotonic()
+        began = last = time.monotonic()
         while time.monotonic() - began < timeout:
             try:
                 if self.quiet():
                     return time.monotonic() - began
+                if time.monotonic() - last >= 30:  # say what it still waits for
+                    last = time.monotonic()
+                    self.cluster.log("not quiet yet: " + ", ".join(f"{k} {v}" for k, v in self.progress().items()))
             except Exception:  # noqa: BLE001, S110 - the database may still be starting
                 pass
             time.sleep(1.0)

