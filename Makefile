@@ -67,8 +67,9 @@ run-upstream: $(VENV)/.installed-run web/dist/.built
 	DEMO_MODE=$${DEMO_MODE:-true} HOST=$(HOST) PORT=$(PORT) $(UPSTREAM_DEMO_ENV) $(BIN)/complaints serve all
 
 ## test: set everything up (PostgreSQL, the Kafka-protocol broker), lint (ruff, mypy, vue-tsc), run the whole suite
+PYTEST_WORKERS ?= 2
 test: $(VENV)/.installed-test system-deps lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 ## test-sqlite: the quick loop, SQLite only
 test-sqlite: $(VENV)/.installed-test web/dist/.built
