@@ -36,20 +36,25 @@ def test_a_dispute_upheld_then_a_suspension_and_resumption(desktop: Tab, api: Ap
     expect(row.get_by_test_id("paused-tag")).to_have_text("异议中", timeout=ARRIVAL_TIMEOUT)
     desktop.shot("desk-dispute-open")
 
-    # a supervisor, at the same time in another browser, upholds it from the department's queue
+    # a supervisor, at the same time in another browser, finds it among the disputes waiting for a decision
+    # (异议待裁定) and upholds it from there
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESKTOP)
     try:
         boss_tab = Tab(context, server.base_url)
         boss = boss_tab.open("/desk")
         sign_in(boss, "supervisor")
-        boss.get_by_test_id("filter-department").click()
-        boss.get_by_role("option", name="区生态环境局").click()
-        boss_drawer = open_case(boss, "queue-table", code)
+        boss.get_by_test_id("tab-disputes").click()
+        waiting = boss.get_by_test_id("disputes-table").locator("tr", has_text=code)
+        expect(waiting).to_contain_text("该厂位于太和镇辖区", timeout=ARRIVAL_TIMEOUT)
+        expect(waiting).to_contain_text(DISPATCHER)
+        boss_tab.shot("desk-disputes-tab", full_page=False)
+        boss_drawer = open_case(boss, "disputes-table", code)
         expect(boss_drawer.get_by_test_id("dispute-open")).to_contain_text("该厂位于太和镇辖区")
         boss_tab.shot("desk-dispute-supervisor", full_page=False)
         boss_drawer.get_by_test_id("dispute-uphold").click()
         expect(boss_drawer.get_by_test_id("dispute-open")).to_have_count(0)
         expect(boss_drawer.get_by_test_id("pause-panel")).to_contain_text("已维持")
+        expect(boss.get_by_test_id("disputes-table").locator("tr", has_text=code)).to_have_count(0)  # decided
         assert boss_tab.outside == []
     finally:
         context.close()

@@ -2,6 +2,7 @@
 // contests an assignment before signing, a supervisor upholds (维持) or reassigns (改派) it; the department that
 // signed suspends the case while it waits for the citizen (the reply clock pauses) and resumes it.
 import { request } from '@/shared/api'
+import type { CaseRow } from './deskApi'
 
 export type PauseKind = 'dispute' | 'suspension'
 export type SuspendReason = 'unreachable' | 'materials' | 'citizen_asked' | 'other'
@@ -71,3 +72,15 @@ export const pauseApi = {
   resume: (token: string, id: string) =>
     request(`/api/v1/cases/${encodeURIComponent(id)}/resume`, { token, method: 'POST' }),
 }
+
+/** 异议待裁定 (supervisors): the open disputes, the oldest first, each row a case with its dispute. */
+export interface DisputeRow extends CaseRow {
+  dispute: DisputeRecord | null
+}
+
+export interface DisputeList {
+  items: DisputeRow[]
+  total: number
+}
+
+export const openDisputes = (token: string) => request<DisputeList>('/api/v1/triage/disputes?limit=100', { token })

@@ -8,6 +8,7 @@ import {
   deskApi, type AssistPage, type AssistStatus, type BacklogPage, type CaseDetail, type CaseList, type CaseRow,
   type DepartmentInfo, type DuplicateCandidate, type LeaderFilter, type QueueFilters, type QueuePage,
 } from './deskApi'
+import { openDisputes, type DisputeList } from './pauseApi'
 import { usePolledList } from './usePolledList'
 
 export const PAGE_SIZES = [20, 50, 100]
@@ -79,6 +80,9 @@ export function useDesk() {
   // --- supervisors: triage and extension requests -----------------------------------------------------
   const triage = usePolledList<CaseList>((etag) => deskApi.triage(token(), etag), auth.handleAuthError)
   const extensions = usePolledList<CaseList>((etag) => deskApi.extensions(token(), etag), auth.handleAuthError)
+  // 异议待裁定 (supervisors): a short list without an ETag, asked again with the others
+  const disputes = usePolledList<DisputeList>(async () => ({ data: await openDisputes(token()), etag: null }),
+    auth.handleAuthError)
   // 积案 (supervisors): all, not yet given to a leader, or given
   const leaderFilter = ref<LeaderFilter>('')
   const backlog = usePolledList<BacklogPage>((etag) => deskApi.backlog(token(), leaderFilter.value, LIST_LIMIT, etag),
@@ -114,6 +118,7 @@ export function useDesk() {
       if (!assistDepartment.value) assistDepartment.value = department.value
       triage.start()
       extensions.start()
+      disputes.start()
       backlog.start()
     }
     queue.start()
@@ -200,6 +205,7 @@ export function useDesk() {
       if (isSupervisor.value) {
         void triage.check()
         void extensions.check()
+        void disputes.check()
         void backlog.check()
       }
       // a case that left this desk (returned by a dispatcher: to triage, or routed to another department)
@@ -222,7 +228,7 @@ export function useDesk() {
 
   return {
     auth, isSupervisor, department, filters, page, pageSize, queue, fresh, arrivals,
-    triage, extensions, backlog, leaderFilter, assists, assistDepartment, assistStatus, departments, departmentNames,
+    triage, extensions, disputes, backlog, leaderFilter, assists, assistDepartment, assistStatus, departments, departmentNames,
     start,
     openId, detail, detailLoading, detailError, detailFetchedAt, openCase, closeCase, loadDetail,
     candidates, loadCandidates, acting, actionError, act,
