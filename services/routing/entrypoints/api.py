@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.domain.case import OPEN, AssistStatus, Status
 from services.routing.domain.commands import (
@@ -49,18 +49,14 @@ from services.routing.domain.commands import (
     TriageList,
     UpdateDepartment,
 )
+from services.routing.entrypoints.fields import acting_for as _acting_for
+from services.routing.entrypoints.fields import text as _text
 from services.routing.service_layer.handlers import PHOTO_MAX_BYTES
-from shared.auth import Principal, may_act_for
-from shared.contracts.codes import TRIAGE, Category
+from shared.auth import Principal
+from shared.contracts.codes import Category
 from shared.filestore import IMAGE_TYPES
 from shared.http import auth_deps, error_responses, read_upload
 from shared.messagebus import MessageBus
-from shared.text import visible
-
-
-def _text(low: int, high: int) -> tuple[StringConstraints, AfterValidator]:
-    return StringConstraints(min_length=low, max_length=high), AfterValidator(visible(low))
-
 
 ReplyText = Annotated[str, *_text(2, 5000)]
 Reason = Annotated[str, *_text(2, 500)]
@@ -149,11 +145,6 @@ CaseId = Annotated[str, Path(min_length=1, max_length=64)]
 PHOTO_PATH = "/cases/{complaint_id}/photos"
 CodeQuery = Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 MAX_OFFSET = 100_000
-
-
-def _acting_for(principal: Principal) -> str | None:
-    """The one department a dispatcher acts for; None for supervisors and admins (any department)."""
-    return None if may_act_for(principal, TRIAGE) else (principal.department or "")
 
 
 def _etag(version: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.routing.domain.firm_commands import (
     CaseFirm,
@@ -21,17 +21,13 @@ from services.routing.domain.firm_commands import (
     UnlinkCaseFirm,
 )
 from services.routing.domain.firms import FirmStatus
-from shared.auth import Principal, may_act_for
-from shared.contracts.codes import TRIAGE
+from services.routing.entrypoints.fields import acting_for as _acting_for
+from services.routing.entrypoints.fields import text as _text
+from shared.auth import Principal
 from shared.http import auth_deps, error_responses
 from shared.messagebus import MessageBus
-from shared.text import visible
 
 MAX_PAGE, MAX_OFFSET = 100, 100_000
-
-
-def _text(low: int, high: int) -> tuple[StringConstraints, AfterValidator]:
-    return StringConstraints(min_length=low, max_length=high), AfterValidator(visible(low))
 
 
 Name = Annotated[str, *_text(2, 200)]
@@ -71,11 +67,6 @@ class FirmPatch(_Body):
 
 class LinkBody(_Body):
     firm_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] = Field(description="企业 id")
-
-
-def _acting_for(principal: Principal) -> str | None:
-    """The one department a dispatcher acts for; None for supervisors and admins (any department)."""
-    return None if may_act_for(principal, TRIAGE) else (principal.department or "")
 
 
 def build_firms_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:

@@ -8,19 +8,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
 from services.routing.domain.incident_commands import ClearIncident, DeclareIncident, RecordReferral
 from services.routing.domain.incidents import ReferralTarget
+from services.routing.entrypoints.fields import text as _text
 from shared.auth import Principal
 from shared.http import auth_deps
 from shared.messagebus import MessageBus
-from shared.text import visible
-
-
-def _text(low: int, high: int) -> tuple[StringConstraints, AfterValidator]:
-    return StringConstraints(min_length=low, max_length=high), AfterValidator(visible(low))
-
 
 Reason = Annotated[str, *_text(2, 500)]
 Name = Annotated[str, *_text(1, 100)]

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.adapters.inspection_workbook import MEDIA_TYPE, filename, public_workbook, title
 from services.routing.domain.inspection_commands import (
@@ -24,16 +24,11 @@ from services.routing.domain.inspection_commands import (
     UpdateInspection,
 )
 from services.routing.domain.inspections import Finding, InspectionKind, Progress
+from services.routing.entrypoints.fields import text as _text
 from services.routing.service_layer.inspections import PublicTable
 from shared.auth import Principal
 from shared.http import auth_deps, error_responses
 from shared.messagebus import MessageBus
-from shared.text import visible
-
-
-def _text(low: int, high: int) -> tuple[StringConstraints, AfterValidator]:
-    return StringConstraints(min_length=low, max_length=high), AfterValidator(visible(low))
-
 
 Text = Annotated[str, *_text(2, 5000)]
 Who = Annotated[str, *_text(1, 500)]

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Path, Response, UploadFile
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.routing.domain.investigation_commands import (
     AddInvestigationPhoto,
@@ -31,19 +31,15 @@ from services.routing.domain.investigations import (
     Reading,
     RecheckResult,
 )
+from services.routing.entrypoints.fields import acting_for as _acting_for
+from services.routing.entrypoints.fields import text as _text
 from services.routing.service_layer.investigations import PHOTO_MAX_BYTES
-from shared.auth import Principal, may_act_for
-from shared.contracts.codes import TRIAGE
+from shared.auth import Principal
 from shared.filestore import IMAGE_TYPES
 from shared.http import auth_deps, read_upload
 from shared.messagebus import MessageBus
-from shared.text import visible
 
 INVESTIGATION_PHOTO_PATH = "/cases/{complaint_id}/investigation/photos"
-
-
-def _text(low: int, high: int) -> tuple[StringConstraints, AfterValidator]:
-    return StringConstraints(min_length=low, max_length=high), AfterValidator(visible(low))
 
 
 Who = Annotated[str, *_text(1, 100)]  # who went: 张三、李四
@@ -115,11 +111,6 @@ class RecheckBody(_Body):
 
 class SignOffBody(_Body):
     note: Note | None = Field(None, description="销号意见")
-
-
-def _acting_for(principal: Principal) -> str | None:
-    """The one department a dispatcher acts for; None for supervisors and admins (any department)."""
-    return None if may_act_for(principal, TRIAGE) else (principal.department or "")
 
 
 def build_investigations_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:

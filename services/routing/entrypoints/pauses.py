@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
 
 from services.routing.domain.pause_commands import (
     DisputeAssignment,
@@ -18,16 +18,11 @@ from services.routing.domain.pause_commands import (
     UpholdDispute,
 )
 from services.routing.domain.pauses import SuspendReason
-from shared.auth import Principal, may_act_for
-from shared.contracts.codes import TRIAGE
+from services.routing.entrypoints.fields import acting_for as _acting_for
+from services.routing.entrypoints.fields import text as _text
+from shared.auth import Principal
 from shared.http import auth_deps
 from shared.messagebus import MessageBus
-from shared.text import visible
-
-
-def _text(low: int, high: int) -> tuple[StringConstraints, AfterValidator]:
-    return StringConstraints(min_length=low, max_length=high), AfterValidator(visible(low))
-
 
 Reason = Annotated[str, *_text(2, 500)]
 Code = Annotated[str, *_text(1, 64)]
@@ -55,11 +50,6 @@ class ReassignBody(_Body):
 class SuspendBody(_Body):
     reason: SuspendReason  # unreachable (无法联系投诉人) | materials (等待投诉人补充材料) | citizen_asked | other
     note: Reason | None = None  # required with `other`
-
-
-def _acting_for(principal: Principal) -> str | None:
-    """The one department a dispatcher acts for; None for supervisors and admins (any department)."""
-    return None if may_act_for(principal, TRIAGE) else (principal.department or "")
 
 
 def build_pauses_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.adapters.petition_documents import MEDIA_TYPE, render
 from services.routing.domain.petition_commands import (
@@ -28,16 +28,11 @@ from services.routing.domain.petition_commands import (
     ReviewPetition,
 )
 from services.routing.domain.petitions import PetitionDocument, PetitionStatus
-from shared.auth import Principal, may_act_for
-from shared.contracts.codes import TRIAGE
+from services.routing.entrypoints.fields import acting_for as _acting_for
+from services.routing.entrypoints.fields import text as _text
+from shared.auth import Principal
 from shared.http import auth_deps
 from shared.messagebus import MessageBus
-from shared.text import visible
-
-
-def _text(low: int, high: int) -> tuple[StringConstraints, AfterValidator]:
-    return StringConstraints(min_length=low, max_length=high), AfterValidator(visible(low))
-
 
 Text = Annotated[str, *_text(2, 5000)]  # a decision, reply, opinion or the petitioner's request
 Reason = Annotated[str, *_text(2, 2000)]
@@ -67,11 +62,6 @@ class ExtensionBody(_Body):
 
 class TextBody(_Body):
     text: Text
-
-
-def _acting_for(principal: Principal) -> str | None:
-    """A dispatcher reads only the own department's petitions; supervisors and admins any."""
-    return None if may_act_for(principal, TRIAGE) else (principal.department or "")
 
 
 def docx_response(doc: PetitionDocument) -> Response:
