@@ -79,6 +79,33 @@ def test_a_supervisor_sees_the_resolution_rate_and_marks_an_unsatisfied_rating_u
     expect(page.get_by_role("group", name="三项目标").get_by_test_id("figure-resolution_rate")).to_have_count(0)
     desktop.shot("staff-dashboard-resolution", full_page=False)
 
+    # 解决率 per department too, beside the targets' columns; its rate opens the rounds not resolved
+    grouped = api.http.get("/api/v1/metrics/sla", headers=supervisor, params={"group_by": "department"}).json()
+    group = next(g for g in grouped["groups"] if g["key"] == DEPT)["resolution_rate"]
+    assert group["denominator"] >= 2 and group["numerator"] < group["denominator"]
+    row = page.get_by_test_id("groups-department").locator("tr", has_text=DEPT_NAME)
+    cell = row.get_by_test_id("cell-resolution_rate")
+    expect(cell).to_have_text(percent(group["rate"]))
+    expect(row).to_contain_text(f"{group['numerator']}/{group['denominator']}")
+    cell.click()
+    drawer = page.get_by_test_id("cases-drawer")
+    expect(drawer.get_by_role("heading", name=f"{DEPT_NAME} · 解决率 · 部分解决或未解决")).to_be_visible()
+    expect(drawer.get_by_test_id("cases-table")).to_contain_text(code)
+    expect(drawer.get_by_test_id("cases-table")).not_to_contain_text(pleased["tracking_code"])
+    page.keyboard.press("Escape")
+    expect(drawer).to_be_hidden()
+    # and per period in the trend's table and on the wall
+    trend = api.http.get("/api/v1/metrics/sla/trend", headers=supervisor).json()["points"][-1]["resolution_rate"]
+    page.get_by_text("趋势数据表").click()
+    expect(page.get_by_test_id("trend-resolution").last).to_have_text(
+        f"{percent(trend['rate'])}（{trend['numerator']}/{trend['denominator']}）")
+    page.get_by_test_id("wall-open").click()
+    wall = page.get_by_test_id("wall-departments")
+    expect(wall.locator("thead th").last).to_have_text("解决")
+    expect(wall.get_by_test_id("wall-resolution")).to_have_count(wall.locator("tbody tr").count())
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("wall")).to_be_hidden()
+
     # its numbers open the cases, as the targets' do: the resolved one among the resolved
     resolution.get_by_test_id("resolution-numerator").click()
     drawer = page.get_by_test_id("cases-drawer")

@@ -57,6 +57,7 @@ export interface Figures {
 export interface Group extends Figures {
   key: string | null
   name: string
+  resolution_rate?: ExtraFigure // 解决率 of the group (no target)
 }
 
 export interface Report extends Figures {
@@ -75,6 +76,7 @@ export interface TrendPoint {
   assignment_rate: Count
   on_time_reply_rate: Count
   satisfaction_rate: Count
+  resolution_rate?: ExtraFigure // 解决率 of the period (no target)
 }
 
 export interface Trend {

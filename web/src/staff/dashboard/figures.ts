@@ -16,6 +16,18 @@ export const FIGURE_LABELS: Record<FigureKey, FigureLabels> = {
   satisfaction_rate: { name: '回访满意度', short: '满意度', met: '满意', all: '已评价', missed: '不满意' },
 }
 
+/** 解决率, shown beside the targets in the cards, the tables, the chart and the wall: no target, no light. */
+export const RESOLUTION: FigureLabels = {
+  name: '解决率', short: '解决', met: '已解决', all: '已回答解决情况', missed: '部分解决或未解决',
+}
+
+/** A figure a table, the chart or the wall shows: one of the three targets or 解决率. */
+export type ShownFigure = FigureKey | 'resolution_rate'
+
+export function labelsOf(figure: ShownFigure): FigureLabels {
+  return figure === 'resolution_rate' ? RESOLUTION : FIGURE_LABELS[figure]
+}
+
 export const OUTCOME_LABELS: Record<Outcome, string> = { met: '达标', missed: '未达标', all: '全部' }
 
 export type Light = 'green' | 'amber' | 'red' | 'none'
