@@ -185,7 +185,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # Every path of the single-page app (web/src/router.ts): each answers with its index.html, so a reload
 # or a link sent by text message opens the right page.
 PAGE_PATHS: tuple[str, ...] = ("/", "/track", "/r/{token}", "/hotline", "/patrol", "/desk", "/dashboard", "/callbacks",
-                               "/public", "/rules", "/knowledge", "/help", "/firms", "/inspections",
+                               "/public", "/rules", "/knowledge", "/help", "/firms", "/rewards", "/inspections",
                                "/public/inspections")
 # What the pages must never answer for (a test checks): the APIs, the OpenAPI pages, the probes.
 RESERVED_PREFIXES: tuple[str, ...] = ("/api", "/open311", "/docs", "/redoc", "/openapi.json", "/healthz",

@@ -402,7 +402,7 @@ SERVICE_TABLES = {
     "intake": ("intake_complaints", "intake_timeline", "intake_ratings"),
     "routing": ("routing_cases", "routing_case_history"),
     "notify": ("notify_cases", "notify_clocks", "notify_reply_rounds", "notify_ratings", "notify_assignments",
-               "notify_callbacks", "notify_alerts"),
+               "notify_callbacks", "notify_alerts", "notify_nearby_pairs"),
 }
 CASE_TABLES = {"intake": "intake_complaints", "routing": "routing_cases", "notify": "notify_cases"}
 
@@ -591,5 +591,9 @@ def seed_volume(engines: dict[str, Engine], *, cases: int, months: int = 24, see
         for engine, _, definition in indexes:
             with engine.begin() as conn:
                 conn.execute(sa.text(definition))
+    from services.notify.adapters.hotspot_index import rebuild_pairs
+
+    with engines["notify"].begin() as conn:  # the rows were written directly: the problem list's pairs from them
+        written["notify_nearby_pairs"] = rebuild_pairs(conn)
     analyze(engines)
     return SeedReport(cases, written, time.perf_counter() - started)

@@ -30,6 +30,12 @@ class CommonSettings(BaseSettings):
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_interval_ms: int = 3_000
     kafka_fetch_max_wait_ms: int = 500
+    # The producer's idempotence (dedups a retried batch in the broker). Keep it on with Apache Kafka; off only for
+    # a broker whose idempotent produce is not crash-safe: tansu 0.6's S3 engine records the producer's sequence
+    # before the batch, so after a SIGKILL the retry is answered DUPLICATE_SEQUENCE_NUMBER, which clients take
+    # for success: acknowledged, never stored. Off: acks=all, one request in flight (order kept); a retry
+    # after a lost answer may store a second copy, which consumers drop by the event id (the inbox).
+    kafka_idempotence: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
     # Proxies whose X-Forwarded-For is believed (the gateway): the client address the guess throttle

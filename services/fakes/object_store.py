@@ -137,6 +137,10 @@ class _Handler(BaseHTTPRequestHandler):
     store: ObjectStore
     log: TextIO | None = None  # --log: one line per request (method, path, status)
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY: the headers and the body go out in two writes, and with Nagle's algorithm the second waited
+    # for the client's delayed ACK, ~40 ms per request on a kept-alive connection: tansu's fetch, which stops
+    # after its max wait (the consumer's fetch_max_wait_ms), then returned one batch where it could return many.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass  # the base class's access log on stderr: not wanted

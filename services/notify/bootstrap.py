@@ -13,11 +13,13 @@ from services.notify.domain.callbacks import CallbackPolicy
 from services.notify.domain.clocks import SlaPolicy
 from services.notify.domain.commands import ListCallbacks, SweepSlaClocks
 from services.notify.domain.dashboard import ListDeadlineCases
+from services.notify.domain.followups import ProgressPolicy
 from services.notify.domain.hotspots import HotspotRules
 from services.notify.domain.incidents import parse_phones
 from services.notify.domain.metrics import Targets
 from services.notify.entrypoints.api import build_router
 from services.notify.entrypoints.callbacks import build_callbacks_router
+from services.notify.entrypoints.consultations import build_consultations_router
 from services.notify.entrypoints.reports import build_reports_router
 from services.notify.entrypoints.reviews import build_reviews_router
 from services.notify.service_layer.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
@@ -83,6 +85,7 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
                                         due_working_days=settings.callback_due_working_days,
                                         max_attempts=settings.callback_max_attempts),
             "calendar": WorkingCalendar(settings.calendar),
+            "progress": ProgressPolicy(settings.progress_after_working_days, settings.progress_every_working_days),
             "assessment": AssessmentPolicy(weights={**DEFAULT_WEIGHTS, **settings.assessment_weights},
                                            min_cases=settings.assessment_min_cases,
                                            list_size=settings.assessment_list_size),
@@ -114,6 +117,7 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
     router.include_router(build_callbacks_router(settings.jwt_key, bus))  # /api/v1/callbacks: 抽查回访
     router.include_router(build_reports_router(settings.jwt_key, bus))  # /api/v1/hotspots, reports, public
     router.include_router(build_reviews_router(settings.jwt_key, bus))  # /api/v1/metrics/satisfaction/reviews
+    router.include_router(build_consultations_router(settings.jwt_key, bus))  # /api/v1/reports/consultations
     return ServiceRuntime(
         name=NAME,
         router=router,

@@ -19,6 +19,10 @@ class NotifySettings(CommonSettings):
     yellow_ratio: float = Field(default=0.75, gt=0, lt=1)
     # Escalation (督办) once a deadline is missed by more than this; 0 = as soon as it is overdue.
     escalation_grace_seconds: float = Field(default=0.0, ge=0)
+    # 阶段性进展 (docs/metrics.md 督办 clocks): a case its department has held this many working days without
+    # replying needs a progress note every PROGRESS_EVERY_WORKING_DAYS (0: no such clock).
+    progress_after_working_days: int = Field(default=5, ge=0, le=365)
+    progress_every_working_days: int = Field(default=5, ge=1, le=365)
     # The district plan's targets (合川区生态环境保护"十四五"规划 6.4).
     target_assignment_rate: float = Field(default=1.0, ge=0, le=1)
     target_on_time_reply_rate: float = Field(default=1.0, ge=0, le=1)
@@ -60,8 +64,9 @@ class NotifySettings(CommonSettings):
     firm_repeat_threshold: int = Field(default=3, ge=2, le=1000)
     firm_repeat_days: int = Field(default=90, ge=7, le=3650)
     # 考核: the indicators' weights as JSON {"signing": 15, "reply": 30, "returns": 10, "reopenings": 15,
-    # "satisfaction": 30} (any subset; the rest keep their default), the assignments a unit needs in the
-    # period to be ranked, and how many units the red and black lists (红黑榜) name per kind.
+    # "satisfaction": 30, "resolution": 10, "knowledge": 5} (any subset; the rest keep their default), the
+    # assignments a unit needs in the period to be ranked, and how many units the red and black lists (红黑榜)
+    # name per kind.
     assessment_weights: dict[str, float] = Field(default_factory=dict)
     assessment_min_cases: int = Field(default=3, ge=1, le=10_000)
     assessment_list_size: int = Field(default=3, ge=1, le=20)

@@ -18,11 +18,13 @@ from services.routing.domain.pauses import SuspensionLimits
 from services.routing.domain.text_model import use_model
 from services.routing.entrypoints.api import PHOTO_PATH, build_router
 from services.routing.entrypoints.firms import build_firms_router
+from services.routing.entrypoints.followups import build_followups_router
 from services.routing.entrypoints.incidents import build_incidents_router
 from services.routing.entrypoints.inspections import build_inspections_router
 from services.routing.entrypoints.investigations import INVESTIGATION_PHOTO_PATH, build_investigations_router
 from services.routing.entrypoints.pauses import build_pauses_router
 from services.routing.entrypoints.petitions import build_petitions_router
+from services.routing.entrypoints.rewards import build_rewards_router
 from services.routing.entrypoints.rules import build_rules_router
 from services.routing.service_layer.handlers import (
     COMMAND_HANDLERS,
@@ -102,6 +104,8 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
     router.include_router(build_firms_router(bus, jwt_key=settings.jwt_key))  # 被举报企业
     router.include_router(build_pauses_router(bus, jwt_key=settings.jwt_key))  # 派单异议, 挂起
     router.include_router(build_incidents_router(bus, jwt_key=settings.jwt_key))  # 突发环境事件
+    router.include_router(build_followups_router(bus, jwt_key=settings.jwt_key))  # 已联系群众 (督办 clocks)
+    router.include_router(build_rewards_router(bus, jwt_key=settings.jwt_key))  # 举报奖励
     def gauges() -> list[Sample]:
         with bus.uow_factory() as uow:
             counts = uow.cases.open_counts()

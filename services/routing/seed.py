@@ -66,7 +66,9 @@ def seed_reference_data(session: Session, data: dict[str, list[dict[str, Any]]])
             limit_keys.add(limit_key)
             added.append(RoutingTimeLimit(category=limit_key[0], urgent=limit_key[1], assign_days=limit["assign_days"],
                                           accept_days=limit["accept_days"], return_days=limit["return_days"],
-                                          reply_days=limit["reply_days"], reply_hours=limit.get("reply_hours")))
+                                          reply_days=limit["reply_days"], reply_hours=limit.get("reply_hours"),
+                                          contact_hours=limit.get("contact_hours"),
+                                          onsite_days=limit.get("onsite_days")))
     session.add_all(added)
     return len(added)
 

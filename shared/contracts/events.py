@@ -231,6 +231,37 @@ class CaseAcceptedV1(ComplaintEvent):
     department: str
     accepted_at: datetime
     by: str
+    # 督办 clocks that start at signing (routing's time limits; docs/metrics.md): None when the case has none
+    contact_due: datetime | None = None  # 首次联系: contact the citizen by then (none for an anonymous reporter)
+    onsite_due: datetime | None = None  # 现场核查: check on site by then (types that need one)
+
+
+class CaseContactRecordedV1(ComplaintEvent):
+    """已联系群众: the department contacted the citizen (`method`: phone | sms | onsite) at `contacted_at`. No
+    number, name or note travels here."""
+
+    event_type = TYPE_PREFIX + "case.contact_recorded.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str
+    method: str  # phone | sms | onsite
+    contacted_at: datetime
+    at: datetime
+    by: str
+
+
+class CaseProgressNotedV1(ComplaintEvent):
+    """阶段性进展: the department recorded how a long case is going (the note stays in routing's history: no text
+    travels here)."""
+
+    event_type = TYPE_PREFIX + "case.progress_noted.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    department: str
+    noted_at: datetime
+    by: str
 
 
 class CaseRepliedV1(ComplaintEvent):
@@ -716,6 +747,76 @@ class IncidentReferralRecordedV1(ComplaintEvent):
     by: str  # who recorded it
 
 
+class RewardEligibleV1(ComplaintEvent):
+    """举报奖励: a case signed off with a finding of 属实/部分属实 and an action earned a reward for its first
+    real-name reporter (docs/rewards.md). The subject is the signed-off case (the finding); who the reporter is
+    stays in routing's reward record: no reporter travels here."""
+
+    event_type = TYPE_PREFIX + "reward.eligible.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    reward_id: str
+    suggested_yuan: Decimal
+    candidates: int  # the reports of the same violation that were weighed
+    at: datetime
+
+
+class RewardApprovedV1(ComplaintEvent):
+    """举报奖励 approved: the subject is the REWARDED report (the first reporter's complaint), so that intake,
+    which alone holds the number, tells its reporter by SMS when and until when to claim it."""
+
+    event_type = TYPE_PREFIX + "reward.approved.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str  # the rewarded report's
+    reward_id: str
+    amount_yuan: Decimal
+    claim_due: date  # the last day to claim it (Chongqing)
+    approved_at: datetime
+    by: str
+
+
+class RewardRejectedV1(ComplaintEvent):
+    """举报奖励 refused (不予奖励); the reason stays in routing. The subject is the signed-off case."""
+
+    event_type = TYPE_PREFIX + "reward.rejected.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    reward_id: str
+    rejected_at: datetime
+    by: str
+
+
+class RewardPaidV1(ComplaintEvent):
+    """举报奖励 paid (已发放): when and how; the subject is the signed-off case."""
+
+    event_type = TYPE_PREFIX + "reward.paid.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    reward_id: str
+    amount_yuan: Decimal
+    paid_on: date
+    method: str  # bank_transfer | cash | other
+    at: datetime
+    by: str
+
+
+class RewardLapsedV1(ComplaintEvent):
+    """举报奖励 not claimed by its last day (逾期未领取): it lapsed. The subject is the signed-off case."""
+
+    event_type = TYPE_PREFIX + "reward.lapsed.v1"
+    topic = topics.LIFECYCLE
+
+    tracking_code: str
+    reward_id: str
+    claim_due: date
+    at: datetime
+    by: str
+
+
 # --- notify ---------------------------------------------------------------------------------------
 
 
@@ -759,7 +860,7 @@ class SlaWarningV1(ComplaintEvent):
     topic = topics.LIFECYCLE
 
     department: str | None = None
-    clock: str  # assign | accept | reply
+    clock: str  # assign | accept | reply; 督办 clocks: contact | onsite | up_sign | up_reply (docs/metrics.md)
     level: str  # yellow | red
     due: datetime
     at: datetime
@@ -772,7 +873,7 @@ class CaseEscalatedV1(ComplaintEvent):
     topic = topics.LIFECYCLE
 
     department: str | None = None
-    clock: str  # assign | accept | reply
+    clock: str  # assign | accept | reply; 督办 clocks: contact | onsite | up_sign | up_reply (docs/metrics.md)
     due: datetime
     at: datetime
 
@@ -810,6 +911,56 @@ class DepartmentsChangedV1(EventPayload):
         return "departments"
 
 
+# --- the knowledge base (intake; notify assesses its upkeep and counts 直接办结) --------------------------
+
+
+class KnowledgeArticleWrittenV1(EventPayload):
+    """A knowledge-base article (知识库) was written or saved as a new version: who owns it, its status and its
+    review date (复核) as of this version. No answer text travels: notify needs only the facts it assesses
+    (docs/assessment.md, 知识库维护及时率)."""
+
+    event_type = TYPE_PREFIX + "knowledge.article_written.v1"
+    topic = topics.REFERENCE
+
+    article_id: str
+    version: int
+    title: str
+    department: str  # the owning department (谁提供、谁维护)
+    status: str  # draft | internal | public
+    category: str | None = None
+    subcategory: str | None = None
+    review_by: date | None = None  # the review date of this version (None: none set)
+    changed_by: str
+    changed_at: datetime
+
+    @property
+    def subject(self) -> str:
+        return self.article_id  # an article's versions stay in order
+
+
+class ConsultationAnsweredV1(EventPayload):
+    """直接办结: an operator answered a caller's pure question with an article and closed the call. Not a
+    complaint; the caller's question does not travel (it may name a person), only what the report counts."""
+
+    event_type = TYPE_PREFIX + "knowledge.consultation_answered.v1"
+    topic = topics.REFERENCE
+
+    consultation_id: str
+    article_id: str
+    article_version: int
+    article_title: str
+    department: str  # the article's owning department
+    category: str | None = None  # the article's type and subtype
+    subcategory: str | None = None
+    answered_by: str  # the operator's username
+    channel: str  # hotline | ...
+    answered_at: datetime
+
+    @property
+    def subject(self) -> str:
+        return self.article_id
+
+
 # --- accounts (intake) -------------------------------------------------------------------------------
 
 
@@ -842,6 +993,8 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         CaseAssignedV1,
         CaseDispatchedV1,
         CaseAcceptedV1,
+        CaseContactRecordedV1,
+        CaseProgressNotedV1,
         CaseRepliedV1,
         CaseReturnedV1,
         CaseRejectedV1,
@@ -873,10 +1026,17 @@ PAYLOADS: dict[str, type[EventPayload]] = {
         CaseIncidentDeclaredV1,
         CaseIncidentClearedV1,
         IncidentReferralRecordedV1,
+        RewardEligibleV1,
+        RewardApprovedV1,
+        RewardRejectedV1,
+        RewardPaidV1,
+        RewardLapsedV1,
         SlaWarningV1,
         CaseEscalatedV1,
         DepartmentsChangedV1,
         SessionsEndedV1,
+        KnowledgeArticleWrittenV1,
+        ConsultationAnsweredV1,
     )
 }
 

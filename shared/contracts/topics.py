@@ -6,7 +6,7 @@ import re
 
 RECEIVED = "complaints.received"
 LIFECYCLE = "complaints.lifecycle"
-REFERENCE = "complaints.reference"  # routing's reference data (departments), for the others' read models
+REFERENCE = "complaints.reference"  # reference data for others' read models: departments (routing), knowledge (intake)
 ACCOUNTS = "complaints.accounts"  # intake's staff accounts: ended sessions, for the others' token checks
 DISPATCH_PREFIX = "complaints.dispatch."
 DLQ_SUFFIX = ".dlq"

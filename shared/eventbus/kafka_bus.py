@@ -1,7 +1,8 @@
 """The distributed backend: Kafka topics through kafka-python. The only module that imports `kafka`.
 
 - Relay: `relay.OutboxRelay` claims unsent outbox rows; `_OutboxPublisher` here sends a batch with
-  an idempotent producer (acks=all), flushes, and raises unless every record was acknowledged.
+  an idempotent producer (acks=all; `KAFKA_IDEMPOTENCE=false` for brokers whose idempotent produce is not
+  crash-safe), flushes, and raises unless every record was acknowledged.
 - Consumers (`kafka_consumer.KafkaConsumerWorker`, given its client and listener from here): one
   group per service, offsets committed by hand after `deliver()` returned (the service's
   transaction has committed); a poison message goes to `<topic>.dlq` with headers first.
@@ -72,7 +73,7 @@ class KafkaBus(EventBus):
                  heartbeat_interval_ms: int = 3_000, fetch_max_wait_ms: int = 500, client_id: str = "complaints",
                  topic_prefix: str = "", connect_timeout_ms: int = 10_000, send_timeout_ms: int = 30_000,
                  relay_batch_size: int = 500, relay_poll_interval: float = 0.5, poll_timeout_ms: int = 250,
-                 max_poll_records: int = 100, retention_days: int = 0,
+                 max_poll_records: int = 100, retention_days: int = 0, idempotence: bool = True,
                  sleep: Callable[[float], None] | None = None) -> None:
         servers = bootstrap_servers.split(",") if isinstance(bootstrap_servers, str) else list(bootstrap_servers)
         self.bootstrap_servers = [s.strip() for s in servers if s.strip()]
@@ -92,6 +93,7 @@ class KafkaBus(EventBus):
         self.poll_timeout_ms = poll_timeout_ms
         self.max_poll_records = max_poll_records
         self.retention_days = retention_days  # of the topics it creates; 0: the broker's default
+        self.idempotence = idempotence  # off only for brokers whose idempotent produce is not crash-safe (settings)
         self._sleep = sleep
         self._lock = threading.Lock()
         self._admin_lock = threading.Lock()
@@ -109,6 +111,7 @@ class KafkaBus(EventBus):
             session_timeout_ms=settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
             fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+            idempotence=settings.kafka_idempotence,
             client_id=client_id,
             topic_prefix=topic_prefix,
         )
@@ -240,11 +243,13 @@ class KafkaBus(EventBus):
 
     # reconnect_backoff_max_ms=1000 (the Java client's default): kafka-python's 30 s default left clients
     # idle for up to ~30 s after the broker came back from an outage (tests/distributed/test_failures.py).
+    # Without idempotence (KAFKA_IDEMPOTENCE=false) one request in flight, so a retry cannot overtake a later batch.
     def new_producer(self) -> KafkaProducer:
         linger_ms = 5
         return KafkaProducer(
             bootstrap_servers=self.bootstrap_servers, client_id=self.client_id,
-            acks="all", enable_idempotence=True, max_in_flight_requests_per_connection=5,
+            acks="all", enable_idempotence=self.idempotence,
+            max_in_flight_requests_per_connection=5 if self.idempotence else 1,
             linger_ms=linger_ms, allow_auto_create_topics=False,
             bootstrap_timeout_ms=self.connect_timeout_ms, max_block_ms=self.send_timeout_ms,
             delivery_timeout_ms=self.send_timeout_ms, reconnect_backoff_max_ms=1000,

@@ -55,6 +55,7 @@ ROUTES = {
     "/api/v1/petitions": "routing",
     "/api/v1/inspections": "routing",
     "/api/v1/firms": "routing",
+    "/api/v1/rewards": "routing",
     "/api/v1/reply-photos": "routing",
     "/api/v1/assessments": "notify",
     "/api/v1/metrics": "notify",
@@ -67,7 +68,7 @@ ROUTES = {
 # The pages (web/) are served by intake's process: the ingress paths that lead to them.
 PAGES = {"/": "intake", "/track": "intake", "/r": "intake", "/hotline": "intake", "/patrol": "intake",
          "/desk": "intake", "/dashboard": "intake", "/callbacks": "intake", "/public": "intake", "/rules": "intake",
-         "/knowledge": "intake", "/help": "intake", "/firms": "intake", "/inspections": "intake",
+         "/knowledge": "intake", "/help": "intake", "/firms": "intake", "/rewards": "intake", "/inspections": "intake",
          "/assets": "intake",
          "/favicon.svg": "intake"}
 # Requests a client makes, and the service that must get them (None: not published).
@@ -122,6 +123,10 @@ SAMPLE_REQUESTS = [
     ("/api/v1/cases/42/firm", "routing"),
     ("/firms", "intake"),
     ("/firmsx", None),
+    ("/api/v1/rewards", "routing"),
+    ("/api/v1/rewards/0b6f3c52-9a51-4a7e-8c1e-6d2f0a9b7c31/approve", "routing"),
+    ("/rewards", "intake"),
+    ("/rewardsx", None),
     # the inspection cases' pages are intake's; the inspections API (and its public table) is routing's
     ("/inspections", "intake"),
     ("/inspectionsx", None),

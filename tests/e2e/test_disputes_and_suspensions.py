@@ -104,8 +104,9 @@ def test_a_dispute_upheld_then_a_suspension_move_the_deadlines_in_routing_and_no
     assert citizen["status"] == "accepted" and "等待您联系" in citizen["timeline"][-1]["text"]
     assert detail(system, case_id)["can_suspend"] is False
     post(system, dispatcher, case_id, "reply", {"reply": "已处理完毕"}, status=409)
-    system.clock.set(reply_due + timedelta(days=1))  # past the old deadline: still no warning
-    assert sweep(system) == []
+    system.clock.set(reply_due + timedelta(days=1))  # past the old deadline: still no warning of the paused clocks
+    # (the 督办 clocks — first contact here — are not paused by a suspension: docs/metrics.md)
+    assert [(a.clock.value, a.level.value) for a in sweep(system) if a.clock.value in ("accept", "reply")] == []
     resumed = post(system, dispatcher, case_id, "resume")
     credited = POLICY.working_seconds(MON_10, system.clock.now())
     moved = POLICY.add_working_seconds(reply_due, credited)

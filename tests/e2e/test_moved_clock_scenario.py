@@ -73,6 +73,9 @@ def test_warnings_escalation_reminder_callback_reopening_and_the_figures(system,
     assert robot(system) == Counter({(HOUSING, "【新案件】"): 1, (ECOLOGY, "【新案件】"): 1})
     act(system, f"dispatcher-{HOUSING}", a["id"], "accept")
     act(system, f"dispatcher-{ECOLOGY}", b["id"], "accept")
+    # both call the citizen at once: the first-contact 督办 clock (docs/metrics.md) is met and warns nobody
+    act(system, f"dispatcher-{HOUSING}", a["id"], "contact", method="phone")
+    act(system, f"dispatcher-{ECOLOGY}", b["id"], "contact", method="phone")
 
     system.clock.advance(timedelta(hours=18, minutes=1))  # 75% of A's 24 hours
     sweep(system)

@@ -112,7 +112,8 @@ def test_a_patrol_finding_is_stored_with_its_worker_and_listed_as_theirs_only(in
     assert [m.tracking_code for m in mine] == [second.tracking_code, first.tracking_code]  # newest first
     with intake.engine.connect() as conn:
         row = conn.execute(select(ComplaintRow).where(ComplaintRow.id == first.id)).one()
-        payload = json.loads(conn.execute(select(OutboxRecord.payload).order_by(OutboxRecord.position)).first()[0])
+        payload = json.loads(conn.execute(select(OutboxRecord.payload).where(OutboxRecord.key == first.id)
+                                          .order_by(OutboxRecord.position)).first()[0])
     assert (row.channel, row.reported_by, row.town) == ("grid", "grid-taihe", "taihe")
     assert row.reporter_name_enc is None and row.reporter_phone_enc is None and row.phone_last4 is None
     assert payload["data"]["channel"] == "grid"

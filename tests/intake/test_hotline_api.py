@@ -62,7 +62,7 @@ def test_the_callers_number_is_encrypted_masked_for_staff_and_the_token_stays_in
     accepted = call(intake, caller_number="+86 138-1234-1234").json()
     with intake.engine.connect() as conn:
         row = conn.execute(select(ComplaintRow)).one()
-        [payload] = conn.execute(select(OutboxRecord.payload)).scalars()
+        [payload] = conn.execute(select(OutboxRecord.payload).where(OutboxRecord.key == row.id)).scalars()
     data = json.loads(payload)["data"]
     assert data["channel"] == "hotline" and data["reporter_phone_masked"] == "138****1234"
     assert "13812341234" not in payload and "13812341234" not in row.reporter_phone_enc

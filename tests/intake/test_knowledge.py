@@ -6,10 +6,12 @@ write their own beside them and say which they expect.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from services.intake.adapters.knowledge_tables import ArticleVersionRow, ConsultationRow
 from services.intake.adapters.tables import ComplaintRow
@@ -178,9 +180,15 @@ def test_a_consultation_is_closed_on_the_spot_and_is_no_complaint(intake, engine
     done = answer.json()
     assert (done["status"], done["channel"], done["answered_by"], done["article_version"]) == \
         ("closed", "hotline", "operator", 1)
-    # not received as a complaint: no tracking code, nothing published, so routing never sees it and
-    # no target (交办率, 按时回复率, 满意度) counts it
-    assert count(engine, ComplaintRow) == complaints and count(engine, OutboxRecord) == events
+    # not received as a complaint: no tracking code, no complaint event, so routing never sees it and no target
+    # (交办率, 按时回复率, 满意度) counts it; one event on the reference topic for notify's report of 直接办结,
+    # without the caller's question
+    assert count(engine, ComplaintRow) == complaints and count(engine, OutboxRecord) == events + 1
+    with engine.connect() as conn:
+        published = conn.execute(select(OutboxRecord).order_by(OutboxRecord.position.desc())).first()  # type: ignore[union-attr]
+    assert published is not None
+    assert (published.type, published.topic) == (ev.ConsultationAnsweredV1.event_type, "complaints.reference")
+    assert question not in published.payload and article["id"] in published.payload
     with engine.connect() as conn:
         row = conn.execute(select(ConsultationRow)).one()
     assert (row.article_id, row.question, row.answered_by) == (article["id"], question, "operator")
@@ -288,3 +296,21 @@ def test_supervisors_write_templates_and_unknown_placeholders_are_refused(intake
     listed = intake.client.get("/api/v1/knowledge/templates", params={"category": "noise", "subcategory": "industrial"},
                                headers=dispatcher).json()["items"]
     assert made.json()["id"] not in {t["id"] for t in listed}
+
+
+def test_each_version_tells_notify_its_owner_status_and_review_date_without_the_answer(intake, engine):
+    made = write(intake, f"dispatcher-{OWN}", review_by="2026-12-10")
+    owner, path = login(intake, f"dispatcher-{OWN}"), f"/api/v1/knowledge/articles/{made['id']}"
+    changed = intake.client.put(path, headers=owner, json={**ARTICLE, "review_by": "2027-06-10", "note": "复核"})
+    assert changed.status_code == 200, changed.text
+    unchanged = intake.client.put(path, headers=owner, json={**ARTICLE, "review_by": "2027-06-10"})
+    assert unchanged.status_code == 200  # nothing changed: no version, no event
+    with engine.connect() as conn:
+        written = col(OutboxRecord.type) == ev.KnowledgeArticleWrittenV1.event_type
+        rows = conn.execute(select(OutboxRecord).where(written, col(OutboxRecord.key) == made["id"])
+                            .order_by(col(OutboxRecord.position))).all()
+    assert [r.topic for r in rows] == ["complaints.reference"] * 2
+    data = [json.loads(r.payload)["data"] for r in rows]
+    assert [(d["version"], d["department"], d["status"], d["review_by"]) for d in data] == [
+        (1, OWN, "internal", "2026-12-10"), (2, OWN, "internal", "2027-06-10")]
+    assert all(ARTICLE["answer"] not in r.payload for r in rows)

@@ -26,6 +26,7 @@ from services.notify.domain.reviews import (
     WithdrawUnreasonable,
 )
 from services.notify.service_layer.assessment import AssessUnits, ListDepartmentNames
+from services.notify.service_layer.knowledge import ReportConsultations
 from shared.contracts import topics
 from shared.eventbus.dblog import DbLogBus
 from shared.eventbus.tables import DeadLetter, InboxRecord
@@ -68,7 +69,7 @@ def test_notify_consumes_received_lifecycle_and_reference_as_its_own_group_and_s
                                                  ReportMonth,
                                                  PublicMonthly, AssessUnits, ListDepartmentNames,
                                                  ListUnsatisfiedRatings, GetRatingReview, MarkUnreasonable,
-                                                 WithdrawUnreasonable}
+                                                 WithdrawUnreasonable, ReportConsultations}
     [spec] = runtime.consumers
     assert (spec.group, spec.topics) == ("notify", (topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE,
                                                     topics.ACCOUNTS))

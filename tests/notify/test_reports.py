@@ -82,7 +82,7 @@ def test_the_monthly_report_holds_the_same_numbers_as_the_targets_api(client, mo
     assert response.headers["content-type"] == XLSX
     assert "hechuan-complaints-2026-11.xlsx" in response.headers["content-disposition"]
     book = workbook(response.content)
-    assert book.sheetnames == ["三项指标", "按承办单位", "按类型", "按镇街", "超期案件", "问题清单"]
+    assert book.sheetnames == ["三项指标", "按承办单位", "按类型", "按镇街", "超期案件", "问题清单", "直接办结"]
 
     api = client.get("/api/v1/metrics/sla", params=NOVEMBER, headers=SUPERVISOR).json()
     targets = {r[0]: r for r in rows(book["三项指标"])[5:8]}

@@ -88,7 +88,7 @@ def test_the_reviewed_satisfaction_rate_leaves_out_the_unsatisfied_ratings_marke
 
 def test_the_assessment_has_a_resolution_indicator_with_its_own_weight_and_the_others_keep_theirs():
     assert DEFAULT_WEIGHTS == {"signing": 15, "reply": 30, "returns": 10, "reopenings": 15, "satisfaction": 30,
-                               "resolution": 10}
+                               "resolution": 10, "knowledge": 5}
     assert INDICATOR_NAMES["resolution"] == "解决率"
     found = assess(spans=[], replies=[], ratings=records(), rounds=[], units={DEPT: "district"}, period=NOVEMBER,
                    now=nov(30))

@@ -13,7 +13,7 @@ import itertools
 import secrets
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -312,6 +312,32 @@ class World:
     def _rectified_case(self) -> dict[str, Any]:
         return self._investigation_step("acted_case", "rechecks", {**CHECK, "result": "rectified",
                                                                    "photos": ["{photo_id}"]})
+
+    # 举报奖励: a case signed off with 属实 and an action opens a reward for its reporter; approved; approved long ago
+    def _reward(self) -> dict[str, Any]:
+        case = self.make("rectified_case")
+        self.ok("POST", f"/api/v1/cases/{case['complaint_id']}/investigation/sign-off", SUPERVISOR, json={})
+        self.system.drain()
+        listed = self.ok("GET", "/api/v1/rewards", SUPERVISOR, params={"limit": 100})["items"]
+        [reward] = [r for r in listed if r["complaint_id"] == case["complaint_id"]]
+        return case | {"reward_id": reward["id"]}
+
+    def _approve(self, reward: dict[str, Any]) -> dict[str, Any]:
+        self.ok("POST", f"/api/v1/rewards/{reward['reward_id']}/approve", SUPERVISOR,
+                json={"amount_yuan": "500", "reason": "权限矩阵测试"})
+        return reward
+
+    def _approved_reward(self) -> dict[str, Any]:
+        return self._approve(self._reward())
+
+    def _overdue_reward(self) -> dict[str, Any]:
+        reward = self._reward()
+        now = self.system.clock.now()
+        self.system.clock.set(now - timedelta(days=91))  # approved then: its 90 days to claim are over
+        try:
+            return self._approve(reward)
+        finally:
+            self.system.clock.set(now)
 
     # 被举报企业: a valid credit code never used, a firm with a case of the own department, that case linked
     def _firm_code(self) -> dict[str, Any]:

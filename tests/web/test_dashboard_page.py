@@ -8,10 +8,12 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from datetime import datetime
 from typing import Any
 
 from playwright.sync_api import expect
 
+from shared.clock import SHANGHAI
 from tests.waiting import wait_for
 from tests.web.conftest import DESKTOP, Api, Tab
 
@@ -215,7 +217,7 @@ def test_the_dashboard_exports_the_months_report_as_a_workbook(desktop: Tab, api
     month = report["period"]["to"][:7]
     assert download.suggested_filename == f"合川区生态环境投诉处理月报-{month}.xlsx"
     book = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))  # the saved file has no .xlsx name
-    assert book.sheetnames == ["三项指标", "按承办单位", "按类型", "按镇街", "超期案件", "问题清单"]
+    assert book.sheetnames == ["三项指标", "按承办单位", "按类型", "按镇街", "超期案件", "问题清单", "直接办结"]
     [reply] = [row for row in book["三项指标"].iter_rows(min_row=6, max_row=8, values_only=True)
                if row[0] == "按时回复率"]
     now = api.http.get("/api/v1/metrics/sla", headers=supervisor,
@@ -235,6 +237,30 @@ def score_text(score: float | None) -> str:
     return "—" if score is None else f"{math.floor(score * 10 + 0.5) / 10:.1f}"
 
 
+def today_in_chongqing() -> str:
+    return datetime.now(SHANGHAI).date().isoformat()
+
+
+def article(api: Api, department: str, title: str, review_by: str, status: str = "public") -> dict[str, Any]:
+    """A knowledge article written by the department's dispatcher (知识库)."""
+    answer = api.http.post("/api/v1/knowledge/articles", headers=api.login(f"dispatcher-{department}"), json={
+        "title": f"{title}（{uuid.uuid4().hex[:6]}）", "answer": f"{title}：受理后一个工作日内交办。",
+        "department": department, "status": status, "category": "noise", "subcategory": "construction",
+        "review_by": review_by})
+    assert answer.status_code == 201, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def reviewed_article(api: Api, department: str) -> dict[str, Any]:
+    """An article due for review today, reviewed today (复核: a new review date): on time."""
+    made = article(api, department, "夜间施工噪声的投诉渠道", today_in_chongqing())
+    body = {k: made[k] for k in ("title", "answer", "department", "status", "category", "subcategory")}
+    answer = api.http.put(f"/api/v1/knowledge/articles/{made['id']}", headers=api.login(f"dispatcher-{department}"),
+                          json={**body, "review_by": "2099-12-31", "note": "复核"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
 def two_departments_with_figures(api: Api) -> dict[str, Any]:
     """Three cases signed for and replied to by the ecology bureau; three assigned to the housing and construction
     commission, which replies to two and returns one (退单): both are ranked, the commission below the bureau."""
@@ -244,6 +270,7 @@ def two_departments_with_figures(api: Api) -> dict[str, Any]:
     answer = api.http.post(f"/api/v1/cases/{returned['id']}/return", headers=dispatcher,
                            json={"reason": "属于工业噪声，非建筑施工"})
     assert answer.status_code == 200, answer.text
+    reviewed_article(api, DEPT)  # 知识库维护及时率: an article due for review today, reviewed today
     supervisor = api.login("supervisor")
 
     def assessed() -> dict[str, Any] | None:
@@ -252,7 +279,7 @@ def two_departments_with_figures(api: Api) -> dict[str, Any]:
         eco, hou = units[DEPT]["indicators"], units[HOUSING]["indicators"]
         if ({a["id"] for a in ecology} <= set(eco["reply"]["cases"])
                 and {a["id"] for a in housing} <= set(hou["reply"]["cases"])
-                and returned["id"] in hou["returns"]["cases"]):
+                and returned["id"] in hou["returns"]["cases"] and eco["knowledge"]["numerator"] >= 1):
             return found
         return None
     found = wait_for(assessed, what="notify assessed both departments")
@@ -321,6 +348,15 @@ def test_the_assessment_ranks_the_units_shows_the_red_and_black_lists_and_export
     expect(page.get_by_role("tooltip").filter(has_text="按时回复率")).to_have_text(
         f"按时回复率 {reply['numerator']}/{reply['denominator']}")
     housing.get_by_test_id("ind-reply").blur()
+    # 知识库维护及时率: counted in articles, so nothing to open; a town without articles has no data (—)
+    knowledge = units[DEPT]["indicators"]["knowledge"]
+    expect(table.locator("thead")).to_contain_text("知识库维护及时率")
+    ecology_row = table.locator("tr", has=page.get_by_test_id("unit-name").get_by_text(units[DEPT]["name"], exact=True))
+    ecology_row.get_by_test_id("ind-knowledge").focus()
+    expect(page.get_by_role("tooltip").filter(has_text="知识库维护及时率")).to_have_text(
+        f"知识库维护及时率 {knowledge['numerator']}/{knowledge['denominator']}")
+    ecology_row.get_by_test_id("ind-knowledge").blur()
+    expect(ecology_row.locator("button[data-testid=ind-knowledge]")).to_have_count(0)
 
     # 红榜 and 黑榜, as the API lists them
     for which in ("red", "black"):
@@ -487,3 +523,48 @@ def test_a_supervisor_gives_a_hotspot_an_owner_and_a_plan_and_resolves_it(deskto
     # the browser notes the refused change (422) it was shown; nothing else went wrong
     assert [e for e in desktop.console_errors
             if not (e.startswith("Failed to load resource") and "status of 422" in e)] == []
+
+
+# --- 直接办结 ----------------------------------------------------------------------------------------------------
+
+
+def test_the_dashboard_counts_the_consultations_closed_on_the_spot(desktop: Tab, api: Api) -> None:
+    made = article(api, "urban_management", "餐饮油烟的投诉渠道", "2099-12-31")
+    operator = api.login("operator")
+    for question in ("来电咨询：楼下饭店油烟谁管？", "来电咨询：烧烤店油烟向哪里投诉？"):
+        answer = api.http.post("/api/v1/knowledge/consultations", headers=operator,
+                               json={"question": question, "article_id": made["id"]})
+        assert answer.status_code == 201, answer.text
+    supervisor = api.login("supervisor")
+
+    def counted() -> dict[str, Any] | None:
+        found = api.http.get("/api/v1/reports/consultations", headers=supervisor).json()
+        return found if any(a["key"] == made["id"] and a["count"] == 2 for a in found["by_article"]) else None
+    found = wait_for(counted, what="notify counted the two consultations")
+
+    page = desktop.open("/dashboard")
+    sign_in(page, "supervisor")
+    expect(page.get_by_test_id("target-on_time_reply_rate").get_by_test_id("target-rate")).not_to_have_text("—")
+    panel = page.get_by_test_id("consultations")
+    reveal(panel, panel.get_by_test_id("consult-total"))
+    expect(panel.get_by_test_id("consult-total")).to_have_text(str(found["total"]))
+    table = panel.get_by_test_id("consult-article")
+    expect(table.get_by_test_id("consult-name")).to_have_text([a["name"] for a in found["by_article"]])
+    row = table.locator("tr", has=page.get_by_test_id("consult-name").get_by_text(made["title"], exact=True))
+    expect(row.get_by_test_id("consult-count")).to_have_text("2")
+    expect(row).to_contain_text("区城市管理局")
+    expect(panel.get_by_test_id("consult-months").locator("li")).to_have_count(12)
+    panel.get_by_role("tab", name="按话务员").click()
+    expect(panel.get_by_test_id("consult-operator").get_by_test_id("consult-name")).to_have_text(
+        [o["name"] for o in found["by_operator"]])
+    panel.get_by_role("tab", name="按知识条目").click()
+    panel.scroll_into_view_if_needed()
+    desktop.shot("staff-dashboard-consultations", full_page=False)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    panel.scroll_into_view_if_needed()
+    fits = panel.evaluate("el => el.scrollWidth <= el.parentElement.clientWidth")
+    assert fits, "the panel is wider than the page's column"
+    desktop.shot("staff-dashboard-consultations-phone", full_page=False)
+    page.set_viewport_size(DESKTOP)
+    assert desktop.console_errors == []

@@ -125,6 +125,19 @@ export const router = createRouter({
       ],
     },
     {
+      // 举报奖励: rewards for the first real-name reporters, approval, payment and lapse (docs/rewards.md).
+      path: '/rewards',
+      component: () => import('./staff/StaffLayout.vue'),
+      children: [
+        {
+          path: '',
+          name: 'rewards',
+          component: () => import('./staff/rewards/RewardsPage.vue'),
+          meta: { title: '举报奖励', roles: ['supervisor', 'admin'] },
+        },
+      ],
+    },
+    {
       // 督察交办: inspection cases by batch, their progress and the publishing of a batch (docs/inspections.md).
       path: '/inspections',
       component: () => import('./staff/StaffLayout.vue'),

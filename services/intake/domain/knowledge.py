@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from shared.contracts.codes import is_known_type
+from shared.contracts.events import ConsultationAnsweredV1, KnowledgeArticleWrittenV1
 from shared.domain import Aggregate
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -182,8 +183,10 @@ class Article(Aggregate):
             raise NotTheOwner()
         checked = content.checked()
         who = by.username or by.role
-        return cls(article_id=str(uuid.uuid4()), content=checked, version=1, created_by=who, created_at=at,
-                   updated_by=who, updated_at=at, history=[ArticleVersion(1, checked, who, at, "新建")])
+        article = cls(article_id=str(uuid.uuid4()), content=checked, version=1, created_by=who, created_at=at,
+                      updated_by=who, updated_at=at, history=[ArticleVersion(1, checked, who, at, "新建")])
+        article._written()
+        return article
 
     def revise(self, content: ArticleContent, *, by: Reader, at: datetime, known_department: bool,
                expected_version: int | None = None, note: str | None = None) -> bool:
@@ -204,7 +207,15 @@ class Article(Aggregate):
         who = by.username or by.role
         self.content, self.version, self.updated_by, self.updated_at = checked, self.version + 1, who, at
         self.history.append(ArticleVersion(self.version, checked, who, at, (note or "").strip()[:200] or None))
+        self._written()
         return True
+
+    def _written(self) -> None:
+        """Each version tells notify its owner, status and review date (知识库维护及时率, docs/assessment.md)."""
+        c = self.content
+        self.record(KnowledgeArticleWrittenV1, title=c.title, department=c.department, status=c.status.value,
+                    category=c.category, subcategory=c.subcategory, review_by=c.review_by,
+                    changed_by=self.updated_by, changed_at=self.updated_at)
 
     def readable_by(self, reader: Reader) -> bool:
         return reader.may_read(self.content.status, self.content.department)
@@ -245,8 +256,15 @@ class Consultation:
             raise ArticleNotFound()
         if article.content.status is ArticleStatus.draft:
             raise DraftCannotAnswer()
-        return cls(str(uuid.uuid4()), question, article.article_id, article.version, by.username or by.role,
-                   channel, at)
+        consultation = cls(str(uuid.uuid4()), question, article.article_id, article.version,
+                           by.username or by.role, channel, at)
+        c = article.content
+        # counted by notify's report of 直接办结 (docs/knowledge.md); the caller's question stays in intake
+        article.record(ConsultationAnsweredV1, consultation_id=consultation.consultation_id,
+                       article_version=article.version, article_title=c.title, department=c.department,
+                       category=c.category, subcategory=c.subcategory, answered_by=consultation.answered_by,
+                       channel=channel, answered_at=at)
+        return consultation
 
 
 # --- 答复口径: reply templates --------------------------------------------------------------------------

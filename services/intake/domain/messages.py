@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from services.intake.domain.complaint import normalize_phone  # the one spelling of a number
 from shared.clock import SHANGHAI
@@ -148,3 +148,13 @@ def callback_link(sms: CitizenSms, citizen: Citizen, *, reply_round: int, at: da
     card = Card("待评价", "诚邀您点击评价办理结果", link)
     return _told(_sms(sms, citizen, kind="callback", cause=f":{reply_round}", body=body, at=at),
                  _wechat(sms, citizen, kind="callback", cause=f":{reply_round}", card=card, at=at))
+
+
+def reward_approved(sms: CitizenSms, citizen: Citizen, *, reward_id: str, amount_yuan: str, claim_due: date,
+                    at: datetime) -> list[OutboundMessage]:
+    """举报奖励 (docs/rewards.md): the report was found true and its reporter, the first to report it, is
+    rewarded; claim it by the last day. SMS only (a real-name reporter gave a mobile number); no link."""
+    body = (f"您举报的生态环境违法行为（查询码 {citizen.tracking_code}）经查证属实，依规给予举报奖励 {amount_yuan} 元。"
+            f"请于 {claim_due.year}年{claim_due.month}月{claim_due.day}日 前携本人身份证件及查询码"
+            "到合川区生态环境局领取，逾期视为自动放弃。")
+    return _told(_sms(sms, citizen, kind="reward", cause=f":{reward_id}", body=body, at=at))

@@ -461,6 +461,19 @@ def _citizen_messages(event: ev.ComplaintEvent, complaint: Complaint, uow: Intak
     return []
 
 
+def tell_reward(event: ev.RewardApprovedV1, uow: IntakeUnitOfWork, cipher: Cipher, sms: CitizenSms) -> None:
+    """举报奖励 approved (routing, docs/rewards.md): the rewarded report's reporter is told by SMS how much and by
+    when to claim it; only this complaint's reporter (not those merged into it). Once per reward (the key)."""
+    complaint = uow.complaints.get(event.complaint_id)
+    if complaint is None:
+        raise UnknownComplaint(event.complaint_id)  # retried, then parked: never silently lost
+    for note in messages.reward_approved(sms, _reporter(complaint, uow, cipher), reward_id=event.reward_id,
+                                         amount_yuan=f"{event.amount_yuan:.2f}", claim_due=event.claim_due,
+                                         at=uow.clock.now()):
+        uow.enqueue(note)
+    uow.commit()
+
+
 def on_departments_changed(event: ev.DepartmentsChangedV1, uow: IntakeUnitOfWork) -> None:
     """Routing's directory: a snapshot replaces intake's copy unless an older one arrives late."""
     if supersedes(event.revision, uow.department_names.revision()):
@@ -523,4 +536,5 @@ EVENT_HANDLERS: dict[type[ev.EventPayload], list[Callable[..., None]]] = {
     ev.CallbackDueV1: [follow_lifecycle],
     ev.CallbackCompletedV1: [follow_lifecycle],
     ev.DepartmentsChangedV1: [on_departments_changed],
+    ev.RewardApprovedV1: [tell_reward],  # 举报奖励: the first reporter told by SMS
 }

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col, delete, select
 
+from services.notify.adapters.hotspot_index import pairable, refresh_pairs
 from services.notify.adapters.tables import (
     AlertRow,
     CallbackAttemptRow,
@@ -26,7 +27,15 @@ from services.notify.adapters.tables import (
 )
 from services.notify.domain.callbacks import Callback, CallbackStatus, Reason
 from services.notify.domain.case import WAITING_ON_DEPARTMENT, ReplyRound, SlaCase
-from services.notify.domain.clocks import CLOSED, NOT_COUNTED, CaseStatus, ClockName, ClockState, Level
+from services.notify.domain.clocks import (
+    CLOSED,
+    DUTY_CLOCKS,
+    NOT_COUNTED,
+    CaseStatus,
+    ClockName,
+    ClockState,
+    Level,
+)
 from services.notify.domain.departments import DepartmentDirectory, DepartmentName
 from services.notify.domain.rating import RoundRating
 from shared.clock import Clock
@@ -60,7 +69,8 @@ class CaseRepository(Repository[SlaCase]):
             last_assigned_at=row.last_assigned_at, accepted_at=row.accepted_at, replied_at=row.replied_at,
             reply_round=row.reply_round, lat=row.lat, lon=row.lon, paused_since=row.paused_since,
             pause_kind=row.pause_kind,
-            clocks={ClockName(c.clock): ClockState(ClockName(c.clock), c.start, c.due, c.cycle, Level(c.last_level))
+            clocks={ClockName(c.clock): ClockState(ClockName(c.clock), c.start, c.due, c.cycle, Level(c.last_level),
+                                                   c.stopped_at)
                     for c in clocks},
             rounds={r.reply_round: ReplyRound(r.reply_round, r.department, r.reply_due, r.replied_at)
                     for r in rounds},
@@ -77,7 +87,11 @@ class CaseRepository(Repository[SlaCase]):
         unaccepted = sa.and_(col(CaseRow.status) == CaseStatus.assigned.value, col(CaseRow.accepted_at).is_(None))
         unreplied = sa.and_(col(CaseRow.status).in_([s.value for s in WAITING_ON_DEPARTMENT]),
                             col(CaseRow.replied_at).is_(None))
-        query = (select(CaseRow.complaint_id).where(sa.or_(unassigned, unaccepted, unreplied),
+        # 督办 clocks (domain/followups.py) not stopped and not yet escalated (their last level)
+        duty = col(CaseRow.complaint_id).in_(select(ClockRow.complaint_id).where(
+            col(ClockRow.clock).in_([c.value for c in DUTY_CLOCKS]), col(ClockRow.stopped_at).is_(None),
+            col(ClockRow.last_level) != Level.escalated.value))
+        query = (select(CaseRow.complaint_id).where(sa.or_(unassigned, unaccepted, unreplied, duty),
                                                     col(CaseRow.status).not_in([s.value for s in CLOSED]))
                  .order_by(col(CaseRow.complaint_id)))
         return list(self.session.scalars(query).all())
@@ -93,10 +107,14 @@ class CaseRepository(Repository[SlaCase]):
             **_case_inputs(case),
         )
         self._put(row, new=before is None)
+        if _place(case) != _place(before):  # the problem list's pairs of cases near each other (notify_0017)
+            refresh_pairs(self.session, case.complaint_id, case.category, case.lat, case.lon, case.received_at,
+                          case.status.value)
         for clock in case.clocks.values():
             if before is None or before.clocks.get(clock.name) != clock:
                 self._put(ClockRow(complaint_id=case.complaint_id, clock=clock.name.value, cycle=clock.cycle,
-                                   last_level=clock.last_level.value, start=clock.start, due=clock.due),
+                                   last_level=clock.last_level.value, start=clock.start, due=clock.due,
+                                   stopped_at=clock.stopped_at),
                           new=before is None or clock.name not in before.clocks)
         # A round is written when it changed or when what it copies of the case did (a merge, a return).
         for r in case.rounds.values():
@@ -129,6 +147,13 @@ class CaseRepository(Repository[SlaCase]):
             self.session.add(row)
         else:
             self.session.merge(row)
+
+
+def _place(case: SlaCase | None) -> tuple[Any, ...] | None:
+    """What the nearby rule's pairs depend on (adapters/hotspot_index.py); None: nothing to pair."""
+    if case is None or not pairable(case.category, case.lat, case.lon, case.received_at, case.status.value):
+        return None
+    return case.category, case.lat, case.lon, case.received_at
 
 
 def _case_inputs(case: SlaCase) -> dict[str, Any]:

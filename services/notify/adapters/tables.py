@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from services.notify.adapters.knowledge import KNOWLEDGE_TABLES
 from shared.db import AwareDateTime, BigIntId
 from shared.lease import lease_table
 from shared.outbound import outbound_table
@@ -27,7 +28,13 @@ class CaseRow(SQLModel, table=True):
     __tablename__ = "notify_cases"
     __table_args__ = (sa.Index("ix_notify_cases_received_at", "received_at",
                                postgresql_include=["status", "assigned_at", "assign_due", "department",
-                                                   "first_department", "category", "town", "channel"]),)
+                                                   "first_department", "category", "town", "channel"]),
+                      # the nearby rule's pairs (notify_nearby_pairs): a new case's neighbours, found by type and
+                      # latitude band (notify_0017)
+                      sa.Index("ix_notify_cases_place", "category", "lat",
+                               postgresql_include=["lon", "received_at", "status"]),
+                      # the reopened rule: cases in their second round or later, by round and receipt (notify_0017)
+                      sa.Index("ix_notify_cases_reopened", "reply_round", "received_at"))
 
     complaint_id: str = Field(primary_key=True, max_length=64)
     tracking_code: str | None = Field(default=None, max_length=32)
@@ -56,7 +63,8 @@ class CaseRow(SQLModel, table=True):
 
 
 class ClockRow(SQLModel, table=True):
-    """One SLA clock of a case (assign | accept | reply): its deadline, cycle and the last level reached."""
+    """One SLA clock of a case (assign | accept | reply, and the 督办 clocks of domain/followups.py): its deadline,
+    cycle and the last level reached."""
 
     __tablename__ = "notify_clocks"
 
@@ -66,6 +74,8 @@ class ClockRow(SQLModel, table=True):
     last_level: str = Field(default="none", max_length=12)
     start: datetime = Field(sa_column=_at(nullable=False))
     due: datetime = Field(sa_column=_at(nullable=False))
+    # a 督办 clock (contact | onsite | up_sign | up_reply, notify_0018) met or moot: no more warnings
+    stopped_at: datetime | None = Field(default=None, sa_column=_at())
 
 
 class ReplyRoundRow(SQLModel, table=True):
@@ -190,6 +200,7 @@ class AssistRow(SQLModel, table=True):
 
 TABLES = [CaseRow.__table__, ClockRow.__table__, ReplyRoundRow.__table__, RatingRow.__table__,  # type: ignore[attr-defined]
           AlertRow.__table__, DepartmentNameRow.__table__]  # type: ignore[attr-defined]
+TABLES += KNOWLEDGE_TABLES  # the knowledge base's facts (adapters/knowledge.py, notify_0019)
 
 
 class CallbackRow(SQLModel, table=True):
@@ -292,3 +303,27 @@ class ReplySummaryRow(SQLModel, table=True):
     reply_round: int
     summary: str = Field(max_length=200)
     replied_at: datetime = Field(sa_column=_at(index=True, nullable=False))
+
+
+class NearbyPairRow(SQLModel, table=True):
+    """Two cases of one type pinned within the nearby rule's radius (domain/hotspots.py NEARBY_RADIUS_M) and
+    received at most NEARBY_PAIR_DAYS apart, neither refused (不予受理): kept by notify's repository whenever a
+    case's type, place, receipt or refusal changes (adapters/hotspot_index.py), so the problem list reads the
+    window's pairs instead of measuring every case against its neighbours (notify_0017). `first` is the
+    earlier of the two (received_at, then id); `first_sees` whether the rule counts the second within the
+    radius of the first (measured along the first's parallel), `second_sees` the other way round."""
+
+    __tablename__ = "notify_nearby_pairs"
+    __table_args__ = (sa.Index("ix_notify_nearby_pairs_first_at", "first_at", postgresql_include=[
+        "second_at", "category", "first_id", "second_id", "first_sees", "second_sees"]),)
+
+    first_id: str = Field(primary_key=True, max_length=64)
+    second_id: str = Field(primary_key=True, max_length=64, index=True)
+    category: str = Field(max_length=32)
+    first_at: datetime = Field(sa_column=_at(nullable=False))
+    second_at: datetime = Field(sa_column=_at(nullable=False))
+    first_sees: bool
+    second_sees: bool
+
+
+TABLES.append(NearbyPairRow.__table__)  # type: ignore[attr-defined]

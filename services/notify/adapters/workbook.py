@@ -2,7 +2,8 @@
 
 Sheets: 三项指标 (each target: numerator, denominator, rate, target, met), 按承办单位 / 按类型 / 按镇街 (the
 three targets per group), 超期案件 (the month's cases that missed the assignment or reply deadline) and
-问题清单 (the hotspots as at the month's end, with owner, plan and status). Times are Asia/Shanghai.
+问题清单 (the hotspots as at the month's end, with owner, plan and status) and 直接办结 (consultations closed on
+the spot, by type, article, operator and channel). Times are Asia/Shanghai.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from services.notify.domain.assessment import INDICATOR_NAMES, INDICATORS, Assessment
+from services.notify.domain.knowledge import ConsultationReport
 from services.notify.domain.metrics import Rate
 from services.notify.service_layer.reports import MonthlyReportView
 from shared.clock import SHANGHAI
@@ -137,11 +139,38 @@ def monthly_workbook(view: MonthlyReportView) -> bytes:
                       "相关案件"], lines, [16, 24, 8, 48, 10, 12, 12, 36, 36, 48])
     spots.cell(len(lines) + 3, 1,
                f"问题清单为 {_local(view.hotspots_at):%Y-%m-%d %H:%M} 时的情况（含已包案、已销号的条目）")
+    if view.consultations is not None:
+        _consultations_sheet(book, view.consultations)
 
     out = BytesIO()
     book.save(out)
     return out.getvalue()
 
+
+
+def _consultations_sheet(book: Workbook, found: ConsultationReport) -> None:
+    """直接办结: the month's consultations closed on the spot, by type, article, operator and channel, side by
+    side, and the twelve months up to it. Not complaints: no target counts them (docs/knowledge.md)."""
+    sheet = book.create_sheet("直接办结")
+    sheet["A1"] = f"直接办结（热线以知识库条目当场答复办结的咨询）：本月 {found.total} 件"
+    sheet["A1"].font = Font(bold=True, size=12)
+    parts: list[tuple[str, list[list[Any]]]] = [
+        ("类型", [[c.name, c.count] for c in found.by_type]),
+        ("知识条目", [[c.name, c.count] for c in found.by_article]),
+        ("话务员", [[c.name, c.count] for c in found.by_operator]),
+        ("渠道", [[c.name, c.count] for c in found.by_channel]),
+        ("月份", [[m, n] for m, n in found.months]),
+    ]
+    for i, (what, rows) in enumerate(parts):
+        column = 1 + 3 * i
+        for c, title in enumerate((what, "件数")):
+            cell = sheet.cell(3, column + c, title)
+            cell.font, cell.fill = HEADER, HEADER_FILL
+        for r, row in enumerate(rows, start=4):
+            for c, value in enumerate(row):
+                sheet.cell(r, column + c, value)
+        sheet.column_dimensions[get_column_letter(column)].width = 30 if what == "知识条目" else 18
+        sheet.column_dimensions[get_column_letter(column + 1)].width = 8
 
 
 def assessment_workbook(assessment: Assessment, names: Mapping[str, str]) -> bytes:
@@ -186,6 +215,8 @@ def assessment_workbook(assessment: Assessment, names: Mapping[str, str]) -> byt
             "退单率 = 期内交办后被退单的件数 ÷ 期内交办件数（越低越好，得分 = 100 − 比率×100）；",
             "重办率 = 期内回复的轮次中之后被重办的轮次 ÷ 期内回复的轮次（越低越好）；",
             f"得分 = 各项得分按权重加权平均（权重：{weights}），无统计数据的指标不计入；",
+            "知识库维护及时率 = 本单位知识条目中复核日期在期内且在当日或之前完成复核的 ÷ 复核日期在期内且已复核或"
+            "已过期的（未维护知识条目的单位，如多数镇街，本项无数据，不计入得分）；",
             f"期内交办少于 {assessment.policy.min_cases} 件的单位不参与排名；红黑榜各取排名前后 "
             f"{assessment.policy.list_size} 名（同一单位不会同时上两榜）。"), start=1):
         notes.cell(row, 1, text)

@@ -1,7 +1,7 @@
 """考核: the monthly and annual assessment of every department and town, computed exactly.
 
 Pure Python. For a period P (a month or a year, Asia/Shanghai) each handling unit — a district
-department (区级部门) or a street/town government (镇街) — is measured on five indicators, each with
+department (区级部门) or a street/town government (镇街) — is measured on seven indicators, each with
 its numerator and denominator, as docs/assessment.md writes them down:
 
 - 签收及时率 (timely signing) = assignments to the unit made in P that were signed for no later than
@@ -15,7 +15,10 @@ its numerator and denominator, as docs/assessment.md writes them down:
   in P (lower is better);
 - 满意率 (satisfaction) = the unit's rounds counted by the satisfaction target in P (metrics.judge_ratings);
 - 解决率 (resolution) = the unit's rounds counted by the resolution rate in P (metrics.judge_resolutions:
-  the latest rating in P says resolved ÷ it says resolved, partly resolved or unresolved).
+  the latest rating in P says resolved ÷ it says resolved, partly resolved or unresolved);
+- 知识库维护及时率 (knowledge-base upkeep) = the unit's articles' review dates in P reviewed by that day ÷ its
+  review dates in P reviewed or past (domain/knowledge.py, judge_upkeep). A unit that owns no article due for
+  review in P (most towns) has no data for it, never zero.
 
 Each indicator gives points 0–100 (the rate × 100; 100 − rate × 100 for returns and reopenings); the score
 is the weighted mean of the points of the indicators the unit has a denominator for (weights configurable;
@@ -33,6 +36,7 @@ from datetime import date, datetime
 
 from services.notify.domain.disclosure import Month
 from services.notify.domain.errors import InvalidReportRequest
+from services.notify.domain.knowledge import Upkeep
 from services.notify.domain.metrics import (
     Judged,
     Period,
@@ -44,12 +48,12 @@ from services.notify.domain.metrics import (
 )
 from shared.clock import SHANGHAI
 
-INDICATORS = ("signing", "reply", "returns", "reopenings", "satisfaction", "resolution")
+INDICATORS = ("signing", "reply", "returns", "reopenings", "satisfaction", "resolution", "knowledge")
 LOWER_IS_BETTER = frozenset({"returns", "reopenings"})
 INDICATOR_NAMES = {"signing": "签收及时率", "reply": "按时回复率", "returns": "退单率", "reopenings": "重办率",
-                   "satisfaction": "满意率", "resolution": "解决率"}
+                   "satisfaction": "满意率", "resolution": "解决率", "knowledge": "知识库维护及时率"}
 DEFAULT_WEIGHTS: Mapping[str, float] = {"signing": 15, "reply": 30, "returns": 10, "reopenings": 15,
-                                        "satisfaction": 30, "resolution": 10}
+                                        "satisfaction": 30, "resolution": 10, "knowledge": 5}
 KINDS = ("district", "town")
 
 
@@ -161,6 +165,13 @@ def _reopenings(rounds: Sequence[RepliedRound], period: Period) -> Indicator:
     return Indicator("reopenings", len(reopened), len(replied), tuple(sorted(reopened)))
 
 
+def _upkeep(found: Upkeep | None) -> Indicator:
+    """Cases behind it are none: its numerator counts articles (their ids are in `Upkeep`), not complaints."""
+    if found is None:
+        return Indicator("knowledge", 0, 0)
+    return Indicator("knowledge", found.numerator, found.denominator)
+
+
 def _score(indicators: Mapping[str, Indicator], weights: Mapping[str, float]) -> float | None:
     weighted = [(weights.get(name, 0), i.points) for name, i in indicators.items()
                 if i.points is not None and weights.get(name, 0) > 0]
@@ -172,8 +183,10 @@ def _score(indicators: Mapping[str, Indicator], weights: Mapping[str, float]) ->
 
 def assess(*, spans: Iterable[AssignmentSpan], replies: Iterable[ReplyRecord], ratings: Iterable[RatingRecord],
            rounds: Iterable[RepliedRound], units: Mapping[str, str], period: Period, now: datetime,
-           policy: AssessmentPolicy | None = None) -> Assessment:
-    """`units`: every unit to assess, code -> kind (district | town); records of other codes are ignored."""
+           policy: AssessmentPolicy | None = None, upkeep: Mapping[str, Upkeep] | None = None) -> Assessment:
+    """`units`: every unit to assess, code -> kind (district | town); records of other codes are ignored.
+    `upkeep`: 知识库维护及时率 per department for P (domain/knowledge.py); a unit not in it has no data."""
+    upkeep = upkeep or {}
     policy = policy or AssessmentPolicy()
     by_unit_spans: dict[str, list[AssignmentSpan]] = {code: [] for code in units}
     for s in spans:
@@ -201,6 +214,7 @@ def assess(*, spans: Iterable[AssignmentSpan], replies: Iterable[ReplyRecord], r
             "reopenings": _reopenings(by_unit_rounds[code], period),
             "satisfaction": _judged("satisfaction", judge_ratings(by_unit_ratings[code], period)),
             "resolution": _judged("resolution", judge_resolutions(by_unit_ratings[code], period)),
+            "knowledge": _upkeep(upkeep.get(code)),
         }
         assessed.append(UnitAssessment(code, kind, indicators, _score(indicators, policy.weights),
                                        len(by_unit_spans[code])))

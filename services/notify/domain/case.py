@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.notify.domain.clocks import CLOSED, CaseStatus, ClockName, ClockState, Level, SlaPolicy
+from services.notify.domain import followups
+from services.notify.domain.clocks import CLOSED, DUTY_CLOCKS, CaseStatus, ClockName, ClockState, Level, SlaPolicy
 from shared.contracts.events import (
     AssignmentDisputedV1,
     CaseAcceptedV1,
     CaseAssignedV1,
+    CaseContactRecordedV1,
     CaseEscalatedV1,
     CaseForwardedV1,
     CaseMergedV1,
@@ -28,7 +30,9 @@ from shared.contracts.events import (
     ComplaintReceivedV1,
     DisputeDecidedV1,
     ExtensionDecidedV1,
+    InvestigationCheckedV1,
     SlaWarningV1,
+    UpstreamCaseLinkedV1,
 )
 from shared.domain import Aggregate
 
@@ -122,6 +126,13 @@ class SlaCase(Aggregate):
             running.append(reply)
         return running
 
+    def running_duty_clocks(self) -> list[ClockState]:
+        """The 督办 clocks still running (首次联系, 现场核查, 阶段性进展, the upstream platform's): each until
+        stopped, and none once the case is closed (domain/followups.py). No target counts them."""
+        if self.status in CLOSED:
+            return []
+        return [c for c in self.clocks.values() if c.name in DUTY_CLOCKS and c.stopped_at is None]
+
     def _start(self, name: ClockName, start: datetime, due: datetime) -> None:
         """A clock starts (its first cycle) or starts again (a new cycle)."""
         clock = self.clocks.get(name)
@@ -156,7 +167,9 @@ class SlaCase(Aggregate):
                  CaseRejectedV1: self.on_rejected, CaseForwardedV1: self.on_forwarded,
                  CaseMergedV1: self.on_merged, AssignmentDisputedV1: self.on_disputed,
                  DisputeDecidedV1: self.on_dispute_decided, CaseSuspendedV1: self.on_suspended,
-                 CaseResumedV1: self.on_resumed}.get(type(event))
+                 CaseResumedV1: self.on_resumed, UpstreamCaseLinkedV1: self.on_upstream_linked,
+                 CaseContactRecordedV1: self.on_contact_recorded,
+                 InvestigationCheckedV1: self.on_onsite_checked}.get(type(event))
         if apply is not None:
             apply(event)  # type: ignore[operator]
 
@@ -190,6 +203,7 @@ class SlaCase(Aggregate):
             self.last_assigned_at = event.assigned_at
             self.accepted_at = self.replied_at = None
             self.paused_since = self.pause_kind = None  # a new assignment's clocks run
+            followups.stop_signing_clocks(self, event.assigned_at)  # the former signing's follow-ups are moot
             self.reply_round = event.reply_round
             self._start(ClockName.accept, event.assigned_at, event.accept_due)
             self._start(ClockName.reply, event.assigned_at, event.reply_due)
@@ -208,6 +222,7 @@ class SlaCase(Aggregate):
         self.accepted_at = event.accepted_at
         if self.status is CaseStatus.assigned:
             self.status = CaseStatus.accepted
+        followups.on_signed(self, event)  # 首次联系, 现场核查 start; the platform's signing deadline is met
 
     def on_replied(self, event: CaseRepliedV1) -> None:
         """回复: stops the reply clock; the first reply of a round is the one that is on time or late."""
@@ -224,6 +239,7 @@ class SlaCase(Aggregate):
                 reply.due = event.reply_due
             self.replied_at = self.replied_at or event.replied_at
             self.status = CaseStatus.replied
+            followups.on_replied(self, event.replied_at)  # the follow-ups stop; the platform's reply deadline is met
 
     def on_returned(self, event: CaseReturnedV1) -> None:
         """退单: back to triage; the department is cleared, the first assignment still counts."""
@@ -232,6 +248,7 @@ class SlaCase(Aggregate):
         self.department = None
         self.paused_since = self.pause_kind = None
         self.status = CaseStatus.returned
+        followups.on_returned(self, event.returned_at)
 
     def on_rejected(self, event: CaseRejectedV1) -> None:
         """不予受理: the case leaves every target's denominator; its clocks stop."""
@@ -303,12 +320,21 @@ class SlaCase(Aggregate):
         if reply_round is not None:
             reply_round.reply_due = event.reply_due
 
+    def on_upstream_linked(self, event: UpstreamCaseLinkedV1) -> None:
+        followups.on_upstream_linked(self, event)
+
+    def on_contact_recorded(self, event: CaseContactRecordedV1) -> None:
+        followups.on_contact_recorded(self, event)
+
+    def on_onsite_checked(self, event: InvestigationCheckedV1) -> None:
+        followups.on_onsite_checked(self, event)
+
     # --- the sweep --------------------------------------------------------------------------------
 
     def sweep(self, now: datetime, policy: SlaPolicy = SlaPolicy()) -> list[Alert]:
         """Each level a running clock has reached since the last sweep, once per cycle, with its event."""
         raised = []
-        for clock in self.running_clocks():
+        for clock in [*self.running_clocks(), *self.running_duty_clocks()]:
             for level in clock.advance(now, policy):
                 raised.append(Alert(self.complaint_id, self.tracking_code, self.department, clock.name,
                                     clock.cycle, level, self.reply_round, clock.due, now))

@@ -33,9 +33,19 @@ class ClockName(StrEnum):
     assign = "assign"  # 交办: received → assigned to a department
     accept = "accept"  # 签收: assigned → the department signs for it
     reply = "reply"  # 回复: assigned → the department replies
+    # 督办 clocks (docs/metrics.md): warnings and escalation as the others, counted in no target
+    contact = "contact"  # 首次联系: signed → the department contacts the citizen
+    onsite = "onsite"  # 现场核查: signed → the investigation's on-site check
+    up_sign = "up_sign"  # 上级签收时限: the upstream platform's signing deadline (transferred → signed)
+    up_reply = "up_reply"  # 上级答复时限: the upstream platform's reply deadline (transferred → first reply)
+    progress = "progress"  # 阶段性进展: a long case's progress note, every few working days until the reply
 
 
-CLOCK_NAMES_ZH = {ClockName.assign: "交办", ClockName.accept: "签收", ClockName.reply: "回复"}
+CLOCK_NAMES_ZH = {ClockName.assign: "交办", ClockName.accept: "签收", ClockName.reply: "回复",
+                  ClockName.contact: "首次联系", ClockName.onsite: "现场核查", ClockName.up_sign: "上级平台签收",
+                  ClockName.up_reply: "上级平台答复", ClockName.progress: "阶段性进展"}
+# Clocks that run until stopped (`ClockState.stopped_at`), whatever the case's status (but closed): not the targets'
+DUTY_CLOCKS = (ClockName.contact, ClockName.onsite, ClockName.up_sign, ClockName.up_reply, ClockName.progress)
 
 
 class CaseStatus(StrEnum):
@@ -72,6 +82,7 @@ class ClockState:
     due: datetime
     cycle: int = 1
     last_level: Level = Level.none
+    stopped_at: datetime | None = None  # a 督办 clock (DUTY_CLOCKS) met, or moot: no more warnings
 
     def yellow_at(self, yellow_ratio: float) -> datetime:
         return self.start + (self.due - self.start) * yellow_ratio
@@ -91,6 +102,7 @@ class ClockState:
         self.due = due
         self.cycle += 1
         self.last_level = Level.none
+        self.stopped_at = None
 
     def advance(self, now: datetime, policy: SlaPolicy) -> list[Level]:
         """The levels to send at `now` (each once per cycle); the clock remembers the level reached."""

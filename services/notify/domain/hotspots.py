@@ -25,9 +25,10 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 
 from services.notify.domain.errors import HotspotNotFound, InvalidHotspotChange, InvalidReportRequest
 from shared.clock import SHANGHAI
@@ -71,7 +72,10 @@ class HotspotRules:
         return max(timedelta(days=self.window_days), WEEK * (RISING_WEEKS + 1))
 
     def at_night(self, when: datetime) -> bool:
-        hour = when.astimezone(SHANGHAI).hour
+        return self.night_hour(when.astimezone(SHANGHAI).hour)
+
+    def night_hour(self, hour: int) -> bool:
+        """Whether an hour of the day (Asia/Shanghai, 0–23) is night."""
         return hour >= self.night_from_hour or hour < self.night_until_hour
 
 
@@ -102,7 +106,7 @@ class Hotspot:
     category: str | None
     window_start: datetime
     window_end: datetime
-    cases: tuple[HotspotCase, ...]  # newest first
+    cases: Sequence[HotspotCase]  # newest first (a tuple, or LazyCases: loaded when asked for)
     flagged: bool
     reason: str  # why it is flagged (or what it would take), in Chinese
     figures: dict[str, float] = field(default_factory=dict)
@@ -153,7 +157,8 @@ def parse_key(key: str) -> tuple[str, str | None, str | None]:
 
 def assess(cases: Iterable[HotspotCase], now: datetime, rules: HotspotRules = HotspotRules()) -> dict[str, Hotspot]:
     """Every candidate key with at least one case, flagged or not (a key being worked on is shown even
-    when it has calmed down); `flagged` says whether it meets its rule now."""
+    when it has calmed down); `flagged` says whether it meets its rule now. This reads every case of the
+    window; `assess_kept` gives the same from counts and notify_nearby_pairs (service_layer/hotspots.py)."""
     start = now - timedelta(days=rules.window_days)
     seen = [c for c in cases if c.received_at <= now]
     in_window = [c for c in seen if c.received_at > start]
@@ -164,11 +169,7 @@ def assess(cases: Iterable[HotspotCase], now: datetime, rules: HotspotRules = Ho
         if c.town and c.category:
             recurring.setdefault((c.town, c.category), []).append(c)
     for (town, category), group in recurring.items():
-        flagged = len(group) >= rules.min_cases
-        reason = (f"{town_name(town)}{rules.window_days}天内{type_name(category)}类投诉{len(group)}件"
-                  f"（达到{rules.min_cases}件即预警）")
-        found[f"recurring:{town}:{category}"] = _hotspot(f"recurring:{town}:{category}", "recurring", town, category,
-                                                         start, now, group, flagged, reason)
+        found[f"recurring:{town}:{category}"] = recurring_hotspot(town, category, start, now, group, rules)
 
     week_start, base_start = now - WEEK, now - WEEK * (RISING_WEEKS + 1)
     rising: dict[str, tuple[list[HotspotCase], int]] = {}
@@ -181,39 +182,176 @@ def assess(cases: Iterable[HotspotCase], now: datetime, rules: HotspotRules = Ho
                 before += 1
             rising[c.category] = (this_week, before)
     for category, (this_week, before) in rising.items():
-        if not this_week:
-            continue
-        average = before / RISING_WEEKS
-        flagged = len(this_week) >= rules.min_cases and len(this_week) >= rules.rising_factor * average
-        reason = (f"近7天{type_name(category)}类投诉{len(this_week)}件，前4周平均每周{average:g}件"
-                  f"（达到{rules.min_cases}件且为平均的{rules.rising_factor:g}倍以上即预警）")
-        found[f"rising:{category}"] = _hotspot(f"rising:{category}", "rising", None, category, week_start, now,
-                                               this_week, flagged, reason,
-                                               {"this_week": len(this_week), "previous_weekly_average": average})
+        if this_week:
+            found[f"rising:{category}"] = rising_hotspot(category, now, this_week, before, rules)
 
     night: dict[str, list[HotspotCase]] = {}
     for c in in_window:
         if c.category == NOISE and c.town and rules.at_night(c.received_at):
             night.setdefault(c.town, []).append(c)
     for town, group in night.items():
-        flagged = len(group) >= rules.min_cases
-        reason = (f"{town_name(town)}{rules.window_days}天内夜间（{rules.night_from_hour}:00—"
-                  f"{rules.night_until_hour:02d}:00）噪声投诉{len(group)}件（达到{rules.min_cases}件即预警）")
-        found[f"night_noise:{town}"] = _hotspot(f"night_noise:{town}", "night_noise", town, NOISE, start, now, group,
-                                                flagged, reason)
+        found[f"night_noise:{town}"] = night_hotspot(town, start, now, group, rules)
 
     found.update(_nearby(in_window, start, now, rules))
 
     for c in seen:
-        if c.reply_round < 2:
-            continue
-        reopened_lately = c.last_assigned_at is not None and start < c.last_assigned_at <= now
-        flagged = c.reply_round >= rules.reopen_rounds and (reopened_lately or c.status != "replied")
-        reason = (f"该件已第{c.reply_round}轮办理（群众不满意重办{c.reply_round - 1}次；"
-                  f"第{rules.reopen_rounds}轮起预警）")
-        key = f"reopened:{c.complaint_id}"
-        found[key] = _hotspot(key, "reopened", c.town, c.category, start, now, [c], flagged, reason,
-                              {"reply_round": c.reply_round})
+        if c.reply_round >= 2:
+            found[f"reopened:{c.complaint_id}"] = reopened_hotspot(c, start, now, rules)
+    return found
+
+
+def recurring_hotspot(town: str, category: str, start: datetime, now: datetime, group: Sequence[HotspotCase],
+                      rules: HotspotRules) -> Hotspot:
+    flagged = len(group) >= rules.min_cases
+    reason = (f"{town_name(town)}{rules.window_days}天内{type_name(category)}类投诉{len(group)}件"
+              f"（达到{rules.min_cases}件即预警）")
+    return _hotspot(f"recurring:{town}:{category}", "recurring", town, category, start, now, group, flagged, reason)
+
+
+def rising_hotspot(category: str, now: datetime, this_week: Sequence[HotspotCase], before: int,
+                   rules: HotspotRules) -> Hotspot:
+    average = before / RISING_WEEKS
+    flagged = len(this_week) >= rules.min_cases and len(this_week) >= rules.rising_factor * average
+    reason = (f"近7天{type_name(category)}类投诉{len(this_week)}件，前4周平均每周{average:g}件"
+              f"（达到{rules.min_cases}件且为平均的{rules.rising_factor:g}倍以上即预警）")
+    return _hotspot(f"rising:{category}", "rising", None, category, now - WEEK, now, this_week, flagged, reason,
+                    {"this_week": len(this_week), "previous_weekly_average": average})
+
+
+def night_hotspot(town: str, start: datetime, now: datetime, group: Sequence[HotspotCase],
+                  rules: HotspotRules) -> Hotspot:
+    flagged = len(group) >= rules.min_cases
+    reason = (f"{town_name(town)}{rules.window_days}天内夜间（{rules.night_from_hour}:00—"
+              f"{rules.night_until_hour:02d}:00）噪声投诉{len(group)}件（达到{rules.min_cases}件即预警）")
+    return _hotspot(f"night_noise:{town}", "night_noise", town, NOISE, start, now, group, flagged, reason)
+
+
+def reopened_hotspot(c: HotspotCase, start: datetime, now: datetime, rules: HotspotRules) -> Hotspot:
+    reopened_lately = c.last_assigned_at is not None and start < c.last_assigned_at <= now
+    flagged = c.reply_round >= rules.reopen_rounds and (reopened_lately or c.status != "replied")
+    reason = (f"该件已第{c.reply_round}轮办理（群众不满意重办{c.reply_round - 1}次；"
+              f"第{rules.reopen_rounds}轮起预警）")
+    return _hotspot(f"reopened:{c.complaint_id}", "reopened", c.town, c.category, start, now, [c], flagged, reason,
+                    {"reply_round": c.reply_round})
+
+
+# --- the same from what notify keeps (counts, and the pairs of cases near each other) -----------------
+
+NEARBY_RADIUS_M = 500.0  # notify_nearby_pairs holds the pairs within this radius …
+NEARBY_PAIR_DAYS = 31  # … received at most this many days apart: enough for a window up to that long
+
+
+def kept_pairs_serve(rules: HotspotRules) -> bool:
+    """Whether the kept pairs answer the nearby rule with these rules (else `assess` reads every case)."""
+    return rules.radius_m == NEARBY_RADIUS_M and rules.window_days <= NEARBY_PAIR_DAYS
+
+
+class LazyCases(Sequence[HotspotCase]):
+    """The cases behind a hotspot whose number is known: loaded (newest first) only when asked for."""
+
+    def __init__(self, count: int, load: Callable[[], Iterable[HotspotCase]]) -> None:
+        self._count, self._load = count, load
+        self._cases: tuple[HotspotCase, ...] | None = None
+
+    def _all(self) -> tuple[HotspotCase, ...]:
+        if self._cases is None:
+            self._cases = tuple(sorted(self._load(), key=lambda c: (c.received_at, c.complaint_id), reverse=True))
+        return self._cases
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def,override]
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[HotspotCase]:
+        return iter(self._all())
+
+
+# A kept pair in the window: (first id, its received_at, second id, its received_at, the rule counts the
+# second within the radius of the first, the first within the radius of the second); first ≤ second.
+KeptPair = tuple[str, datetime, str, datetime, bool, bool]
+
+
+@dataclass(frozen=True)
+class KeptCounts:
+    """What notify counts of the window (adapters/hotspot_index.py), for `assess_kept`."""
+
+    recurring: dict[tuple[str, str], int]  # (town, type): cases in the window
+    rising: dict[str, tuple[int, int]]  # type: (cases in the last 7 days, in the 4 weeks before)
+    night_by_hour: dict[tuple[str, int], int]  # (town, Asia/Shanghai hour): noise cases in the window
+    reopened: list[HotspotCase]  # seen cases in their second round or later
+    nearby: dict[str, list[KeptPair]]  # type: its pairs in the window
+
+
+@dataclass(frozen=True)
+class KeptLoaders:
+    """How the cases behind a key are loaded when asked for (the service layer binds them to the database)."""
+
+    recurring: Callable[[str, str], Iterable[HotspotCase]]  # town, type
+    rising: Callable[[str], Iterable[HotspotCase]]  # type
+    night: Callable[[str], Iterable[HotspotCase]]  # town: its noise cases of the window (day and night)
+    by_ids: Callable[[list[str]], Iterable[HotspotCase]]
+    centres: Callable[[list[str]], dict[str, tuple[float, float, str | None]]]  # (lat, lon, town) by id
+
+
+def assess_kept(counts: KeptCounts, load: KeptLoaders, now: datetime,
+                rules: HotspotRules = HotspotRules()) -> dict[str, Hotspot]:
+    """`assess`, from counts and the kept pairs instead of every case of the window: the same hotspots (a
+    test holds it to the computation over every case), the cases behind each loaded when asked for."""
+    start = now - timedelta(days=rules.window_days)
+    found: dict[str, Hotspot] = {}
+    for (town, category), count in counts.recurring.items():
+        found[f"recurring:{town}:{category}"] = recurring_hotspot(
+            town, category, start, now, LazyCases(count, partial(load.recurring, town, category)), rules)
+    for category, (this_week, before) in counts.rising.items():
+        if this_week:
+            found[f"rising:{category}"] = rising_hotspot(
+                category, now, LazyCases(this_week, partial(load.rising, category)), before, rules)
+    night: dict[str, int] = {}
+    for (town, hour), count in counts.night_by_hour.items():
+        if rules.night_hour(hour):
+            night[town] = night.get(town, 0) + count
+    for town, count in night.items():
+        group = LazyCases(count, partial(_at_night, load.night, town, rules))
+        found[f"night_noise:{town}"] = night_hotspot(town, start, now, group, rules)
+    found.update(_kept_nearby(counts.nearby, load, start, now, rules))
+    for c in counts.reopened:
+        found[f"reopened:{c.complaint_id}"] = reopened_hotspot(c, start, now, rules)
+    return found
+
+
+def _at_night(noise: Callable[[str], Iterable[HotspotCase]], town: str, rules: HotspotRules) -> list[HotspotCase]:
+    return [c for c in noise(town) if rules.at_night(c.received_at)]
+
+
+def _kept_nearby(pairs_by_type: dict[str, list[KeptPair]], load: KeptLoaders, start: datetime, now: datetime,
+                 rules: HotspotRules) -> dict[str, Hotspot]:
+    """`_nearby` over the cases that have a neighbour: the same clusters (see `clusters`)."""
+    found: dict[str, Hotspot] = {}
+    formed: list[tuple[str, str, list[str]]] = []  # type, centre, members
+    for category, pairs in pairs_by_type.items():
+        received: dict[str, datetime] = {}
+        for first, first_at, second, second_at, _, _ in pairs:
+            received[first], received[second] = first_at, second_at
+        pool = [cid for _, cid in sorted(zip(received.values(), received, strict=True))]
+        at = {cid: i for i, cid in enumerate(pool)}
+        near: list[list[int]] = [[i] for i in range(len(pool))]
+        for first, _, second, _, first_sees, second_sees in pairs:
+            i, j = at[first], at[second]
+            if first_sees:
+                near[i].append(j)
+            if second_sees:
+                near[j].append(i)
+        for n in near:
+            n.sort()
+        formed += [(category, pool[i], [pool[j] for j in group]) for i, group in clusters(near)]
+    centres = load.centres([centre for _, centre, _ in formed])
+    for category, centre_id, members in formed:
+        lat, lon, town = centres[centre_id]
+        key = f"nearby:{category}:{_cell(lat, lon)}"
+        group = LazyCases(len(members), partial(load.by_ids, members))
+        found[key] = nearby_hotspot(key, category, town, start, now, group, rules)
     return found
 
 
@@ -231,35 +369,61 @@ def _nearby(cases: list[HotspotCase], start: datetime, now: datetime, rules: Hot
             by_type.setdefault(c.category, []).append(c)
     for category, unsorted in by_type.items():
         pool = sorted(unsorted, key=lambda c: (c.received_at, c.complaint_id))
-        near = _neighbours(pool, rules.radius_m)
-        # The centre is the case with the most neighbours left (then the earliest); counts only fall as
-        # clusters leave the pool, so a heap with stale entries skipped finds it without rescanning.
-        left = [len(n) for n in near]
-        alive = [True] * len(pool)
-        heap = [(-count, i) for i, count in enumerate(left)]
-        heapq.heapify(heap)
-        while heap:
-            negative, i = heapq.heappop(heap)
-            if not alive[i] or -negative != left[i]:
-                continue  # left the pool, or an old count
-            group_at = [j for j in near[i] if alive[j]]
-            if len(group_at) < 2:
-                break  # nothing left has a neighbour
+        for i, group_at in clusters(_neighbours(pool, rules.radius_m)):
             centre, group = pool[i], [pool[j] for j in group_at]
             key = f"nearby:{category}:{_cell(centre.lat, centre.lon)}"  # type: ignore[arg-type]
-            flagged = len(group) >= rules.min_cases
-            reason = (f"{rules.window_days}天内同一地点{rules.radius_m:g}米范围内{type_name(category)}类投诉"
-                      f"{len(group)}件（达到{rules.min_cases}件即预警）")
-            found[key] = _hotspot(key, "nearby", centre.town, category, start, now, group, flagged, reason,
-                                  {"cases": len(group), "radius_m": rules.radius_m})
-            for j in group_at:
-                alive[j] = False
-            for j in group_at:
-                for k in near[j]:
-                    if alive[k]:
-                        left[k] -= 1
-                        heapq.heappush(heap, (-left[k], k))
+            found[key] = nearby_hotspot(key, category, centre.town, start, now, group, rules)
     return found
+
+
+def nearby_hotspot(key: str, category: str, town: str | None, start: datetime, now: datetime,
+                   group: Sequence[HotspotCase], rules: HotspotRules) -> Hotspot:
+    flagged = len(group) >= rules.min_cases
+    reason = (f"{rules.window_days}天内同一地点{rules.radius_m:g}米范围内{type_name(category)}类投诉"
+              f"{len(group)}件（达到{rules.min_cases}件即预警）")
+    return _hotspot(key, "nearby", town, category, start, now, group, flagged, reason,
+                    {"cases": len(group), "radius_m": rules.radius_m})
+
+
+def clusters(near: list[list[int]]) -> list[tuple[int, list[int]]]:
+    """The greedy of the nearby rule over one type's pool (in (received_at, id) order), `near[i]` the
+    positions within the radius of case i (itself included): the centre and the positions of each
+    cluster, in the order they are found. Only cases with a neighbour other than themselves take part;
+    those without one never start a cluster nor join one, so a pool of the others alone (in the same
+    order) gives the same clusters (the kept pairs of notify_nearby_pairs rely on it)."""
+    found = []
+    # The centre is the case with the most neighbours left (then the earliest); counts only fall as
+    # clusters leave the pool, so a heap with stale entries skipped finds it without rescanning.
+    left = [len(n) for n in near]
+    alive = [True] * len(near)
+    heap = [(-count, i) for i, count in enumerate(left)]
+    heapq.heapify(heap)
+    while heap:
+        negative, i = heapq.heappop(heap)
+        if not alive[i] or -negative != left[i]:
+            continue  # left the pool, or an old count
+        group_at = [j for j in near[i] if alive[j]]
+        if len(group_at) < 2:
+            break  # nothing left has a neighbour
+        found.append((i, group_at))
+        for j in group_at:
+            alive[j] = False
+        for j in group_at:
+            for k in near[j]:
+                if alive[k]:
+                    left[k] -= 1
+                    heapq.heappush(heap, (-left[k], k))
+    return found
+
+
+def sees(lat: float, lon: float, other_lat: float, other_lon: float, radius_m: float) -> bool:
+    """Whether the nearby rule counts the other case within the radius of this one: exactly the test of
+    `_neighbours` (a flat-earth distance along this case's parallel, the haversine near the edge)."""
+    per_degree = math.radians(EARTH_RADIUS_M)
+    ky, kx = per_degree, per_degree * math.cos(math.radians(lat))
+    squared = ((other_lat - lat) * ky) ** 2 + ((other_lon - lon) * kx) ** 2
+    return squared <= (radius_m * (1 - 1e-3)) ** 2 or (
+        squared <= (radius_m * (1 + 1e-3)) ** 2 and distance_m(lat, lon, other_lat, other_lon) <= radius_m)
 
 
 def _neighbours(pool: list[HotspotCase], radius_m: float) -> list[list[int]]:
@@ -294,8 +458,10 @@ def _neighbours(pool: list[HotspotCase], radius_m: float) -> list[list[int]]:
 
 
 def _hotspot(key: str, kind: str, town: str | None, category: str | None, start: datetime, end: datetime,
-             cases: list[HotspotCase], flagged: bool, reason: str, figures: dict[str, float] | None = None) -> Hotspot:
-    ordered = tuple(sorted(cases, key=lambda c: (c.received_at, c.complaint_id), reverse=True))
+             cases: Sequence[HotspotCase], flagged: bool, reason: str,
+             figures: dict[str, float] | None = None) -> Hotspot:
+    ordered: Sequence[HotspotCase] = cases if isinstance(cases, LazyCases) else tuple(
+        sorted(cases, key=lambda c: (c.received_at, c.complaint_id), reverse=True))
     return Hotspot(key, kind, town, category, start, end, ordered, flagged, reason,
                    dict(figures or {"cases": len(cases)}))
 

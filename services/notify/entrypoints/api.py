@@ -73,7 +73,8 @@ def build_router(settings: NotifySettings, bus: MessageBus[Any]) -> APIRouter:
     @router.get("/alerts")
     def alerts(
         department: str | None = Query(None, max_length=64),
-        clock_name: Literal["assign", "accept", "reply"] | None = Query(None, alias="clock"),
+        clock_name: Literal["assign", "accept", "reply", "contact", "onsite", "up_sign", "up_reply"] | None = Query(
+            None, alias="clock"),
         level: Literal["yellow", "red", "escalated"] | None = Query(None),
         limit: int = Query(100, ge=1, le=500),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),

@@ -105,9 +105,9 @@ def build_reports_router(jwt_key: str, bus: MessageBus[Any]) -> APIRouter:
                     year: str | None = Query(None, max_length=8, description="YYYY"),
                     format: str | None = Query(None, pattern="^(json|xlsx)$", description="xlsx: the workbook"),
                     _user: Principal = Depends(deps.role("supervisor"))) -> Any:
-        """Every department and town on six indicators (签收及时率, 按时回复率, 退单率, 重办率, 满意率, 解决率),
-        each with numerator, denominator and the cases behind it; the weighted score, the rank within its kind and the
-        red and black lists (docs/assessment.md). `format=xlsx` answers the workbook."""
+        """Every department and town on seven indicators (签收及时率, 按时回复率, 退单率, 重办率, 满意率, 解决率,
+        知识库维护及时率), each with numerator, denominator and the cases behind it; the weighted score, the rank within
+        its kind and the red and black lists (docs/assessment.md). `format=xlsx` answers the workbook."""
         found: Assessment = bus.handle(AssessUnits(month or None, year or None))
         names: dict[str, str] = bus.handle(ListDepartmentNames())
         if format == "xlsx":

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.notify.domain.assessment import Assessment, AssessmentPolicy, assess, assessment_period
+from services.notify.domain.knowledge import upkeep_by_department
 from services.notify.domain.notifications import assist_overdue_message, assist_requested_message
 from services.notify.service_layer.uow import NotifyUnitOfWork
 from shared.contracts.events import (
@@ -90,9 +91,10 @@ def assess_units(query: AssessUnits, uow: NotifyUnitOfWork, assessment: Assessme
     period = assessment_period(query.month, query.year, now)
     directory = uow.departments.get()
     units = {code: name.kind for code, name in directory.names.items() if name.active}
+    upkeep = upkeep_by_department(uow.knowledge.versions_due_in(period), period, now)  # 知识库维护及时率
     return assess(spans=uow.assignments.spans(period), replies=uow.reports.reply_records(period),
                   ratings=uow.reports.rating_records(period), rounds=uow.assignments.replied_rounds(period),
-                  units=units, period=period, now=now, policy=assessment)
+                  units=units, period=period, now=now, policy=assessment, upkeep=upkeep)
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,10 @@ from services.notify.domain.notifications import alert_messages, new_case_messag
 from services.notify.domain.rating import RoundRating
 from services.notify.service_layer import callbacks as callback_handlers
 from services.notify.service_layer import dashboard, firms, pauses, reports, views
+from services.notify.service_layer import followups as followup_handlers
 from services.notify.service_layer import hotspots as hotspot_handlers
 from services.notify.service_layer import incidents as incident_handlers
+from services.notify.service_layer import knowledge as knowledge_handlers
 from services.notify.service_layer import reviews as review_handlers
 from services.notify.service_layer.assessment import (
     AssessUnits,
@@ -50,12 +52,14 @@ from shared.contracts.events import (
     AssistRequestedV1,
     CaseAcceptedV1,
     CaseAssignedV1,
+    CaseContactRecordedV1,
     CaseFirmLinkedV1,
     CaseFirmUnlinkedV1,
     CaseForwardedV1,
     CaseIncidentClearedV1,
     CaseIncidentDeclaredV1,
     CaseMergedV1,
+    CaseProgressNotedV1,
     CaseRejectedV1,
     CaseRepliedV1,
     CaseResumedV1,
@@ -66,13 +70,16 @@ from shared.contracts.events import (
     ComplaintEvent,
     ComplaintRatedV1,
     ComplaintReceivedV1,
+    ConsultationAnsweredV1,
     DepartmentsChangedV1,
     DisputeDecidedV1,
     EventPayload,
     ExtensionDecidedV1,
     IncidentReferralRecordedV1,
     InvestigationCheckedV1,
+    KnowledgeArticleWrittenV1,
     SessionsEndedV1,
+    UpstreamCaseLinkedV1,
 )
 from shared.outbound import ListOutbound, ReplayOutbound, list_outbound, replay_outbound
 from shared.sessions import record_ended_sessions
@@ -212,6 +219,7 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     reviews.GetRatingReview: review_handlers.get_rating_review,
     reviews.MarkUnreasonable: review_handlers.mark_unreasonable,
     reviews.WithdrawUnreasonable: review_handlers.withdraw_unreasonable,
+    knowledge_handlers.ReportConsultations: knowledge_handlers.report_consultations,  # 直接办结
 }
 
 # notify's own SlaWarningV1 / CaseEscalatedV1 come back on the lifecycle topic: no handler, so skipped.
@@ -219,7 +227,8 @@ EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     ComplaintReceivedV1: [complaint_received],
     CaseTriagedV1: [follow_lifecycle],
     # note_reply and log_assignment leave the commit to the event's last handler (one unit of work per event)
-    CaseAssignedV1: [log_assignment, track_assists, incident_handlers.case_assigned, follow_lifecycle],
+    CaseAssignedV1: [log_assignment, track_assists, incident_handlers.case_assigned,
+                     followup_handlers.progress_on_assigned, follow_lifecycle],
     CaseAcceptedV1: [log_assignment, incident_handlers.case_accepted, follow_lifecycle],
     CaseRepliedV1: [hotspot_handlers.note_reply, log_assignment, track_assists, case_replied],
     CaseReturnedV1: [log_assignment, track_assists, follow_lifecycle],
@@ -244,5 +253,12 @@ EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     CaseIncidentDeclaredV1: [incident_handlers.incident_declared],
     CaseIncidentClearedV1: [incident_handlers.incident_cleared],
     IncidentReferralRecordedV1: [incident_handlers.referral_recorded],
-    InvestigationCheckedV1: [incident_handlers.onsite_checked],
+    InvestigationCheckedV1: [incident_handlers.onsite_checked, follow_lifecycle],  # and the 现场核查 督办 clock
+    # 督办 clocks (domain/followups.py, docs/metrics.md): first contact, the upstream platform's deadlines
+    CaseContactRecordedV1: [follow_lifecycle],
+    UpstreamCaseLinkedV1: [followup_handlers.upstream_linked],
+    CaseProgressNotedV1: [followup_handlers.progress_noted],  # 阶段性进展 of long cases
+    # 知识库 (intake): 知识库维护及时率 in the assessment, the report of 直接办结 (service_layer/knowledge.py)
+    KnowledgeArticleWrittenV1: [knowledge_handlers.article_written],
+    ConsultationAnsweredV1: [knowledge_handlers.consultation_answered],
 }

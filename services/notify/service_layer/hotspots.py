@@ -1,7 +1,8 @@
 """The problem list (问题清单) and the public reply summaries: handlers registered in handlers.py's tables.
 
-- `list_hotspots` (query): the rules of `domain.hotspots` over notify's projection, with the bureau's
-  decision on each key, a page of them; never commits. `list_hotspot_cases`: the cases behind one, a page.
+- `list_hotspots` (query): the rules of `domain.hotspots` over notify's projection (its counts and kept
+  pairs: adapters/hotspot_index.py), with the bureau's decision on each key, a page of them; never commits.
+  `list_hotspot_cases`: the cases behind one, a page.
 - `update_hotspot` (command): a supervisor's owner (领导包案), plan or status for a key that is flagged now
   or was worked on before.
 - `note_reply` (event, CaseRepliedV1): keeps the scrubbed summary of the latest reply for the public list.
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
+from services.notify.adapters.hotspot_index import HotspotIndex
 from services.notify.domain.departments import DepartmentDirectory
 from services.notify.domain.disclosure import ReplySummary
 from services.notify.domain.errors import HotspotNotFound
@@ -28,7 +31,9 @@ from services.notify.domain.hotspots import (
     ListHotspots,
     UpdateHotspot,
     assess,
+    assess_kept,
     firm_hotspots,
+    kept_pairs_serve,
     quiet,
     town_name,
     type_name,
@@ -51,11 +56,34 @@ class HotspotCaseLine:
 class HotspotView:
     hotspot: Hotspot
     state: HotspotState | None
-    title: str
     kind_name: str
     town_name: str | None
     category_name: str | None
-    cases: list[HotspotCaseLine]
+    directory: DepartmentDirectory
+
+    @cached_property
+    def title(self) -> str:
+        hotspot = self.hotspot
+        if hotspot.kind == "recurring":
+            return f"{self.town_name} · {self.category_name}"
+        if hotspot.kind == "rising":
+            return f"全区 · {self.category_name}"
+        if hotspot.kind == "night_noise":
+            return f"{self.town_name} · 夜间噪声"
+        if hotspot.kind == "firm":  # 被举报企业: the firm's name and credit code (docs/firms.md)
+            return hotspot.label or f"企业 {hotspot.key.partition(':')[2]}"
+        code = hotspot.cases[0].tracking_code if hotspot.cases else None
+        return f"{code or hotspot.key.partition(':')[2]} · 第{int(hotspot.figures.get('reply_round', 0))}轮办理"
+
+    @cached_property
+    def cases(self) -> list[HotspotCaseLine]:
+        """Every case behind it, newest first (loaded when asked for: `page` for a page of them)."""
+        return self.page(0, len(self.hotspot.cases))
+
+    def page(self, offset: int, limit: int) -> list[HotspotCaseLine]:
+        return [HotspotCaseLine(c, self.directory.name_of(c.department) if c.department else None,
+                                type_name(c.category), town_name(c.town))
+                for c in self.hotspot.cases[offset:offset + limit]]
 
     @property
     def status(self) -> str:
@@ -65,17 +93,29 @@ class HotspotView:
     def status_name(self) -> str:
         return STATUS_NAMES[self.status]
 
-    @property
+    @cached_property
     def since_resolved(self) -> int:
         """Cases received after it was resolved (销号后又出现)."""
         if self.state is None or self.state.resolved_at is None:
             return 0
         return self.hotspot.received_after(self.state.resolved_at)
 
+    def settled(self) -> HotspotView:
+        """What the list shows of it worked out while the unit of work is open (its title may read a case)."""
+        _ = self.title, self.since_resolved
+        return self
 
-def hotspots_at(uow: NotifyUnitOfWork, now: datetime, rules: HotspotRules) -> list[HotspotView]:
-    """Every hotspot flagged at `now` and every key with a decision, flagged ones first, the largest first."""
-    found = assess(uow.issues.hotspot_cases(now - rules.lookback, rules.reopen_rounds), now, rules)
+
+def hotspots_at(uow: NotifyUnitOfWork, now: datetime, rules: HotspotRules, *,
+                every_case: bool = False) -> list[HotspotView]:
+    """Every hotspot flagged at `now` and every key with a decision, flagged ones first, the largest first.
+    From notify's counts and kept pairs (adapters/hotspot_index.py), the cases behind each loaded when asked
+    for; `every_case` (or rules the kept pairs do not serve): from every case of the window at once."""
+    if every_case or not kept_pairs_serve(rules):
+        found = assess(uow.issues.hotspot_cases(now - rules.lookback, rules.reopen_rounds), now, rules)
+    else:
+        index = HotspotIndex(uow.session)
+        found = assess_kept(index.counts(now, rules), index.loaders(now, rules), now, rules)
     found.update(firm_hotspots(uow.firm_links.cases_since(now - timedelta(days=rules.firm_days)), now, rules))
     states = {s.key: s for s in uow.hotspots.all()}
     keys = {k for k, h in found.items() if h.flagged} | set(states)
@@ -103,7 +143,8 @@ def list_hotspots(query: ListHotspots, uow: NotifyUnitOfWork, hotspot_rules: Hot
                  or v.status == "resolved" and v.hotspot.flagged and v.since_resolved > 0]
     elif query.view == "resolved":
         views = [v for v in views if v.status == "resolved"]
-    return HotspotList(now, hotspot_rules, len(views), views[query.offset:query.offset + query.limit])
+    return HotspotList(now, hotspot_rules, len(views),
+                       [v.settled() for v in views[query.offset:query.offset + query.limit]])
 
 
 @dataclass(frozen=True)
@@ -119,7 +160,7 @@ def list_hotspot_cases(query: ListHotspotCases, uow: NotifyUnitOfWork, hotspot_r
     shown = {v.hotspot.key: v for v in hotspots_at(uow, now, hotspot_rules)}.get(query.key)
     if shown is None:
         raise HotspotNotFound(f"问题清单中没有 {query.key} / no hotspot {query.key!r} is listed now")
-    return HotspotCases(shown, len(shown.cases), shown.cases[query.offset:query.offset + query.limit])
+    return HotspotCases(shown.settled(), len(shown.hotspot.cases), shown.page(query.offset, query.limit))
 
 
 def update_hotspot(command: UpdateHotspot, uow: NotifyUnitOfWork, hotspot_rules: HotspotRules) -> HotspotView:
@@ -133,26 +174,14 @@ def update_hotspot(command: UpdateHotspot, uow: NotifyUnitOfWork, hotspot_rules:
     state.change(command, now)
     uow.commit()
     shown = current.get(command.key)
-    return view(shown.hotspot if shown else quiet(command.key, now, hotspot_rules), state, uow.departments.get())
+    return view(shown.hotspot if shown else quiet(command.key, now, hotspot_rules), state,
+                uow.departments.get()).settled()
 
 
 def view(hotspot: Hotspot, state: HotspotState | None, directory: DepartmentDirectory) -> HotspotView:
     town = town_name(hotspot.town) if hotspot.town else None
     category = type_name(hotspot.category) if hotspot.category else None
-    if hotspot.kind == "recurring":
-        title = f"{town} · {category}"
-    elif hotspot.kind == "rising":
-        title = f"全区 · {category}"
-    elif hotspot.kind == "night_noise":
-        title = f"{town} · 夜间噪声"
-    elif hotspot.kind == "firm":  # 被举报企业: the firm's name and credit code (docs/firms.md)
-        title = hotspot.label or f"企业 {hotspot.key.partition(':')[2]}"
-    else:
-        code = hotspot.cases[0].tracking_code if hotspot.cases else None
-        title = f"{code or hotspot.key.partition(':')[2]} · 第{int(hotspot.figures.get('reply_round', 0))}轮办理"
-    lines = [HotspotCaseLine(c, directory.name_of(c.department) if c.department else None, type_name(c.category),
-                             town_name(c.town)) for c in hotspot.cases]
-    return HotspotView(hotspot, state, title, KIND_NAMES[hotspot.kind], town, category, lines)
+    return HotspotView(hotspot, state, KIND_NAMES[hotspot.kind], town, category, directory)
 
 
 def note_reply(event: CaseRepliedV1, uow: NotifyUnitOfWork) -> None:

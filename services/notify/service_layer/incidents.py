@@ -67,8 +67,8 @@ def referral_recorded(event: IncidentReferralRecordedV1, uow: NotifyUnitOfWork) 
 
 
 def onsite_checked(event: InvestigationCheckedV1, uow: NotifyUnitOfWork) -> None:
+    """现场核查 (the event's last handler commits: it also stops the 现场核查 督办 clock)."""
     _respond(uow, event.complaint_id, "onsite", event.checked_at)
-    uow.commit()
 
 
 def case_accepted(event: CaseAcceptedV1, uow: NotifyUnitOfWork) -> None:

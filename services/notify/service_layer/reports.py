@@ -17,6 +17,7 @@ from datetime import datetime
 from services.notify.adapters.issues import HandledCase
 from services.notify.domain.disclosure import Month, PublicMonthly, ReportMonth, reply_summary
 from services.notify.domain.hotspots import HotspotRules, town_name, type_name
+from services.notify.domain.knowledge import ConsultationReport, consultation_report, report_window
 from services.notify.domain.metrics import (
     AssignmentRecord,
     Figures,
@@ -63,6 +64,7 @@ class MonthlyReportView:
     missed: list[MissedLine]  # the month's cases that missed the assignment or the reply deadline
     hotspots: list[HotspotView]
     hotspots_at: datetime
+    consultations: ConsultationReport | None = None  # 直接办结 (domain/knowledge.py): a sheet of its own
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,10 @@ def monthly_report(query: ReportMonth, uow: NotifyUnitOfWork, targets: Targets,
         month=month, period=period, now=now, targets=targets, received=len(assignments), overall=overall,
         groups=groups,
         missed=[MissedLine(figure, case_line(record, directory, met=False)) for figure, record in missed],
-        hotspots=[v for v in hotspots_at(uow, at, hotspot_rules) if v.hotspot.flagged or v.state is not None],
+        hotspots=[v for v in hotspots_at(uow, at, hotspot_rules, every_case=True)  # the workbook lists every case
+                  if v.hotspot.flagged or v.state is not None],
         hotspots_at=at,
+        consultations=consultation_report(uow.knowledge.consultations(*report_window(month)), month, now),
     )
 
 

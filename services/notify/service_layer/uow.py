@@ -9,6 +9,7 @@ from services.notify.adapters.assists import AssistLog
 from services.notify.adapters.firms import FirmLinks
 from services.notify.adapters.incidents import IncidentClocks
 from services.notify.adapters.issues import HotspotRepository, IssueQueries, ReplySummaryRepository
+from services.notify.adapters.knowledge import KnowledgeFacts
 from services.notify.adapters.queries import ReportQueries
 from services.notify.adapters.repository import (
     CallbackRepository,
@@ -36,6 +37,7 @@ class NotifyUnitOfWork(SqlUnitOfWork):
     reviews: RatingReviewRepository  # 不合理差评: supervisors' reviews of unsatisfied ratings
     firm_links: FirmLinks  # 被举报企业: the firm each case is linked to (routing's register)
     incidents: IncidentClocks  # 突发环境事件: the 2-hour first-response clocks (docs/incidents.md)
+    knowledge: KnowledgeFacts  # 知识库: article versions and 直接办结, from intake (domain/knowledge.py)
 
     def open_repositories(self, session: Session) -> None:
         self.cases = self.repository(CaseRepository, clock=self.clock)
@@ -51,3 +53,4 @@ class NotifyUnitOfWork(SqlUnitOfWork):
         self.reviews = self.repository(RatingReviewRepository)
         self.firm_links = FirmLinks(session)
         self.incidents = IncidentClocks(session)
+        self.knowledge = KnowledgeFacts(session)

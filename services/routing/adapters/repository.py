@@ -537,7 +537,8 @@ class TimeLimitRepository:
         rows = self.session.scalars(select(RoutingTimeLimit).order_by(col(RoutingTimeLimit.id)))
         return [TimeLimit(category=r.category, urgent=r.urgent, assign_days=r.assign_days,
                           accept_days=r.accept_days, return_days=r.return_days, reply_days=r.reply_days,
-                          reply_hours=r.reply_hours) for r in rows]
+                          reply_hours=r.reply_hours, contact_hours=r.contact_hours, onsite_days=r.onsite_days)
+                for r in rows]
 
 
 class DepartmentRepository(Repository[DepartmentDirectory]):

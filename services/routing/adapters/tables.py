@@ -16,6 +16,7 @@ from services.routing.adapters.inspection_tables import INSPECTION_TABLES
 from services.routing.adapters.investigation_tables import INVESTIGATION_TABLES
 from services.routing.adapters.pause_tables import PAUSE_TABLES
 from services.routing.adapters.petition_tables import PETITION_TABLES
+from services.routing.adapters.reward_tables import REWARD_TABLES
 from shared.db import AwareDateTime, BigIntId
 
 
@@ -97,6 +98,8 @@ class RoutingTimeLimit(SQLModel, table=True):
     return_days: int = 2
     reply_days: int = 5
     reply_hours: int | None = None
+    contact_hours: int | None = None  # 首次联系, working hours after signing (routing_0016)
+    onsite_days: int | None = None  # 现场核查, working days after signing (routing_0016)
 
 
 class RoutingCase(SQLModel, table=True):
@@ -145,6 +148,15 @@ class RoutingCase(SQLModel, table=True):
     firm_id: str | None = Field(default=None, max_length=36, index=True)  # 被举报企业 (routing_firms, firm_tables.py)
     incident: str | None = Field(default=None, max_length=16, index=True)  # 突发环境事件 (domain/incidents.py)
     incident_since: datetime | None = _time(nullable=True)
+    # 督办 clocks from signing (routing_0016, domain/followups.py): first contact and the on-site check
+    contact_due: datetime | None = _time(nullable=True)
+    contacted_at: datetime | None = _time(nullable=True)  # the first 已联系群众 since signing
+    onsite_due: datetime | None = _time(nullable=True)
+    # an upstream platform's case (12345, national): its number and deadlines (complaint.upstream_linked)
+    upstream_platform: str | None = Field(default=None, max_length=16)
+    upstream_case_no: str | None = Field(default=None, max_length=64)
+    upstream_sign_due: datetime | None = _time(nullable=True)
+    upstream_reply_due: datetime | None = _time(nullable=True)
 
 
 class RoutingCaseHistory(SQLModel, table=True):
@@ -226,4 +238,5 @@ TABLES: list[sa.Table] = [
     *INVESTIGATION_TABLES,  # 调查处理 (investigation_tables.py)
     *PAUSE_TABLES,  # 派单异议, 挂起 (pause_tables.py)
     *FIRM_TABLES,  # 被举报企业 (firm_tables.py)
+    *REWARD_TABLES,  # 举报奖励 (reward_tables.py)
 ]

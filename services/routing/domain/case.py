@@ -197,6 +197,15 @@ class Case(Aggregate):
     suspensions: list[Suspension] = field(default_factory=list)
     incident: str | None = None  # 突发环境事件 (domain/incidents.py): suspected | declared | cleared
     incident_since: datetime | None = None  # when the incident (and its 2-hour clock) began
+    # 督办 clocks from signing (domain/followups.py): first contact with the citizen, the on-site check
+    contact_due: datetime | None = None
+    contacted_at: datetime | None = None  # the first 已联系群众 since signing
+    onsite_due: datetime | None = None
+    # an upstream platform's case (complaint.upstream_linked): its number and the platform's deadlines
+    upstream_platform: str | None = None
+    upstream_case_no: str | None = None
+    upstream_sign_due: datetime | None = None
+    upstream_reply_due: datetime | None = None
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -258,11 +267,13 @@ class Case(Aggregate):
         self.record(CaseAssignedV1, by=by)
         self.record(CaseDispatchedV1)  # the work order, on the department's own topic
 
-    def accept(self, *, by: str, at: datetime) -> None:
-        """签收: the department confirms it has the case."""
+    def accept(self, *, by: str, at: datetime, contact_due: datetime | None = None,
+               onsite_due: datetime | None = None) -> None:
+        """签收: the department confirms it has the case; the 督办 clocks of signing start (domain/followups.py)."""
         self._require("签收 / accept", Status.assigned)
         self._not_paused("签收 / accept")
         self.status, self.accepted_at = Status.accepted, at
+        self.contact_due, self.contacted_at, self.onsite_due = contact_due, None, onsite_due
         self._log("accepted", by, at, department=self.department)
         self.record(CaseAcceptedV1, by=by)
 
@@ -273,6 +284,7 @@ class Case(Aggregate):
         if self.status == Status.assigned:
             self.accepted_at = at
             self._log("accepted", by, at, department=self.department, implied_by="reply")
+            self.contact_due = self.contacted_at = self.onsite_due = None  # replied at once: no clock to start
             self.record(CaseAcceptedV1, by=by)
         self.status, self.reply_text, self.replied_at = Status.replied, text, at
         self._close_assists(at, "主办单位已回复 / the lead replied")

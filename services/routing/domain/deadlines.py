@@ -24,6 +24,9 @@ class TimeLimit:
     return_days: int = 2
     reply_days: int = 5
     reply_hours: int | None = None  # when set, the reply is due this many clock hours after assignment
+    # 督办 clocks that start at signing (docs/metrics.md); None: no such clock for this type
+    contact_hours: int | None = 24  # 首次联系: working hours after signing (a working day counts 24 of them)
+    onsite_days: int | None = None  # 现场核查: working days after signing (types that need a check on site)
 
 
 DEFAULT_LIMITS: tuple[TimeLimit, ...] = (TimeLimit(), TimeLimit(urgent=True, reply_hours=24))
@@ -65,6 +68,16 @@ class DeadlinePolicy:
             return_due=self.calendar.add_working_days(assigned_at, limit.return_days),
             reply_due=reply_due,
         )
+
+    def after_signing(self, accepted_at: datetime, limit: TimeLimit, *, contactable: bool
+                      ) -> tuple[datetime | None, datetime | None]:
+        """The 督办 deadlines that start at signing (签收): first contact with the citizen (none when there is
+        nobody to contact: an anonymous report, no number) and the on-site check (types that need one)."""
+        contact_due = (self.add_working_seconds(accepted_at, limit.contact_hours * 3600)
+                       if contactable and limit.contact_hours is not None else None)
+        onsite_due = (self.calendar.add_working_days(accepted_at, limit.onsite_days)
+                      if limit.onsite_days is not None else None)
+        return contact_due, onsite_due
 
     def extend(self, reply_due: datetime, working_days: int) -> datetime:
         """An approved extension (延期) moves the reply deadline by working days."""

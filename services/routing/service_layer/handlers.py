@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any, Protocol
 
+from services.routing.domain import followups
 from services.routing.domain.case import OPEN, SYSTEM, Case, Photo
 from services.routing.domain.commands import (
     AcceptCase,
@@ -71,9 +72,11 @@ from services.routing.service_layer import (
     investigations,
     pauses,
     petitions,
+    rewards,
     rules,
     views,
 )
+from services.routing.service_layer import followups as followup_handlers
 from services.routing.service_layer.analysis import analyse
 from services.routing.service_layer.loading import load_case as _load
 from services.routing.service_layer.uow import RoutingUnitOfWork
@@ -87,7 +90,9 @@ from shared.contracts.events import (
     ComplaintRatedV1,
     ComplaintReceivedV1,
     EventPayload,
+    InvestigationSignedOffV1,
     SessionsEndedV1,
+    UpstreamCaseLinkedV1,
 )
 from shared.errors import TooLarge, UnsupportedMedia
 from shared.filestore import SNIFF_BYTES, is_image, sniff
@@ -169,10 +174,13 @@ def assign_case(command: AssignCase, uow: RoutingUnitOfWork, *, deadlines: Deadl
     return views.case_view(uow, case)
 
 
-def accept_case(command: AcceptCase, uow: RoutingUnitOfWork) -> View:
-    """签收"""
+def accept_case(command: AcceptCase, uow: RoutingUnitOfWork, *, deadlines: DeadlinePolicy) -> View:
+    """签收: the 督办 clocks of signing start (首次联系, 现场核查: the type's time limits, domain/followups.py)."""
     case = _load(uow, command.complaint_id, command.acting_for)
-    case.accept(by=command.actor, at=uow.clock.now())
+    now = uow.clock.now()
+    contact_due, onsite_due = deadlines.after_signing(now, pick_limit(uow.limits.all(), case.category, case.urgent),
+                                                      contactable=followups.contactable(case))
+    case.accept(by=command.actor, at=now, contact_due=contact_due, onsite_due=onsite_due)
     uow.commit()
     return views.case_view(uow, case)
 
@@ -561,9 +569,11 @@ Handler = Callable[..., Any]
 EVENT_HANDLERS: dict[type[EventPayload], list[Handler]] = {
     ComplaintReceivedV1: [route_complaint],
     ComplaintRatedV1: [reopen_if_unsatisfied],
-    ComplaintAnonymisedV1: [anonymise_case],
+    ComplaintAnonymisedV1: [rewards.anonymise_rewards, anonymise_case],  # rewards' first: it does not commit
+    InvestigationSignedOffV1: [rewards.open_reward],  # 举报奖励 (service_layer/rewards.py)
     CallbackCompletedV1: [reopen_if_unsatisfied],
     SessionsEndedV1: [record_ended_sessions],  # intake's accounts: tokens of ended sessions are refused
+    UpstreamCaseLinkedV1: [followup_handlers.upstream_linked],  # the platform's deadlines, for the desk
 }
 
 COMMAND_HANDLERS: dict[type, Handler] = {
@@ -610,4 +620,6 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     **firms.FIRM_HANDLERS,  # 被举报企业 (service_layer/firms.py)
     **pauses.PAUSE_HANDLERS,  # 派单异议, 挂起 (service_layer/pauses.py)
     **incidents.INCIDENT_HANDLERS,  # 突发环境事件 (service_layer/incidents.py)
+    **followup_handlers.FOLLOWUP_HANDLERS,  # 已联系群众 (service_layer/followups.py)
+    **rewards.REWARD_HANDLERS,  # 举报奖励 (service_layer/rewards.py)
 }

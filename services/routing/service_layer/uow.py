@@ -16,6 +16,7 @@ from services.routing.adapters.repository import (
     TimeLimitRepository,
     TownRepository,
 )
+from services.routing.adapters.reward_repository import RewardRepository
 from shared.uow import SqlUnitOfWork
 
 
@@ -30,6 +31,7 @@ class RoutingUnitOfWork(SqlUnitOfWork):
     inspections: InspectionRepository
     investigations: InvestigationRepository
     firms: FirmRepository
+    rewards: RewardRepository
 
     def open_repositories(self, session: Session) -> None:
         self.cases = self.repository(CaseRepository)
@@ -42,3 +44,4 @@ class RoutingUnitOfWork(SqlUnitOfWork):
         self.inspections = self.repository(InspectionRepository)
         self.investigations = self.repository(InvestigationRepository)
         self.firms = self.repository(FirmRepository)
+        self.rewards = self.repository(RewardRepository)

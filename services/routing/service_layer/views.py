@@ -13,6 +13,7 @@ from services.routing.domain.case import MERGEABLE, OPEN, Assist, AssistStatus, 
 from services.routing.domain.commands import MAX_PAGE, AssistQueue, Backlog, DepartmentQueue, Due
 from services.routing.domain.deadlines import DeadlinePolicy
 from services.routing.domain.departments import Department
+from services.routing.domain.followups import followups_view
 from services.routing.domain.incidents import incident_view
 from services.routing.domain.pauses import SuspensionLimits
 from services.routing.domain.petitions import STATUS_LABELS as PETITION_STATUS_LABELS
@@ -182,6 +183,7 @@ def case_detail(uow: RoutingUnitOfWork, case: Case, deadlines: DeadlinePolicy, m
         "investigation": investigations.brief(uow, case.complaint_id),  # 调查处理 (investigations.py)
         "inspection": inspections.brief(uow, case.complaint_id),  # 督察交办件 (inspections.py)
         "incident_detail": incident_view(case),  # 突发环境事件: state, 2-hour clock, referrals (domain/incidents.py)
+        "followups": followups_view(case),  # 首次联系, 现场核查, the platform's deadlines (domain/followups.py)
         "extensions": [{"id": e.id, "working_days": e.working_days, "reason": e.reason, "status": e.status.value,
                         "requested_at": e.requested_at, "requested_by": e.requested_by,
                         "decided_at": e.decided_at, "decided_by": e.decided_by} for e in case.extensions],

@@ -5,7 +5,7 @@
   and when the warning (1 h 30) and the escalation (2 h) were sent.
 
 Revision ID: notify_0016
-Revises: notify_0015 (other revisions are written at the same time: the lead re-chains this one)
+Revises: notify_0015
 """
 import sqlalchemy as sa
 from alembic import op

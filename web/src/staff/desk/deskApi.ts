@@ -3,6 +3,7 @@
 // 协办 (assisting departments), 积案 (long-standing cases) and 领导包案.
 import { request, requestIfChanged } from '@/shared/api'
 import type { InspectionBrief } from '@/staff/inspections/inspectionsApi'
+import type { CaseFollowups } from './FollowupPanel.vue'
 import type { IncidentDetail } from './IncidentPanel.vue'
 import type { InvestigationBrief } from './investigationApi'
 import type { PetitionBrief } from './petitionApi'
@@ -167,6 +168,8 @@ export interface CaseDetail extends CaseRow {
   incident_detail?: IncidentDetail | null
   /** 督察交办件: the case's inspection registration in a line, or null when it is not one. */
   inspection?: InspectionBrief | null
+  /** 督办 clocks of signing (首次联系, 现场核查) and the upstream platform's deadlines (docs/metrics.md). */
+  followups?: CaseFollowups
 }
 
 export interface CaseList {

@@ -53,8 +53,10 @@ const ACTION_LABELS: Record<string, string> = {
   extension_requested: '申请延期', extension_decided: '延期审批', reopened: '重办',
   rejected: '不予受理', forwarded: '转办', merged: '并单', merged_in: '重复件并入', transferred: '改派',
   assist_requested: '请求协办', assist_replied: '协办回复', assist_closed: '协办关闭', leader_assigned: '领导包案',
-  firm_linked: '关联被举报企业', firm_unlinked: '取消关联企业',
+  firm_linked: '关联被举报企业', firm_unlinked: '取消关联企业', contacted: '已联系群众',
+  progress_noted: '阶段性进展',
 }
+const CONTACT_METHODS: Record<string, string> = { phone: '电话', sms: '短信', onsite: '现场' }
 
 /** The Chinese half of a server's "中文 / English" reason. */
 function chinese(value: unknown): string {
@@ -91,6 +93,13 @@ export function historyText(entry: HistoryEntry, departments: Record<string, str
       break
     case 'accepted':
       detail = d.implied_by === 'reply' ? '随回复一并签收' : ''
+      break
+    case 'progress_noted':
+      detail = String(d.note ?? '')
+      break
+    case 'contacted':
+      detail = `方式：${CONTACT_METHODS[String(d.method)] ?? String(d.method ?? '')}`
+        + (typeof d.contacted_at === 'string' ? `；联系时间 ${formatDateTime(d.contacted_at)}` : '')
       break
     case 'returned':
       detail = `理由：${String(d.reason ?? '')}`
