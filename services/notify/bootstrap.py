@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from services.notify.adapters.duty_roster import DutyRosterSealer, OnRoster
 from services.notify.adapters.tables import LEASES, OUTBOUND_MESSAGES
 from services.notify.domain.assessment import DEFAULT_WEIGHTS, AssessmentPolicy
 from services.notify.domain.callbacks import CallbackPolicy
@@ -33,7 +34,7 @@ from shared.messagebus import MessageBus
 from shared.metrics import Sample
 from shared.migrations import upgrade
 from shared.outbound import Channel as Via
-from shared.outbound import OutboundSender, OutboundStore, Plain, Sender, SendPolicy, outbound_samples
+from shared.outbound import OutboundSender, OutboundStore, Sender, SendPolicy, outbound_samples
 from shared.outbound_http import GroupRobot, HttpSmsGateway, LoggingSender
 from shared.runtime import PeriodicWorker, ServiceContext, ServiceRuntime
 from shared.uow import uow_factory
@@ -60,7 +61,9 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
     """`notifier` delivers departments' and supervisors' messages: the group robots of ROBOT_WEBHOOKS
     by default (DingTalk's signed with ROBOT_SECRETS; none configured: kept, not sent); a test may pass its own."""
     settings, clock = ctx.settings, ctx.clock
-    outbound = OutboundStore(OUTBOUND_MESSAGES, Plain())  # groups' names and case facts: nothing personal
+    duty_phones = parse_phones(settings.notify_duty_officer_phones)  # 突发环境事件 (docs/incidents.md)
+    # groups' names and case facts are nothing personal; the duty officer's number stays in the configuration
+    outbound = OutboundStore(OUTBOUND_MESSAGES, DutyRosterSealer(duty_phones, settings.jwt_key))
     if notifier is None:
         notifier = (GroupRobot({group: str(url) for group, url in settings.robot_webhooks.items()},
                                secrets={group: s.get_secret_value() for group, s in settings.robot_secrets.items()})
@@ -68,14 +71,14 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
     if sms_gateway is None:  # 突发环境事件: the duty officer's SMS (docs/incidents.md)
         sms_gateway = (HttpSmsGateway(settings.sms_gateway_url, settings.sms_gateway_secret.get_secret_value())
                        if settings.sms_gateway_url and settings.sms_gateway_secret else LoggingSender("sms"))
-    sender = OutboundSender(ctx.engine, outbound, {Via.robot: notifier, Via.sms: sms_gateway}, clock,
+    sender = OutboundSender(ctx.engine, outbound, {Via.robot: notifier, Via.sms: OnRoster(sms_gateway)}, clock,
                             SendPolicy(max_attempts=settings.outbound_max_attempts))
     bus = MessageBus(
         uow_factory(NotifyUnitOfWork, ctx.engine, clock=clock, source=SOURCE, outbound=outbound),
         group=NAME, topics=(topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE, topics.ACCOUNTS),
         commands=COMMAND_HANDLERS, events=EVENT_HANDLERS,
         ports={
-            "duty_phones": parse_phones(settings.notify_duty_officer_phones),  # 突发环境事件 (docs/incidents.md)
+            "duty_phones": duty_phones,
             "policy": SlaPolicy(yellow_ratio=settings.yellow_ratio,
                                 escalate_after=timedelta(seconds=settings.escalation_grace_seconds)),
             "targets": Targets(settings.target_assignment_rate, settings.target_on_time_reply_rate,

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from services.notify.adapters.tables import OUTBOUND_MESSAGES
 from services.notify.domain.commands import SweepSlaClocks
 from shared.outbound_http import HttpSmsGateway
 from tests.fake_gateway import SECRET, FakeGatewayServer
@@ -49,6 +51,11 @@ def test_a_leak_is_flagged_the_duty_officer_told_a_referral_recorded_and_the_clo
     [sms] = gateway.messages("sms")
     assert sms["to"] == DUTY and received["tracking_code"] in sms["content"] and "疑似突发环境事件" in sms["content"]
     assert LEAK["content"] not in sms["content"]  # the words found, never the citizen's text
+    # the duty officer's number is in the configuration only: notify's message row holds a reference
+    with on_duty.runtimes["notify"].bus.uow_factory() as uow:
+        rows = uow.session.execute(sa.select(OUTBOUND_MESSAGES).where(OUTBOUND_MESSAGES.c.channel == "sms")).all()
+    assert [(r.status, r.recipient_enc.startswith("duty:")) for r in rows] == [("sent", True)]
+    assert not [r for r in rows if DUTY in r.recipient_enc or DUTY in r.body_enc]
 
     dispatcher = on_duty.login(f"dispatcher-{case['department']}")
     clock.advance(timedelta(minutes=20))
