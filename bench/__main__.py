@@ -5,7 +5,8 @@ free loopback port and drives it over HTTP; prints figures, asserts nothing. The
 ceiling (`bench.ceiling`: 16 connections against a bare FastAPI app, /healthz and the receipts on
 SQLite and PostgreSQL, in one run; JSON in bench/results/), the supervisors' queries over 200,000 seeded
 cases on PostgreSQL (`bench.volume`; the million: `python -m bench.volume --cases 1000000`) and, with the
-test extras, the Kafka latency.
+test extras, the Kafka latency and the end to end at a steady 200 complaints/s on both transports
+(`bench.steady`).
 """
 
 from __future__ import annotations
@@ -91,8 +92,11 @@ def dispatch_latencies(server: ServedProcess, count: int = 100) -> list[float]:
 
 def main() -> None:
     from bench.classifier import main as classifier_main
+    from bench.fresh_eval import main as fresh_main
 
     classifier_main()
+    print("model 1 (served by default), on the blind set:")
+    fresh_main()
     print("bench: embedded process (SQLite, event log in the database), loopback HTTP, 2 cores")
     with ServedProcess("all", {"EMBEDDED_POLL_INTERVAL": "0.2"}) as server:
         figures = intake_figures(server)
@@ -113,9 +117,11 @@ def main() -> None:
     volume_main([])  # the supervisors' queries over 200,000 seeded cases, about four minutes (--cases 1000000: 25)
     try:
         from bench.kafka_latency import main as kafka_main
+        from bench.steady import main as steady_main
     except ImportError:
         return
     kafka_main()
+    steady_main([])  # 200 complaints/s for 20 s on each transport, about three minutes
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ import statistics
 import threading
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -111,8 +114,25 @@ CONFIGURATIONS = [
 ]
 
 
-def measure(pg: PostgresServer, run: int, settings: dict[str, str], count: int) -> list[str]:
-    """One run on a fresh broker and fresh databases; returns the lines to print."""
+@dataclass
+class Distributed:
+    """The three services as processes on their own databases, a fresh broker, and a watcher of the topics."""
+    broker: TansuBroker
+    processes: list[ServedProcess]
+    watcher: TopicWatcher
+
+    @property
+    def intake_url(self) -> str:
+        return self.processes[0].base_url
+
+    @property
+    def routing_url(self) -> str:
+        return self.processes[1].base_url
+
+
+@contextmanager
+def distributed(pg: PostgresServer, run: int, settings: dict[str, str]) -> Iterator[Distributed]:
+    """One run's system on a fresh in-memory broker and fresh databases (`<service>_<run>`), stopped after."""
     broker = TansuBroker("memory").start()
     processes: list[ServedProcess] = []
     watcher: TopicWatcher | None = None
@@ -129,9 +149,23 @@ def measure(pg: PostgresServer, run: int, settings: dict[str, str], count: int) 
             processes[-1].__enter__()
         watcher = TopicWatcher(broker.bootstrap, [RECEIVED, *(dispatch(code) for code in DEPARTMENTS)])
         watcher.start()
-        routed = routed_samples(processes[0].base_url, processes[1].base_url)
-        received: dict[str, tuple[float, float]] = {}  # id -> (received_at, POST returned), routed ones
-        with httpx.Client(base_url=processes[0].base_url, timeout=30) as client:
+        yield Distributed(broker, processes, watcher)
+    finally:
+        if watcher is not None:
+            watcher.stop.set()
+            watcher.join(5)
+        for proc in reversed(processes):
+            proc.stop()
+        broker.close()
+
+
+def measure(pg: PostgresServer, run: int, settings: dict[str, str], count: int) -> list[str]:
+    """One run on a fresh broker and fresh databases; returns the lines to print."""
+    received: dict[str, tuple[float, float]] = {}  # id -> (received_at, POST returned), routed ones
+    with distributed(pg, run, settings) as system:
+        watcher = system.watcher
+        routed = routed_samples(system.intake_url, system.routing_url)
+        with httpx.Client(base_url=system.intake_url, timeout=30) as client:
             warm = [post(client, i)["id"] for i in sorted(routed)]  # the consumer groups join first
             wait_dispatched(watcher, warm, 60)
             for i in range(count):  # the embedded figure's load: every sample in turn, triaged ones too
@@ -140,13 +174,6 @@ def measure(pg: PostgresServer, run: int, settings: dict[str, str], count: int) 
                     received[body["id"]] = (datetime.fromisoformat(body["received_at"]).timestamp(), time.time())
                 time.sleep(0.02)
         wait_dispatched(watcher, list(received), 60)
-    finally:
-        if watcher is not None:
-            watcher.stop.set()
-            watcher.join(5)
-        for proc in reversed(processes):
-            proc.stop()
-        broker.close()
     broker_time, to_received, to_dispatch, subscriber = [], [], [], []
     for key, (received_at, returned) in received.items():
         sent, seen = watcher.get("dispatch", key) or (None, None)
