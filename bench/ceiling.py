@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
@@ -67,6 +67,7 @@ class Target:
     env: dict[str, str] = field(default_factory=dict)
     unique_header: str = ""  # a header with a new value in every request (Idempotency-Key, as the web form)
     bare_args: tuple[str, ...] = ()  # the bare app's uvicorn options beyond `serve`'s (a reference run)
+    replicas: int = 1  # `complaints serve <serve>` processes on the one database, the connections spread over them
     reference: bool = False  # shown for comparison, not held to the aims
 
     @property
@@ -91,6 +92,8 @@ TARGETS = (
     posting("pg_intake", "POST complaints, serve intake, PostgreSQL", serve="intake", database="postgresql"),
     posting("pg_intake_key", "  same, each with an Idempotency-Key", serve="intake", database="postgresql",
             unique_header=KEYED),
+    posting("pg_intake_x2", "POST complaints, 2 × serve intake, PostgreSQL", serve="intake", database="postgresql",
+            replicas=2),
 )
 
 
@@ -109,6 +112,7 @@ class Server:
     pid: int
     database_url: str | None = None
     database_pid: int | None = None
+    replicas: tuple[tuple[int, int], ...] = ()  # more processes of the same service: (port, pid) each
 
 
 @contextmanager
@@ -146,9 +150,15 @@ def app_server(target: Target, pg: Postgres | None) -> Iterator[Server]:
         database = pg.fresh_database()
         env["DATABASE_URL"] = database
         database_pid = pg.pid
-    with ServedProcess(target.serve or "all", env, migrate=True) as served:
+    with ServedProcess(target.serve or "all", env, migrate=True) as served, ExitStack() as more:
         assert served.proc is not None
-        server = Server(served.base_url, served.proc.pid, served.env["DATABASE_URL"], database_pid)
+        replicas = []
+        for _ in range(target.replicas - 1):  # the database is migrated already: the others only serve
+            shared = {k: v for k, v in served.env.items() if k != "PORT"}  # the same database, a port of its own
+            replica = more.enter_context(ServedProcess(target.serve or "all", shared, migrate=False))
+            assert replica.proc is not None
+            replicas.append((replica.port, replica.proc.pid))
+        server = Server(served.base_url, served.proc.pid, served.env["DATABASE_URL"], database_pid, tuple(replicas))
         if target.serve == "all":
             routed_once(server)
         yield server
@@ -219,6 +229,8 @@ def drive(target: Target, server: Server, *, connections: int, duration: float, 
     cmd = [sys.executable, "-m", "bench.loadgen", server.base_url + target.path, "--method", target.method,
            "--connections", str(connections), "--duration", str(duration), "--warmup", str(warmup),
            "--expect", str(target.expect), "--watch", f"server={server.pid}"]
+    for i, (port, pid) in enumerate(server.replicas, start=2):
+        cmd += ["--also-port", str(port), "--watch", f"server{i}={pid}"]
     if server.database_pid:
         cmd += ["--watch", f"database={server.database_pid}"]
     for body in target.bodies:
@@ -230,7 +242,11 @@ def drive(target: Target, server: Server, *, connections: int, duration: float, 
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=warmup + duration + 120)
     if done.returncode != 0:
         raise RuntimeError(f"bench.loadgen failed: {done.stderr[-2000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    figures = dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    cores = figures.get("watched_cores", {})
+    for i in range(2, len(server.replicas) + 2):  # the service's cores: all its processes together
+        cores["server"] = round(cores.get("server", 0.0) + cores.pop(f"server{i}", 0.0), 3)
+    return figures
 
 
 def check_stored(server: Server, acknowledged: int, *, routed: bool) -> dict[str, Any]:

@@ -161,9 +161,12 @@ class Connection(asyncio.Protocol):
 
 async def drive(url: str, requests: list[Request], *, connections: int, duration: float, warmup: float,
                 expected: int, timeout: float, watch: dict[str, int] | None = None,
-                unique_header: str = "") -> dict[str, Any]:
+                unique_header: str = "", also_ports: tuple[int, ...] = ()) -> dict[str, Any]:
+    """`also_ports`: more servers on the same host (replicas of one service): connection i goes to the i-th
+    port in turn, as a gateway spreading connections over them would."""
     parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    host = parts.hostname or "127.0.0.1"
+    ports = (parts.port or 80, *also_ports)
     loop = asyncio.get_running_loop()
     tally = Tally()
     stop_at = [float("inf")]
@@ -176,7 +179,7 @@ async def drive(url: str, requests: list[Request], *, connections: int, duration
             try:
                 await loop.create_connection(
                     lambda done=done: Connection(requests, i * 7, expected, tally, stop_at, done, timeout, unique),
-                    host, port)
+                    host, ports[i % len(ports)])
             except OSError:
                 if tally.counting:
                     tally.failures += 1
@@ -275,6 +278,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--expect", type=int, default=200, help="the status every answer should have")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds an answer may take")
+    parser.add_argument("--also-port", action="append", type=int, default=[], metavar="PORT",
+                        help="another server on the same host (a replica): the connections are spread over all")
     parser.add_argument("--no-uvloop", action="store_true")
     parser.add_argument("--watch", action="append", default=[], metavar="NAME=PID",
                         help="report the CPU a process (and its children) took over the window")
@@ -285,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
     run = drive(args.url, requests, connections=args.connections, duration=args.duration, warmup=args.warmup,
                 expected=args.expect, timeout=args.timeout,
                 watch={name: int(pid) for name, pid in (w.split("=", 1) for w in args.watch)},
-                unique_header=args.unique_header)
+                unique_header=args.unique_header, also_ports=tuple(args.also_port))
     if not args.no_uvloop:
         try:
             import uvloop
