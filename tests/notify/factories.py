@@ -66,9 +66,9 @@ def extension(cid: str, reply_due: datetime, *, approved: bool = True, at: datet
 
 
 def rated(cid: str, rating: str, at: datetime, *, reply_round: int = 1, via: str = "citizen",
-          resolution: str | None = None) -> ComplaintRatedV1:
+          resolution: str | None = None, comment: str | None = None) -> ComplaintRatedV1:
     return ComplaintRatedV1(complaint_id=cid, tracking_code=f"HC{cid}", rating=rating, reply_round=reply_round,
-                            via=via, rated_at=at, resolution=resolution)
+                            via=via, rated_at=at, resolution=resolution, comment=comment)
 
 
 def departments(*named: tuple[str, str], revision: int = 1, at: datetime = T0,

@@ -218,6 +218,21 @@ def test_the_unsatisfied_rounds_are_listed_for_review_by_state(client, seeded):
     assert (a7["reason"], a7["resolution"], a7["department"]) == ("恶意差评", "unresolved", DEPT)
 
 
+def test_a_reviewer_reads_the_citizens_comment_without_the_phone_or_id_numbers_in_it(client, seeded, feed):
+    listed = client.get(review_url("a3"), headers=SUPERVISOR).json()
+    assert listed["comment"] is None  # rated without a comment
+    feed(rated("a3", "unsatisfied", nov(21), resolution="unresolved",
+               comment="噪声还在，晚上十点后照样施工，请回电13812345678，身份证500382199001011234"))
+    listed = client.get("/api/v1/metrics/satisfaction/reviews", params={"from": "2026-11-01", "to": "2026-11-30"},
+                        headers=SUPERVISOR).json()
+    [a3] = [r for r in listed["rounds"] if r["complaint_id"] == "a3"]
+    assert a3["comment"] == "噪声还在，晚上十点后照样施工，请回电[电话]，身份证[身份证号]"
+    assert client.get(review_url("a3"), headers=SUPERVISOR).json()["comment"] == a3["comment"]
+    # a later rating replaces the comment with its own (none given: none shown), as it replaces the rating
+    feed(rated("a3", "unsatisfied", nov(22), resolution="unresolved", comment="   "))
+    assert client.get(review_url("a3"), headers=SUPERVISOR).json()["comment"] is None
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({}, "reason"), ({"reason": ""}, "reason"), ({"reason": "x" * 501}, "reason"),
     ({"reason": "ok", "extra": 1}, "extra"),

@@ -21,12 +21,12 @@ REVIEWS = "/api/v1/metrics/satisfaction/reviews"
 DEPT, SUBCATEGORY, DEPT_NAME = "public_security", "traffic", "区公安局"
 
 
-def rated(api: Api, answer: dict[str, Any], rating: str, resolution: str) -> None:
+def rated(api: Api, answer: dict[str, Any], rating: str, resolution: str, comment: str = "评价") -> None:
     """The citizen rates the reply through the tracking link, once it can."""
     token = answer["citizen_token"]
     wait_for(lambda: api.http.get(f"/api/v1/r/{token}").json().get("can_rate"), what="the citizen can rate")
     answered = api.http.post(f"/api/v1/r/{token}/rating",
-                             json={"rating": rating, "resolution": resolution, "comment": "评价"})
+                             json={"rating": rating, "resolution": resolution, "comment": comment})
     assert answered.status_code == 201, answered.text
 
 
@@ -53,7 +53,7 @@ def test_a_supervisor_sees_the_resolution_rate_and_marks_an_unsatisfied_rating_u
     pleased = handled_case(api, "南园路夜里渣土车鸣笛，声音很大", DEPT, SUBCATEGORY)
     displeased = handled_case(api, "南园路路口货车半夜按喇叭", DEPT, SUBCATEGORY)
     rated(api, pleased, "satisfied", "resolved")
-    rated(api, displeased, "unsatisfied", "unresolved")
+    rated(api, displeased, "unsatisfied", "unresolved", comment="半夜还是有货车按喇叭，打13912345678问过没人管")
     supervisor = api.login("supervisor")
     before = wait_for(partial(in_figures, api, supervisor, {pleased["id"], displeased["id"]}),
                       what="notify counted both ratings")
@@ -125,11 +125,14 @@ def test_a_supervisor_sees_the_resolution_rate_and_marks_an_unsatisfied_rating_u
     expect(row).to_contain_text(DEPT_NAME)
     expect(row).to_contain_text("不满意 · 未解决")
     expect(row.get_by_test_id("review-state")).to_have_text("未标记")
+    # the citizen's words, for the reviewer to judge by, with the phone number taken out
+    expect(row.get_by_test_id("review-comment")).to_have_text("半夜还是有货车按喇叭，打[电话]问过没人管")
     expect(panel.get_by_test_id("reviews-list")).not_to_contain_text(pleased["tracking_code"])  # satisfied
 
     # a blank reason: the server refuses (422) and its words are shown in the dialog
     row.get_by_test_id("review-open").click()
     dialog = page.get_by_test_id("review-dialog")
+    expect(dialog.get_by_test_id("review-dialog-comment")).to_have_text("半夜还是有货车按喇叭，打[电话]问过没人管")
     expect(dialog).to_contain_text("尚无复核记录")
     refused = api.http.post(f"{REVIEWS}/{displeased['id']}/1", headers=supervisor, json={"reason": ""})
     assert refused.status_code == 422

@@ -190,7 +190,7 @@ class RatingRepository(Repository[RoundRating]):
         if row is None:
             return None
         rating = RoundRating(row.complaint_id, row.reply_round, row.tracking_code, row.rating, row.via, row.rated_at,
-                             row.resolution)
+                             row.resolution, row.comment)
         return self._hold((complaint_id, reply_round), rating, new=False)
 
     def add(self, rating: RoundRating) -> RoundRating:
@@ -211,7 +211,8 @@ class RatingRepository(Repository[RoundRating]):
 
     def _write(self, rating: RoundRating, before: RoundRating | None) -> None:
         values = {"tracking_code": rating.tracking_code, "rating": rating.rating, "via": rating.via,
-                  "rated_at": rating.rated_at, "resolution": rating.resolution, **self._case_inputs(rating)}
+                  "rated_at": rating.rated_at, "resolution": rating.resolution, "comment": rating.comment,
+                  **self._case_inputs(rating)}
         row = self.session.get(RatingRow, (rating.complaint_id, rating.reply_round))
         if row is None:
             self.session.add(RatingRow(complaint_id=rating.complaint_id, reply_round=rating.reply_round, **values))

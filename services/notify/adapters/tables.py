@@ -126,6 +126,8 @@ class RatingRow(SQLModel, table=True):
     resolution: str | None = Field(default=None, max_length=20)
     # 审核后满意度: a supervisor marked the round's unsatisfied rating unreasonable (RatingReviewRow has why)
     unreasonable: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # 评价意见: the citizen's words, phone and ID-card numbers replaced; for the reviewers (not in any figure)
+    comment: str | None = Field(default=None, max_length=500)
 
 
 class AlertRow(SQLModel, table=True):

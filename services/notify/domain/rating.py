@@ -17,11 +17,16 @@ class RoundRating(Aggregate):
     via: str  # citizen | callback_link | phone_callback
     rated_at: datetime
     resolution: str | None = None  # resolved | partly_resolved | unresolved; None: not asked (older ratings)
+    # the citizen's words with the rating (评价意见), phone and ID-card numbers already replaced (shared/scrub.py):
+    # what a supervisor reads before calling an unsatisfied rating unreasonable; None: none given (a phone callback)
+    comment: str | None = None
 
-    def rate_again(self, rating: str, via: str, rated_at: datetime, resolution: str | None = None) -> bool:
-        """A later rating replaces this one, with its resolution (none: the round has none now); an older one
-        delivered late does not. True when it changed."""
+    def rate_again(self, rating: str, via: str, rated_at: datetime, resolution: str | None = None,
+                   comment: str | None = None) -> bool:
+        """A later rating replaces this one, with its resolution and comment (none: the round has none now); an
+        older one delivered late does not. True when it changed."""
         if rated_at < self.rated_at:
             return False
         self.rating, self.via, self.rated_at, self.resolution = rating, via, rated_at, resolution
+        self.comment = comment
         return True

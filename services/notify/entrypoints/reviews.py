@@ -94,7 +94,7 @@ def round_json(view: RatedRoundView) -> dict[str, Any]:
         "complaint_id": view.complaint_id, "reply_round": view.reply_round, "tracking_code": view.tracking_code,
         "department": view.department, "department_name": view.department_name,
         "rating": view.rating, "resolution": view.resolution, "resolution_label": view.resolution_label,
-        "via": view.via, "rated_at": _at(view.rated_at),
+        "comment": view.comment, "via": view.via, "rated_at": _at(view.rated_at),
         "marked": view.marked, "reason": view.reason, "reviewed_by": view.reviewed_by,
         "reviewed_at": _at(view.reviewed_at),
         "history": [{"action": e.action, "action_label": e.action_label, "reason": e.reason, "by": e.by,

@@ -82,6 +82,7 @@ from shared.contracts.events import (
     UpstreamCaseLinkedV1,
 )
 from shared.outbound import ListOutbound, ReplayOutbound, list_outbound, replay_outbound
+from shared.scrub import scrub
 from shared.sessions import record_ended_sessions
 
 log = logging.getLogger(__name__)
@@ -130,11 +131,12 @@ def complaint_rated(event: ComplaintRatedV1, uow: NotifyUnitOfWork, callbacks: C
     """评价: the round's latest rating (the satisfaction rate); it completes a pending callback, and an
     unsatisfied one is called back."""
     rating = uow.ratings.get(event.complaint_id, event.reply_round)
+    comment = (scrub(event.comment).strip() or None) if event.comment else None  # without phone or ID numbers
     if rating is None:
         uow.ratings.add(RoundRating(event.complaint_id, event.reply_round, event.tracking_code, event.rating,
-                                    event.via, event.rated_at, event.resolution))
+                                    event.via, event.rated_at, event.resolution, comment))
     else:
-        rating.rate_again(event.rating, event.via, event.rated_at, event.resolution)
+        rating.rate_again(event.rating, event.via, event.rated_at, event.resolution, comment)
     callback_handlers.rated_online(event, uow, callbacks, calendar)
     uow.commit()
 

@@ -36,7 +36,8 @@ class ReviewEntry:
 
 @dataclass(frozen=True)
 class RatedRoundView:
-    """One round's latest rating and how it was reviewed (not the citizen's words or contact)."""
+    """One round's latest rating, the citizen's comment (phone and ID numbers replaced, never their contact),
+    and how it was reviewed."""
 
     complaint_id: str
     reply_round: int
@@ -46,6 +47,7 @@ class RatedRoundView:
     rating: str
     resolution: str | None
     resolution_label: str | None
+    comment: str | None
     via: str
     rated_at: datetime
     marked: bool  # 不合理差评 now
@@ -71,7 +73,8 @@ def _view(uow: NotifyUnitOfWork, rating: RatingRow, review: RatingReviewRow | Ra
         department=rating.department,
         department_name=directory.name_of(rating.department) if rating.department else None,
         rating=rating.rating, resolution=rating.resolution,
-        resolution_label=RESOLUTION_LABELS.get(rating.resolution or ""), via=rating.via, rated_at=rating.rated_at,
+        resolution_label=RESOLUTION_LABELS.get(rating.resolution or ""), comment=rating.comment, via=rating.via,
+        rated_at=rating.rated_at,
         marked=bool(review and review.marked), reason=review.reason if review else None,
         reviewed_by=review.by if review else None, reviewed_at=review.at if review else None, history=history)
 

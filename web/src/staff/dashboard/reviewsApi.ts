@@ -26,6 +26,7 @@ export interface RatedRound {
   rating: string
   resolution: string | null
   resolution_label: string | null
+  comment?: string | null // 评价意见, phone and ID numbers replaced; none: not given (or rated before it was kept)
   via: string
   rated_at: string
   marked: boolean
