@@ -92,11 +92,8 @@ def dispatch_latencies(server: ServedProcess, count: int = 100) -> list[float]:
 
 def main() -> None:
     from bench.classifier import main as classifier_main
-    from bench.fresh_eval import main as fresh_main
 
-    classifier_main()
-    print("model 1 (served by default), on the blind set:")
-    fresh_main()
+    classifier_main()  # both models on the held-out split, the blind set and (REAL_MESSAGES_TSV) real messages
     print("bench: embedded process (SQLite, event log in the database), loopback HTTP, 2 cores")
     with ServedProcess("all", {"EMBEDDED_POLL_INTERVAL": "0.2"}) as server:
         figures = intake_figures(server)

@@ -2,7 +2,9 @@
 
 Two models: the one routing serves by default (trained on its own corpus), and the same with its scope
 model also taught by the real messages' "dev" half (TextModel.train's scope_extra; routing serves it
-when ROUTING_REAL_MESSAGES_TSV names such a file). Two sets, reported apart:
+when ROUTING_REAL_MESSAGES_TSV names such a file). Three sets, reported apart:
+- the blind set (`bench/data/fresh_eval.tsv`, bench/fresh_eval.py): 343 messages written by someone who had
+  seen neither the corpus nor any result; never trained or tuned on;
 - the held-out part of routing's own corpus (`services/routing/corpus`, about one message in five,
   never trained on): type, subtype, department, out-of-scope and urgency figures, and a confusion
   table. Earlier work did look at it when choosing features (the ablation below runs on it); the gate's
@@ -172,6 +174,12 @@ def report_own(held_out: list[LabelledMessage]) -> None:
     confusion(r.pairs)
 
 
+def report_fresh() -> None:
+    from bench.fresh_eval import main as fresh  # the blind set (bench/data/fresh_eval.tsv): only reported
+
+    fresh()
+
+
 def main() -> None:
     started = time.perf_counter()
     classify("预热 / warm-up: 工地噪音")
@@ -181,6 +189,7 @@ def main() -> None:
     print("model 1: the corpus only (what routing serves by default)")
     held_out = held_out_part(load_corpus())
     report_own(held_out)
+    report_fresh()
     print("  what each part adds (held-out split):")
     ablation(held_out)
     texts = [m.text for m in held_out]
@@ -204,6 +213,7 @@ def main() -> None:
         print(f"model 2: the scope model also taught by the dev half's {len(extra)} real messages "
               f"(城乡建设 left out; trained in {time.perf_counter() - started:.1f} s)")
         report_own(held_out)
+        report_fresh()
         evaluate_real("test (never tuned on, never trained on)", parts["test"])
         print(f"  speed, short messages: {throughput(texts, classify)}")
         print(f"  speed on real messages: {throughput(real, classify)}")

@@ -3,7 +3,7 @@
 The set was written on 2026-12-01 by someone who had seen neither the training corpus nor the classifier's
 results (bench/data/README.md says how), so it measures what the held-out split, which earlier work looked
 at while choosing features, no longer can. It is only reported: never trained on, never tuned on. The same
-figures as the held-out split's, with the model routing serves by default.
+figures as the held-out split's, with the model in use (`bench.classifier` reports both models on it).
 """
 
 from __future__ import annotations
