@@ -161,9 +161,9 @@ def ablation(held_out: list[LabelledMessage]) -> None:
         print(f"    {label:28} scope {share(scope)}  type {share(types)}  type+subtype {share(subs)}")
 
 
-def report_own(held_out: list[LabelledMessage]) -> None:
+def report_own(held_out: list[LabelledMessage], heading: str = "own corpus, held-out split") -> None:
     r = evaluate_own(held_out)
-    print(f"  own corpus, held-out split (n={len(held_out)}, never trained on):")
+    print(f"  {heading} (n={len(held_out)}, never trained on):")
     print(f"    type accuracy (environmental):       {share(r.type_hits)}   aim >= 0.95")
     print(f"    type+subtype accuracy:               {share(r.subtype_hits)}")
     print(f"    department accuracy (all, triage for out of scope): {share(r.department_hits)}   aim >= 0.90")

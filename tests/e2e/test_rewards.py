@@ -20,26 +20,12 @@ from shared.outbound_http import HttpSmsGateway
 from tests.e2e.test_citizen_sms import send_due
 from tests.fake_gateway import SECRET, FakeGatewayServer
 from tests.images import jpeg
+from tests.photo_store import MemoryStore
 from tests.system import EmbeddedSystem
 
 NOISE = {"channel": "web", "content": "合阳城街道某工地凌晨两点还在打桩，噪音太大", "town": "合阳城街道"}
 DEPARTMENT = "housing_construction"
 FIRST, LATER = "13912340001", "13912340002"
-
-
-class MemoryStore:
-    """Routing's `photos` port in memory."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-
-    def put(self, data: bytes) -> str:
-        key = f"replies/{len(self.files)}"
-        self.files[key] = data
-        return key
-
-    def get(self, key: str) -> bytes:
-        return self.files[key]
 
 
 @pytest.fixture(scope="module")

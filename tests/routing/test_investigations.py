@@ -12,23 +12,9 @@ import pytest
 
 from services.routing import bootstrap as routing
 from tests.images import jpeg
+from tests.photo_store import MemoryStore
 
 HOUSING = "housing_construction"
-
-
-class MemoryStore:
-    """The `photos` port: bytes by key, in memory."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-
-    def put(self, data: bytes) -> str:
-        key = f"replies/{len(self.files)}"
-        self.files[key] = data
-        return key
-
-    def get(self, key: str) -> bytes:
-        return self.files[key]
 
 
 @pytest.fixture
