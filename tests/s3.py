@@ -14,12 +14,28 @@ from tests.pg import free_port, wait_for_port
 REPO = Path(__file__).resolve().parents[1]
 
 
-class MotoS3:
-    """moto's S3 server on a free loopback port, with the broker's bucket created."""
+class LoopbackS3:
+    """An S3-compatible server on a free loopback port: its endpoint, and the environment a client (the broker,
+    boto3) reads its address and test credentials from."""
 
     def __init__(self, bucket: str = "tansu") -> None:
         self.bucket = bucket
         self.port = free_port()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        return {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ENDPOINT": self.endpoint, "AWS_ALLOW_HTTP": "true"}
+
+
+class MotoS3(LoopbackS3):
+    """moto's S3 server, with the bucket created."""
+
+    def __init__(self, bucket: str = "tansu") -> None:
+        super().__init__(bucket)
         self._server: Any = None
 
     def start(self) -> MotoS3:
@@ -37,28 +53,19 @@ class MotoS3:
         s3.create_bucket(Bucket=self.bucket)
         return self
 
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def env(self) -> dict[str, str]:
-        return {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_ENDPOINT": self.endpoint, "AWS_ALLOW_HTTP": "true"}
-
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
             self._server = None
 
 
-class ObjectStoreProcess:
-    """Our S3-compatible fake (services/fakes/object_store.py) in a process of its own on a free loopback port:
-    the broker's durable storage. A few thousand requests a second where moto serves the broker a few dozen
-    under load; it lives as long as the test broker's data must (a broker restart keeps it)."""
+class ObjectStoreProcess(LoopbackS3):
+    """Our S3-compatible fake (services/fakes/object_store.py) in a process of its own: the broker's durable
+    storage. A few thousand requests a second where moto serves the broker a few dozen under load; it lives as
+    long as the test broker's data must (a broker restart keeps it)."""
 
     def __init__(self, bucket: str = "tansu") -> None:
-        self.bucket = bucket
-        self.port = free_port()
+        super().__init__(bucket)
         self._server: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ObjectStoreProcess:
@@ -73,14 +80,6 @@ class ObjectStoreProcess:
     @property
     def running(self) -> bool:
         return self._server is not None and self._server.poll() is None
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def env(self) -> dict[str, str]:
-        return {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_ENDPOINT": self.endpoint, "AWS_ALLOW_HTTP": "true"}
 
     def stop(self) -> None:
         if self._server is not None:
