@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from tests.processes import ServedProcess
 
@@ -68,6 +68,13 @@ def intake_figures(server: ServedProcess, count: int = 300, workers: int = 4) ->
     }
 
 
+def dispatch_times(engine: Engine) -> dict[str, float]:
+    """Each dispatched complaint's work order time (epoch seconds) in the embedded event log, by complaint id."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT key, payload FROM event_outbox WHERE topic LIKE 'complaints.dispatch.%'"))
+        return {key: datetime.fromisoformat(json.loads(payload)["time"]).timestamp() for key, payload in rows}
+
+
 def dispatch_latencies(server: ServedProcess, count: int = 100) -> list[float]:
     """Seconds from receipt (201) to the case's work order on its department's topic, one at a time."""
     engine = create_engine(server.env["DATABASE_URL"])
@@ -81,10 +88,7 @@ def dispatch_latencies(server: ServedProcess, count: int = 100) -> list[float]:
     deadline = time.monotonic() + 30
     dispatched: dict[str, float] = {}
     while time.monotonic() < deadline and len(dispatched) < len(received):
-        with engine.connect() as conn:
-            rows = conn.execute(text("SELECT key, payload FROM event_outbox WHERE topic LIKE 'complaints.dispatch.%'"))
-            for key, payload in rows:
-                dispatched[key] = datetime.fromisoformat(json.loads(payload)["time"]).timestamp()
+        dispatched = dispatch_times(engine)
         time.sleep(0.2)
     engine.dispose()
     return [dispatched[k] - received[k] for k in received if k in dispatched]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import statistics
 import threading
 import time
@@ -29,9 +28,9 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
-from bench.__main__ import SAMPLES
+from bench.__main__ import SAMPLES, dispatch_times, percentile
 from bench.kafka_latency import distributed, routed_samples
 from tests.kafka_broker import tansu_binary
 from tests.pg import PostgresServer
@@ -95,17 +94,12 @@ def paced(url: str, rate: float, seconds: float, routed: set[int]) -> Load:
     return load
 
 
-def pct(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
-
-
 def line(label: str, seconds: list[float]) -> str:
     ms = [s * 1000 for s in seconds]
     if not ms:
         return f"  {label}: none"
-    return (f"  {label}, n={len(ms)}: p50 {statistics.median(ms):.0f} ms, p95 {pct(ms, 0.95):.0f} ms, "
-            f"p99 {pct(ms, 0.99):.0f} ms, max {max(ms):.0f} ms")
+    return (f"  {label}, n={len(ms)}: p50 {statistics.median(ms):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
+            f"p99 {percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms")
 
 
 def load_lines(load: Load) -> list[str]:
@@ -133,13 +127,7 @@ def embedded(rate: float, seconds: float) -> list[str]:
         load = paced(server.base_url, rate, seconds, routed)
         engine = create_engine(server.env["DATABASE_URL"])
 
-        def dispatched() -> dict[str, float]:
-            with engine.connect() as conn:
-                rows = conn.execute(text(
-                    "SELECT key, payload FROM event_outbox WHERE topic LIKE 'complaints.dispatch.%'")).all()
-            return {key: datetime.fromisoformat(json.loads(payload)["time"]).timestamp() for key, payload in rows}
-
-        seen = wait_for_all(dispatched, set(load.received))
+        seen = wait_for_all(lambda: dispatch_times(engine), set(load.received))
         engine.dispose()
     ways = [seen[k] - at for k, at in load.received.items() if k in seen]
     missing = len(load.received) - len(ways)
