@@ -9,6 +9,7 @@ import re
 import uuid
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.web.conftest import PHONE, Api, Tab
@@ -150,8 +151,15 @@ def test_the_desk_fills_a_reply_template_with_the_cases_facts(desktop: Tab, api:
     drawer = open_case(page, "queue-table", answer["tracking_code"])
     drawer.get_by_role("button", name="回复").click()
     dialog = page.get_by_test_id("action-dialog")
-    dialog.get_by_test_id("reply-template").click()
-    page.get_by_role("option", name="建筑施工噪声·已责令整改").click()
+    option = page.get_by_role("option", name="建筑施工噪声·已责令整改")
+    for _ in range(10):  # a click while the dialog still opens can have its dropdown closed again by the focus trap
+        dialog.get_by_test_id("reply-template").click()
+        try:
+            option.wait_for(state="visible", timeout=1500)
+            break
+        except PlaywrightTimeout:
+            continue
+    option.click()
     measures = dialog.get_by_label("处理措施")
     expect(measures).to_have_value(re.compile(answer["tracking_code"]))
     text = measures.input_value()
