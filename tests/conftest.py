@@ -28,12 +28,17 @@ os.environ.setdefault("DEMO_MODE", "true")
 DATABASES = [d.strip() for d in os.environ.get("TEST_DATABASES", "sqlite,postgres").split(",") if d.strip()]
 
 
+TESTS_START = datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)  # Thursday: a working day with working days after it
+
+
 def _migrate_all(engine: Engine) -> None:
-    """Migrate and seed (reference data, demo accounts) once into a template every test copies."""
+    """Migrate and seed (reference data, demo accounts) once into a template every test copies. Seeded on the
+    tests' own clock, not the day the suite runs: what the seed dates (the knowledge base's review dates) is
+    then the same every day."""
     from services import composition
 
     composition.migrate(engine)
-    composition.seed(engine)
+    composition.seed(engine, clock=FakeClock(TESTS_START))
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +89,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def clock() -> FakeClock:
     """Thursday 2026-11-26 10:00 in Chongqing: a working day with working days after it."""
-    return FakeClock(datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI))
+    return FakeClock(TESTS_START)
 
 
 @pytest.fixture
