@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from services.routing import seed as seed_data
 from services.routing.adapters.model_cache import load_or_train
+from services.routing.adapters.reference import ReferenceCache
 from services.routing.domain.classifier import classify
 from services.routing.domain.commands import ListDepartments
 from services.routing.domain.corpus import read_board, scope_examples
@@ -87,7 +88,9 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
         "suspension_limits": SuspensionLimits(settings.routing_max_suspensions,
                                               settings.routing_max_suspension_days),  # 挂起
     }
-    bus = MessageBus(uow_factory(RoutingUnitOfWork, ctx.engine, clock=ctx.clock, source=SOURCE), group=NAME,
+    reference = ReferenceCache()  # rules, departments, towns, time limits while unchanged (adapters/reference.py)
+    bus = MessageBus(uow_factory(RoutingUnitOfWork, ctx.engine, clock=ctx.clock, source=SOURCE, reference=reference),
+                     group=NAME,
                      topics=(topics.RECEIVED, topics.LIFECYCLE, topics.ACCOUNTS), commands=COMMAND_HANDLERS,
                      events=EVENT_HANDLERS, ports=ports)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from services.routing.adapters.pause_tables import RoutingDispute, RoutingSuspension
+from services.routing.adapters.reference import ReferenceCache, forget
 from services.routing.adapters.tables import (
     RoutingAssist,
     RoutingCase,
@@ -25,8 +26,6 @@ from services.routing.adapters.tables import (
     RoutingExtension,
     RoutingPhoto,
     RoutingRuleRow,
-    RoutingTimeLimit,
-    RoutingTown,
     RuleBookRow,
     RuleChangeRow,
 )
@@ -49,7 +48,7 @@ from services.routing.domain.pauses import Dispute, DisputeStatus, SuspendReason
 from services.routing.domain.routing import RoutingRule
 from services.routing.domain.rules import RuleBook, RuleChange
 from shared.contracts.codes import Town
-from shared.repository import Repository
+from shared.repository import Repository, Track
 
 # Case fields stored in a column of the same name; the rest are mapped by hand below.
 _SPECIAL = {"explanation", "status", "reply_text", "history", "extensions", "assists", "photos", "disputes",
@@ -470,13 +469,13 @@ class CaseRepository(Repository[Case]):
 
 
 class RuleRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, reference: ReferenceCache) -> None:
         self.session = session
+        self.reference = reference
 
     def active(self) -> list[RoutingRule]:
-        rows = self.session.scalars(select(RoutingRuleRow).where(col(RoutingRuleRow.active).is_(True))
-                                    .order_by(col(RoutingRuleRow.id)))
-        return [_rule(r) for r in rows]
+        """The rules in force, by id (adapters/reference.py: from memory while the tables are unchanged)."""
+        return list(self.reference.tables(self.session).active_rules)
 
 
 def _rule(row: RoutingRuleRow) -> RoutingRule:
@@ -527,22 +526,24 @@ class RuleBookRepository(Repository[RuleBook]):
         book.new_rules.clear()
         book.changes.clear()
         self.session.flush()
+        forget(self.session)  # the trigger changed the token: read the rules again, with this change
 
 
 class TimeLimitRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, reference: ReferenceCache) -> None:
         self.session = session
+        self.reference = reference
 
     def all(self) -> list[TimeLimit]:
-        rows = self.session.scalars(select(RoutingTimeLimit).order_by(col(RoutingTimeLimit.id)))
-        return [TimeLimit(category=r.category, urgent=r.urgent, assign_days=r.assign_days,
-                          accept_days=r.accept_days, return_days=r.return_days, reply_days=r.reply_days,
-                          reply_hours=r.reply_hours, contact_hours=r.contact_hours, onsite_days=r.onsite_days)
-                for r in rows]
+        return list(self.reference.tables(self.session).limits)
 
 
 class DepartmentRepository(Repository[DepartmentDirectory]):
     """routing_departments: the one place departments live."""
+
+    def __init__(self, session: Session, track: Track, *, reference: ReferenceCache) -> None:
+        super().__init__(session, track)
+        self.reference = reference
 
     def directory(self, *, for_update: bool = False) -> DepartmentDirectory:
         """Every department (tracked: a DepartmentsChangedV1 it records goes out at commit).
@@ -568,23 +569,24 @@ class DepartmentRepository(Repository[DepartmentDirectory]):
                 row.name, row.kind, row.active, row.revision = (department.name, department.kind, department.active,
                                                                 department.revision)
         self.session.flush()
+        forget(self.session)  # the trigger changed the token: read the tables again, with this change
 
     def active(self) -> dict[str, str]:
         """Active departments: code -> name."""
-        rows = self.session.scalars(select(RoutingDepartment).where(col(RoutingDepartment.active).is_(True)))
-        return {r.code: r.name for r in rows}
+        return self.reference.tables(self.session).active_departments()
 
     def names(self) -> dict[str, str]:
         """Every department's name by code (a switched-off one still names its old cases)."""
-        return {r.code: r.name for r in self.session.scalars(select(RoutingDepartment))}
+        return {code: name for code, (name, _) in self.reference.tables(self.session).departments.items()}
 
     def exists(self, code: str) -> bool:
-        return self.session.get(RoutingDepartment, code) is not None
+        return code in self.reference.tables(self.session).departments
 
 
 class TownRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, reference: ReferenceCache) -> None:
         self.session = session
+        self.reference = reference
 
     def all(self) -> dict[str, Town]:
-        return {r.code: Town(r.code, r.name, r.kind) for r in self.session.scalars(select(RoutingTown))}
+        return dict(self.reference.tables(self.session).towns)

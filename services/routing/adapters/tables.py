@@ -69,6 +69,16 @@ class RuleBookRow(SQLModel, table=True):
     revision: int = 0
 
 
+class ReferenceVersionRow(SQLModel, table=True):
+    """One row: a token that triggers change with every write to the rules, departments, towns and time
+    limits (routing_0017), so routing can keep those tables in memory while it is unchanged."""
+
+    __tablename__ = "routing_reference_version"
+
+    id: int = Field(primary_key=True)
+    token: str = Field(max_length=64)
+
+
 class RuleChangeRow(SQLModel, table=True):
     """The audit of the rules (谁在何时改了什么): each change with the rule before and after (JSON)."""
 
@@ -228,6 +238,7 @@ TABLES: list[sa.Table] = [
     RoutingTown.__table__,  # type: ignore[attr-defined]
     RoutingRuleRow.__table__,  # type: ignore[attr-defined]
     RoutingTimeLimit.__table__,  # type: ignore[attr-defined]
+    ReferenceVersionRow.__table__,  # type: ignore[attr-defined]
     RoutingCase.__table__,  # type: ignore[attr-defined]
     RoutingCaseHistory.__table__,  # type: ignore[attr-defined]
     RoutingExtension.__table__,  # type: ignore[attr-defined]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from services.routing.adapters.firm_repository import FirmRepository
 from services.routing.adapters.inspection_repository import InspectionRepository
 from services.routing.adapters.investigation_repository import InvestigationRepository
 from services.routing.adapters.petition_repository import PetitionRepository
+from services.routing.adapters.reference import ReferenceCache
 from services.routing.adapters.repository import (
     CaseRepository,
     DepartmentRepository,
@@ -33,13 +36,19 @@ class RoutingUnitOfWork(SqlUnitOfWork):
     firms: FirmRepository
     rewards: RewardRepository
 
+    def __init__(self, *args: Any, reference: ReferenceCache | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The process's copy of the reference tables (bootstrap: one per process and database); none given
+        # (a unit of work built on its own): its own, so nothing is shared with another database.
+        self.reference = reference or ReferenceCache()
+
     def open_repositories(self, session: Session) -> None:
         self.cases = self.repository(CaseRepository)
-        self.rules = RuleRepository(session)
+        self.rules = RuleRepository(session, self.reference)
         self.rule_book = self.repository(RuleBookRepository)
-        self.limits = TimeLimitRepository(session)
-        self.departments = self.repository(DepartmentRepository)
-        self.towns = TownRepository(session)
+        self.limits = TimeLimitRepository(session, self.reference)
+        self.departments = self.repository(DepartmentRepository, reference=self.reference)
+        self.towns = TownRepository(session, self.reference)
         self.petitions = self.repository(PetitionRepository)
         self.inspections = self.repository(InspectionRepository)
         self.investigations = self.repository(InvestigationRepository)
