@@ -102,9 +102,6 @@ class DurablePostgres(PostgresServer):
 
     SERVER_OPTIONS = "-c max_connections=300"
 
-    def postmaster_pid(self) -> int:
-        return int((self.dir / "data" / "postmaster.pid").read_text().split()[0])
-
 
 @dataclass
 class Server:

@@ -234,8 +234,8 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def tree_cpu_seconds(root: int) -> float:
-    """User + system CPU seconds of a process and its children (a PostgreSQL server's backends), from /proc.
-    Backends that ended during the window take their time with them: a lower bound."""
+    """User + system CPU seconds of a process and its descendants (a PostgreSQL server's backends), from /proc,
+    with the children the root has reaped (backends that ended; their own children's are not counted)."""
     total = 0.0
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
@@ -250,7 +250,8 @@ def tree_cpu_seconds(root: int) -> float:
         fields = stat[stat.rindex(b")") + 2:].split()  # after "pid (comm) "
         pid = int(entry)
         parents[pid] = int(fields[1])
-        times[pid] = (int(fields[11]) + int(fields[12])) / _TICKS
+        # utime + stime; the root's reaped children too (PostgreSQL's backends that ended in the window)
+        times[pid] = sum(int(fields[i]) for i in ((11, 12, 13, 14) if pid == root else (11, 12))) / _TICKS
     for pid, cpu in times.items():
         node = pid
         while node and node != root:

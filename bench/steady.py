@@ -31,6 +31,7 @@ import httpx
 from sqlalchemy import create_engine
 
 from bench.__main__ import SAMPLES, dispatch_times, percentile
+from bench.cpu import Meter
 from bench.kafka_latency import distributed, routed_samples
 from tests.kafka_broker import tansu_binary
 from tests.pg import PostgresServer
@@ -124,15 +125,18 @@ def embedded(rate: float, seconds: float) -> list[str]:
     with ServedProcess("all") as server:
         routed = routed_samples(server.base_url, server.base_url)
         paced(server.base_url, rate, 2, routed)  # warm-up: two seconds at the rate
+        meter = Meter({"serve all": server.pid})
         load = paced(server.base_url, rate, seconds, routed)
         engine = create_engine(server.env["DATABASE_URL"])
 
         seen = wait_for_all(lambda: dispatch_times(engine), set(load.received))
         engine.dispose()
+        meter.stop()
     ways = [seen[k] - at for k, at in load.received.items() if k in seen]
     missing = len(load.received) - len(ways)
     return [*load_lines(load), line("201 → complaints.dispatch.<department> (embedded log)", ways)] + (
-        [f"  ({missing} routed complaints not dispatched within 120 s)"] if missing else [])
+        [f"  ({missing} routed complaints not dispatched within 120 s)"] if missing else []) + \
+        meter.lines(load.sent, rate)
 
 
 def bare_round_trip(bootstrap: str, rate: float, seconds: float, fetch_wait_ms: int) -> list[float]:
@@ -191,6 +195,8 @@ def kafka(rate: float, seconds: float) -> list[str]:
         with distributed(pg, 0, {}) as system:
             routed = routed_samples(system.intake_url, system.routing_url)
             paced(system.intake_url, rate, 2, routed)  # warm-up, and the consumer groups join
+            meter = Meter({**{p.target: p.pid for p in system.processes},
+                           "postgres": pg.postmaster_pid(), "broker": system.broker.pid})
             load = paced(system.intake_url, rate, seconds, routed)
             watcher = system.watcher
 
@@ -202,6 +208,7 @@ def kafka(rate: float, seconds: float) -> list[str]:
                 return found
 
             seen = wait_for_all(dispatched, set(load.received))
+            meter.stop()
             bare = bare_round_trip(system.broker.bootstrap, rate, seconds, fetch_wait_ms=500)
     finally:
         pg.stop()
@@ -211,7 +218,8 @@ def kafka(rate: float, seconds: float) -> list[str]:
             line("201 → complaints.dispatch.<department> (the record's timestamp − received_at)", ways),
             line("beside it: kafka-python alone, produce → consume through the same broker "
                  "(fetch wait 500 ms, as the services)", bare)] + (
-        [f"  ({missing} routed complaints not dispatched within 120 s)"] if missing else [])
+        [f"  ({missing} routed complaints not dispatched within 120 s)"] if missing else []) + \
+        meter.lines(load.sent, rate)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -59,6 +59,11 @@ class ServedProcess:
         self.migrate = migrate
         self.proc: subprocess.Popen[bytes] | None = None
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process while it runs (benchmarks read its CPU time)."""
+        return self.proc.pid if self.proc is not None and self.proc.poll() is None else None
+
     def __enter__(self) -> ServedProcess:
         cmd = [sys.executable, "-m", "services.cli", "serve", self.target] + (["--migrate"] if self.migrate else [])
         self.proc = subprocess.Popen(cmd, env=self.env, stdout=subprocess.DEVNULL,

@@ -4,8 +4,10 @@ It does not import kafka: the bus hands it the client (`new_group_consumer`), su
 a rebalance listener (`subscribe`) and commits for it (`commit`). Partitions are the client's
 hashable (topic, partition) values; offsets here are plain ints.
 
-Offsets are committed only for messages that were handled or parked (offset + 1), right after
-`deliver()` returned, i.e. after the service's transaction committed. Stopping finishes the
+Offsets are committed only for messages that were handled or parked (offset + 1), i.e. after the
+service's transaction committed: once per poll (up to the bus's max_poll_records, 100), not per
+message, since each commit waits for the coordinator (issue 12's profile: 17% of routing's time). A
+crash re-reads at most that poll's messages, which the inbox makes harmless. Stopping finishes the
 current message, commits, and leaves the group so its partitions move at once.
 """
 
@@ -75,11 +77,11 @@ class KafkaConsumerWorker:
             for tp, records in batch.items():
                 for record in records:
                     if stop.is_set():
-                        return
+                        return  # _leave commits what was processed
                     self._process(record)
                     with self._lock:
                         self._processed[tp] = record.offset + 1
-                    self._commit(consumer)
+            self._commit(consumer)  # once a poll (up to max_poll_records): a commit is a round trip to the broker
 
     def _process(self, record: Any) -> None:
         topic = self.bus.logical(record.topic)
