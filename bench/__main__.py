@@ -11,16 +11,24 @@ test extras, the Kafka latency and the end to end at a steady 200 complaints/s o
 
 from __future__ import annotations
 
+import io
 import json
 import statistics
+import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stdout
 from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
 
 import httpx
 from sqlalchemy import Engine, create_engine, text
 
 from tests.processes import ServedProcess
+
+RESULTS = Path(__file__).parent / "results"
 
 SAMPLES = [
     ("合阳城街道某工地凌晨两点还在打桩，噪音太大", "合阳城街道"),
@@ -94,10 +102,33 @@ def dispatch_latencies(server: ServedProcess, count: int = 100) -> list[float]:
     return [dispatched[k] - received[k] for k in received if k in dispatched]
 
 
-def main() -> None:
-    from bench.classifier import main as classifier_main
+class _Tee(io.TextIOBase):
+    """Prints as usual and keeps the lines, for the run's JSON."""
 
-    classifier_main()  # both models on the held-out split, the blind set and (REAL_MESSAGES_TSV) real messages
+    def __init__(self, out: TextIO) -> None:
+        self.out, self._part = out, ""
+        self.lines: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.out.write(text)
+        self.out.flush()
+        self._part += text
+        *done, self._part = self._part.split("\n")
+        self.lines += done
+        return len(text)
+
+
+def _section(report: dict[str, Any], name: str, run: Callable[[], Any]) -> None:
+    """Run one part of the bench, keeping what it printed, what it returned and how long it took."""
+    tee = _Tee(sys.stdout)
+    started = time.monotonic()
+    with redirect_stdout(tee):
+        data = run()
+    report["sections"][name] = {"seconds": round(time.monotonic() - started, 1), "lines": tee.lines,
+                                "data": data if isinstance(data, dict) else None}
+
+
+def _embedded() -> dict[str, Any]:
     print("bench: embedded process (SQLite, event log in the database), loopback HTTP, 2 cores")
     with ServedProcess("all", {"EMBEDDED_POLL_INTERVAL": "0.2"}) as server:
         figures = intake_figures(server)
@@ -110,19 +141,54 @@ def main() -> None:
               f"max {max(latencies) * 1000:.0f} ms")
     else:
         print("  201 → department topic: no case was dispatched (is routing running?)")
-    from bench.ceiling import main as ceiling_main
+    return {"intake": figures, "dispatch_s": latencies}
 
-    ceiling_main([])  # about two and a half minutes: eight targets of 2 s warm-up + 10 s each
+
+def _previous() -> tuple[str, dict[str, Any]] | None:
+    for path in sorted(RESULTS.glob("bench-*.json"), reverse=True):
+        try:
+            return path.name, json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def main() -> None:
+    """Every part in turn (about 15 minutes), then one JSON of the run (bench/results/bench-<time>.json)
+    and, beside this run's headline lines, the previous run's."""
+    from bench.ceiling import machine
+    from bench.ceiling import main as ceiling_main
+    from bench.classifier import main as classifier_main
     from bench.volume import main as volume_main
 
-    volume_main([])  # the supervisors' queries over 200,000 seeded cases, about four minutes (--cases 1000000: 25)
+    previous = _previous()
+    report: dict[str, Any] = {"at": datetime.now().astimezone().isoformat(timespec="seconds"),
+                              "machine": machine(), "sections": {}}
+    _section(report, "classifier", classifier_main)  # both models on the held-out split, the blind set, real ones
+    _section(report, "embedded", _embedded)
+    _section(report, "ceiling", lambda: ceiling_main([]))  # ~2.5 min: 8 targets of 2 s warm-up + 10 s each
+    _section(report, "volume", lambda: volume_main([]))  # 200,000 seeded cases, ~4 min (--cases 1000000: 25)
     try:
         from bench.kafka_latency import main as kafka_main
         from bench.steady import main as steady_main
     except ImportError:
-        return
-    kafka_main()
-    steady_main([])  # 200 complaints/s for 20 s on each transport, about three minutes
+        pass
+    else:
+        _section(report, "kafka", kafka_main)
+        _section(report, "steady", lambda: steady_main([]))  # 200 complaints/s for 20 s on each transport
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"bench-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
+    total = sum(section["seconds"] for section in report["sections"].values())
+    shown = out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out
+    print(f"bench: {total / 60:.1f} min; wrote {shown}")
+    if previous is not None:
+        print(f"bench: the previous run ({previous[0]}, commit {previous[1]['machine'].get('commit', '?')}), "
+              "its headline lines:")
+        for name in ("embedded", "steady"):
+            for line in previous[1]["sections"].get(name, {}).get("lines", []):
+                if line.startswith("  ") and ("p50" in line or "CPU" in line or "POST" in line):
+                    print(f"  [{name}] {line.strip()}")
 
 
 if __name__ == "__main__":

@@ -149,7 +149,7 @@ def show(report: dict[str, Any]) -> None:
         print(f"  {mark} {key:<22} {r['median_ms']:8.1f} {r['p95_ms']:8.1f} ms  {r['bytes']:>8,} B  {r['label']}")
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m bench.volume", description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=DEFAULT_CASES, help=f"default {DEFAULT_CASES:,}")
     parser.add_argument("--runs", type=int, default=9, help="timed requests per query (after a warm-up)")
@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     out = RESULTS / f"volume-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(f"  → {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
+    return report
 
 
 if __name__ == "__main__":
