@@ -149,7 +149,7 @@ class SqlUnitOfWork:
         now, correlation = self.clock.now(), ctx.correlation_id.get()
         written = [(payload.destination(), payload.to_event(source=self.source, time=now, correlation_id=correlation))
                    for payload in self.collect_new_events()]
-        if self._group is not None and self._inserts and not self._wrote:
+        if self._group is not None and self._inserts and not self._wrote and not self._pending():
             # Only new rows: with the other requests' waiting, in one transaction (shared/group_commit.py),
             # which wakes the log's readers once for the batch.
             inserts = self._inserts + [Insert(outbox.TABLE, row) for row in outbox.rows(written)]
@@ -164,6 +164,11 @@ class SqlUnitOfWork:
                 outbox.nudge({topic for topic, _ in written})
         self.committed = True
         return [event for _, event in written]
+
+    def _pending(self) -> bool:
+        """ORM changes not flushed yet (a row's columns set in place, a row added): not only new rows then."""
+        session = self.session
+        return bool(session.new or session.deleted or session.dirty)
 
     def rollback(self) -> None:
         self._inserts, self._wrote = [], False

@@ -216,3 +216,24 @@ def test_a_failed_write_leaves_no_event_in_the_outbox(make_uow, engine, clock):
             uow.commit()
         assert not uow.committed
     assert outbox_ids(engine) == []
+
+
+def test_a_row_changed_in_place_is_committed_with_the_new_rows_beside_it(engine, clock):
+    """A unit of work that only adds rows joins the group commit (shared/group_commit.py) and drops its own
+    session; one that also changed a loaded row in place, with no statement since to flush it, must not."""
+    from shared.eventbus.tables import ConsumerOffset, InboxRecord
+    from shared.uow import group_commit
+
+    with Session(engine) as session:
+        session.add(ConsumerOffset(group_id="in-place", position=1, updated_at=clock.now()))
+        session.commit()
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    with SqlUnitOfWork(sessions, clock=clock, source="/hechuan/test", group=group_commit(engine)) as uow:
+        row = uow.session.get_one(ConsumerOffset, "in-place")
+        row.position = 2  # set in place: nothing flushed yet
+        uow.insert(InboxRecord.__table__, {"group_id": "in-place", "event_id": "e-1", "processed_at": clock.now()})
+        uow.commit()
+
+    with Session(engine) as session:
+        assert session.get_one(ConsumerOffset, "in-place").position == 2
+        assert session.get(InboxRecord, ("in-place", "e-1")) is not None

@@ -46,6 +46,13 @@ class CaseRepository(Repository[SlaCase]):
     def __init__(self, session: Session, track: Track, *, clock: Clock) -> None:
         super().__init__(session, track)
         self._clock = clock  # a written case's updated_at
+        # The rows a `get` read, by (table, key): a write sets what changed on them, with no query and no
+        # merge (the session keeps loaded rows only weakly, so a merge would read each one again).
+        self._rows: dict[tuple[type, tuple[Any, ...]], Any] = {}
+
+    def forget(self) -> None:
+        super().forget()
+        self._rows.clear()
 
     def get(self, complaint_id: str, *, for_update: bool = False) -> SlaCase | None:
         """`for_update`: concurrent sweepers wait for each other and see what the other sent."""
@@ -62,6 +69,9 @@ class CaseRepository(Repository[SlaCase]):
                                       .execution_options(populate_existing=True)).all()
         rounds = self.session.scalars(select(ReplyRoundRow).where(col(ReplyRoundRow.complaint_id) == complaint_id)
                                       .execution_options(populate_existing=True)).all()
+        self._rows[(CaseRow, (complaint_id,))] = row
+        self._rows.update({(ClockRow, (complaint_id, c.clock)): c for c in clocks})
+        self._rows.update({(ReplyRoundRow, (complaint_id, r.reply_round)): r for r in rounds})
         case = SlaCase(
             complaint_id=row.complaint_id, tracking_code=row.tracking_code, status=CaseStatus(row.status),
             department=row.department, category=row.category, subcategory=row.subcategory, town=row.town,
@@ -97,7 +107,7 @@ class CaseRepository(Repository[SlaCase]):
         return list(self.session.scalars(query).all())
 
     def _write(self, case: SlaCase, before: SlaCase | None) -> None:
-        row = CaseRow(
+        self._put(CaseRow, (case.complaint_id,), dict(
             complaint_id=case.complaint_id, tracking_code=case.tracking_code, status=case.status.value,
             department=case.department, category=case.category, subcategory=case.subcategory, town=case.town,
             channel=case.channel, urgent=case.urgent, received_at=case.received_at, assigned_at=case.assigned_at,
@@ -105,24 +115,24 @@ class CaseRepository(Repository[SlaCase]):
             reply_round=case.reply_round, lat=case.lat, lon=case.lon, updated_at=self._clock.now(),
             paused_since=case.paused_since, pause_kind=case.pause_kind,
             **_case_inputs(case),
-        )
-        self._put(row, new=before is None)
+        ), new=before is None)
         if _place(case) != _place(before):  # the problem list's pairs of cases near each other (notify_0017)
             refresh_pairs(self.session, case.complaint_id, case.category, case.lat, case.lon, case.received_at,
                           case.status.value)
         for clock in case.clocks.values():
             if before is None or before.clocks.get(clock.name) != clock:
-                self._put(ClockRow(complaint_id=case.complaint_id, clock=clock.name.value, cycle=clock.cycle,
-                                   last_level=clock.last_level.value, start=clock.start, due=clock.due,
-                                   stopped_at=clock.stopped_at),
-                          new=before is None or clock.name not in before.clocks)
+                self._put(ClockRow, (case.complaint_id, clock.name.value), dict(
+                    complaint_id=case.complaint_id, clock=clock.name.value, cycle=clock.cycle,
+                    last_level=clock.last_level.value, start=clock.start, due=clock.due, stopped_at=clock.stopped_at,
+                ), new=before is None or clock.name not in before.clocks)
         # A round is written when it changed or when what it copies of the case did (a merge, a return).
         for r in case.rounds.values():
             was = before.rounds.get(r.number) if before is not None else None
             if was is None or was != r or _round_inputs(before, was) != _round_inputs(case, r):  # type: ignore[arg-type]
-                self._put(ReplyRoundRow(complaint_id=case.complaint_id, reply_round=r.number, department=r.department,
-                                        reply_due=r.reply_due, replied_at=r.replied_at, **_round_inputs(case, r)),
-                          new=was is None)
+                self._put(ReplyRoundRow, (case.complaint_id, r.number), dict(
+                    complaint_id=case.complaint_id, reply_round=r.number, department=r.department,
+                    reply_due=r.reply_due, replied_at=r.replied_at, **_round_inputs(case, r),
+                ), new=was is None)
         if before is None or _rating_inputs(before) != _rating_inputs(case):
             self._copy_to_ratings(case)
         for alert in case.new_alerts:
@@ -142,11 +152,21 @@ class CaseRepository(Repository[SlaCase]):
         self.session.execute(sa.update(RatingRow).where(col(RatingRow.complaint_id) == case.complaint_id)
                              .values(department=department, **inputs))
 
-    def _put(self, row: CaseRow | ClockRow | ReplyRoundRow, *, new: bool) -> None:
-        if new:
-            self.session.add(row)
-        else:
-            self.session.merge(row)
+    def _put(self, table: type[CaseRow | ClockRow | ReplyRoundRow], key: tuple[Any, ...], values: dict[str, Any], *,
+             new: bool) -> None:
+        """Insert a new row, or set the columns that changed on the one `get` read (merged when it did not)."""
+        row = None if new else self._rows.get((table, key))
+        if row is None:
+            row = table(**values)
+            if new:
+                self.session.add(row)
+            else:
+                row = self.session.merge(row)
+            self._rows[(table, key)] = row
+            return
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
 
 
 def _place(case: SlaCase | None) -> tuple[Any, ...] | None:
