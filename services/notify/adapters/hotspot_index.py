@@ -9,7 +9,7 @@ test_hotspot_index.py holds them to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,7 +30,8 @@ from services.notify.domain.hotspots import (
     HotspotRules,
     KeptCounts,
     KeptLoaders,
-    KeptPair,
+    NearbyPool,
+    parse_key,
     sees,
 )
 
@@ -39,6 +40,7 @@ PAIR_SPAN = timedelta(days=NEARBY_PAIR_DAYS)
 # Pairs are looked for in a latitude band and a longitude band at least the radius wide (with the margin the
 # rule measures exactly), far from the poles: 1° of latitude is more than 110 km.
 _LAT_BAND = NEARBY_RADIUS_M * 1.01 / 110_000
+_FEW_CENTRES = 500  # more centres than this: read from the window's range of received_at, not one by one
 _PAIRS_LOCK = 1_700_012  # pg_advisory_xact_lock: one writer of pairs at a time (see refresh_pairs)
 
 _C: Any = CaseRow  # (Any: columns in select() without col() around each)
@@ -61,31 +63,50 @@ class HotspotIndex:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def counts(self, now: datetime, rules: HotspotRules) -> KeptCounts:
+    def counts(self, now: datetime, rules: HotspotRules, key: str | None = None) -> KeptCounts:
+        """What `assess_kept` reads at `now`; with `key`, only what that key's hotspot is made of (its town and
+        type, its type's pool of the nearby rule, its case): `assess_kept` then finds that hotspot as it would
+        among all of them, and the others of its group only."""
+        kind, town, category = parse_key(key) if key is not None else (None, None, None)
         start = now - timedelta(days=rules.window_days)
         week_start, base_start = now - WEEK, now - WEEK * (RISING_WEEKS + 1)
         received = col(_C.received_at)
-        in_window = sa.and_(_counted(), received > start, received <= now)
-        recurring = {(town, category): count for town, category, count in self.session.execute(
-            sa.select(_C.town, _C.category, sa.func.count())
-            .where(in_window, col(_C.town).is_not(None), col(_C.category).is_not(None))
-            .group_by(_C.town, _C.category))}
-        this_week = sa.func.sum(sa.case((received > week_start, 1), else_=0))
-        rising = {category: (int(week), int(total) - int(week)) for category, week, total in self.session.execute(
-            sa.select(_C.category, this_week, sa.func.count())
-            .where(_counted(), received > base_start, received <= now, col(_C.category).is_not(None))
-            .group_by(_C.category))}
-        hour = self._local_hour()
-        night = {(town, int(h)): count for town, h, count in self.session.execute(
-            sa.select(_C.town, hour, sa.func.count())
-            .where(in_window, col(_C.category) == NOISE, col(_C.town).is_not(None))
-            .group_by(_C.town, hour))}
-        since, rounds = now - rules.lookback, col(_C.reply_round)
-        reopened = [HotspotCase(*row) for where in (  # (reply_round, received_at) index: one range each
-            sa.and_(rounds >= 2, rounds < rules.reopen_rounds, received >= since),
-            rounds >= max(2, rules.reopen_rounds)) for row in self.session.execute(
-            sa.select(*_COLUMNS).where(where, _counted(), received <= now))]
-        return KeptCounts(recurring, rising, night, reopened, self.pairs(start, now))
+        recurring: dict[tuple[str, str], int] = {}
+        rising: dict[str, tuple[int, int]] = {}
+        night: dict[tuple[str, int], int] = {}
+        if kind in (None, "recurring", "rising", "night_noise"):
+            # One scan of the covering index over the window and the five weeks the rising rule compares: counts
+            # by town, type, whether in the window / the last 7 days / the 5 weeks, and (noise only) local hour.
+            flag = lambda after: sa.case((received > after, 1), else_=0)  # noqa: E731
+            in_window, this_week, in_weeks = flag(start), flag(week_start), flag(base_start)
+            hour = sa.case((col(_C.category) == NOISE, self._local_hour()), else_=None)
+            where = [_counted(), received > min(start, base_start), received <= now]
+            if kind == "recurring":
+                where += [col(_C.town) == town, col(_C.category) == category]
+            elif kind == "rising":
+                where += [col(_C.category) == category]
+            elif kind == "night_noise":
+                where += [col(_C.town) == town, col(_C.category) == NOISE]
+            groups = (_C.town, _C.category, hour, in_window, this_week, in_weeks)
+            for town_of, type_of, h, window_in, week_in, weeks_in, count in self.session.execute(
+                    sa.select(*groups, sa.func.count()).where(*where).group_by(*groups)):
+                if window_in and town_of is not None and type_of is not None:
+                    recurring[(town_of, type_of)] = recurring.get((town_of, type_of), 0) + count
+                if weeks_in and type_of is not None:
+                    week, before = rising.get(type_of, (0, 0))
+                    rising[type_of] = (week + count, before) if week_in else (week, before + count)
+                if window_in and type_of == NOISE and town_of is not None:
+                    night[(town_of, int(h))] = night.get((town_of, int(h)), 0) + count
+        reopened: list[HotspotCase] = []
+        if kind in (None, "reopened"):
+            since, rounds = now - rules.lookback, col(_C.reply_round)
+            one = [col(_C.complaint_id) == key.partition(":")[2]] if key is not None else []
+            reopened = [HotspotCase(*row) for where in (  # (reply_round, received_at) index: one range each
+                sa.and_(rounds >= 2, rounds < rules.reopen_rounds, received >= since),
+                rounds >= max(2, rules.reopen_rounds)) for row in self.session.execute(
+                sa.select(*_COLUMNS).where(where, _counted(), received <= now, *one))]
+        pools = self.nearby_pools(start, now, category) if kind in (None, "nearby") else {}
+        return KeptCounts(recurring, rising, night, reopened, pools)
 
     def _local_hour(self) -> Any:
         """The hour of received_at in Asia/Shanghai (UTC+8 all year since 1991; SQLite keeps UTC text)."""
@@ -93,18 +114,36 @@ class HotspotIndex:
             return sa.extract("hour", sa.func.timezone("Asia/Shanghai", col(_C.received_at)))
         return (sa.cast(sa.func.strftime("%H", col(_C.received_at)), sa.Integer) + 8) % 24
 
-    def pairs(self, start: datetime, now: datetime) -> dict[str, list[KeptPair]]:
-        """The kept pairs with both cases received in the window (start, now]. Their receipt times only
-        order the cases: read as the database gives them (no conversion to Asia/Shanghai)."""
-        p: Any = NearbyPairRow
-        found: dict[str, list[KeptPair]] = {}
-        plain = sa.DateTime(timezone=True)
-        query = (sa.select(p.category, p.first_id, sa.type_coerce(p.first_at, plain), p.second_id,
-                           sa.type_coerce(p.second_at, plain), p.first_sees, p.second_sees)
-                 .where(col(p.first_at) > start, col(p.second_at) <= now))
-        for category, *pair in self.session.connection().execute(query).fetchall():  # Core: no ORM work per row
-            found.setdefault(category, []).append(tuple(pair))  # type: ignore[arg-type]
-        return found
+    def nearby_pools(self, start: datetime, now: datetime, category: str | None = None) -> dict[str, NearbyPool]:
+        """The kept pairs with both cases received in the window (start, now] (of one type, or all), as each
+        type's pool of the nearby rule. Receipt times only order the cases: on PostgreSQL they are read as
+        microseconds since the epoch (exact: extract gives a numeric) through the driver's own cursor, with
+        no datetime nor row object made per pair (a month at a million cases is some 60,000 pairs)."""
+        one_type = " AND category = %s" if category is not None else ""
+        if self.session.get_bind().dialect.name == "postgresql":
+            cursor = self.session.connection().connection.cursor()
+            try:
+                cursor.execute(
+                    "SELECT category, first_id, (extract(epoch FROM first_at) * 1000000)::bigint, second_id, "
+                    "(extract(epoch FROM second_at) * 1000000)::bigint, first_sees, second_sees "
+                    "FROM notify_nearby_pairs WHERE first_at > %s AND second_at <= %s" + one_type,
+                    (start, now) if category is None else (start, now, category))
+                rows: Sequence[Any] = cursor.fetchall()
+            finally:
+                cursor.close()
+        else:
+            p: Any = NearbyPairRow
+            plain = sa.DateTime(timezone=True)
+            query = (sa.select(p.category, p.first_id, sa.type_coerce(p.first_at, plain), p.second_id,
+                               sa.type_coerce(p.second_at, plain), p.first_sees, p.second_sees)
+                     .where(col(p.first_at) > start, col(p.second_at) <= now))
+            if category is not None:
+                query = query.where(col(p.category) == category)
+            rows = list(self.session.connection().execute(query).fetchall())
+        by_type: dict[str, list[Any]] = {}
+        for row in rows:
+            by_type.setdefault(row[0], []).append(row)
+        return {type_of: _pool(pairs) for type_of, pairs in by_type.items()}
 
     def loaders(self, now: datetime, rules: HotspotRules) -> KeptLoaders:
         start = now - timedelta(days=rules.window_days)
@@ -123,14 +162,52 @@ class HotspotIndex:
                                           col(_C.category) == category),
             night=lambda town: cases(in_window, col(_C.town) == town, col(_C.category) == NOISE),
             by_ids=by_ids,
-            centres=self.centres)
+            centres=lambda ids: self.centres(ids, start, now))
 
-    def centres(self, ids: list[str]) -> dict[str, tuple[float, float, str | None]]:
-        """(lat, lon, town) of each case."""
+    def centres(self, ids: list[str], start: datetime | None = None,
+                now: datetime | None = None) -> dict[str, tuple[float, float, str | None]]:
+        """(lat, lon, town) of each case. On PostgreSQL, for many cases received in the window (start, now]
+        (the centres of the nearby rule's clusters: thousands at a million cases), one range of the index on
+        received_at that includes them (notify_0021) is read in order, instead of looking each case up."""
+        if not ids:
+            return {}
+        found: dict[str, tuple[float, float, str | None]] = {}
+        if (start is not None and now is not None and len(ids) > _FEW_CENTRES
+                and self.session.get_bind().dialect.name == "postgresql"):
+            cursor = self.session.connection().connection.cursor()
+            try:
+                cursor.execute("SELECT complaint_id, lat, lon, town FROM notify_cases WHERE received_at > %s "
+                               "AND received_at <= %s AND lat IS NOT NULL", (start, now))
+                window = {cid: (lat, lon, town) for cid, lat, lon, town in cursor.fetchall()}
+            finally:
+                cursor.close()
+            found = {cid: window[cid] for cid in ids if cid in window}
         query = sa.select(_C.complaint_id, _C.lat, _C.lon, _C.town)
-        return {cid: (lat, lon, town) for chunk in _chunks(ids)
-                for cid, lat, lon, town in self.session.connection().execute(
-                    query.where(col(_C.complaint_id).in_(chunk)))}
+        missing = [cid for cid in ids if cid not in found]  # all of them, but for the window's range read
+        found.update({cid: (lat, lon, town) for chunk in _chunks(missing)
+                      for cid, lat, lon, town in self.session.connection().execute(
+                          query.where(col(_C.complaint_id).in_(chunk)))})
+        return found
+
+
+def _pool(pairs: list[Any]) -> NearbyPool:
+    """One type's pool from its pairs (type, first id, its receipt, second id, its receipt, first_sees,
+    second_sees): the cases in (received_at, id) order, each one's neighbours by position. Written with
+    whole-list operations (zip, map, sort) so that the loop left in Python is the one over the pairs."""
+    _, firsts, first_at, seconds, second_at, first_sees, second_sees = zip(*pairs, strict=True)
+    received = dict(zip(firsts, first_at, strict=True))
+    received.update(zip(seconds, second_at, strict=True))
+    ids = sorted(received)
+    ids.sort(key=received.__getitem__)  # stable: by receipt, then id
+    at = dict(zip(ids, range(len(ids)), strict=True))
+    near: list[list[int]] = [[i] for i in range(len(ids))]
+    for i, j, i_sees, j_sees in zip(map(at.__getitem__, firsts), map(at.__getitem__, seconds), first_sees,
+                                    second_sees, strict=True):
+        if i_sees:
+            near[i].append(j)
+        if j_sees:
+            near[j].append(i)
+    return NearbyPool(ids, near)
 
 
 def _chunks(ids: list[str], size: int = 1000) -> Iterator[list[str]]:

@@ -3,7 +3,8 @@
 
 The targets report and the cases behind a figure are counted and paged by the database
 (`figure_counts`, `figure_page`): the same rules as `domain.metrics` judges records by, written as SQL,
-so a year of a million cases is one aggregate per figure, not half a million records in Python.
+so a year of a million cases is one aggregate per figure (the rating figures, which read the same rows, one
+for them all: `figures_counts`), not half a million records in Python.
 `tests/test_volume.py` holds the two to the same answers over seeded cases, the tests of tests/notify
 over hand-made ones.
 
@@ -59,6 +60,12 @@ class _Figure:
     done: Any  # assigned, replied or rated at
     columns: tuple[Any, ...]  # what a page reads, in `record`'s order
     order: tuple[Any, ...]  # the last tie-breakers
+    only: tuple[sa.ColumnElement[bool], ...] = ()  # of the rows `where` reads, those this figure looks at
+
+    @property
+    def rows(self) -> tuple[sa.ColumnElement[bool], ...]:
+        """The rows it looks at: `where`, then `only`."""
+        return self.where + self.only
 
 
 def _keys(case: Any, department: Any) -> dict[str, Any]:
@@ -102,22 +109,23 @@ def _rating_figure(period: Period, name: str = "satisfaction_rate") -> _Figure:
     unsatisfied ratings marked unreasonable): the same rows, other verdicts (docs/metrics.md)."""
     g = RatingRow  # the case's and its round's inputs are copied on the rating (CaseRepository)
     where: tuple[sa.ColumnElement[bool], ...] = (_within(col(g.rated_at), period), col(g.counted) == sa.true())
+    only: tuple[sa.ColumnElement[bool], ...] = ()  # the three read the same rows: one scan (`figures_counts`)
     satisfied = col(g.rating).in_(sorted(SATISFIED))
     met: sa.ColumnElement[bool] = satisfied
     missed: sa.ColumnElement[bool] = sa.not_(satisfied)
     if name == "resolution_rate":
         resolved = col(g.resolution) == RESOLVED
         met, missed = resolved, sa.and_(col(g.resolution).in_(RESOLUTIONS), sa.not_(resolved))
-        where += (col(g.resolution).in_(RESOLUTIONS),)
+        only = (col(g.resolution).in_(RESOLUTIONS),)
     elif name == "reviewed_satisfaction_rate":
-        where += (sa.or_(satisfied, sa.not_(col(g.unreasonable))),)
+        only = (sa.or_(satisfied, sa.not_(col(g.unreasonable))),)
     return _Figure(
         g.__table__, where,  # type: ignore[attr-defined]
         met=met, missed=missed, keys=_keys(g, col(g.department)), due=sa.null(),
         done=col(g.rated_at),
         columns=(g.complaint_id, g.reply_round, g.rating, g.rated_at, g.department, g.category, g.town, g.channel,
                  sa.func.coalesce(col(g.tracking_code), col(g.case_tracking_code)), g.resolution, g.unreasonable),
-        order=(col(g.complaint_id), col(g.reply_round)))
+        order=(col(g.complaint_id), col(g.reply_round)), only=only)
 
 
 def _figure(name: str, period: Period, now: datetime) -> _Figure:
@@ -156,22 +164,39 @@ class ReportQueries:
     def figure_counts(self, name: str, period: Period, now: datetime, group_by: str | None = None) -> Counts:
         """How many records met the figure and how many missed it, per group of `group_by` (one row, keyed
         None, without it): one aggregate query."""
-        figure = _figure(name, period, now)
-        counts = (sa.func.count().filter(figure.met), sa.func.count().filter(figure.missed))
-        if group_by is None:
-            met, missed = self.session.execute(sa.select(*counts).select_from(figure.source)
-                                               .where(*figure.where)).one()
-            return {None: (met, missed)}
-        key = figure.keys[group_by]
-        query = sa.select(key, *counts).select_from(figure.source).where(*figure.where).group_by(key)
-        return {k: (met, missed) for k, met, missed in self.session.execute(query).all()}
+        return self.figures_counts((name,), period, now, group_by)[name]
+
+    def figures_counts(self, names: tuple[str, ...], period: Period, now: datetime,
+                       group_by: str | None = None) -> dict[str, Counts]:
+        """`figure_counts` of each figure named, those that read the same rows of one table (the rating
+        figures) counted in one aggregate, one scan. A group has (0, 0) for a figure of the scan that looked
+        at none of its rows, where `figure_counts` leaves it out."""
+        figures = {name: _figure(name, period, now) for name in names}
+        scans: dict[tuple[Any, str], list[str]] = {}
+        for name, figure in figures.items():  # the same table and the same rows read: one scan
+            scans.setdefault((figure.source, str(sa.and_(*figure.where))), []).append(name)
+        found: dict[str, Counts] = {}
+        for together in scans.values():
+            first = figures[together[0]]
+            counts = [sa.func.count().filter(sa.and_(*figures[name].only, outcome))
+                      for name in together for outcome in (figures[name].met, figures[name].missed)]
+            if group_by is None:
+                row = self.session.execute(sa.select(*counts).select_from(first.source).where(*first.where)).one()
+                found |= {name: {None: (row[2 * n], row[2 * n + 1])} for n, name in enumerate(together)}
+                continue
+            key = first.keys[group_by]
+            rows = self.session.execute(sa.select(key, *counts).select_from(first.source).where(*first.where)
+                                        .group_by(key)).all()
+            found |= {name: {row[0]: (row[1 + 2 * n], row[2 + 2 * n]) for row in rows}
+                      for n, name in enumerate(together)}
+        return found
 
     def figure_page(self, name: str, period: Period, now: datetime, *, outcome: str, group_by: str | None,
                     group: str | None, offset: int, limit: int) -> tuple[int, list[tuple[Record, bool]]]:
         """The records one figure counted (misses first, then by deadline or time done), one page of them,
         with how many there are in all."""
         figure = _figure(name, period, now)
-        where = list(figure.where)
+        where = list(figure.rows)
         where.append(figure.missed if outcome == "missed" else figure.met if outcome == "met"
                      else sa.or_(figure.met, figure.missed))
         if group_by is not None:

@@ -34,7 +34,10 @@ class CaseRow(SQLModel, table=True):
                       sa.Index("ix_notify_cases_place", "category", "lat",
                                postgresql_include=["lon", "received_at", "status"]),
                       # the reopened rule: cases in their second round or later, by round and receipt (notify_0017)
-                      sa.Index("ix_notify_cases_reopened", "reply_round", "received_at"))
+                      sa.Index("ix_notify_cases_reopened", "reply_round", "received_at"),
+                      # the nearby rule's centres: place and town of the window's cases, index-only (notify_0021)
+                      sa.Index("ix_notify_cases_places", "received_at",
+                               postgresql_include=["complaint_id", "lat", "lon", "town"]))
 
     complaint_id: str = Field(primary_key=True, max_length=64)
     tracking_code: str | None = Field(default=None, max_length=32)
@@ -209,6 +212,8 @@ class CallbackRow(SQLModel, table=True):
     """A satisfaction callback (抽查回访) of one reply round: why it was chosen, and how it ended."""
 
     __tablename__ = "notify_callbacks"
+    # the targets report's valid-callback counts: by completion, the status read from the index (notify_0021)
+    __table_args__ = (sa.Index("ix_notify_callbacks_completed_at", "completed_at", postgresql_include=["status"]),)
 
     complaint_id: str = Field(primary_key=True, max_length=64)
     reply_round: int = Field(primary_key=True)
@@ -221,7 +226,7 @@ class CallbackRow(SQLModel, table=True):
     status: str = Field(max_length=16, index=True)  # pending | done | unreachable
     outcome: str | None = Field(default=None, max_length=24)  # the rating, or unreachable
     attempts: int = 0
-    completed_at: datetime | None = Field(default=None, sa_column=_at(index=True))
+    completed_at: datetime | None = Field(default=None, sa_column=_at())  # indexed above
     completed_by: str | None = Field(default=None, max_length=80)
     created_at: datetime = Field(sa_column=_at(nullable=False))
     resolution: str | None = Field(default=None, max_length=20)  # with the rating that completed it

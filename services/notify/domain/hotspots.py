@@ -268,9 +268,16 @@ class LazyCases(Sequence[HotspotCase]):
         return iter(self._all())
 
 
-# A kept pair in the window: (first id, its received_at, second id, its received_at, the rule counts the
-# second within the radius of the first, the first within the radius of the second); first ≤ second.
-KeptPair = tuple[str, datetime, str, datetime, bool, bool]
+@dataclass(frozen=True)
+class NearbyPool:
+    """One type's cases with a kept pair in the window, as the nearby rule's greedy reads them: `ids` in
+    (received_at, id) order, `near[i]` the positions of the cases the rule counts within the radius of case i
+    (itself included; in any order: `clusters` picks centres by count and position, and a cluster's cases
+    are ordered by receipt when loaded). Built from notify_nearby_pairs (adapters/hotspot_index.py
+    `nearby_pools`)."""
+
+    ids: list[str]
+    near: list[list[int]]
 
 
 @dataclass(frozen=True)
@@ -281,7 +288,7 @@ class KeptCounts:
     rising: dict[str, tuple[int, int]]  # type: (cases in the last 7 days, in the 4 weeks before)
     night_by_hour: dict[tuple[str, int], int]  # (town, Asia/Shanghai hour): noise cases in the window
     reopened: list[HotspotCase]  # seen cases in their second round or later
-    nearby: dict[str, list[KeptPair]]  # type: its pairs in the window
+    nearby: dict[str, NearbyPool]  # type: its cases with a pair in the window, and who is near whom
 
 
 @dataclass(frozen=True)
@@ -325,27 +332,14 @@ def _at_night(noise: Callable[[str], Iterable[HotspotCase]], town: str, rules: H
     return [c for c in noise(town) if rules.at_night(c.received_at)]
 
 
-def _kept_nearby(pairs_by_type: dict[str, list[KeptPair]], load: KeptLoaders, start: datetime, now: datetime,
+def _kept_nearby(pools: dict[str, NearbyPool], load: KeptLoaders, start: datetime, now: datetime,
                  rules: HotspotRules) -> dict[str, Hotspot]:
     """`_nearby` over the cases that have a neighbour: the same clusters (see `clusters`)."""
     found: dict[str, Hotspot] = {}
     formed: list[tuple[str, str, list[str]]] = []  # type, centre, members
-    for category, pairs in pairs_by_type.items():
-        received: dict[str, datetime] = {}
-        for first, first_at, second, second_at, _, _ in pairs:
-            received[first], received[second] = first_at, second_at
-        pool = [cid for _, cid in sorted(zip(received.values(), received, strict=True))]
-        at = {cid: i for i, cid in enumerate(pool)}
-        near: list[list[int]] = [[i] for i in range(len(pool))]
-        for first, _, second, _, first_sees, second_sees in pairs:
-            i, j = at[first], at[second]
-            if first_sees:
-                near[i].append(j)
-            if second_sees:
-                near[j].append(i)
-        for n in near:
-            n.sort()
-        formed += [(category, pool[i], [pool[j] for j in group]) for i, group in clusters(near)]
+    for category, pool in pools.items():
+        ids = pool.ids
+        formed += [(category, ids[i], [ids[j] for j in group]) for i, group in clusters(pool.near)]
     centres = load.centres([centre for _, centre, _ in formed])
     for category, centre_id, members in formed:
         lat, lon, town = centres[centre_id]
@@ -392,16 +386,24 @@ def clusters(near: list[list[int]]) -> list[tuple[int, list[int]]]:
     those without one never start a cluster nor join one, so a pool of the others alone (in the same
     order) gives the same clusters (the kept pairs of notify_nearby_pairs rely on it)."""
     found = []
-    # The centre is the case with the most neighbours left (then the earliest); counts only fall as
-    # clusters leave the pool, so a heap with stale entries skipped finds it without rescanning.
+    # The centre is the case with the most neighbours left (then the earliest). Counts only fall as clusters
+    # leave the pool, so each case keeps one entry in a heap, its count when pushed (never below its count
+    # now): the first entry whose count is still its case's count is the centre (a case that would win has
+    # its entry at its count, ahead of any other at that count); an entry whose count fell goes back in at
+    # its count now, and counts that fall push nothing.
     left = [len(n) for n in near]
     alive = [True] * len(near)
     heap = [(-count, i) for i, count in enumerate(left)]
     heapq.heapify(heap)
     while heap:
-        negative, i = heapq.heappop(heap)
-        if not alive[i] or -negative != left[i]:
-            continue  # left the pool, or an old count
+        negative, i = heap[0]
+        if not alive[i]:
+            heapq.heappop(heap)  # left the pool
+            continue
+        if -negative != left[i]:
+            heapq.heapreplace(heap, (-left[i], i))  # an old count: back in at its count now
+            continue
+        heapq.heappop(heap)
         group_at = [j for j in near[i] if alive[j]]
         if len(group_at) < 2:
             break  # nothing left has a neighbour
@@ -412,7 +414,6 @@ def clusters(near: list[list[int]]) -> list[tuple[int, list[int]]]:
             for k in near[j]:
                 if alive[k]:
                     left[k] -= 1
-                    heapq.heappush(heap, (-left[k], k))
     return found
 
 

@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -107,22 +110,42 @@ class HotspotView:
 
 
 def hotspots_at(uow: NotifyUnitOfWork, now: datetime, rules: HotspotRules, *,
-                every_case: bool = False) -> list[HotspotView]:
+                every_case: bool = False, key: str | None = None) -> list[HotspotView]:
     """Every hotspot flagged at `now` and every key with a decision, flagged ones first, the largest first.
     From notify's counts and kept pairs (adapters/hotspot_index.py), the cases behind each loaded when asked
-    for; `every_case` (or rules the kept pairs do not serve): from every case of the window at once."""
+    for; `every_case` (or rules the kept pairs do not serve): from every case of the window at once. With
+    `key`: that key's alone, if it is flagged or has a decision (only its group is counted: its town and type,
+    its type's pool of the nearby rule, its case)."""
     if every_case or not kept_pairs_serve(rules):
         found = assess(uow.issues.hotspot_cases(now - rules.lookback, rules.reopen_rounds), now, rules)
     else:
         index = HotspotIndex(uow.session)
-        found = assess_kept(index.counts(now, rules), index.loaders(now, rules), now, rules)
-    found.update(firm_hotspots(uow.firm_links.cases_since(now - timedelta(days=rules.firm_days)), now, rules))
-    states = {s.key: s for s in uow.hotspots.all()}
-    keys = {k for k, h in found.items() if h.flagged} | set(states)
+        found = assess_kept(index.counts(now, rules, key), index.loaders(now, rules), now, rules)
+    if key is None or key.startswith("firm:"):
+        found.update(firm_hotspots(uow.firm_links.cases_since(now - timedelta(days=rules.firm_days)), now,
+                                   rules))
+    states = {s.key: s for s in uow.hotspots.all() if key is None or s.key == key}
+    keys = {k for k, h in found.items() if h.flagged and (key is None or k == key)} | set(states)
     directory = uow.departments.get()
-    views = [view(found.get(key) or quiet(key, now, rules), states.get(key), directory) for key in keys]
+    views = [view(found.get(k) or quiet(k, now, rules), states.get(k), directory) for k in keys]
     views.sort(key=lambda v: (not v.hotspot.flagged, _STATUS_ORDER[v.status], -v.hotspot.count, v.hotspot.key))
     return views
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """The cyclic garbage collector held off while the list is worked out (`hotspots_at` called inside, so its
+    objects are gone when the collector is back): it makes and drops some hundred thousand small objects (a
+    month's pairs of the nearby rule at a million cases), none in a cycle, and the collections they set off,
+    each walking the whole process's heap, took longer than the work itself. It is turned on again after
+    (unless it was off before: another request in it then turns it on)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -134,6 +157,11 @@ class HotspotList:
 
 
 def list_hotspots(query: ListHotspots, uow: NotifyUnitOfWork, hotspot_rules: HotspotRules) -> HotspotList:
+    with _collection_paused():
+        return _hotspot_list(query, uow, hotspot_rules)
+
+
+def _hotspot_list(query: ListHotspots, uow: NotifyUnitOfWork, hotspot_rules: HotspotRules) -> HotspotList:
     now = uow.clock.now()
     views = hotspots_at(uow, now, hotspot_rules)
     if query.kind is not None:
@@ -157,7 +185,8 @@ class HotspotCases:
 def list_hotspot_cases(query: ListHotspotCases, uow: NotifyUnitOfWork, hotspot_rules: HotspotRules) -> HotspotCases:
     """The cases behind a hotspot the list shows (flagged now, or with a decision), a page at a time."""
     now = uow.clock.now()
-    shown = {v.hotspot.key: v for v in hotspots_at(uow, now, hotspot_rules)}.get(query.key)
+    with _collection_paused():
+        shown = next(iter(hotspots_at(uow, now, hotspot_rules, key=query.key)), None)
     if shown is None:
         raise HotspotNotFound(f"问题清单中没有 {query.key} / no hotspot {query.key!r} is listed now")
     return HotspotCases(shown.settled(), len(shown.hotspot.cases), shown.page(query.offset, query.limit))
@@ -166,7 +195,8 @@ def list_hotspot_cases(query: ListHotspotCases, uow: NotifyUnitOfWork, hotspot_r
 def update_hotspot(command: UpdateHotspot, uow: NotifyUnitOfWork, hotspot_rules: HotspotRules) -> HotspotView:
     now = uow.clock.now()
     state = uow.hotspots.get(command.key)
-    current = {v.hotspot.key: v for v in hotspots_at(uow, now, hotspot_rules)}
+    with _collection_paused():
+        current = {v.hotspot.key: v for v in hotspots_at(uow, now, hotspot_rules, key=command.key)}
     if state is None:
         if command.key not in current:
             raise HotspotNotFound(f"问题清单中没有 {command.key} / no hotspot {command.key!r} is flagged now")

@@ -45,8 +45,9 @@ class AlertView:
 
 
 def sla_targets(query: ReportSlaTargets, uow: NotifyUnitOfWork, targets: Targets) -> TargetsView:
-    """The three figures counted by the database (one aggregate each, grouped when asked); the ids behind
-    them are paged by `GET /metrics/sla/cases`, never carried here."""
+    """The three figures counted by the database (one aggregate each, grouped when asked; the rating figures,
+    which read the same rows, in one); the ids behind them are paged by `GET /metrics/sla/cases`, never
+    carried here."""
     now = uow.clock.now()
     period = query.period(now)
     check_group_by(query.group_by)
@@ -55,7 +56,7 @@ def sla_targets(query: ReportSlaTargets, uow: NotifyUnitOfWork, targets: Targets
     # beside the targets: the resolution rate (no target) and the reviewed satisfaction rate (the raw one's aim)
     aims |= {"resolution_rate": 0.0, "reviewed_satisfaction_rate": targets.satisfaction_rate}
     names = FIGURE_NAMES + EXTRA_FIGURES
-    counts = {name: uow.reports.figure_counts(name, period, now, query.group_by) for name in names}
+    counts = uow.reports.figures_counts(names, period, now, query.group_by)  # the rating figures: one scan
 
     def rates(key: str | None, *, overall: bool) -> Figures:
         found = {}
