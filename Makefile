@@ -67,9 +67,10 @@ run-upstream: $(VENV)/.installed-run web/dist/.built
 	DEMO_MODE=$${DEMO_MODE:-true} HOST=$(HOST) PORT=$(PORT) $(UPSTREAM_DEMO_ENV) $(BIN)/complaints serve all
 
 ## test: set everything up (PostgreSQL, the Kafka-protocol broker), lint (ruff, mypy, vue-tsc), run the whole suite
+## (the 15 slowest tests are listed at the end: the suite must stay well under 20 minutes on 2 cores)
 PYTEST_WORKERS ?= 2
 test: $(VENV)/.installed-test system-deps lint
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --durations=15
 
 ## test-sqlite: the quick loop, SQLite only
 test-sqlite: $(VENV)/.installed-test web/dist/.built
