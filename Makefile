@@ -83,8 +83,9 @@ lint: $(VENV)/.installed-test typecheck-web
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services
 
-## bench: the figures (classifier, intake, 201 → department topic, intake beside its ceiling, the supervisors'
-## queries over 200,000 seeded cases, Kafka latency); the million: python -m bench.volume --cases 1000000
+## bench: the figures (classifier, intake, 201 → department topic, each consumer group's speed, intake beside its
+## ceiling, the supervisors' queries over 200,000 seeded cases, Kafka latency, end to end at 200 complaints/s with
+## the CPU each process spends a complaint); one JSON in bench/results/; the million: python -m bench.volume --cases 1000000
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
 

@@ -1,12 +1,14 @@
 """`python -m bench`: intake throughput and the end-to-end latency (201 → department topic).
 
 Runs a real embedded process (`complaints serve all`, SQLite, event log in the database) on a
-free loopback port and drives it over HTTP; prints figures, asserts nothing. Then intake beside its
-ceiling (`bench.ceiling`: 16 connections against a bare FastAPI app, /healthz and the receipts on
-SQLite and PostgreSQL, in one run; JSON in bench/results/), the supervisors' queries over 200,000 seeded
-cases on PostgreSQL (`bench.volume`; the million: `python -m bench.volume --cases 1000000`) and, with the
-test extras, the Kafka latency and the end to end at a steady 200 complaints/s on both transports
-(`bench.steady`).
+free loopback port and drives it over HTTP; prints figures, asserts nothing. Then each consumer
+group's own speed on a backlog (`bench.drain`), intake beside its ceiling (`bench.ceiling`: 16
+connections against a bare FastAPI app, /healthz and the receipts on SQLite and PostgreSQL, in one
+run; JSON in bench/results/), the supervisors' queries over 200,000 seeded cases on PostgreSQL
+(`bench.volume`; the million: `python -m bench.volume --cases 1000000`) and, with the test extras,
+the Kafka latency and the end to end at a steady 200 complaints/s on both transports (`bench.steady`,
+with the CPU each process spends a complaint and its peak memory). The whole run is kept in
+bench/results/bench-<time>.json, and the previous run's headline lines are printed beside this one's.
 """
 
 from __future__ import annotations
@@ -159,6 +161,7 @@ def main() -> None:
     from bench.ceiling import machine
     from bench.ceiling import main as ceiling_main
     from bench.classifier import main as classifier_main
+    from bench.drain import main as drain_main
     from bench.volume import main as volume_main
 
     previous = _previous()
@@ -166,6 +169,7 @@ def main() -> None:
                               "machine": machine(), "sections": {}}
     _section(report, "classifier", classifier_main)  # both models on the held-out split, the blind set, real ones
     _section(report, "embedded", _embedded)
+    _section(report, "drain", lambda: drain_main([]))  # each consumer group alone, SQLite and PostgreSQL, ~1 min
     _section(report, "ceiling", lambda: ceiling_main([]))  # ~2.5 min: 8 targets of 2 s warm-up + 10 s each
     _section(report, "volume", lambda: volume_main([]))  # 200,000 seeded cases, ~4 min (--cases 1000000: 25)
     try:
