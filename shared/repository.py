@@ -59,8 +59,12 @@ def _snapshot(value: Any) -> Any:
     if kind is dict:
         return {key: _snapshot(item) for key, item in value.items()}
     if dataclasses.is_dataclass(value) and hasattr(value, "__dict__") and not hasattr(kind, "__slots__"):
+        fields = vars(value)
+        if kind.__dataclass_params__.frozen and all(isinstance(item, _IMMUTABLE)  # type: ignore[attr-defined]
+                                                    for item in fields.values()):
+            return value  # a frozen value of immutable parts cannot change: shared, like a str
         clone = copy.copy(value)
-        vars(clone).update({name: _snapshot(item) for name, item in vars(value).items()})
+        vars(clone).update({name: _snapshot(item) for name, item in fields.items()})
         return clone
     return copy.deepcopy(value)
 
