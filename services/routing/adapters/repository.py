@@ -198,11 +198,12 @@ class CaseRepository(Repository[Case]):
     def duplicate_candidates(self, *, category: str, town: str | None, since: datetime, until: datetime,
                              box: tuple[float, float, float, float] | None, exclude: str,
                              limit: int = 200) -> Candidates:
-        """Open cases (not replied, not closed) of `category` received in [since, until], in `town` or
+        """Open cases (not replied, not closed) of `category` received in [since, until], in `town` with an address or
         inside `box` (min lat, max lat, min lon, max lon), the newest first: what may be duplicated."""
         place: list[Any] = []
-        if town is not None:
-            place.append(col(RoutingCase.town) == town)
+        if town is not None:  # the same place by address: only cases with one can be alike (duplicates.matches)
+            place.append(and_(col(RoutingCase.town) == town, col(RoutingCase.address).is_not(None),
+                              col(RoutingCase.address) != ""))
         if box is not None:
             place.append(and_(col(RoutingCase.lat).between(box[0], box[1]),
                               col(RoutingCase.lon).between(box[2], box[3])))

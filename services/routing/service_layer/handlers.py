@@ -517,6 +517,8 @@ def _duplicates(uow: RoutingUnitOfWork, case: Case, policy: DuplicatePolicy) -> 
     if case.category is None:
         return []
     box = bounding_box(case.lat, case.lon, policy.radius_m) if case.lat is not None and case.lon is not None else None
+    if box is None and (case.town is None or not case.address):
+        return []  # no point and no address in a town: nothing to find the same place by (domain/duplicates.py)
     window = timedelta(days=policy.window_days)
     candidates = uow.cases.duplicate_candidates(category=case.category, town=case.town, box=box,
                                                 since=case.received_at - window, until=case.received_at + window,
