@@ -34,13 +34,15 @@ class AssignmentLog:
     def assigned(self, *, complaint_id: str, department: str, reply_round: int, rule: str, assigned_at: datetime,
                  accept_due: datetime) -> None:
         """A new assignment; the one still open for the case ends (moved by a transfer, or a new round)."""
-        exists = self.session.scalar(sa.select(sa.func.count()).select_from(AssignmentRow).where(
-            col(AssignmentRow.complaint_id) == complaint_id, col(AssignmentRow.department) == department,
-            col(AssignmentRow.assigned_at) == assigned_at))
-        if exists:
+        # One read: the case's open assignments and this one if it was logged before (delivered again); the
+        # database says which row is this one, as it compares the times
+        this = sa.and_(col(AssignmentRow.department) == department, col(AssignmentRow.assigned_at) == assigned_at)
+        rows = self.session.execute(select(AssignmentRow, this.label("this")).where(
+            col(AssignmentRow.complaint_id) == complaint_id, sa.or_(col(AssignmentRow.ended_at).is_(None), this))).all()
+        if any(same for _, same in rows):
             return
-        for row in self._open(complaint_id):
-            if row.assigned_at < assigned_at:
+        for row, _ in rows:
+            if row.ended_at is None and row.assigned_at < assigned_at:
                 row.ended_at, row.ended_how = assigned_at, _ENDED_BY_RULE.get(rule, "reassigned")
         self.session.add(AssignmentRow(complaint_id=complaint_id, department=department, reply_round=reply_round,
                                        rule=rule[:200], assigned_at=assigned_at, accept_due=accept_due))
