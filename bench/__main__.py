@@ -30,8 +30,6 @@ from sqlalchemy import Engine, create_engine, text
 
 from tests.processes import ServedProcess
 
-RESULTS = Path(__file__).parent / "results"
-
 SAMPLES = [
     ("合阳城街道某工地凌晨两点还在打桩，噪音太大", "合阳城街道"),
     ("小区楼下烧烤店油烟很大，熏得没法开窗", "南津街街道"),
@@ -146,25 +144,16 @@ def _embedded() -> dict[str, Any]:
     return {"intake": figures, "dispatch_s": latencies}
 
 
-def _previous() -> tuple[str, dict[str, Any]] | None:
-    for path in sorted(RESULTS.glob("bench-*.json"), reverse=True):
-        try:
-            return path.name, json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-    return None
-
-
 def main() -> None:
     """Every part in turn (about 15 minutes), then one JSON of the run (bench/results/bench-<time>.json)
     and, beside this run's headline lines, the previous run's."""
-    from bench.ceiling import machine
+    from bench.ceiling import RESULTS, machine, previous_run
     from bench.ceiling import main as ceiling_main
     from bench.classifier import main as classifier_main
     from bench.drain import main as drain_main
     from bench.volume import main as volume_main
 
-    previous = _previous()
+    previous = previous_run("bench")
     report: dict[str, Any] = {"at": datetime.now().astimezone().isoformat(timespec="seconds"),
                               "machine": machine(), "sections": {}}
     _section(report, "classifier", classifier_main)  # both models on the held-out split, the blind set, real ones

@@ -318,12 +318,11 @@ def machine() -> dict[str, Any]:
             "commit": commit}
 
 
-def previous_run() -> tuple[str, dict[str, Any]] | None:
-    files = sorted(RESULTS.glob("ceiling-*.json"))
-    if not files:
-        return None
-    with suppress(OSError, ValueError):
-        return files[-1].name, json.loads(files[-1].read_text())
+def previous_run(kind: str = "ceiling") -> tuple[str, dict[str, Any]] | None:
+    """The newest readable `bench/results/<kind>-*.json`: its file name and its figures."""
+    for path in sorted(RESULTS.glob(f"{kind}-*.json"), reverse=True):
+        with suppress(OSError, ValueError):
+            return path.name, json.loads(path.read_text())
     return None
 
 
