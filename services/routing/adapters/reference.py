@@ -22,6 +22,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -60,7 +61,7 @@ class ReferenceCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._held: tuple[str, ReferenceTables] | None = None
-        self.reads = 0  # how many times the tables were read from the database (tests, /metrics)
+        self.reads = 0  # how many times the tables were read from the database (the tests look)
 
     def tables(self, session: Session) -> ReferenceTables:
         found = session.info.get(_KEY)
@@ -80,6 +81,12 @@ class ReferenceCache:
         return tables
 
 
+def rule_of(row: Any) -> RoutingRule:
+    """A rule from its row (an ORM row of routing_rules, or a result row of its columns)."""
+    return RoutingRule(id=row.id, category=row.category, subcategory=row.subcategory, area=row.area,
+                       department=row.department, active=row.active, note=row.note, town=row.town)
+
+
 def forget(session: Session) -> None:
     """The session wrote one of the tables: read the token again before the next use."""
     session.info.pop(_KEY, None)
@@ -87,9 +94,7 @@ def forget(session: Session) -> None:
 
 def _read(session: Session) -> ReferenceTables:
     rules = tuple(
-        RoutingRule(id=r.id, category=r.category, subcategory=r.subcategory, area=r.area, department=r.department,
-                    active=r.active, note=r.note, town=r.town)
-        for r in session.execute(select(
+        rule_of(r) for r in session.execute(select(
             col(RoutingRuleRow.id), col(RoutingRuleRow.category), col(RoutingRuleRow.subcategory),
             col(RoutingRuleRow.area), col(RoutingRuleRow.department), col(RoutingRuleRow.active),
             col(RoutingRuleRow.note), col(RoutingRuleRow.town),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from services.routing.adapters.pause_tables import RoutingDispute, RoutingSuspension
-from services.routing.adapters.reference import ReferenceCache, forget
+from services.routing.adapters.reference import ReferenceCache, forget, rule_of
 from services.routing.adapters.tables import (
     RoutingAssist,
     RoutingCase,
@@ -479,11 +479,6 @@ class RuleRepository:
         return list(self.reference.tables(self.session).active_rules)
 
 
-def _rule(row: RoutingRuleRow) -> RoutingRule:
-    return RoutingRule(id=row.id, category=row.category, subcategory=row.subcategory, area=row.area,
-                       department=row.department, active=row.active, note=row.note, town=row.town)
-
-
 class RuleBookRepository(Repository[RuleBook]):
     """The rule book: every rule and the revision, taken with a row lock (one change at a time); written
     back with the rules it created or changed and the lines of its audit."""
@@ -493,7 +488,7 @@ class RuleBookRepository(Repository[RuleBook]):
         if for_update:
             query = query.with_for_update()
         head = self.session.scalars(query).one()
-        rules = [_rule(r) for r in self.session.scalars(select(RoutingRuleRow).order_by(col(RoutingRuleRow.id)))]
+        rules = [rule_of(r) for r in self.session.scalars(select(RoutingRuleRow).order_by(col(RoutingRuleRow.id)))]
         return self._hold("book", RuleBook(rules, head.revision), new=False)
 
     def next_id(self) -> int:
