@@ -48,7 +48,7 @@ class CaseRepository(Repository[SlaCase]):
         self._clock = clock  # a written case's updated_at
         # The rows a `get` read, by (table, key): a write sets what changed on them, with no query and no
         # merge (the session keeps loaded rows only weakly, so a merge would read each one again).
-        self._rows: dict[tuple[type, tuple[Any, ...]], Any] = {}
+        self._rows: dict[tuple[type, tuple[Any, ...]], Any] = {}  # by _key
 
     def forget(self) -> None:
         super().forget()
@@ -69,9 +69,7 @@ class CaseRepository(Repository[SlaCase]):
                                       .execution_options(populate_existing=True)).all()
         rounds = self.session.scalars(select(ReplyRoundRow).where(col(ReplyRoundRow.complaint_id) == complaint_id)
                                       .execution_options(populate_existing=True)).all()
-        self._rows[(CaseRow, (complaint_id,))] = row
-        self._rows.update({(ClockRow, (complaint_id, c.clock)): c for c in clocks})
-        self._rows.update({(ReplyRoundRow, (complaint_id, r.reply_round)): r for r in rounds})
+        self._rows.update({_key(type(r), vars(r)): r for r in (row, *clocks, *rounds)})
         case = SlaCase(
             complaint_id=row.complaint_id, tracking_code=row.tracking_code, status=CaseStatus(row.status),
             department=row.department, category=row.category, subcategory=row.subcategory, town=row.town,
@@ -107,7 +105,7 @@ class CaseRepository(Repository[SlaCase]):
         return list(self.session.scalars(query).all())
 
     def _write(self, case: SlaCase, before: SlaCase | None) -> None:
-        self._put(CaseRow, (case.complaint_id,), dict(
+        self._put(CaseRow, dict(
             complaint_id=case.complaint_id, tracking_code=case.tracking_code, status=case.status.value,
             department=case.department, category=case.category, subcategory=case.subcategory, town=case.town,
             channel=case.channel, urgent=case.urgent, received_at=case.received_at, assigned_at=case.assigned_at,
@@ -121,7 +119,7 @@ class CaseRepository(Repository[SlaCase]):
                           case.status.value)
         for clock in case.clocks.values():
             if before is None or before.clocks.get(clock.name) != clock:
-                self._put(ClockRow, (case.complaint_id, clock.name.value), dict(
+                self._put(ClockRow, dict(
                     complaint_id=case.complaint_id, clock=clock.name.value, cycle=clock.cycle,
                     last_level=clock.last_level.value, start=clock.start, due=clock.due, stopped_at=clock.stopped_at,
                 ), new=before is None or clock.name not in before.clocks)
@@ -129,7 +127,7 @@ class CaseRepository(Repository[SlaCase]):
         for r in case.rounds.values():
             was = before.rounds.get(r.number) if before is not None else None
             if was is None or was != r or _round_inputs(before, was) != _round_inputs(case, r):  # type: ignore[arg-type]
-                self._put(ReplyRoundRow, (case.complaint_id, r.number), dict(
+                self._put(ReplyRoundRow, dict(
                     complaint_id=case.complaint_id, reply_round=r.number, department=r.department,
                     reply_due=r.reply_due, replied_at=r.replied_at, **_round_inputs(case, r),
                 ), new=was is None)
@@ -152,21 +150,26 @@ class CaseRepository(Repository[SlaCase]):
         self.session.execute(sa.update(RatingRow).where(col(RatingRow.complaint_id) == case.complaint_id)
                              .values(department=department, **inputs))
 
-    def _put(self, table: type[CaseRow | ClockRow | ReplyRoundRow], key: tuple[Any, ...], values: dict[str, Any], *,
-             new: bool) -> None:
+    def _put(self, table: type[CaseRow | ClockRow | ReplyRoundRow], values: dict[str, Any], *, new: bool) -> None:
         """Insert a new row, or set the columns that changed on the one `get` read (merged when it did not)."""
-        row = None if new else self._rows.get((table, key))
+        key = _key(table, values)
+        row = None if new else self._rows.get(key)
         if row is None:
             row = table(**values)
             if new:
                 self.session.add(row)
             else:
                 row = self.session.merge(row)
-            self._rows[(table, key)] = row
+            self._rows[key] = row
             return
         for name, value in values.items():
             if getattr(row, name) != value:
                 setattr(row, name, value)
+
+
+def _key(table: type, values: dict[str, Any]) -> tuple[type, tuple[Any, ...]]:
+    """A row's place among the rows a repository holds: its table and primary key."""
+    return table, tuple(values[column.name] for column in table.__table__.primary_key)  # type: ignore[attr-defined]
 
 
 def _place(case: SlaCase | None) -> tuple[Any, ...] | None:
