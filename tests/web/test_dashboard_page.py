@@ -576,6 +576,11 @@ def test_the_dashboard_counts_the_consultations_closed_on_the_spot(desktop: Tab,
     panel.scroll_into_view_if_needed()
     fits = panel.evaluate("el => el.scrollWidth <= el.parentElement.clientWidth")
     assert fits, "the panel is wider than the page's column"
+    edge = panel.locator(".el-tabs__content").bounding_box()
+    assert edge is not None
+    for seen in (table.get_by_role("columnheader", name="占比"), panel.get_by_role("tab", name="按渠道")):
+        box = seen.bounding_box()  # in sight, not scrolled out of the table or the tab bar
+        assert box is not None and box["x"] + box["width"] <= edge["x"] + edge["width"] + 1, (seen, box, edge)
     desktop.shot("staff-dashboard-consultations-phone", full_page=False)
     page.set_viewport_size(DESKTOP)
     assert desktop.console_errors == []
