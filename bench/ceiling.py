@@ -19,6 +19,10 @@ previous run's figures. After each POST run it counts the complaints and their `
 events in the database: every 201 the generator received must be there.
 
 The aims (issue 12): ≥ 50% of the ceiling, p99 < 100 ms at 16 connections, no errors.
+
+`--profile` also records each server process with py-spy while it is driven (`bench/profile.py`) and prints
+where its CPU went: by library, and by our own functions with what they called (raw samples in
+var/profiles/, the summary in the JSON). What limits intake is read there, not guessed.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+from bench import profile as profiler
 from bench.__main__ import SAMPLES
 from shared.contracts.events import ComplaintReceivedV1
 from shared.db import make_engine
@@ -268,11 +273,20 @@ def check_stored(server: Server, acknowledged: int, *, routed: bool) -> dict[str
 
 
 def measure(target: Target, pg: Postgres | None, *, connections: int, duration: float,
-            warmup: float) -> dict[str, Any]:
+            warmup: float, profile: Path | None = None) -> dict[str, Any]:
     starter: Callable[[], Any] = (lambda: bare_server(target)) if target.serve is None else \
         (lambda: app_server(target, pg))
     with starter() as server:
+        raw = profile / f"{target.key}.raw" if profile else None
+        recording = profiler.start(server.pid, warmup + duration, raw) if raw else None
         figures = drive(target, server, connections=connections, duration=duration, warmup=warmup)
+        if raw and recording is not None:
+            found = profiler.finish(recording, raw)
+            figures["profile"] = found if isinstance(found, str) else {
+                "file": str(raw), "samples": found.samples, "areas": dict(found.areas[:12]),
+                "ours": dict(found.ours[:12])}
+            print(f"  {target.label.strip()} (process {server.pid}, the first one):")
+            print("\n".join([f"    {found}"] if isinstance(found, str) else found.lines()))
         if target.writes:
             figures["stored"] = check_stored(server, figures["acknowledged_total"], routed=target.serve == "all")
             figures["group_commit"] = group_commit_figures(server)
@@ -390,7 +404,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="run only these targets (the ceiling always runs)")
     parser.add_argument("--note", default="", help="a word on what this run is (kept in the JSON)")
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
+    parser.add_argument("--profile", action="store_true",
+                        help="record each server with py-spy while driven; print where its CPU went")
     args = parser.parse_args(argv)
+    profile = Path("var") / "profiles" / datetime.now().strftime("%Y%m%d-%H%M%S") if args.profile else None
 
     targets = [t for t in TARGETS if not args.only or t.key == "bare" or t.key in args.only]
     pg: Postgres | None = None
@@ -411,7 +428,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for _ in range(args.rounds):
             for target in targets:
                 rounds[target.key].append(measure(target, pg, connections=args.connections, duration=args.duration,
-                                                  warmup=args.warmup))
+                                                  warmup=args.warmup, profile=profile))
     finally:
         if pg is not None:
             pg.stop()
