@@ -24,10 +24,19 @@ class WorkingCalendar:
         # overrides: date -> True (a working day) / False (a day off)
         self._overrides = dict(overrides or {})
         self._warned_years: set[int] = set()
+        # What the package said of each day asked about (it validates and looks up every call; every
+        # deadline asks it about a dozen days): the same answer for the life of this calendar
+        self._known: dict[date, bool] = {}
 
     def is_working_day(self, day: date) -> bool:
         if day in self._overrides:
             return self._overrides[day]
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._official(day)
+        return known
+
+    def _official(self, day: date) -> bool:
         try:
             return bool(chinese_calendar.is_workday(day))
         except NotImplementedError:

@@ -193,7 +193,8 @@ def _watch(session_factory: sessionmaker[Session]) -> None:
     def _before_statement(state: ORMExecuteState) -> None:
         uow = state.session.info.get("uow")
         if uow is not None:
-            uow._write_inserts(state.session.connection())
+            if uow._inserts:  # (asking the session for its connection costs, on every statement)
+                uow._write_inserts(state.session.connection())
             if not state.is_select:
                 uow._wrote = True
 

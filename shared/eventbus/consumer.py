@@ -16,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
 from shared import logging as ctx
 from shared import metrics
 from shared.contracts.envelope import CloudEvent
@@ -54,13 +57,32 @@ class RetryPolicy:
 def handle_once(uow: SqlUnitOfWork, group: str, event: CloudEvent, apply: Callable[[], None],
                 now: datetime) -> bool:
     """Apply an event once per group. Returns False when it had been applied before."""
-    if uow.session.get(InboxRecord, (group, event.id)) is not None:
+    if not _claim(uow, group, event.id, now):
         return False
-    uow.session.add(InboxRecord(group_id=group, event_id=event.id, processed_at=now))
     apply()
     if not uow.committed:  # the handler had nothing to change: still remember the event
         uow.commit()
     return True
+
+
+_INBOX: sa.Table = InboxRecord.__table__  # type: ignore[attr-defined]
+# built once; RETURNING says whether the row was written (psycopg gives no rowcount here)
+_CLAIMS = {"sqlite": sqlite.insert(_INBOX).on_conflict_do_nothing().returning(_INBOX.c.event_id),
+           "postgresql": postgresql.insert(_INBOX).on_conflict_do_nothing().returning(_INBOX.c.event_id)}
+
+
+def _claim(uow: SqlUnitOfWork, group: str, event_id: str, now: datetime) -> bool:
+    """The event's inbox row, written now in the handler's transaction unless it is there already (then
+    False): one statement. (On PostgreSQL a second transaction with the same event waits for the first
+    and then finds its row.)"""
+    statement = _CLAIMS.get(uow.session.get_bind().dialect.name)
+    if statement is None:
+        if uow.session.get(InboxRecord, (group, event_id)) is not None:
+            return False
+        uow.session.add(InboxRecord(group_id=group, event_id=event_id, processed_at=now))
+        return True
+    written = uow.session.execute(statement, {"group_id": group, "event_id": event_id, "processed_at": now})
+    return written.first() is not None
 
 
 def deliver(event: CloudEvent, topic: str, spec: ConsumerSpec, policy: RetryPolicy,

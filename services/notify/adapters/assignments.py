@@ -8,11 +8,13 @@ a redelivered event changes nothing (the unique key of an assignment; updates on
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from services.notify.adapters.core import expire_held
 from services.notify.adapters.tables import AssignmentRow, CaseRow, ReplyRoundRow
 from services.notify.domain.assessment import AssignmentSpan, RepliedRound
 from services.notify.domain.clocks import NOT_COUNTED
@@ -23,6 +25,28 @@ _ENDED_BY_RULE = {"transfer": "transferred", "dispute": "disputed"}
 DISPUTING = "disputing"  # an open dispute: not judged for timely signing until it is decided
 
 
+_T: sa.Table = AssignmentRow.__table__  # type: ignore[attr-defined]
+_OPEN = sa.and_(_T.c.complaint_id == sa.bindparam("c"), _T.c.ended_at.is_(None))
+_THIS = sa.and_(_T.c.department == sa.bindparam("d"), _T.c.assigned_at == sa.bindparam("at"))
+# Core statements built once (every lifecycle event writes the log): the case's open assignments and this one
+# if it was logged before (delivered again), the database saying which row is this one, as it compares the times
+_ASSIGNED_READ = sa.select(_T.c.id, _T.c.assigned_at, _T.c.ended_at, _THIS.label("this")).where(
+    _T.c.complaint_id == sa.bindparam("c"), sa.or_(_T.c.ended_at.is_(None), _THIS))
+_END_ONE = sa.update(_T).where(_T.c.id == sa.bindparam("k_id")).values(
+    ended_at=sa.bindparam("at"), ended_how=sa.bindparam("how", type_=_T.c.ended_how.type))
+_INSERT = sa.insert(_T)
+# Each change of the open assignments is one UPDATE with the condition the rows must meet
+_ACCEPTED = sa.update(_T).where(_OPEN, _T.c.department == sa.bindparam("d"), _T.c.accepted_at.is_(None),
+                                _T.c.assigned_at <= sa.bindparam("at")).values(accepted_at=sa.bindparam("at"))
+_DISPUTED = sa.update(_T).where(_OPEN, _T.c.department == sa.bindparam("d"), _T.c.accepted_at.is_(None)).values(
+    ended_how=DISPUTING)
+_UPHELD = sa.update(_T).where(_OPEN, _T.c.department == sa.bindparam("d"), _T.c.ended_how == DISPUTING).values(
+    ended_how=None, accept_due=sa.func.coalesce(sa.bindparam("due", type_=_T.c.accept_due.type), _T.c.accept_due))
+_ENDED = sa.update(_T).where(_OPEN, _T.c.assigned_at <= sa.bindparam("at")).values(
+    ended_at=sa.bindparam("at"), ended_how=sa.bindparam("how", type_=_T.c.ended_how.type))
+_ENDED_BY = _ENDED.where(_T.c.department == sa.bindparam("d"))
+
+
 class AssignmentLog:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -31,45 +55,42 @@ class AssignmentLog:
         return list(self.session.scalars(select(AssignmentRow).where(col(AssignmentRow.complaint_id) == complaint_id,
                                                                      col(AssignmentRow.ended_at).is_(None))))
 
+    def _change(self, statement: sa.Update, complaint_id: str, **params: Any) -> None:
+        self.session.execute(statement, {"c": complaint_id, **params})
+        expire_held(self.session, AssignmentRow, lambda row: row.get("complaint_id") == complaint_id)
+
     def assigned(self, *, complaint_id: str, department: str, reply_round: int, rule: str, assigned_at: datetime,
                  accept_due: datetime) -> None:
         """A new assignment; the one still open for the case ends (moved by a transfer, or a new round)."""
-        # One read: the case's open assignments and this one if it was logged before (delivered again); the
-        # database says which row is this one, as it compares the times
-        this = sa.and_(col(AssignmentRow.department) == department, col(AssignmentRow.assigned_at) == assigned_at)
-        rows = self.session.execute(select(AssignmentRow, this.label("this")).where(
-            col(AssignmentRow.complaint_id) == complaint_id, sa.or_(col(AssignmentRow.ended_at).is_(None), this))).all()
-        if any(same for _, same in rows):
+        rows = self.session.execute(_ASSIGNED_READ, {"c": complaint_id, "d": department, "at": assigned_at}).all()
+        if any(row.this for row in rows):
             return
-        for row, _ in rows:
+        for row in rows:
             if row.ended_at is None and row.assigned_at < assigned_at:
-                row.ended_at, row.ended_how = assigned_at, _ENDED_BY_RULE.get(rule, "reassigned")
-        self.session.add(AssignmentRow(complaint_id=complaint_id, department=department, reply_round=reply_round,
-                                       rule=rule[:200], assigned_at=assigned_at, accept_due=accept_due))
+                self._change(_END_ONE, complaint_id, k_id=row.id, at=assigned_at,
+                             how=_ENDED_BY_RULE.get(rule, "reassigned"))
+        self.session.execute(_INSERT, {
+            "complaint_id": complaint_id, "department": department, "reply_round": reply_round, "rule": rule[:200],
+            "assigned_at": assigned_at, "accept_due": accept_due, "accepted_at": None, "ended_at": None,
+            "ended_how": None})
 
     def accepted(self, *, complaint_id: str, department: str, at: datetime) -> None:
-        for row in self._open(complaint_id):
-            if row.department == department and row.accepted_at is None and row.assigned_at <= at:
-                row.accepted_at = at
+        self._change(_ACCEPTED, complaint_id, d=department, at=at)
 
     def disputed(self, *, complaint_id: str, department: str) -> None:
         """派单异议: the assignment waits for a supervisor; it is not judged for signing meanwhile."""
-        for row in self._open(complaint_id):
-            if row.department == department and row.accepted_at is None:
-                row.ended_how = DISPUTING
+        self._change(_DISPUTED, complaint_id, d=department)
 
     def dispute_upheld(self, *, complaint_id: str, department: str, accept_due: datetime | None) -> None:
         """维持: the assignment is judged again, against its accept deadline moved by the paused time."""
-        for row in self._open(complaint_id):
-            if row.department == department and row.ended_how == DISPUTING:
-                row.ended_how = None
-                row.accept_due = accept_due or row.accept_due
+        self._change(_UPHELD, complaint_id, d=department, due=accept_due)
 
     def ended(self, *, complaint_id: str, how: str, at: datetime, department: str | None = None) -> None:
         """The department's part ends: returned (退单), replied, merged (并单)."""
-        for row in self._open(complaint_id):
-            if (department is None or row.department == department) and row.assigned_at <= at:
-                row.ended_at, row.ended_how = at, how
+        if department is None:
+            self._change(_ENDED, complaint_id, how=how, at=at)
+        else:
+            self._change(_ENDED_BY, complaint_id, how=how, at=at, d=department)
 
     # --- what the assessment reads ---
 

@@ -5,12 +5,23 @@ assignment log: a redelivered event changes nothing)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from services.notify.adapters.core import expire_held
 from services.notify.adapters.tables import AssistRow
+
+_T: sa.Table = AssistRow.__table__  # type: ignore[attr-defined]
+# The pending assists of a case that a lifecycle event ends: one UPDATE each (Core, built once), with the
+# condition the rows must meet (most cases have none: nothing is read)
+_PENDING = sa.and_(_T.c.complaint_id == sa.bindparam("c"), _T.c.replied_at.is_(None), _T.c.closed_at.is_(None),
+                   _T.c.requested_at <= sa.bindparam("at"))
+_REPLIED = sa.update(_T).where(_PENDING, _T.c.department == sa.bindparam("d")).values(replied_at=sa.bindparam("at"))
+_CLOSED = sa.update(_T).where(_PENDING).values(closed_at=sa.bindparam("at"))
+_CLOSED_FOR = _CLOSED.where(_T.c.department == sa.bindparam("d"))
 
 
 class AssistLog:
@@ -26,22 +37,20 @@ class AssistLog:
                                    tracking_code=tracking_code, lead_department=lead_department, due=due))
         return True
 
-    def _pending(self, complaint_id: str) -> list[AssistRow]:
-        return list(self.session.scalars(select(AssistRow).where(
-            col(AssistRow.complaint_id) == complaint_id, col(AssistRow.replied_at).is_(None),
-            col(AssistRow.closed_at).is_(None))))
+    def _change(self, statement: sa.Update, complaint_id: str, **params: Any) -> None:
+        self.session.execute(statement, {"c": complaint_id, **params})
+        expire_held(self.session, AssistRow, lambda row: row.get("complaint_id") == complaint_id)
 
     def replied(self, *, complaint_id: str, department: str, at: datetime) -> None:
-        for row in self._pending(complaint_id):
-            if row.department == department and row.requested_at <= at:
-                row.replied_at = at
+        self._change(_REPLIED, complaint_id, d=department, at=at)
 
     def closed(self, *, complaint_id: str, at: datetime, department: str | None = None) -> None:
         """No longer needed: the lead replied, returned or merged the case (or the assisting department
         became the lead, `department`)."""
-        for row in self._pending(complaint_id):
-            if (department is None or row.department == department) and row.requested_at <= at:
-                row.closed_at = at
+        if department is None:
+            self._change(_CLOSED, complaint_id, at=at)
+        else:
+            self._change(_CLOSED_FOR, complaint_id, at=at, d=department)
 
     def overdue_unreminded(self, now: datetime, *, limit: int = 500) -> list[AssistRow]:
         """Pending assists past their deadline that have not been reminded, locked for this sweep."""

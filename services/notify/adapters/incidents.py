@@ -38,6 +38,9 @@ class IncidentRow(SQLModel, table=True):
 
 
 INCIDENT_TABLES = [IncidentRow.__table__]  # type: ignore[attr-defined]
+_TABLE: sa.Table = IncidentRow.__table__  # type: ignore[attr-defined]
+_READ = sa.select(_TABLE).where(_TABLE.c.complaint_id == sa.bindparam("k"))
+_READ_LOCKED = _READ.with_for_update()
 _FIELDS = ("tracking_code", "department", "town", "declared_at", "declared_by", "auto", "reason", "cycle",
            "responded_at", "response", "warned_at", "escalated_at", "cleared_at")
 
@@ -49,12 +52,12 @@ class IncidentClocks:
         self.session = session
 
     def get(self, complaint_id: str, *, for_update: bool = False) -> IncidentClock | None:
-        query = select(IncidentRow).where(col(IncidentRow.complaint_id) == complaint_id)
-        row = self.session.scalars(query.with_for_update() if for_update else query).one_or_none()
+        """(Every assignment and signing asks, and few cases have one: a Core statement built once.)"""
+        row = self.session.execute(_READ_LOCKED if for_update else _READ, {"k": complaint_id}).mappings().one_or_none()
         if row is None:
             return None
-        return IncidentClock(complaint_id, **{name: getattr(row, name) for name in _FIELDS},
-                             status=IncidentStatus(row.status))
+        return IncidentClock(complaint_id, **{name: row[name] for name in _FIELDS},
+                             status=IncidentStatus(row["status"]))
 
     def save(self, clock: IncidentClock) -> None:
         values = {name: getattr(clock, name) for name in _FIELDS} | {"status": clock.status.value}

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col, delete, select
 
+from services.notify.adapters.core import expire_held
 from services.notify.adapters.hotspot_index import pairable, refresh_pairs
 from services.notify.adapters.tables import (
     AlertRow,
@@ -46,41 +47,52 @@ class CaseRepository(Repository[SlaCase]):
     def __init__(self, session: Session, track: Track, *, clock: Clock) -> None:
         super().__init__(session, track)
         self._clock = clock  # a written case's updated_at
-        # The rows a `get` read, by (table, key): a write sets what changed on them, with no query and no
-        # merge (the session keeps loaded rows only weakly, so a merge would read each one again).
-        self._rows: dict[tuple[type, tuple[Any, ...]], Any] = {}  # by _key
+        # The rows a `get` read (or a write wrote), by (table, key), as column -> value: a write updates only
+        # the columns that changed, with no query (Core statements: no ORM objects on this hot path).
+        self._rows: dict[tuple[sa.Table, tuple[Any, ...]], dict[str, Any]] = {}  # by _key
+        self._new: dict[sa.Table, list[dict[str, Any]]] = {}  # rows to insert, by table, in order
 
     def forget(self) -> None:
         super().forget()
         self._rows.clear()
+        self._new.clear()
 
     def get(self, complaint_id: str, *, for_update: bool = False) -> SlaCase | None:
         """`for_update`: concurrent sweepers wait for each other and see what the other sent."""
         held = self.held(complaint_id)
         if held is not None and not for_update:
             return held
-        query = select(CaseRow).where(col(CaseRow.complaint_id) == complaint_id)
+        # Core statements built once (no ORM objects: the rows are kept as dicts for the write); without a
+        # lock, the case's row, clocks and rounds in one statement
+        key = {"k_complaint_id": complaint_id}
         if for_update:
-            query = query.with_for_update()
-        row = self.session.scalars(query.execution_options(populate_existing=True)).one_or_none()
-        if row is None:
-            return None
-        clocks = self.session.scalars(select(ClockRow).where(col(ClockRow.complaint_id) == complaint_id)
-                                      .execution_options(populate_existing=True)).all()
-        rounds = self.session.scalars(select(ReplyRoundRow).where(col(ReplyRoundRow.complaint_id) == complaint_id)
-                                      .execution_options(populate_existing=True)).all()
-        self._rows.update({_key(type(r), vars(r)): r for r in (row, *clocks, *rounds)})
+            found = self.session.execute(_CASE_LOCKED, key).mappings().one_or_none()
+            if found is None:
+                return None
+            row = dict(found)
+            clocks = [dict(c) for c in self.session.execute(_CLOCKS_READ, key).mappings()]
+            rounds = [dict(r) for r in self.session.execute(_ROUNDS_READ, key).mappings()]
+        else:
+            parts: tuple[list[dict[str, Any]], ...] = ([], [], [])
+            for read in self.session.execute(_CASE_WHOLE, key).mappings():
+                part = read["part"]
+                parts[part].append({name: read[name] for name in _COLUMN_NAMES[part]})
+            if not parts[0]:
+                return None
+            (row,), clocks, rounds = parts
+        for table, values in ((_CASES, row), *((_CLOCKS, c) for c in clocks), *((_ROUNDS, r) for r in rounds)):
+            self._rows[_key(table, values)] = values
         case = SlaCase(
-            complaint_id=row.complaint_id, tracking_code=row.tracking_code, status=CaseStatus(row.status),
-            department=row.department, category=row.category, subcategory=row.subcategory, town=row.town,
-            channel=row.channel, urgent=row.urgent, received_at=row.received_at, assigned_at=row.assigned_at,
-            last_assigned_at=row.last_assigned_at, accepted_at=row.accepted_at, replied_at=row.replied_at,
-            reply_round=row.reply_round, lat=row.lat, lon=row.lon, paused_since=row.paused_since,
-            pause_kind=row.pause_kind,
-            clocks={ClockName(c.clock): ClockState(ClockName(c.clock), c.start, c.due, c.cycle, Level(c.last_level),
-                                                   c.stopped_at)
+            complaint_id=row["complaint_id"], tracking_code=row["tracking_code"], status=CaseStatus(row["status"]),
+            department=row["department"], category=row["category"], subcategory=row["subcategory"], town=row["town"],
+            channel=row["channel"], urgent=row["urgent"], received_at=row["received_at"],
+            assigned_at=row["assigned_at"], last_assigned_at=row["last_assigned_at"], accepted_at=row["accepted_at"],
+            replied_at=row["replied_at"], reply_round=row["reply_round"], lat=row["lat"], lon=row["lon"],
+            paused_since=row["paused_since"], pause_kind=row["pause_kind"],
+            clocks={ClockName(c["clock"]): ClockState(ClockName(c["clock"]), c["start"], c["due"], c["cycle"],
+                                                      Level(c["last_level"]), c["stopped_at"])
                     for c in clocks},
-            rounds={r.reply_round: ReplyRound(r.reply_round, r.department, r.reply_due, r.replied_at)
+            rounds={r["reply_round"]: ReplyRound(r["reply_round"], r["department"], r["reply_due"], r["replied_at"])
                     for r in rounds},
         )
         return self._hold(complaint_id, case, new=False)
@@ -105,7 +117,7 @@ class CaseRepository(Repository[SlaCase]):
         return list(self.session.scalars(query).all())
 
     def _write(self, case: SlaCase, before: SlaCase | None) -> None:
-        self._put(CaseRow, dict(
+        self._put(_CASES, dict(
             complaint_id=case.complaint_id, tracking_code=case.tracking_code, status=case.status.value,
             department=case.department, category=case.category, subcategory=case.subcategory, town=case.town,
             channel=case.channel, urgent=case.urgent, received_at=case.received_at, assigned_at=case.assigned_at,
@@ -115,11 +127,12 @@ class CaseRepository(Repository[SlaCase]):
             **_case_inputs(case),
         ), new=before is None)
         if _place(case) != _place(before):  # the problem list's pairs of cases near each other (notify_0017)
+            self._insert_new()  # the case's row first
             refresh_pairs(self.session, case.complaint_id, case.category, case.lat, case.lon, case.received_at,
                           case.status.value)
         for clock in case.clocks.values():
             if before is None or before.clocks.get(clock.name) != clock:
-                self._put(ClockRow, dict(
+                self._put(_CLOCKS, dict(
                     complaint_id=case.complaint_id, clock=clock.name.value, cycle=clock.cycle,
                     last_level=clock.last_level.value, start=clock.start, due=clock.due, stopped_at=clock.stopped_at,
                 ), new=before is None or clock.name not in before.clocks)
@@ -127,10 +140,11 @@ class CaseRepository(Repository[SlaCase]):
         for r in case.rounds.values():
             was = before.rounds.get(r.number) if before is not None else None
             if was is None or was != r or _round_inputs(before, was) != _round_inputs(case, r):  # type: ignore[arg-type]
-                self._put(ReplyRoundRow, dict(
+                self._put(_ROUNDS, dict(
                     complaint_id=case.complaint_id, reply_round=r.number, department=r.department,
                     reply_due=r.reply_due, replied_at=r.replied_at, **_round_inputs(case, r),
                 ), new=was is None)
+        self._insert_new()
         if before is None or _rating_inputs(before) != _rating_inputs(case):
             self._copy_to_ratings(case)
         for alert in case.new_alerts:
@@ -145,31 +159,112 @@ class CaseRepository(Repository[SlaCase]):
         """The ratings of this case's rounds carry what the satisfaction rate groups and counts them by."""
         inputs = _rating_inputs(case)
         departments = inputs.pop("departments")
-        department: Any = sa.case(*((col(RatingRow.reply_round) == n, d) for n, d in departments),
-                                  else_=case.department) if departments else case.department
-        self.session.execute(sa.update(RatingRow).where(col(RatingRow.complaint_id) == case.complaint_id)
-                             .values(department=department, **inputs))
+        params = inputs | {"k_complaint_id": case.complaint_id, "d_else": case.department}
+        for i, (number, department) in enumerate(departments):
+            params[f"r{i}"], params[f"d{i}"] = number, department
+        self.session.execute(_ratings_copy(len(departments)), params)
+        expire_held(self.session, RatingRow, lambda row: row.get("complaint_id") == case.complaint_id)
 
-    def _put(self, table: type[CaseRow | ClockRow | ReplyRoundRow], values: dict[str, Any], *, new: bool) -> None:
-        """Insert a new row, or set the columns that changed on the one `get` read (merged when it did not)."""
+    def _insert_new(self) -> None:
+        """The new rows `_put` was given, one statement per table (the case's first: others may refer to it)."""
+        new, self._new = self._new, {}
+        for table, rows in new.items():
+            self.session.execute(_INSERTS[table], rows)
+
+    def _put(self, table: sa.Table, values: dict[str, Any], *, new: bool) -> None:
+        """Insert a new row, or update the columns that changed on the one `get` read (all of them, or an
+        insert when it is not there, for a row this unit of work has not read)."""
         key = _key(table, values)
-        row = None if new else self._rows.get(key)
-        if row is None:
-            row = table(**values)
-            if new:
-                self.session.add(row)
-            else:
-                row = self.session.merge(row)
-            self._rows[key] = row
-            return
-        for name, value in values.items():
-            if getattr(row, name) != value:
-                setattr(row, name, value)
+        was = None if new else self._rows.get(key)
+        keys = {f"k_{name}": value for name, value in zip(_PRIMARY_KEYS[table], key[1], strict=True)}
+        if new:
+            self._new.setdefault(table, []).append(values)  # written together (`_insert_new`)
+        elif was is None:
+            if self.session.execute(_UPDATES[table], values | keys).rowcount == 0:  # type: ignore[attr-defined]
+                self.session.execute(_INSERTS[table], values)
+        else:
+            changed = {name: value for name, value in values.items() if was.get(name, _MISSING) != value}
+            if not changed:
+                return
+            self.session.execute(_UPDATES[table], changed | keys)
+        self._rows[key] = dict(values)
+        if not new:  # an ORM object of the row another reader put in this session: read again when used
+            expire_held(self.session, _MAPPED[table],
+                        lambda row: tuple(row.get(name) for name in _PRIMARY_KEYS[table]) == key[1])
 
 
-def _key(table: type, values: dict[str, Any]) -> tuple[type, tuple[Any, ...]]:
+_MISSING = object()
+_CASES: sa.Table = CaseRow.__table__  # type: ignore[attr-defined]
+_CLOCKS: sa.Table = ClockRow.__table__  # type: ignore[attr-defined]
+_ROUNDS: sa.Table = ReplyRoundRow.__table__  # type: ignore[attr-defined]
+_RATINGS: sa.Table = RatingRow.__table__  # type: ignore[attr-defined]
+_MAPPED: dict[sa.Table, type] = {_CASES: CaseRow, _CLOCKS: ClockRow, _ROUNDS: ReplyRoundRow}
+_PRIMARY_KEYS = {table: tuple(c.name for c in table.primary_key) for table in _MAPPED}
+
+
+def _by_key(table: sa.Table) -> sa.ColumnElement[bool]:
+    """WHERE the primary key is the parameters k_<column> (never a column's own name: those are SET)."""
+    return sa.and_(*(column == sa.bindparam(f"k_{column.name}") for column in table.primary_key))
+
+
+# Built once: SQLAlchemy then finds each compiled form in its cache (an UPDATE's per set of columns changed).
+_CASE_READ = sa.select(_CASES).where(_CASES.c.complaint_id == sa.bindparam("k_complaint_id"))
+_CASE_LOCKED = _CASE_READ.with_for_update()
+_CLOCKS_READ = sa.select(_CLOCKS).where(_CLOCKS.c.complaint_id == sa.bindparam("k_complaint_id"))
+_ROUNDS_READ = sa.select(_ROUNDS).where(_ROUNDS.c.complaint_id == sa.bindparam("k_complaint_id"))
+_INSERTS = {table: sa.insert(table) for table in _MAPPED}
+_COLUMN_NAMES = tuple(tuple(c.name for c in table.columns) for table in (_CASES, _CLOCKS, _ROUNDS))
+
+
+def _whole_case() -> sa.CompoundSelect:
+    """The case's row, its clocks and its rounds: one SELECT of each, UNION ALL, each row with its `part`
+    (0 the case, 1 a clock, 2 a round) and every column of the three tables (NULL cast to the column's type
+    where not its own: PostgreSQL matches the SELECTs' types, and the results are read with the first's)."""
+    columns: dict[str, Any] = {}
+    for table in (_CASES, _CLOCKS, _ROUNDS):
+        for column in table.columns:
+            columns.setdefault(column.name, column.type)
+    return sa.union_all(*(
+        sa.select(sa.literal_column(str(part), sa.Integer).label("part"),
+                  *(table.c[name] if name in table.c else sa.cast(sa.null(), kind).label(name)
+                    for name, kind in columns.items()))
+        .where(table.c.complaint_id == sa.bindparam("k_complaint_id"))
+        for part, table in enumerate((_CASES, _CLOCKS, _ROUNDS))))
+
+
+_CASE_WHOLE = _whole_case()
+_NAMES: sa.Table = DepartmentNameRow.__table__  # type: ignore[attr-defined]
+_NAMES_ROWS = sa.select(_NAMES.c.code, _NAMES.c.name, _NAMES.c.active, _NAMES.c.kind)
+_NAMES_READ = _NAMES_ROWS.where(_NAMES.c.code.in_(sa.bindparam("codes", expanding=True)))
+_NAMES_READS = (_NAMES_ROWS.where(_NAMES.c.code == sa.bindparam("c0")),
+                _NAMES_ROWS.where(sa.or_(_NAMES.c.code == sa.bindparam("c0"), _NAMES.c.code == sa.bindparam("c1"))))
+_UPDATES = {table: sa.update(table).where(_by_key(table)) for table in _MAPPED}
+_RATINGS_COPIES: dict[int, sa.Update] = {}
+
+
+def _ratings_copy(rounds: int) -> sa.Update:
+    """UPDATE notify_ratings of a case: its inputs, and the department of each round that has one (parameters
+    r<i>, d<i>), else d_else; one statement per number of such rounds."""
+    statement = _RATINGS_COPIES.get(rounds)
+    if statement is None:
+        r = _RATINGS.c
+        department: Any = sa.bindparam("d_else", type_=r.department.type)
+        if rounds:
+            department = sa.case(*((r.reply_round == sa.bindparam(f"r{i}", type_=r.reply_round.type),
+                                    sa.bindparam(f"d{i}", type_=r.department.type)) for i in range(rounds)),
+                                 else_=department)
+        statement = _RATINGS_COPIES[rounds] = (
+            sa.update(_RATINGS).where(r.complaint_id == sa.bindparam("k_complaint_id")).values(
+                department=department, counted=sa.bindparam("counted", type_=r.counted.type),
+                category=sa.bindparam("category", type_=r.category.type),
+                town=sa.bindparam("town", type_=r.town.type), channel=sa.bindparam("channel", type_=r.channel.type),
+                case_tracking_code=sa.bindparam("case_tracking_code", type_=r.case_tracking_code.type)))
+    return statement
+
+
+def _key(table: sa.Table, values: dict[str, Any]) -> tuple[sa.Table, tuple[Any, ...]]:
     """A row's place among the rows a repository holds: its table and primary key."""
-    return table, tuple(values[column.name] for column in table.__table__.primary_key)  # type: ignore[attr-defined]
+    return table, tuple(values[name] for name in _PRIMARY_KEYS[table])
 
 
 def _place(case: SlaCase | None) -> tuple[Any, ...] | None:
@@ -256,6 +351,21 @@ class DepartmentRepository(Repository[DepartmentDirectory]):
             revision=max((r.revision for r in rows), default=None),
         )
         return self._hold("directory", directory, new=False)
+
+    def names_of(self, *codes: str) -> DepartmentDirectory:
+        """Only these departments' names (what a message names): one read of their rows, not the directory's
+        dozens; the directory itself when this unit of work holds it. Read only: never written back."""
+        if (held := self.held("directory")) is not None:
+            return held
+        if not codes:
+            return DepartmentDirectory()
+        if len(codes) <= len(_NAMES_READS):  # one department or two: no expanding IN to render
+            statement = _NAMES_READS[len(codes) - 1]
+            params: dict[str, Any] = {f"c{i}": code for i, code in enumerate(codes)}
+        else:
+            statement, params = _NAMES_READ, {"codes": list(codes)}
+        rows = self.session.execute(statement, params).all()
+        return DepartmentDirectory(names={r.code: DepartmentName(r.code, r.name, r.active, r.kind) for r in rows})
 
     def _write(self, directory: DepartmentDirectory, before: DepartmentDirectory | None) -> None:
         if directory.changed_at is None or directory.revision is None:

@@ -33,7 +33,7 @@ def track_assists(event: ComplaintEvent, uow: NotifyUnitOfWork) -> None:
             uow.enqueue(assist_requested_message(
                 complaint_id=event.complaint_id, tracking_code=event.tracking_code, department=event.department,
                 lead_department=event.lead_department, due=event.due, requested_at=event.requested_at,
-                directory=uow.departments.get()))
+                directory=uow.departments.names_of(event.department, event.lead_department)))
         uow.commit()
     elif isinstance(event, AssistRepliedV1):
         log.replied(complaint_id=event.complaint_id, department=event.department, at=event.replied_at)

@@ -107,7 +107,8 @@ def _follow(event: ComplaintEvent, uow: NotifyUnitOfWork) -> SlaCase | None:
         uow.enqueue(new_case_message(complaint_id=event.complaint_id, tracking_code=event.tracking_code,
                                      department=event.department, category=event.category,
                                      reply_due=event.reply_due, assigned_at=event.assigned_at,
-                                     directory=uow.departments.get(), reopened=event.rule == "reopen"))
+                                     directory=uow.departments.names_of(event.department),
+                                     reopened=event.rule == "reopen"))
     return case
 
 

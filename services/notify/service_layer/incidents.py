@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def _send(uow: NotifyUnitOfWork, clock: IncidentClock, level: Level, duty_phones: tuple[str, ...]) -> None:
-    unit = uow.departments.get().unit(clock.department) if clock.department else "待分拨"
+    unit = uow.departments.names_of(clock.department).unit(clock.department) if clock.department else "待分拨"
     for message in incident_messages(clock, level, duty_phones=duty_phones, unit=unit):
         uow.enqueue(message)
 
