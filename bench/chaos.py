@@ -619,7 +619,22 @@ class Reconciler:
         complaints, decisions = p["complaints"], p["routing decisions"]
         return (not any(v for k, v in p.items() if k.startswith("unpublished"))
                 and p["routing cases"] >= complaints and decisions >= complaints and p["notify cases"] >= complaints
-                and p["notify inbox"] >= complaints + decisions and p["intake inbox"] >= decisions)
+                and p["notify inbox"] >= complaints + decisions and p["intake inbox"] >= decisions
+                and self.followed())
+
+    def followed(self) -> bool:
+        """Each event in each inbox that consumes it, by id: the counts above can be met while a consumer is still
+        behind on one topic (an inbox also holds events of other types), and what it had not read yet would be
+        reported as lost."""
+        c = self.cluster
+        received = _ids(c.rows("intake", "SELECT event_id FROM event_outbox WHERE type = :r", r=RECEIVED))
+        decisions = _ids(c.rows("routing", "SELECT event_id FROM event_outbox WHERE type IN (:a, :t)",
+                                a=ASSIGNED, t=TRIAGED))
+
+        def inbox(service: str) -> set[str]:
+            return _ids(c.rows(service, "SELECT event_id FROM event_inbox WHERE group_id = :g", g=service))
+
+        return received <= inbox("routing") and received | decisions <= inbox("notify") and decisions <= inbox("intake")
 
     def wait_quiet(self, timeout: float) -> float | None:
         began = last = time.monotonic()
