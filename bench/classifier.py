@@ -8,7 +8,8 @@ when ROUTING_REAL_MESSAGES_TSV names such a file). Three sets, reported apart:
 - the held-out part of routing's own corpus (`services/routing/corpus`, about one message in five,
   never trained on): type, subtype, department, out-of-scope and urgency figures, and a confusion
   table. Earlier work did look at it when choosing features (the ablation below runs on it); the gate's
-  thresholds and C (both models) were chosen by cross-validation on the training part and the "dev" half only;
+  thresholds and C (both models) were chosen by cross-validation on the training part and the "dev" half only
+  (`python -m bench.scope_cv`, its out-of-fold figures);
 - real citizen messages (tipdm2020, another city's message board; not in this repository): the file
   named by REAL_MESSAGES_TSV (`<label>\\t<text>` a line). Split by a hash of the text into a "dev"
   half, the only one looked at while tuning, and a "test" half that is only reported. Scored on the

@@ -39,21 +39,24 @@ def test_the_split_is_deterministic_and_the_parts_do_not_overlap():
 
 
 def test_held_out_accuracy_stays_above_its_floor():
-    """Floors a little under what the bench measured, so a change that makes reading worse fails."""
+    """Floors a little under what the bench measured, so a change that makes reading worse fails. Measured
+    (issue 8's second round, 731 held-out messages): type 0.905, caught 0.949, kept away 0.958. The catch
+    floor went from 0.95 to 0.94 as the split grew by harder messages: on its 521 messages of before the
+    catch rose (0.959 → 0.963)."""
     environmental = [m for m in HELD_OUT if m.environmental]
     other = [m for m in HELD_OUT if not m.environmental]
     found = {m.text: classify(m.text) for m in HELD_OUT}
     type_accuracy = sum(found[m.text].category == m.category for m in environmental) / len(environmental)
     caught = sum(found[m.text].environmental for m in environmental) / len(environmental)
     kept_away = sum(found[m.text].category is None for m in other) / len(other)
-    assert type_accuracy >= 0.88
-    assert caught >= 0.95
-    assert kept_away >= 0.85
+    assert type_accuracy >= 0.89
+    assert caught >= 0.94
+    assert kept_away >= 0.94
 
 
 def test_held_out_department_accuracy_stays_above_its_floor():
     """The department the rules give the classifier's reading against the one the label gives (triage
-    for out of scope), as bench/classifier.py counts it: 0.897 measured, the aim 0.90."""
+    for out of scope), as bench/classifier.py counts it: 0.932 measured (issue 8's second round), the aim 0.90."""
     def expected(m):
         if not m.environmental:
             return TRIAGE
@@ -63,7 +66,7 @@ def test_held_out_department_accuracy_stays_above_its_floor():
         return decision.department or TRIAGE
 
     hits = [department_for(m.text) == expected(m) for m in HELD_OUT]
-    assert sum(hits) / len(hits) >= 0.87
+    assert sum(hits) / len(hits) >= 0.91
 
 
 @pytest.mark.parametrize("text, category, subcategory", [
