@@ -10,12 +10,13 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import CursorResult, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
 from services.intake.adapters.tables import (
@@ -43,6 +44,11 @@ from shared.contracts.codes import Channel, Rating, Resolution, Role
 from shared.repository import Repository, Track
 
 # Complaint fields stored in a column of the same name (the id, the enums and the children by hand).
+# Statements built once, their values given at execution; an update sets the columns it is given
+_UPDATE_COMPLAINT = update(ComplaintRow.__table__).where(  # type: ignore[attr-defined]
+    ComplaintRow.__table__.c.id == bindparam("_id"))  # type: ignore[attr-defined]
+_INSERT_TIMELINE = insert(TimelineRow.__table__)  # type: ignore[attr-defined]
+
 _COMPLAINT_COLUMNS = (
     "tracking_code", "content", "category", "subcategory", "town", "address", "lat", "lon", "occurred_at",
     "urgent", "reporter_name_enc", "reporter_phone_enc", "phone_last4", "anonymous", "received_at",
@@ -226,11 +232,24 @@ class ComplaintRepository(Repository[Complaint]):
                                           **self._columns(complaint)))
             self.session.flush()  # the complaint row exists before rows that point at it
         else:
-            row = self.session.get_one(ComplaintRow, complaint.complaint_id)
-            for name, value in self._columns(complaint).items():
-                if getattr(row, name) != value:
-                    setattr(row, name, value)
-            row.updated_at = self._clock.now()
+            # An update of the columns that changed and the new timeline entries, as statements built once (not
+            # through ORM objects): every lifecycle event of every complaint passes here (issue 12, bench.drain).
+            values, old = self._columns(complaint), self._columns(before)
+            changed = {name: value for name, value in values.items() if old[name] != value}
+            self.session.flush()  # whatever the session holds goes first, in the order it was made
+            self.session.execute(_UPDATE_COMPLAINT, {"_id": complaint.complaint_id, **changed,
+                                                     "updated_at": self._clock.now()})
+            loaded = self.session.identity_map.get(identity_key(ComplaintRow, complaint.complaint_id))
+            if loaded is not None:
+                self.session.expire(loaded)  # the row read at `get` is no longer what the table holds
+            for entry in complaint.timeline:
+                if entry.id is None:
+                    written = self.session.execute(_INSERT_TIMELINE, {
+                        "complaint_id": complaint.complaint_id, "at": entry.at, "status": entry.status.value,
+                        "text": entry.text, "department": entry.department})
+                    key = cast(CursorResult[Any], written).inserted_primary_key
+                    assert key is not None  # one row inserted: its generated id
+                    entry.id = key[0]
         entries = [e for e in complaint.timeline if e.id is None]
         ratings = [r for r in complaint.ratings if r.id is None]
         entry_rows = [TimelineRow(complaint_id=complaint.complaint_id, at=e.at, status=e.status.value, text=e.text,
@@ -239,8 +258,9 @@ class ComplaintRepository(Repository[Complaint]):
                                  rating=r.rating.value, comment=r.comment, via=r.via, rated_at=r.rated_at,
                                  resolution=_resolution(r))
                        for r in ratings]
-        self.session.add_all([*entry_rows, *rating_rows])
-        self.session.flush()
+        if entry_rows or rating_rows:
+            self.session.add_all([*entry_rows, *rating_rows])
+            self.session.flush()
         for entry, stored in zip(entries, entry_rows, strict=True):
             entry.id = stored.id
         for rating, stored_rating in zip(ratings, rating_rows, strict=True):
