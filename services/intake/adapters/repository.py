@@ -10,13 +10,12 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy import CursorResult, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
 from services.intake.adapters.tables import (
@@ -41,6 +40,7 @@ from services.intake.domain.status import Status
 from services.intake.domain.views import PastComplaint
 from shared.clock import Clock
 from shared.contracts.codes import Channel, Rating, Resolution, Role
+from shared.core_writes import expire_row, inserted_id
 from shared.repository import Repository, Track
 
 # Complaint fields stored in a column of the same name (the id, the enums and the children by hand).
@@ -239,30 +239,20 @@ class ComplaintRepository(Repository[Complaint]):
             self.session.flush()  # whatever the session holds goes first, in the order it was made
             self.session.execute(_UPDATE_COMPLAINT, {"_id": complaint.complaint_id, **changed,
                                                      "updated_at": self._clock.now()})
-            loaded = self.session.identity_map.get(identity_key(ComplaintRow, complaint.complaint_id))
-            if loaded is not None:
-                self.session.expire(loaded)  # the row read at `get` is no longer what the table holds
-            for entry in complaint.timeline:
-                if entry.id is None:
-                    written = self.session.execute(_INSERT_TIMELINE, {
-                        "complaint_id": complaint.complaint_id, "at": entry.at, "status": entry.status.value,
-                        "text": entry.text, "department": entry.department})
-                    key = cast(CursorResult[Any], written).inserted_primary_key
-                    assert key is not None  # one row inserted: its generated id
-                    entry.id = key[0]
-        entries = [e for e in complaint.timeline if e.id is None]
+            expire_row(self.session, ComplaintRow, complaint.complaint_id)  # the row `get` read is not the table's
+        for entry in complaint.timeline:
+            if entry.id is None:
+                entry.id = inserted_id(self.session.execute(_INSERT_TIMELINE, {
+                    "complaint_id": complaint.complaint_id, "at": entry.at, "status": entry.status.value,
+                    "text": entry.text, "department": entry.department}))
         ratings = [r for r in complaint.ratings if r.id is None]
-        entry_rows = [TimelineRow(complaint_id=complaint.complaint_id, at=e.at, status=e.status.value, text=e.text,
-                                  department=e.department) for e in entries]
         rating_rows = [RatingRow(complaint_id=complaint.complaint_id, reply_round=r.reply_round,
                                  rating=r.rating.value, comment=r.comment, via=r.via, rated_at=r.rated_at,
                                  resolution=_resolution(r))
                        for r in ratings]
-        if entry_rows or rating_rows:
-            self.session.add_all([*entry_rows, *rating_rows])
+        if rating_rows:
+            self.session.add_all(rating_rows)
             self.session.flush()
-        for entry, stored in zip(entries, entry_rows, strict=True):
-            entry.id = stored.id
         for rating, stored_rating in zip(ratings, rating_rows, strict=True):
             rating.id = stored_rating.id
 

@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from services.notify.adapters.core import expire_held
 from services.notify.adapters.tables import AssignmentRow, CaseRow, ReplyRoundRow
 from services.notify.domain.assessment import AssignmentSpan, RepliedRound
 from services.notify.domain.clocks import NOT_COUNTED
 from services.notify.domain.metrics import Period
+from shared.core_writes import expire_held
 
 # how an open assignment ends when the case is assigned anew by this rule (派单异议 then 改派: "disputed")
 _ENDED_BY_RULE = {"transfer": "transferred", "dispute": "disputed"}

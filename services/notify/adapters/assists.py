@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from services.notify.adapters.core import expire_held
 from services.notify.adapters.tables import AssistRow
+from shared.core_writes import expire_held
 
 _T: sa.Table = AssistRow.__table__  # type: ignore[attr-defined]
 # The pending assists of a case that a lifecycle event ends: one UPDATE each (Core, built once), with the

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col, delete, select
 
-from services.notify.adapters.core import expire_held
 from services.notify.adapters.hotspot_index import pairable, refresh_pairs
 from services.notify.adapters.tables import (
     AlertRow,
@@ -40,6 +39,7 @@ from services.notify.domain.clocks import (
 from services.notify.domain.departments import DepartmentDirectory, DepartmentName
 from services.notify.domain.rating import RoundRating
 from shared.clock import Clock
+from shared.core_writes import expire_held, expire_row
 from shared.repository import Repository, Track
 
 
@@ -189,8 +189,7 @@ class CaseRepository(Repository[SlaCase]):
             self.session.execute(_UPDATES[table], changed | keys)
         self._rows[key] = dict(values)
         if not new:  # an ORM object of the row another reader put in this session: read again when used
-            expire_held(self.session, _MAPPED[table],
-                        lambda row: tuple(row.get(name) for name in _PRIMARY_KEYS[table]) == key[1])
+            expire_row(self.session, _MAPPED[table], key[1])
 
 
 _MISSING = object()

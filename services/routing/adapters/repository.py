@@ -9,12 +9,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
 from services.routing.adapters.pause_tables import RoutingDispute, RoutingSuspension
@@ -49,6 +48,7 @@ from services.routing.domain.pauses import Dispute, DisputeStatus, SuspendReason
 from services.routing.domain.routing import RoutingRule
 from services.routing.domain.rules import RuleBook, RuleChange
 from shared.contracts.codes import Town
+from shared.core_writes import expire_row, inserted_id
 from shared.repository import Repository, Track
 
 # Case fields stored in a column of the same name; the rest are mapped by hand below.
@@ -372,20 +372,15 @@ class CaseRepository(Repository[Case]):
             changed = {name: value for name, value in values.items() if old[name] != value}
             if changed:
                 self.session.execute(_UPDATE_CASE, {"_complaint_id": case.complaint_id, **changed})
-            loaded = self.session.identity_map.get(identity_key(RoutingCase, case.complaint_id))
-            if loaded is not None:
-                self.session.expire(loaded)  # the row read at `get` is no longer what the table holds
+            expire_row(self.session, RoutingCase, case.complaint_id)  # the row `get` read is no longer the table's
         self._write_children(case)
 
     def _write_children(self, case: Case) -> None:
         for entry in case.history:
             if entry.id is None:
-                written = self.session.execute(_INSERT_HISTORY, {
+                entry.id = inserted_id(self.session.execute(_INSERT_HISTORY, {
                     "complaint_id": case.complaint_id, "action": entry.action, "actor": entry.actor, "at": entry.at,
-                    "detail": _to_json(entry.detail)})
-                key = cast(CursorResult[Any], written).inserted_primary_key
-                assert key is not None  # one row inserted: its generated id
-                entry.id = key[0]
+                    "detail": _to_json(entry.detail)}))
         for entry in case.history:
             if entry.rewritten and entry.id is not None:  # anonymised: its detail scrubbed
                 self.session.get_one(RoutingCaseHistory, entry.id).detail = _to_json(entry.detail)
