@@ -83,6 +83,10 @@ def test_bodies_are_checked_and_roles_enforced(client, auth, receive):
     assert client.get("/api/v1/inspections/nope", headers=sup).status_code == 404
     assert client.post("/api/v1/inspections/batches/publish", headers=sup,
                        json={"round_name": ROUND, "batch": 9}).status_code == 404
+    # a filter is cleaned like the stored round: a control character in it once gave the workbook a 500
+    assert client.get("/api/v1/inspections/public.xlsx", params={"round": "\x04\x04"}).status_code == 422
+    workbook = client.get("/api/v1/inspections/public.xlsx", params={"round": "第三轮\x04督察", "batch": 1})
+    assert workbook.status_code == 200, workbook.text
 
 
 def test_the_batch_panel_counts_every_batch_of_every_round_and_says_which_are_published(client, auth, receive):
