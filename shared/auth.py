@@ -24,10 +24,6 @@ ALGORITHM = "HS256"
 TOKEN_URL = "/api/v1/auth/token"
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)

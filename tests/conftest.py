@@ -24,6 +24,11 @@ from tests.pg import PostgresServer
 
 # Tests run with the demo secrets and accounts; production refuses them (tests/shared/test_settings.py).
 os.environ.setdefault("DEMO_MODE", "true")
+# The suite signs in thousands of times: argon2 at its production cost (64 MiB, 3 passes: ~0.2 s of CPU a
+# sign-in) was a fifth of its time. The cost is a setting (services/intake/settings.py) that production
+# keeps at OWASP's floor or above (tests/security/test_sign_in.py); the processes the tests start inherit it.
+os.environ.setdefault("PASSWORD_HASH_MEMORY_KIB", "1024")
+os.environ.setdefault("PASSWORD_HASH_TIME_COST", "1")
 
 DATABASES = [d.strip() for d in os.environ.get("TEST_DATABASES", "sqlite,postgres").split(",") if d.strip()]
 

@@ -71,7 +71,7 @@ def seed(engine: Engine, settings: IntakeSettings, clock: Clock) -> None:
     demo accounts and the demo API key only in DEMO_MODE, deactivated and revoked without it."""
     factory = uow_factory(IntakeUnitOfWork, engine, clock=clock, source=SOURCE)
     if settings.demo_mode:
-        seed_demo(factory)
+        seed_demo(factory, settings.password_hasher())
         seed_demo_knowledge(factory)  # a few articles and reply templates to try the knowledge base with
     else:
         retire_demo(factory)  # a database seeded in demo mode keeps no demo way in
@@ -168,7 +168,7 @@ def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None
     if sign_in_throttle is None:
         sign_in_throttle = SlidingWindowThrottle(per_target=SIGN_IN_PER_USER, per_client=SIGN_IN_PER_CLIENT)
     if passwords is None:
-        passwords = BoundedHasher(concurrency=settings.password_hash_concurrency)
+        passwords = BoundedHasher(concurrency=settings.password_hash_concurrency, hasher=settings.password_hasher())
     if attachments is None:
         attachments = attachment_store(settings)
     limits = attachment_limits(settings)

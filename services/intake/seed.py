@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from argon2 import PasswordHasher
+
 from services.intake.domain.accounts import DEMO_API_KEY, DEMO_PASSWORD, ApiKey, User, hash_api_key
 from services.intake.service_layer.uow import IntakeUnitOfWork
-from shared.auth import hash_password, verify_password
+from shared.auth import verify_password
 from shared.contracts.codes import DEPARTMENTS, TOWNS, Role
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ def demo_accounts() -> list[tuple[str, Role, str | None, str]]:
     return accounts
 
 
-def seed_demo(uow_factory: Callable[[], IntakeUnitOfWork]) -> int:
+def seed_demo(uow_factory: Callable[[], IntakeUnitOfWork], hasher: PasswordHasher) -> int:
     """Create the demo accounts and API key that are missing; returns how many were added.
 
     The demo password is short and the departments are the built-in list, so the accounts are written
@@ -44,7 +46,7 @@ def seed_demo(uow_factory: Callable[[], IntakeUnitOfWork]) -> int:
         for username, role, department, display in demo_accounts():
             if username in existing:
                 continue
-            password_hash = password_hash or hash_password(DEMO_PASSWORD)
+            password_hash = password_hash or hasher.hash(DEMO_PASSWORD)
             uow.users.add(User(username=username, password_hash=password_hash, role=role, created_at=now,
                                department=department, display_name=display,
                                town=GRID_TOWN if role is Role.grid_worker else None))

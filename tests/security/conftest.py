@@ -12,6 +12,8 @@ PRODUCTION_ENV = {
     "DEMO_MODE": "false",
     "JWT_SECRET": "kq3J8v2LxR9pT7wZ1mN4bY6cH0dF5gS8aE2uQ",
     "ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    "PASSWORD_HASH_MEMORY_KIB": "19456",  # the lowest argon2 cost production takes (the suite runs on less)
+    "PASSWORD_HASH_TIME_COST": "2",
 }
 
 

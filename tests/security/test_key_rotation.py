@@ -81,7 +81,8 @@ def test_old_keys_need_the_index_key_and_are_checked_without_echoing_them(monkey
     assert plain.old_encryption_keys == [] and plain.encryption_index_key is None and plain.index_key == B
     with pytest.raises(ValidationError, match="demo secrets"):
         IntakeSettings(demo_mode=False, jwt_secret="kq3J8v2LxR9pT7wZ1mN4bY6cH0dF5gS8aE2uQ", encryption_key=B,
-                       encryption_keys_old=DEMO_ENCRYPTION_KEY, encryption_index_key=A)
+                       encryption_keys_old=DEMO_ENCRYPTION_KEY, encryption_index_key=A,
+                       password_hash_memory_kib=19456, password_hash_time_cost=2)  # production's argon2 floor
 
 
 # --- the command on a running system ---------------------------------------------------------------------

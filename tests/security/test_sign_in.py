@@ -6,8 +6,11 @@ import threading
 
 import pytest
 from argon2.exceptions import VerifyMismatchError
+from pydantic import ValidationError
 
 from services.intake.adapters.throttle import SlidingWindowThrottle
+from services.intake.domain import commands as c
+from services.intake.settings import IntakeSettings
 from shared.auth import BoundedHasher, HashingBusy
 from shared.http import status_of
 from tests.system import EmbeddedSystem
@@ -101,3 +104,32 @@ def test_hashing_beyond_the_bound_is_refused_at_once_instead_of_queued():
     hasher.release.set()
     first.join(10)
     assert passwords.verify("fake:pw", "pw") and hasher.verified == 2  # the slot is free again
+
+
+def test_production_refuses_an_argon2_cost_below_owasps_floor(monkeypatch, production):
+    assert IntakeSettings().password_hasher().memory_cost == 19456  # the floor itself is taken
+    monkeypatch.setenv("PASSWORD_HASH_MEMORY_KIB", "19455")
+    with pytest.raises(ValidationError, match="PASSWORD_HASH_MEMORY_KIB must be at least 19456"):
+        IntakeSettings()
+    monkeypatch.setenv("PASSWORD_HASH_MEMORY_KIB", "65536")
+    monkeypatch.setenv("PASSWORD_HASH_TIME_COST", "1")
+    with pytest.raises(ValidationError, match="PASSWORD_HASH_TIME_COST at least 2"):
+        IntakeSettings()
+
+
+def test_passwords_are_hashed_at_the_configured_cost_and_by_default_at_argon2s(engine, clock, monkeypatch):
+    def stored_hash(system: EmbeddedSystem, username: str) -> str:
+        with system.runtimes["intake"].bus.uow_factory() as uow:
+            user = uow.users.get(username)
+            assert user is not None
+            return user.password_hash
+
+    system = EmbeddedSystem(engine, clock)  # seeded with the suite's cost (tests/conftest.py)
+    assert stored_hash(system, "supervisor").startswith("$argon2id$v=19$m=1024,t=1,")
+    monkeypatch.delenv("PASSWORD_HASH_MEMORY_KIB")
+    monkeypatch.delenv("PASSWORD_HASH_TIME_COST")
+    restarted = EmbeddedSystem(engine, clock)
+    restarted.runtimes["intake"].bus.handle(c.SetPassword("admin", "a-real-long-password"))
+    assert stored_hash(restarted, "admin").startswith("$argon2id$v=19$m=65536,t=3,")  # argon2-cffi's defaults
+    assert sign_in(restarted, "admin", "a-real-long-password").status_code == 200
+    assert sign_in(restarted, "supervisor", "demo").status_code == 200  # a hash keeps the cost it was made with
