@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared import logging as ctx
 from shared.auth import TOKEN_URL
 from shared.eventbus.port import EventBus, Worker
-from shared.http import BodyLimitMiddleware, document_errors, error_body, install_error_handlers
+from shared.http import BodyLimitMiddleware, document_errors, error_body, install_error_handlers, mount
 from shared.metrics import REGISTRY, http_requests, runtime_registry
 from shared.runtime import ServiceRuntime, WorkerSet
 from shared.sessions import SessionGuard
@@ -172,8 +172,7 @@ def create_app(runtimes: list[ServiceRuntime], bus: EventBus, engines: list[Engi
 
             return PlainTextResponse(generate_latest(REGISTRY) + generate_latest(work), media_type=CONTENT_TYPE_LATEST)
 
-    for rt in runtimes:
-        app.include_router(rt.router)
+    mount(app, *(rt.router for rt in runtimes))
 
     mount_pages(app, web_dist or web_dist_dir())
     return app

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from fastapi import Depends, FastAPI, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
@@ -48,6 +48,33 @@ HTTP_STATUS: dict[type[DomainError], int] = {
 # (a transaction that did not commit leaves nothing behind), and the same request later will do.
 DATABASE_UNAVAILABLE = "暂时无法受理，请稍后再试 / the database is unavailable, try again shortly"
 DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def mount(parent: APIRouter | FastAPI, *children: APIRouter) -> None:
+    """Add the children's routes to `parent` as they are: each route already carries its router's prefix,
+    tags and dependencies, so nothing is analysed again. (`include_router` keeps the child and analyses
+    every route once more for each level it is included through, when the first request arrives: with
+    ~160 routes that doubled the cost of building an app, which the tests do once per test.) No child
+    may have its own lifespan or start-up handlers (none does)."""
+    router = parent.router if isinstance(parent, FastAPI) else parent
+    if router.prefix or router.tags or router.dependencies or router.responses:
+        raise ValueError("mount() adds routes as they are: the parent may have no prefix, tags, dependencies "
+                         "or responses of its own (give them to each child)")
+    for child in children:
+        if getattr(child, "on_startup", None) or getattr(child, "on_shutdown", None):
+            raise ValueError("mount() takes routes only: a router with start-up or shut-down handlers needs "
+                             "include_router")
+        router.routes.extend(child.routes)
+    changed = getattr(router, "_mark_routes_changed", None)  # FastAPI >= 0.16x caches its route list
+    if changed is not None:
+        changed()
+
+
+def combine(*routers: APIRouter) -> APIRouter:
+    """One router of several, each with its own full prefix and tags (see `mount`)."""
+    combined = APIRouter()
+    mount(combined, *routers)
+    return combined
 
 
 def status_of(exc: DomainError) -> int:

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
 from sqlalchemy.engine import Engine
 
 from services.intake.adapters.crypto import FieldCipher
@@ -20,6 +19,8 @@ from services.intake.adapters.upstream_tables import LEASES
 from services.intake.domain.attachments import AttachmentLimits
 from services.intake.domain.messages import CitizenSms
 from services.intake.entrypoints.api import UPLOAD_PATH, build_router, upload_body_limit
+from services.intake.entrypoints.grid import build_grid_router
+from services.intake.entrypoints.hotline import build_hotline_router
 from services.intake.entrypoints.knowledge import build_knowledge_router
 from services.intake.entrypoints.open311 import build_open311_router
 from services.intake.entrypoints.upstream import UpstreamPuller, build_upstream_router
@@ -42,7 +43,7 @@ from shared.auth import BoundedHasher
 from shared.clock import Clock
 from shared.contracts import topics
 from shared.filestore import open_store
-from shared.http import UPLOAD_TYPES
+from shared.http import UPLOAD_TYPES, combine
 from shared.lease import Lease, under_lease
 from shared.messagebus import MessageBus
 from shared.migrations import upgrade
@@ -75,14 +76,6 @@ def seed(engine: Engine, settings: IntakeSettings, clock: Clock) -> None:
         seed_demo_knowledge(factory)  # a few articles and reply templates to try the knowledge base with
     else:
         retire_demo(factory)  # a database seeded in demo mode keeps no demo way in
-
-
-def _with(*routers: APIRouter) -> APIRouter:
-    """One router of several with their own prefixes (/api/v1, /open311/v2)."""
-    combined = APIRouter()
-    for router in routers:
-        combined.include_router(router)
-    return combined
 
 
 def attachment_limits(settings: IntakeSettings) -> AttachmentLimits:
@@ -190,12 +183,15 @@ def bootstrap(ctx: ServiceContext[IntakeSettings], *, cipher: FieldCipher | None
         wechat_sender = wechat_templates(settings)
     sender = OutboundSender(ctx.engine, outbound, {Via.sms: sms_gateway, Via.wechat: wechat_sender}, ctx.clock,
                             SendPolicy(max_attempts=settings.outbound_max_attempts))
-    router = build_router(bus, jwt_key=settings.jwt_key,
-                          token_ttl=timedelta(minutes=settings.access_token_minutes), attachment_limits=limits)
-    router = _with(router, build_open311_router(bus))  # /open311/v2: Open311 GeoReport v2
-    router = _with(router, build_wechat_router(bus, settings))  # /api/v1/channels/wechat: the official account
-    router = _with(router, build_upstream_router(bus, jwt_key=settings.jwt_key))  # /api/v1/upstream
-    router = _with(router, build_knowledge_router(bus, jwt_key=settings.jwt_key))  # /api/v1/knowledge
+    router = combine(
+        build_router(bus, jwt_key=settings.jwt_key, token_ttl=timedelta(minutes=settings.access_token_minutes),
+                     attachment_limits=limits),  # /api/v1: complaints, the citizen, accounts, attachments
+        build_hotline_router(bus, jwt_key=settings.jwt_key),  # /api/v1/channels/hotline: the call centre
+        build_grid_router(bus, jwt_key=settings.jwt_key),  # /api/v1/channels/grid: grid workers' patrols
+        build_open311_router(bus),  # /open311/v2: Open311 GeoReport v2
+        build_wechat_router(bus, settings),  # /api/v1/channels/wechat: the official account
+        build_upstream_router(bus, jwt_key=settings.jwt_key),  # /api/v1/upstream
+        build_knowledge_router(bus, jwt_key=settings.jwt_key))  # /api/v1/knowledge
     return ServiceRuntime(name=NAME, router=router, bus=bus, consumers=[bus.consumer()],
                           gauges=lambda: outbound_samples(ctx.engine, outbound, NAME),
                           workers=[PeriodicWorker("sms-sender", sender.run_once,

@@ -29,6 +29,7 @@ from services.notify.settings import NotifySettings
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.contracts import topics
+from shared.http import combine
 from shared.lease import Lease, under_lease
 from shared.messagebus import MessageBus
 from shared.metrics import Sample
@@ -116,11 +117,12 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
             *outbound_samples(ctx.engine, outbound, NAME),
         ]
 
-    router = build_router(settings, bus)
-    router.include_router(build_callbacks_router(settings.jwt_key, bus))  # /api/v1/callbacks: 抽查回访
-    router.include_router(build_reports_router(settings.jwt_key, bus))  # /api/v1/hotspots, reports, public
-    router.include_router(build_reviews_router(settings.jwt_key, bus))  # /api/v1/metrics/satisfaction/reviews
-    router.include_router(build_consultations_router(settings.jwt_key, bus))  # /api/v1/reports/consultations
+    router = combine(
+        build_router(settings, bus),  # /api/v1: targets, alerts, dashboard
+        build_callbacks_router(settings.jwt_key, bus),  # /api/v1/callbacks: 抽查回访
+        build_reports_router(settings.jwt_key, bus),  # /api/v1/hotspots, reports, public
+        build_reviews_router(settings.jwt_key, bus),  # /api/v1/metrics/satisfaction/reviews
+        build_consultations_router(settings.jwt_key, bus))  # /api/v1/reports/consultations
     return ServiceRuntime(
         name=NAME,
         router=router,

@@ -41,7 +41,7 @@ from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.contracts import topics
 from shared.filestore import open_store
-from shared.http import MULTIPART_OVERHEAD, UPLOAD_TYPES
+from shared.http import MULTIPART_OVERHEAD, UPLOAD_TYPES, combine
 from shared.messagebus import MessageBus
 from shared.metrics import Sample
 from shared.migrations import upgrade
@@ -99,16 +99,19 @@ def bootstrap(ctx: ServiceContext[RoutingSettings], *, calendar: WorkingCalendar
         listed = bus.handle(ListDepartments())["departments"]
         return [topics.dispatch(d["code"]) for d in listed if d["active"]]
 
-    router = build_router(bus, jwt_key=settings.jwt_key)
-    router.include_router(build_rules_router(bus, jwt_key=settings.jwt_key))  # /api/v1/rules: 分拨规则
-    router.include_router(build_petitions_router(bus, jwt_key=settings.jwt_key))  # 信访件
-    router.include_router(build_inspections_router(bus, jwt_key=settings.jwt_key))  # 督察交办件
-    router.include_router(build_investigations_router(bus, jwt_key=settings.jwt_key))  # 调查处理
-    router.include_router(build_firms_router(bus, jwt_key=settings.jwt_key))  # 被举报企业
-    router.include_router(build_pauses_router(bus, jwt_key=settings.jwt_key))  # 派单异议, 挂起
-    router.include_router(build_incidents_router(bus, jwt_key=settings.jwt_key))  # 突发环境事件
-    router.include_router(build_followups_router(bus, jwt_key=settings.jwt_key))  # 已联系群众 (督办 clocks)
-    router.include_router(build_rewards_router(bus, jwt_key=settings.jwt_key))  # 举报奖励
+    key = settings.jwt_key
+    router = combine(
+        build_router(bus, jwt_key=key),  # /api/v1: queues, cases, triage, departments, classify
+        build_rules_router(bus, jwt_key=key),  # /api/v1/rules: 分拨规则
+        build_petitions_router(bus, jwt_key=key),  # 信访件
+        build_inspections_router(bus, jwt_key=key),  # 督察交办件
+        build_investigations_router(bus, jwt_key=key),  # 调查处理
+        build_firms_router(bus, jwt_key=key),  # 被举报企业
+        build_pauses_router(bus, jwt_key=key),  # 派单异议, 挂起
+        build_incidents_router(bus, jwt_key=key),  # 突发环境事件
+        build_followups_router(bus, jwt_key=key),  # 已联系群众 (督办 clocks)
+        build_rewards_router(bus, jwt_key=key))  # 举报奖励
+
     def gauges() -> list[Sample]:
         with bus.uow_factory() as uow:
             counts = uow.cases.open_counts()

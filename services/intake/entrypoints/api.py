@@ -31,8 +31,6 @@ from services.intake.domain.complaint import Complaint
 from services.intake.domain.contact import REASON_MAX, ContactPurpose
 from services.intake.domain.reference import Reference
 from services.intake.domain.views import CitizenView
-from services.intake.entrypoints.grid import build_grid_router
-from services.intake.entrypoints.hotline import build_hotline_router
 from services.intake.entrypoints.schemas import CodeRatingIn, ComplaintAccepted, ComplaintIn, RatingIn, TokenOut
 from services.intake.service_layer.handlers import AttachmentContent, Received
 from shared.auth import TOKEN_URL, Principal, issue_token
@@ -257,6 +255,4 @@ def build_router(bus: MessageBus[Any], *, jwt_key: str, token_ttl: timedelta,
         bus.handle(EndSessions(principal.username, principal.version))
         return Response(status_code=204)
 
-    router.include_router(build_hotline_router(bus, jwt_key=jwt_key))
-    router.include_router(build_grid_router(bus, jwt_key=jwt_key))
     return router

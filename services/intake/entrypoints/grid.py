@@ -27,7 +27,7 @@ MINE_LIMIT = 20
 
 
 def build_grid_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
-    router = APIRouter(prefix="/channels/grid", tags=["grid"])
+    router = APIRouter(prefix="/api/v1/channels/grid", tags=["intake", "grid"])
     signed_in = auth_deps(jwt_key).principal
 
     def grid_worker(principal: Principal = Depends(signed_in)) -> Principal:

@@ -33,7 +33,7 @@ def _past(item: PastComplaint) -> PastComplaintOut:
 
 
 def build_hotline_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
-    router = APIRouter(prefix="/channels/hotline", tags=["hotline"])
+    router = APIRouter(prefix="/api/v1/channels/hotline", tags=["intake", "hotline"])
     operators = auth_deps(jwt_key).role("operator", "supervisor")  # and admin
 
     @router.post("", status_code=201, response_model=HotlineAccepted,

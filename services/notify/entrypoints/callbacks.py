@@ -36,7 +36,7 @@ class CallIn(BaseModel):
 
 
 def build_callbacks_router(jwt_key: str, bus: MessageBus[Any]) -> APIRouter:
-    router = APIRouter(prefix="/callbacks", tags=["callbacks"])  # included under /api/v1
+    router = APIRouter(prefix="/api/v1/callbacks", tags=["notify", "callbacks"])
     deps = auth_deps(jwt_key)
 
     @router.get("", summary="回访清单 / the callbacks, earliest due first")

@@ -18,7 +18,7 @@ from shared.messagebus import MessageBus
 
 def build_consultations_router(jwt_key: str, bus: MessageBus[Any]) -> APIRouter:
     """Paths relative to notify's `/api/v1` router, which includes this one."""
-    router = APIRouter(tags=["hotspots and reports"])
+    router = APIRouter(prefix="/api/v1", tags=["notify", "hotspots and reports"])
     deps = auth_deps(jwt_key)
 
     @router.get("/reports/consultations", summary="直接办结统计 / consultations closed on the spot")

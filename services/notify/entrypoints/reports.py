@@ -47,7 +47,7 @@ class HotspotPatch(BaseModel):
 def build_reports_router(jwt_key: str, bus: MessageBus[Any]) -> APIRouter:
     """Paths relative to notify's `/api/v1` router, which includes this one (an included router's own
     prefix would be added to the includer's: /api/v1/api/v1/...)."""
-    router = APIRouter(tags=["hotspots and reports"])
+    router = APIRouter(prefix="/api/v1", tags=["notify", "hotspots and reports"])
     deps = auth_deps(jwt_key)
 
     @router.get("/hotspots", summary="问题清单与预警 / the problem list")

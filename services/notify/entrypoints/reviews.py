@@ -40,7 +40,7 @@ class ReviewIn(BaseModel):
 
 
 def build_reviews_router(jwt_key: str, bus: MessageBus[Any]) -> APIRouter:
-    router = APIRouter(prefix="/metrics/satisfaction/reviews", tags=["rating reviews"])  # included under /api/v1
+    router = APIRouter(prefix="/api/v1/metrics/satisfaction/reviews", tags=["notify", "rating reviews"])
     supervisors = auth_deps(jwt_key).role("supervisor")
 
     @router.get("", summary="不满意评价与审核 / unsatisfied ratings and their reviews")

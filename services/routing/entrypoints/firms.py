@@ -73,7 +73,7 @@ def build_firms_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
     """Paths relative to routing's /api/v1 router, which includes this one."""
     deps = auth_deps(jwt_key)
     desk = deps.role("dispatcher", "supervisor")  # and administrators
-    router = APIRouter(tags=["firms"])
+    router = APIRouter(prefix="/api/v1", tags=["routing", "firms"])
 
     @router.get("/firms", summary="被举报企业名录 / search the register of reported firms (name or credit code)")
     def firms(q: Annotated[str, Query(max_length=100, description="名称（包含）或统一社会信用代码（前缀）")] = "",

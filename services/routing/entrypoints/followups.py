@@ -37,7 +37,7 @@ def build_followups_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
     """Paths relative to routing's /api/v1 router, which includes this one."""
     deps = auth_deps(jwt_key)
     desk = deps.role("dispatcher", "supervisor")  # (and admins)
-    router = APIRouter(tags=["cases"])
+    router = APIRouter(prefix="/api/v1", tags=["routing", "cases"])
 
     @router.post("/cases/{complaint_id}/contact", summary="已联系群众 / record a contact with the citizen")
     def contact(complaint_id: CaseId, body: ContactBody, principal: Principal = Depends(desk)) -> dict[str, Any]:

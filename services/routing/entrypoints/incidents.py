@@ -58,7 +58,7 @@ def build_incidents_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
     deps = auth_deps(jwt_key)
     declarers = deps.role("dispatcher", "supervisor", "operator")  # (and admins)
     handlers = deps.role("dispatcher", "supervisor")
-    router = APIRouter(tags=["incidents"])
+    router = APIRouter(prefix="/api/v1", tags=["routing", "incidents"])
 
     @router.post("/cases/{complaint_id}/incident", summary="宣布突发环境事件 / declare a sudden environmental incident")
     def declare(complaint_id: CaseId, body: ReasonBody, principal: Principal = Depends(declarers)) -> dict[str, Any]:

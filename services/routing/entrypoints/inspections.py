@@ -92,7 +92,7 @@ def build_inspections_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter
     """Paths relative to routing's /api/v1 router, which includes this one. The public table's and the
     batches' paths come before /inspections/{complaint_id}, which would otherwise take them for an id."""
     supervisor = auth_deps(jwt_key).role("supervisor")
-    router = APIRouter(tags=["inspections"])
+    router = APIRouter(prefix="/api/v1", tags=["routing", "inspections"])
 
     @router.get("/inspections/public", summary="边督边改公开信息表 / the public table of published batches")
     def public(batch: Annotated[int | None, Query(ge=1, le=1000)] = None,

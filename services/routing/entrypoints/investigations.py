@@ -119,7 +119,7 @@ def build_investigations_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRou
     desk = deps.role("dispatcher", "supervisor")  # reads: the own department's dispatchers, supervisors all
     department = deps.role("dispatcher")  # records: the department that has the case (and admins)
     supervisor = deps.role("supervisor")  # signs off
-    router = APIRouter(tags=["investigations"])
+    router = APIRouter(prefix="/api/v1", tags=["routing", "investigations"])
 
     @router.get("/cases/{complaint_id}/investigation",
                 summary="调查处理 / the case's checks, finding, actions, re-checks and sign-off")

@@ -57,7 +57,7 @@ def build_pauses_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
     deps = auth_deps(jwt_key)
     department = deps.role("dispatcher")  # the department that has the case (and admins)
     supervisor = deps.role("supervisor")
-    router = APIRouter(tags=["pauses"])
+    router = APIRouter(prefix="/api/v1", tags=["routing", "pauses"])
 
     @router.post("/cases/{complaint_id}/dispute", summary="派单异议 / contest the assignment before signing")
     def dispute(complaint_id: CaseId, body: DisputeBody, principal: Principal = Depends(department)

@@ -76,7 +76,7 @@ def build_petitions_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
     """Paths relative to routing's /api/v1 router, which includes this one."""
     deps = auth_deps(jwt_key)
     supervisor, readers = deps.role("supervisor"), deps.role("dispatcher", "supervisor")
-    router = APIRouter(tags=["petitions"])
+    router = APIRouter(prefix="/api/v1", tags=["routing", "petitions"])
 
     @router.post("/cases/{complaint_id}/petition", status_code=201,
                  summary="登记为信访件 / register the case as a petition (supervisor)")

@@ -60,7 +60,7 @@ class LapseBody(_Body):
 def build_rewards_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
     """Paths relative to routing's /api/v1 router, which includes this one."""
     supervisor = auth_deps(jwt_key).role("supervisor")
-    router = APIRouter(tags=["rewards"])
+    router = APIRouter(prefix="/api/v1", tags=["routing", "rewards"])
 
     @router.get("/rewards", summary="举报奖励 / rewards for reporters, the latest first (supervisors)")
     def rewards(status: Annotated[Status | None, Query(description="eligible 待审批 | approved 待领取 | paid 已发放 | "

@@ -55,7 +55,7 @@ class DryRunBody(BaseModel):
 def build_rules_router(bus: MessageBus[Any], *, jwt_key: str) -> APIRouter:
     deps = auth_deps(jwt_key)
     readers, admin = deps.role("supervisor"), deps.role("admin")
-    router = APIRouter(prefix="/rules", tags=["rules"])  # included under /api/v1
+    router = APIRouter(prefix="/api/v1/rules", tags=["routing", "rules"])
 
     @router.get("", summary="分拨规则 / the routing rules")
     def rules(inactive: bool = Query(False, description="含已停用的规则"),
