@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from services.notify.adapters import figure_days
 from services.notify.adapters.duty_roster import DutyRosterSealer, OnRoster
 from services.notify.adapters.tables import LEASES, OUTBOUND_MESSAGES
 from services.notify.domain.assessment import DEFAULT_WEIGHTS, AssessmentPolicy
@@ -43,6 +44,8 @@ from shared.uow import uow_factory
 NAME = "notify"
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version_notify"
+# how often the targets' per-day deltas are summed into one row per group (adapters/figure_days.py `compact`)
+FIGURE_DAYS_COMPACT_SECONDS = 60.0
 
 
 def load_settings() -> NotifySettings:
@@ -117,6 +120,10 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
             *outbound_samples(ctx.engine, outbound, NAME),
         ]
 
+    def compact_figure_days() -> None:
+        with ctx.engine.begin() as connection:
+            figure_days.compact(connection)
+
     router = combine(
         build_router(settings, bus),  # /api/v1: targets, alerts, dashboard
         build_callbacks_router(settings.jwt_key, bus),  # /api/v1/callbacks: 抽查回访
@@ -131,5 +138,6 @@ def bootstrap(ctx: ServiceContext[NotifySettings], *, notifier: Sender | None = 
         consumers=[bus.consumer()],
         workers=[PeriodicWorker("sla-sweeper", under_lease(lease, sweep_sla_clocks),
                                 settings.sla_sweep_interval_seconds, on_stop=lease.release),
-                 PeriodicWorker("robot-sender", sender.run_once, settings.outbound_send_interval_seconds)],
+                 PeriodicWorker("robot-sender", sender.run_once, settings.outbound_send_interval_seconds),
+                 PeriodicWorker("figure-days-compactor", compact_figure_days, FIGURE_DAYS_COMPACT_SECONDS)],
     )

@@ -73,9 +73,12 @@ def test_notify_consumes_received_lifecycle_and_reference_as_its_own_group_and_s
     [spec] = runtime.consumers
     assert (spec.group, spec.topics) == ("notify", (topics.RECEIVED, topics.LIFECYCLE, topics.REFERENCE,
                                                     topics.ACCOUNTS))
-    sweeper, sender = runtime.workers
+    sweeper, sender, compactor = runtime.workers
     assert isinstance(sweeper, PeriodicWorker) and sweeper.name == "sla-sweeper" and sweeper.interval == 30
     assert isinstance(sender, PeriodicWorker) and sender.name == "robot-sender"
+    # the targets' per-day deltas summed (notify_0022); running it changes no figure (tests/notify/test_figure_days.py)
+    assert isinstance(compactor, PeriodicWorker) and compactor.name == "figure-days-compactor"
+    compactor.job()
 
 
 def test_events_on_the_embedded_log_reach_notify_and_its_own_warnings_are_skipped(runtime, engine, clock, notifier):

@@ -80,7 +80,7 @@ def test_a_reply_clock_goes_yellow_red_and_escalated_each_once_as_time_passes(fe
 def test_the_sweeper_worker_sends_the_command_at_the_clock_s_time(runtime, feed, clock, engine):
     accepted_at_once(feed, "c1")
     clock.set(T0 + 80 * HOUR)
-    worker, _ = runtime.workers  # the sweeper (and the robot sender)
+    worker, *_ = runtime.workers  # the sweeper (then the robot sender and the figure-days compactor)
     worker.job()
     worker.job()
     assert alerts(engine) == [("c1", "reply", "yellow")]

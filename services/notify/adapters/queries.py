@@ -3,8 +3,9 @@
 
 The targets report and the cases behind a figure are counted and paged by the database
 (`figure_counts`, `figure_page`): the same rules as `domain.metrics` judges records by, written as SQL,
-so a year of a million cases is one aggregate per figure (the rating figures, which read the same rows, one
-for them all: `figures_counts`), not half a million records in Python.
+so a year of a million cases is not half a million records in Python; the counts themselves come from per-day
+sums of the closed facts kept by triggers (notify_figure_days, adapters/figure_days.py), the open cases and
+rounds counted live, equal to one aggregate per figure over every row (`scanned_counts`).
 `tests/test_volume.py` holds the two to the same answers over seeded cases, the tests of tests/notify
 over hand-made ones.
 
@@ -22,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
+from services.notify.adapters import figure_days
 from services.notify.adapters.tables import AlertRow, CaseRow, ClockRow, RatingRow, ReplyRoundRow
 from services.notify.domain.case import WAITING_ON_DEPARTMENT, SlaCase
 from services.notify.domain.clocks import CLOSED, NOT_COUNTED, CaseStatus, ClockName, ClockState, Level
@@ -168,9 +170,17 @@ class ReportQueries:
 
     def figures_counts(self, names: tuple[str, ...], period: Period, now: datetime,
                        group_by: str | None = None) -> dict[str, Counts]:
-        """`figure_counts` of each figure named, those that read the same rows of one table (the rating
-        figures) counted in one aggregate, one scan. A group has (0, 0) for a figure of the scan that looked
-        at none of its rows, where `figure_counts` leaves it out."""
+        """`figure_counts` of each figure named: the closed facts from the per-day sums the triggers keep
+        (notify_figure_days), what moves with time counted live (adapters/figure_days.py); exactly
+        `scanned_counts`, which a test holds it to. A group has (0, 0) for a rating figure that looked at none
+        of its rows, where `figure_counts` leaves it out."""
+        return figure_days.figures_counts(self.session, names, period, now, group_by)
+
+    def scanned_counts(self, names: tuple[str, ...], period: Period, now: datetime,
+                       group_by: str | None = None) -> dict[str, Counts]:
+        """`figures_counts` by reading every row of the period (the way it was counted before notify_0022, and
+        the reference the sums are tested against): those that read the same rows of one table (the rating
+        figures) counted in one aggregate, one scan."""
         figures = {name: _figure(name, period, now) for name in names}
         scans: dict[tuple[Any, str], list[str]] = {}
         for name, figure in figures.items():  # the same table and the same rows read: one scan

@@ -7,7 +7,7 @@ Built only from events; no other service reads them. The schema is created by al
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -37,7 +37,13 @@ class CaseRow(SQLModel, table=True):
                       sa.Index("ix_notify_cases_reopened", "reply_round", "received_at"),
                       # the nearby rule's centres: place and town of the window's cases, index-only (notify_0021)
                       sa.Index("ix_notify_cases_places", "received_at",
-                               postgresql_include=["complaint_id", "lat", "lon", "town"]))
+                               postgresql_include=["complaint_id", "lat", "lon", "town"]),
+                      # the assignment rate's cases not yet assigned, counted live (notify_0022)
+                      sa.Index("ix_notify_cases_unassigned", "received_at",
+                               postgresql_include=["status", "assign_due", "department", "first_department",
+                                                   "category", "town", "channel"],
+                               postgresql_where=sa.text("assigned_at IS NULL"),
+                               sqlite_where=sa.text("assigned_at IS NULL")))
 
     complaint_id: str = Field(primary_key=True, max_length=64)
     tracking_code: str | None = Field(default=None, max_length=32)
@@ -85,10 +91,15 @@ class ReplyRoundRow(SQLModel, table=True):
     """One reply commitment (回复轮次): a reopened case starts a new round with its own deadline."""
 
     __tablename__ = "notify_reply_rounds"
-    __table_args__ = tuple(
+    __table_args__ = (*(
         sa.Index(f"ix_notify_reply_rounds_{column}", column, postgresql_include=[
             other, "counted", "rerouting", "department", "category", "town", "channel"])
-        for column, other in (("reply_due", "replied_at"), ("replied_at", "reply_due")))
+        for column, other in (("reply_due", "replied_at"), ("replied_at", "reply_due"))),
+        # the on-time reply rate's rounds not yet replied, counted live (notify_0022; on PostgreSQL also a GiST
+        # index of each replied round's span, ix_notify_reply_rounds_span, made by that migration alone)
+        sa.Index("ix_notify_reply_rounds_open", "reply_due",
+                 postgresql_include=["counted", "rerouting", "department", "category", "town", "channel"],
+                 postgresql_where=sa.text("replied_at IS NULL"), sqlite_where=sa.text("replied_at IS NULL")))
 
     complaint_id: str = Field(primary_key=True, max_length=64)
     reply_round: int = Field(primary_key=True)
@@ -334,3 +345,37 @@ class NearbyPairRow(SQLModel, table=True):
 
 
 TABLES.append(NearbyPairRow.__table__)  # type: ignore[attr-defined]
+
+
+class FigureDayRow(SQLModel, table=True):
+    """The targets' closed facts counted per Shanghai day (notify_0022): a figure's counts (n1, n2, ...: see
+    adapters/figure_days.py) for one grouping (`dim`) and group (`key`: '' none, else '=' and the value). Written
+    only by the triggers of notify_0022 (deltas: a changed row takes its old contribution away and adds its new
+    one) and by the compactor, which sums a group's deltas into one row."""
+
+    __tablename__ = "notify_figure_days"
+    __table_args__ = (sa.Index("ix_notify_figure_days_read", "figure", "dim", "day",
+                               postgresql_include=["key", "n1", "n2", "n3", "n4", "n5", "n6"]),
+                      sa.Index("ix_notify_figure_days_new", "figure", "day", "dim", "key",
+                               postgresql_where=sa.text("NOT compacted"), sqlite_where=sa.text("NOT compacted")))
+
+    id: int | None = Field(default=None, sa_column=sa.Column(BigIntId, primary_key=True, autoincrement=True))
+    figure: str = Field(max_length=8)  # assign | reply | rating | callback
+    day: date
+    dim: str = Field(max_length=12)  # department | category | town | channel
+    key: str = Field(max_length=72)
+    n1: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    n2: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    n3: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    n4: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    n5: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    n6: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    compacted: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
+TABLES.append(FigureDayRow.__table__)  # type: ignore[attr-defined]
+
+# Made by their migration alone (a model cannot state them; tests/test_migrations.py leaves them out of its
+# comparison): notify_0022's GiST index of each replied round's span, from the earlier to the later of its
+# deadline and reply (PostgreSQL), through which adapters/figure_days.py finds the rounds crossing a midnight.
+MIGRATION_ONLY_INDEXES = ("ix_notify_reply_rounds_span",)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.notify.adapters.figure_days import completed_callbacks
 from services.notify.adapters.queries import FIGURE_NAMES
-from services.notify.adapters.repository import completed_callbacks
 from services.notify.domain.commands import ListAlerts, ReportSlaTargets
 from services.notify.domain.departments import DepartmentDirectory
 from services.notify.domain.metrics import EXTRA_FIGURES, Figures, Rate, SlaReport, Targets, check_group_by
@@ -56,7 +56,7 @@ def sla_targets(query: ReportSlaTargets, uow: NotifyUnitOfWork, targets: Targets
     # beside the targets: the resolution rate (no target) and the reviewed satisfaction rate (the raw one's aim)
     aims |= {"resolution_rate": 0.0, "reviewed_satisfaction_rate": targets.satisfaction_rate}
     names = FIGURE_NAMES + EXTRA_FIGURES
-    counts = uow.reports.figures_counts(names, period, now, query.group_by)  # the rating figures: one scan
+    counts = uow.reports.figures_counts(names, period, now, query.group_by)  # per-day sums and what is open
 
     def rates(key: str | None, *, overall: bool) -> Figures:
         found = {}
@@ -74,7 +74,7 @@ def sla_targets(query: ReportSlaTargets, uow: NotifyUnitOfWork, targets: Targets
                        group_by=query.group_by, groups=tuple(groups))
     directory = uow.departments.get()
     return TargetsView(report, {key: group_name(report.group_by, key, directory) for key, _ in report.groups},
-                       completed_callbacks(uow.session, period.start, period.end))
+                       completed_callbacks(uow.session, period))
 
 
 def group_name(group_by: str | None, key: str | None, directory: DepartmentDirectory) -> str:
