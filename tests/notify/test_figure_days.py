@@ -9,10 +9,8 @@ The migration's backfill gives the same sums as the triggers kept."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -33,6 +31,7 @@ from shared.contracts.events import (
 )
 from shared.db import AwareDateTime
 from shared.errors import DomainError
+from tests.migration_files import load_migration
 from tests.notify.factories import (
     NAMES,
     T0,
@@ -225,15 +224,6 @@ def test_the_kept_sums_and_the_open_cases_give_exactly_the_counts_of_every_row(r
     assert compared > 2000  # the scenario does fill the figures
 
 
-def _migration():
-    path = Path(__file__).parents[2] / "services/notify/migrations/versions/0022_notify_figure_days.py"
-    spec = importlib.util.spec_from_file_location("notify_0022", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _sums(engine) -> dict[tuple, tuple]:
     t = FigureDayRow.__table__  # type: ignore[attr-defined]
     counts = [sa.func.sum(t.c[n]) for n in ("n1", "n2", "n3", "n4", "n5", "n6")]
@@ -259,6 +249,6 @@ def test_the_migration_s_backfill_and_the_compaction_give_the_sums_the_triggers_
     with engine.begin() as conn:
         assert figure_days.compact(conn) == 0  # nothing new: nothing to do
         conn.execute(sa.delete(FigureDayRow.__table__))  # type: ignore[attr-defined]
-        _migration().backfill(conn)
+        load_migration("notify", "0022_notify_figure_days.py").backfill(conn)
     assert _sums(engine) == kept
     assert_equal_everywhere(engine, rng, compact_sometimes=False)

@@ -8,11 +8,9 @@ rebuild find the pairs the repository kept."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
 from dataclasses import astuple
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +20,7 @@ from services.notify.adapters.tables import NearbyPairRow
 from services.notify.domain.hotspots import Hotspot, HotspotRules, assess, assess_kept
 from services.notify.service_layer.hotspots import hotspots_at
 from shared.contracts.events import CaseMergedV1, CaseRejectedV1, ComplaintReceivedV1, EventPayload
+from tests.migration_files import load_migration
 from tests.notify import hotspot_reference
 from tests.notify.factories import NAMES, T0, assigned, departments, replied, triaged
 
@@ -132,15 +131,6 @@ def _pairs(engine) -> set[tuple]:
         return {tuple(r) for r in conn.execute(sa.select(NearbyPairRow.__table__))}  # type: ignore[attr-defined]
 
 
-def _migration():
-    path = Path(__file__).parents[2] / "services/notify/migrations/versions/0017_notify_nearby_pairs.py"
-    spec = importlib.util.spec_from_file_location("notify_0017", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_migration_and_the_rebuild_find_the_pairs_the_repository_kept(runtime, feed, engine):
     feed(departments(*NAMES))
     for event in scenario(random.Random(7), 160):
@@ -153,7 +143,7 @@ def test_the_migration_and_the_rebuild_find_the_pairs_the_repository_kept(runtim
     assert _pairs(engine) == kept
     with engine.begin() as conn:
         conn.execute(sa.delete(NearbyPairRow.__table__))  # type: ignore[attr-defined]
-        _migration()._backfill(conn)
+        load_migration("notify", "0017_notify_nearby_pairs.py")._backfill(conn)
     assert _pairs(engine) == kept
 
 
