@@ -9,11 +9,15 @@ test_hotspot_index.py holds them to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from itertools import compress
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
+from psycopg.pq import Format
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -42,6 +46,7 @@ PAIR_SPAN = timedelta(days=NEARBY_PAIR_DAYS)
 _LAT_BAND = NEARBY_RADIUS_M * 1.01 / 110_000
 _FEW_CENTRES = 500  # more centres than this: read from the window's range of received_at, not one by one
 _PAIRS_LOCK = 1_700_012  # pg_advisory_xact_lock: one writer of pairs at a time (see refresh_pairs)
+_INT8_BINARY = psycopg.adapters.get_loader(psycopg.postgres.types["int8"].oid, Format.BINARY)
 
 _C: Any = CaseRow  # (Any: columns in select() without col() around each)
 _COLUMNS: list[Any] = [_C.complaint_id, _C.tracking_code, _C.category, _C.subcategory, _C.town, _C.department,
@@ -103,7 +108,7 @@ class HotspotIndex:
             one = [col(_C.complaint_id) == key.partition(":")[2]] if key is not None else []
             reopened = [HotspotCase(*row) for where in (  # (reply_round, received_at) index: one range each
                 sa.and_(rounds >= 2, rounds < rules.reopen_rounds, received >= since),
-                rounds >= max(2, rules.reopen_rounds)) for row in self.session.execute(
+                rounds >= max(2, rules.reopen_rounds)) for row in self.session.connection().execute(
                 sa.select(*_COLUMNS).where(where, _counted(), received <= now, *one))]
         pools = self.nearby_pools(start, now, category) if kind in (None, "nearby") else {}
         return KeptCounts(recurring, rising, night, reopened, pools)
@@ -117,18 +122,22 @@ class HotspotIndex:
     def nearby_pools(self, start: datetime, now: datetime, category: str | None = None) -> dict[str, NearbyPool]:
         """The kept pairs with both cases received in the window (start, now] (of one type, or all), as each
         type's pool of the nearby rule. Receipt times only order the cases: on PostgreSQL they are read as
-        microseconds since the epoch (exact: extract gives a numeric) through the driver's own cursor, with
-        no datetime nor row object made per pair (a month at a million cases is some 60,000 pairs)."""
+        integer microseconds (since 2000, the binary form itself), each type's pairs as one row of arrays in
+        the binary format through the driver's own cursor: no datetime, row nor tuple made per pair (a month
+        at a million cases is some 60,000 pairs), and nothing computed per pair by the server."""
         one_type = " AND category = %s" if category is not None else ""
         if self.session.get_bind().dialect.name == "postgresql":
-            cursor = self.session.connection().connection.cursor()
+            cursor = self.session.connection().connection.cursor(binary=True)
+            # A timestamptz's binary form is its microseconds since 2000-01-01 as an 8-byte integer: read with
+            # the driver's (compiled) bigint loader, on this cursor only, it is that integer, exact and in order.
+            cursor.adapters.register_loader("timestamptz", _INT8_BINARY)
             try:
-                cursor.execute(
-                    "SELECT category, first_id, (extract(epoch FROM first_at) * 1000000)::bigint, second_id, "
-                    "(extract(epoch FROM second_at) * 1000000)::bigint, first_sees, second_sees "
-                    "FROM notify_nearby_pairs WHERE first_at > %s AND second_at <= %s" + one_type,
-                    (start, now) if category is None else (start, now, category))
-                rows: Sequence[Any] = cursor.fetchall()
+                cursor.execute(  # (the aggregates of a group read its rows in the same order)
+                    "SELECT category, array_agg(first_id), array_agg(first_at), array_agg(second_id), "
+                    "array_agg(second_at), array_agg(first_sees), array_agg(second_sees) "
+                    "FROM notify_nearby_pairs WHERE first_at > %s AND second_at <= %s" + one_type
+                    + " GROUP BY category", (start, now) if category is None else (start, now, category))
+                by_type = {row[0]: list(row[1:]) for row in cursor.fetchall()}
             finally:
                 cursor.close()
         else:
@@ -139,11 +148,11 @@ class HotspotIndex:
                      .where(col(p.first_at) > start, col(p.second_at) <= now))
             if category is not None:
                 query = query.where(col(p.category) == category)
-            rows = list(self.session.connection().execute(query).fetchall())
-        by_type: dict[str, list[Any]] = {}
-        for row in rows:
-            by_type.setdefault(row[0], []).append(row)
-        return {type_of: _pool(pairs) for type_of, pairs in by_type.items()}
+            rows: dict[str, list[Any]] = {}
+            for row in self.session.connection().execute(query):
+                rows.setdefault(row[0], []).append(tuple(row[1:]))
+            by_type = {type_of: [list(c) for c in zip(*pairs, strict=True)] for type_of, pairs in rows.items()}
+        return {type_of: _pool(*columns) for type_of, columns in by_type.items()}
 
     def loaders(self, now: datetime, rules: HotspotRules) -> KeptLoaders:
         start = now - timedelta(days=rules.window_days)
@@ -168,20 +177,24 @@ class HotspotIndex:
                 now: datetime | None = None) -> dict[str, tuple[float, float, str | None]]:
         """(lat, lon, town) of each case. On PostgreSQL, for many cases received in the window (start, now]
         (the centres of the nearby rule's clusters: thousands at a million cases), one range of the index on
-        received_at that includes them (notify_0021) is read in order, instead of looking each case up."""
+        received_at that includes them (notify_0021) is read in order, instead of looking each case up (as
+        arrays in the binary format: the window holds some 40,000 cases a month at a million)."""
         if not ids:
             return {}
         found: dict[str, tuple[float, float, str | None]] = {}
         if (start is not None and now is not None and len(ids) > _FEW_CENTRES
                 and self.session.get_bind().dialect.name == "postgresql"):
-            cursor = self.session.connection().connection.cursor()
-            try:
-                cursor.execute("SELECT complaint_id, lat, lon, town FROM notify_cases WHERE received_at > %s "
-                               "AND received_at <= %s AND lat IS NOT NULL", (start, now))
-                window = {cid: (lat, lon, town) for cid, lat, lon, town in cursor.fetchall()}
+            cursor = self.session.connection().connection.cursor(binary=True)
+            try:  # the range read back as four arrays: no row object per case of the window
+                cursor.execute("SELECT array_agg(complaint_id), array_agg(lat), array_agg(lon), array_agg(town) "
+                               "FROM notify_cases WHERE received_at > %s AND received_at <= %s AND lat IS NOT NULL",
+                               (start, now))
+                row = cursor.fetchone()
             finally:
                 cursor.close()
-            found = {cid: window[cid] for cid in ids if cid in window}
+            if row is not None and row[0] is not None:
+                window = dict(zip(row[0], zip(row[1], row[2], row[3], strict=True), strict=True))
+                found = {cid: window[cid] for cid in ids if cid in window}
         query = sa.select(_C.complaint_id, _C.lat, _C.lon, _C.town)
         missing = [cid for cid in ids if cid not in found]  # all of them, but for the window's range read
         found.update({cid: (lat, lon, town) for chunk in _chunks(missing)
@@ -190,23 +203,24 @@ class HotspotIndex:
         return found
 
 
-def _pool(pairs: list[Any]) -> NearbyPool:
-    """One type's pool from its pairs (type, first id, its receipt, second id, its receipt, first_sees,
-    second_sees): the cases in (received_at, id) order, each one's neighbours by position. Written with
-    whole-list operations (zip, map, sort) so that the loop left in Python is the one over the pairs."""
-    _, firsts, first_at, seconds, second_at, first_sees, second_sees = zip(*pairs, strict=True)
+def _pool(firsts: list[str], first_at: list[Any], seconds: list[str], second_at: list[Any],
+          first_sees: list[bool], second_sees: list[bool]) -> NearbyPool:
+    """One type's pool from its pairs, column by column (first ids, their receipts, second ids, their
+    receipts, first_sees, second_sees): the cases in (received_at, id) order, each one's neighbours by
+    position. Written with whole-list operations (zip, map, sort, compress) so that no loop over the pairs is
+    left in Python: each neighbour is appended by `map(list.append, ...)`, run out by a deque of length 0."""
     received = dict(zip(firsts, first_at, strict=True))
     received.update(zip(seconds, second_at, strict=True))
     ids = sorted(received)
     ids.sort(key=received.__getitem__)  # stable: by receipt, then id
     at = dict(zip(ids, range(len(ids)), strict=True))
+    first_at_pos, second_at_pos = list(map(at.__getitem__, firsts)), list(map(at.__getitem__, seconds))
     near: list[list[int]] = [[i] for i in range(len(ids))]
-    for i, j, i_sees, j_sees in zip(map(at.__getitem__, firsts), map(at.__getitem__, seconds), first_sees,
-                                    second_sees, strict=True):
-        if i_sees:
-            near[i].append(j)
-        if j_sees:
-            near[j].append(i)
+    # who counts whom: the first case sees the second where first_sees, the second the first where second_sees
+    deque(map(list.append, map(near.__getitem__, compress(first_at_pos, first_sees)),
+              compress(second_at_pos, first_sees)), maxlen=0)
+    deque(map(list.append, map(near.__getitem__, compress(second_at_pos, second_sees)),
+              compress(first_at_pos, second_sees)), maxlen=0)
     return NearbyPool(ids, near)
 
 
