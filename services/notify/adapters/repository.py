@@ -454,15 +454,6 @@ class CallbackRepository(Repository[Callback]):
         self.session.flush()
 
 
-def completed_callbacks(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
-    """(rated, unreachable): callbacks completed in [start, end), for the valid-callback rate."""
-    rows = session.execute(select(CallbackRow.status, sa.func.count()).where(
-        col(CallbackRow.completed_at) >= start, col(CallbackRow.completed_at) < end)
-        .group_by(col(CallbackRow.status))).all()
-    counts = {status: count for status, count in rows}
-    return counts.get(CallbackStatus.done.value, 0), counts.get(CallbackStatus.unreachable.value, 0)
-
-
 def callback_calls(session: Session, complaint_id: str, reply_round: int) -> list[CallbackAttemptRow]:
     return list(session.scalars(select(CallbackAttemptRow).where(
         col(CallbackAttemptRow.complaint_id) == complaint_id, col(CallbackAttemptRow.reply_round) == reply_round)
