@@ -2,7 +2,7 @@
 (the dashboard's overdue and due-soon lists). Read only, never commit.
 
 The targets report and the cases behind a figure are counted and paged by the database
-(`figure_counts`, `figure_page`): the same rules as `domain.metrics` judges records by, written as SQL,
+(`figures_counts`, `figure_page`): the same rules as `domain.metrics` judges records by, written as SQL,
 so a year of a million cases is not half a million records in Python; the counts themselves come from per-day
 sums of the closed facts kept by triggers (notify_figure_days, adapters/figure_days.py), the open cases and
 rounds counted live, equal to one aggregate per figure over every row (`scanned_counts`).
@@ -163,17 +163,13 @@ class ReportQueries:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def figure_counts(self, name: str, period: Period, now: datetime, group_by: str | None = None) -> Counts:
-        """How many records met the figure and how many missed it, per group of `group_by` (one row, keyed
-        None, without it): one aggregate query."""
-        return self.figures_counts((name,), period, now, group_by)[name]
-
     def figures_counts(self, names: tuple[str, ...], period: Period, now: datetime,
                        group_by: str | None = None) -> dict[str, Counts]:
-        """`figure_counts` of each figure named: the closed facts from the per-day sums the triggers keep
+        """Per figure named, how many records met it and how many missed it, per group of `group_by` (one
+        entry keyed None without it): the closed facts from the per-day sums the triggers keep
         (notify_figure_days), what moves with time counted live (adapters/figure_days.py); exactly
         `scanned_counts`, which a test holds it to. A group has (0, 0) for a rating figure that looked at none
-        of its rows, where `figure_counts` leaves it out."""
+        of its rows."""
         return figure_days.figures_counts(self.session, names, period, now, group_by)
 
     def scanned_counts(self, names: tuple[str, ...], period: Period, now: datetime,
